@@ -1,0 +1,76 @@
+//! Schema changes. Shard 0 coordinates every DDL statement, one at a time: it computes the
+//! next schema snapshot, saves it durably, installs it on every other shard over the mesh
+//! and then on itself, and only then answers — so when a client sees the RESULT, every
+//! shard already uses the new schema and has pushed the SCHEMA_CHANGE event.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use futures::future::try_join_all;
+use percore_protocol::cql::ast::Statement;
+use percore_protocol::response::SchemaChange;
+
+use crate::runtime::shard::Shard;
+use crate::schema::change::{self, DdlOutcome};
+use crate::schema::{persist, Schema};
+
+use super::error::CqlError;
+use super::shard_ops::{ShardReply, ShardRequest};
+
+/// The shard that serialises schema changes.
+pub const SCHEMA_COORDINATOR_SHARD: usize = 0;
+
+/// Runs a DDL statement from any shard; `None` when `IF [NOT] EXISTS` made it a no-op.
+pub async fn execute(shard: &Rc<Shard>, statement: Statement, keyspace: Option<String>) -> Result<Option<SchemaChange>, CqlError> {
+    if shard.id == SCHEMA_COORDINATOR_SHARD {
+        return execute_on_coordinator(shard, statement, keyspace).await;
+    }
+    match shard.router.call(SCHEMA_COORDINATOR_SHARD, ShardRequest::Ddl { statement, keyspace }).await? {
+        ShardReply::SchemaChanged(change) => Ok(change),
+        _ => Err(CqlError::server("unexpected reply to a schema change".into())),
+    }
+}
+
+pub async fn execute_on_coordinator(shard: &Rc<Shard>, statement: Statement, keyspace: Option<String>) -> Result<Option<SchemaChange>, CqlError> {
+    debug_assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD);
+    let _serialised = shard
+        .ddl_lock
+        .acquire_permit(1)
+        .await
+        .map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
+    let DdlOutcome::Changed { schema, event } = change::apply(&shard.schema(), &statement, keyspace.as_deref())? else {
+        return Ok(None);
+    };
+    persist::save(shard.node.config.data_directory(), &schema)
+        .await
+        .map_err(|e| CqlError::server(format!("cannot save the schema: {e}")))?;
+    broadcast_schema(shard, Arc::new(schema), Some(event.clone())).await?;
+    Ok(Some(event))
+}
+
+async fn broadcast_schema(shard: &Rc<Shard>, schema: Arc<Schema>, change: Option<SchemaChange>) -> Result<(), CqlError> {
+    let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
+        let request = ShardRequest::InstallSchema { schema: schema.clone(), change: change.clone() };
+        shard.router.call(s, request)
+    });
+    try_join_all(others).await?;
+    install_locally(shard, schema, change.as_ref());
+    Ok(())
+}
+
+pub fn install_locally(shard: &Shard, schema: Arc<Schema>, change: Option<&SchemaChange>) {
+    shard.install_schema(schema);
+    if let Some(change) = change {
+        shard.events.borrow().notify_schema_change(change);
+    }
+}
+
+/// TRUNCATE: every shard drops the table's data.
+pub async fn truncate(shard: &Rc<Shard>, table: uuid::Uuid) -> Result<(), CqlError> {
+    let others = (0..shard.nr_shards())
+        .filter(|&s| s != shard.id)
+        .map(|s| shard.router.call(s, ShardRequest::Truncate { table }));
+    try_join_all(others).await?;
+    shard.store.borrow_mut().truncate(&table);
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The one error type of query processing: a CQL error code, a message for the user and
+//! the code-specific extra fields. Everything that can go wrong with a request ends here
+//! and is sent to the client as an ERROR frame.
+
+use bytes::Bytes;
+use percore_protocol::error::ErrorCode;
+use percore_protocol::response::ErrorExtra;
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message} (code {code:#06x})")]
+pub struct CqlError {
+    pub code: u32,
+    pub message: String,
+    pub extra: ErrorExtra,
+}
+
+impl CqlError {
+    fn new(code: ErrorCode, message: String) -> CqlError {
+        CqlError { code: code.0, message, extra: ErrorExtra::None }
+    }
+
+    pub fn server(message: String) -> CqlError {
+        Self::new(ErrorCode::SERVER_ERROR, message)
+    }
+
+    pub fn protocol(message: String) -> CqlError {
+        Self::new(ErrorCode::PROTOCOL_ERROR, message)
+    }
+
+    pub fn overloaded(message: String) -> CqlError {
+        Self::new(ErrorCode::OVERLOADED, message)
+    }
+
+    pub fn syntax(message: String) -> CqlError {
+        Self::new(ErrorCode::SYNTAX_ERROR, message)
+    }
+
+    pub fn invalid(message: String) -> CqlError {
+        Self::new(ErrorCode::INVALID, message)
+    }
+
+    pub fn config(message: String) -> CqlError {
+        Self::new(ErrorCode::CONFIG_ERROR, message)
+    }
+
+    pub fn unauthorized(message: String) -> CqlError {
+        Self::new(ErrorCode::UNAUTHORIZED, message)
+    }
+
+    pub fn already_exists(keyspace: &str, table: &str) -> CqlError {
+        let message = if table.is_empty() {
+            format!("Cannot add existing keyspace \"{keyspace}\"")
+        } else {
+            format!("Cannot add already existing table \"{table}\" to keyspace \"{keyspace}\"")
+        };
+        CqlError {
+            code: ErrorCode::ALREADY_EXISTS.0,
+            message,
+            extra: ErrorExtra::AlreadyExists { keyspace: keyspace.into(), table: table.into() },
+        }
+    }
+
+    pub fn unprepared(id: Bytes) -> CqlError {
+        CqlError {
+            code: ErrorCode::UNPREPARED.0,
+            message: format!("Prepared query with ID {} not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)", hex(&id)),
+            extra: ErrorExtra::Unprepared { id },
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,66 @@
+//! From bound key values to storage positions: a partition's (token, serialized key), a
+//! clustering prefix's byte-comparable sort key, and a clustering slice's range.
+
+use bytes::Bytes;
+
+use crate::model::clustering::{encode_component, ClusteringOrder};
+use crate::model::mutation::{ClusteringBound, ClusteringKey, ClusteringRange, PartitionPosition};
+use crate::model::token::{serialize_partition_key, token_of};
+use crate::schema::TableDef;
+
+use super::bind::BoundValues;
+use super::error::CqlError;
+use super::statement::restrictions::Slice;
+
+pub fn partition_position(components: &[Bytes]) -> PartitionPosition {
+    let refs: Vec<&[u8]> = components.iter().map(|c| &c[..]).collect();
+    let mut key = Vec::with_capacity(components.iter().map(|c| c.len() + 3).sum());
+    serialize_partition_key(&refs, &mut key);
+    PartitionPosition { token: token_of(&key), key: Bytes::from(key) }
+}
+
+/// The sort key of the first `values.len()` clustering columns.
+pub fn clustering_prefix(table: &TableDef, values: &[Bytes]) -> Bytes {
+    let mut out = Vec::new();
+    for (value, &id) in values.iter().zip(&table.clustering_key) {
+        let c = table.column(id);
+        encode_component(&c.ty, value, c.order, &mut out);
+    }
+    Bytes::from(out)
+}
+
+pub fn clustering_key(table: &TableDef, values: Vec<Bytes>) -> ClusteringKey {
+    debug_assert_eq!(values.len(), table.clustering_key.len());
+    ClusteringKey { sort_key: clustering_prefix(table, &values), values }
+}
+
+/// The storage-order range of rows matching a prefix of equalities plus a slice on the next
+/// clustering column (descending columns swap the ends).
+pub fn slice_range(table: &TableDef, prefix: &[Bytes], slice: Option<&Slice>, values: &BoundValues) -> Result<ClusteringRange, CqlError> {
+    let p = clustering_prefix(table, prefix);
+    let Some(slice) = slice else {
+        return Ok(if prefix.is_empty() { ClusteringRange::ALL } else { ClusteringRange::prefix(p) });
+    };
+    let id = table.clustering_key[prefix.len()];
+    let column = table.column(id);
+    let bound = |b: &Option<super::statement::restrictions::SliceBound>| -> Result<ClusteringBound, CqlError> {
+        Ok(match b {
+            None => ClusteringBound::Inclusive(p.clone()),
+            Some(b) => {
+                let v = b.value.eval_required(values, &column.ty, &column.name)?;
+                let mut key = p.to_vec();
+                encode_component(&column.ty, &v, column.order, &mut key);
+                if b.inclusive {
+                    ClusteringBound::Inclusive(Bytes::from(key))
+                } else {
+                    ClusteringBound::Exclusive(Bytes::from(key))
+                }
+            }
+        })
+    };
+    let (lower, upper) = (bound(&slice.lower)?, bound(&slice.upper)?);
+    Ok(match column.order {
+        ClusteringOrder::Asc => ClusteringRange { start: lower, end: upper },
+        ClusteringOrder::Desc => ClusteringRange { start: upper, end: lower },
+    })
+}

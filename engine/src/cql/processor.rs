@@ -1,0 +1,166 @@
+//! Executes QUERY, PREPARE, EXECUTE and BATCH requests: parse, analyse (or find the
+//! prepared statement), bind, run the plan, produce the result.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use percore_protocol::cql::parse_statement;
+use percore_protocol::request::{BatchRequest, BatchStatementKind, QueryParams, Request};
+use percore_protocol::response::{PreparedMetadata, PreparedResult, RowsMetadata};
+
+use crate::model::mutation::{Mutation, PartitionPosition};
+use crate::runtime::shard::Shard;
+
+use super::bind::BoundValues;
+use super::ddl;
+use super::error::CqlError;
+use super::prepared_cache::prepared_id;
+use super::read::select::{self, PageRequest};
+use super::result::ResultMessage;
+use super::session::Session;
+use super::shard_ops::ShardRequest;
+use super::statement::{analyze, Analysed, PreparedStatement, StatementPlan};
+use super::write::apply::apply;
+use super::write::mutation_builder::{self, WriteContext};
+
+pub async fn execute(shard: &Rc<Shard>, session: &Session, request: Request) -> Result<ResultMessage, CqlError> {
+    match request {
+        Request::Query { query, params } => {
+            let analysed = analyse_text(shard, session.keyspace().as_deref(), &query)?;
+            let values = BoundValues::resolve(params.values.clone(), &analysed.marker_names)?;
+            run(shard, session, &analysed.plan, &values, &params).await
+        }
+        Request::Prepare { query } => prepare(shard, session, &query).await,
+        Request::Execute { id, params } => {
+            let statement = shard.prepared.borrow().get(&id).ok_or_else(|| CqlError::unprepared(id.clone()))?;
+            let values = BoundValues::resolve(params.values.clone(), &statement.marker_names)?;
+            run(shard, session, &statement.plan, &values, &params).await
+        }
+        Request::Batch(batch) => execute_batch(shard, session, batch).await,
+        _ => Err(CqlError::protocol("Unexpected message".into())),
+    }
+}
+
+fn analyse_text(shard: &Shard, keyspace: Option<&str>, query: &str) -> Result<Analysed, CqlError> {
+    let parsed = parse_statement(query).map_err(|e| CqlError::syntax(e.to_string()))?;
+    analyze(parsed, &shard.schema(), keyspace)
+}
+
+/// Prepares on this shard only (other shards do it when asked over the mesh).
+pub fn prepare_locally(shard: &Shard, keyspace: Option<&str>, query: &str) -> Result<Rc<PreparedStatement>, CqlError> {
+    let analysed = analyse_text(shard, keyspace, query)?;
+    let id = prepared_id(keyspace, query);
+    let statement = Rc::new(PreparedStatement::new(id, analysed));
+    shard.prepared.borrow_mut().insert(id, statement.clone());
+    Ok(statement)
+}
+
+async fn prepare(shard: &Rc<Shard>, session: &Session, query: &str) -> Result<ResultMessage, CqlError> {
+    let keyspace = session.keyspace();
+    let statement = prepare_locally(shard, keyspace.as_deref(), query)?;
+    let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
+        let request = ShardRequest::Prepare { keyspace: keyspace.clone(), query: query.to_string() };
+        shard.router.call(s, request)
+    });
+    futures::future::try_join_all(others).await?;
+    let no_result = statement.result_columns.is_empty();
+    Ok(ResultMessage::Prepared(PreparedResult {
+        id: Bytes::copy_from_slice(&statement.id),
+        bind: PreparedMetadata { columns: statement.bind_specs.clone(), pk_indexes: statement.pk_indexes.clone() },
+        result: RowsMetadata { columns: statement.result_columns.clone(), paging_state: None, no_metadata: no_result },
+    }))
+}
+
+async fn run(shard: &Rc<Shard>, session: &Session, plan: &StatementPlan, values: &BoundValues, params: &QueryParams) -> Result<ResultMessage, CqlError> {
+    match plan {
+        StatementPlan::Select(p) => {
+            let page = PageRequest {
+                page_size: params.page_size,
+                paging_state: params.paging_state.clone(),
+                skip_metadata: params.skip_metadata,
+            };
+            Ok(ResultMessage::Rows(select::execute(shard, p, values, &page).await?))
+        }
+        StatementPlan::Modify(p) => {
+            let mutations = mutation_builder::build(p, values, &WriteContext::new(params.timestamp))?;
+            apply(shard, mutations).await?;
+            Ok(ResultMessage::Void)
+        }
+        StatementPlan::Batch(b) => {
+            let ctx = WriteContext::new(match &b.timestamp {
+                Some(e) => e.eval_i64(values, "timestamp")?.or(params.timestamp),
+                None => params.timestamp,
+            });
+            let mut mutations = Vec::new();
+            for statement in &b.statements {
+                mutations.extend(mutation_builder::build(statement, values, &ctx)?);
+            }
+            apply(shard, merge_by_partition(mutations)).await?;
+            Ok(ResultMessage::Void)
+        }
+        StatementPlan::Use(ks) => {
+            session.set_keyspace(ks.clone());
+            Ok(ResultMessage::SetKeyspace(ks.clone()))
+        }
+        StatementPlan::Schema(statement) => match ddl::execute(shard, statement.clone(), session.keyspace()).await? {
+            Some(change) => Ok(ResultMessage::SchemaChange(change)),
+            None => Ok(ResultMessage::Void),
+        },
+        StatementPlan::Truncate(table) => {
+            ddl::truncate(shard, table.id).await?;
+            Ok(ResultMessage::Void)
+        }
+    }
+}
+
+/// One mutation per partition, so each partition's part of a batch applies atomically.
+fn merge_by_partition(mutations: Vec<Mutation>) -> Vec<Mutation> {
+    let mut merged: Vec<Mutation> = Vec::with_capacity(mutations.len());
+    let mut index: HashMap<(uuid::Uuid, PartitionPosition), usize> = HashMap::new();
+    for m in mutations {
+        match index.get(&(m.table_id, m.position.clone())) {
+            Some(&i) => merged[i].merge(m),
+            None => {
+                index.insert((m.table_id, m.position.clone()), merged.len());
+                merged.push(m);
+            }
+        }
+    }
+    merged
+}
+
+async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest) -> Result<ResultMessage, CqlError> {
+    if batch.statements.len() > crate::limits::BATCH_STATEMENTS_MAX {
+        return Err(CqlError::invalid("Too many statements in BATCH".into()));
+    }
+    if batch.batch_type == BATCH_TYPE_COUNTER {
+        return Err(CqlError::invalid("Counter batches are not supported yet".into()));
+    }
+    let ctx = WriteContext::new(batch.timestamp);
+    let keyspace = session.keyspace();
+    let mut mutations = Vec::new();
+    for statement in batch.statements {
+        let (plan_owner, analysed);
+        let (plan, names) = match &statement.kind {
+            BatchStatementKind::Query(text) => {
+                analysed = analyse_text(shard, keyspace.as_deref(), text)?;
+                (&analysed.plan, &analysed.marker_names)
+            }
+            BatchStatementKind::Prepared(id) => {
+                plan_owner = shard.prepared.borrow().get(id).ok_or_else(|| CqlError::unprepared(id.clone()))?;
+                (&plan_owner.plan, &plan_owner.marker_names)
+            }
+        };
+        let StatementPlan::Modify(plan) = plan else {
+            return Err(CqlError::invalid("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH".into()));
+        };
+        let values = BoundValues::resolve(statement.values, names)?;
+        mutations.extend(mutation_builder::build(plan, &values, &ctx)?);
+    }
+    apply(shard, merge_by_partition(mutations)).await?;
+    Ok(ResultMessage::Void)
+}
+
+/// BATCH message type byte for counter batches.
+const BATCH_TYPE_COUNTER: u8 = 2;

@@ -1,0 +1,67 @@
+//! The cells a SELECT returns for each row, encoded straight into the result as `[bytes]`.
+
+use percore_protocol::wire::write_bytes;
+
+use crate::model::cell::{DeletionTime, EpochSeconds};
+use crate::model::mutation::ColumnId;
+use crate::schema::{ColumnKind, TableDef};
+use crate::storage::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Column(ColumnId),
+    WriteTime(ColumnId),
+    Ttl(ColumnId),
+    /// `token(partition key)`.
+    Token,
+}
+
+/// What is common to all rows of one partition.
+pub struct PartitionContext<'a> {
+    pub table: &'a TableDef,
+    pub key_components: Vec<&'a [u8]>,
+    pub token: i64,
+    pub static_row: &'a Row,
+    pub partition_deletion: Option<DeletionTime>,
+    pub now: EpochSeconds,
+}
+
+/// Appends one result row. `row` is `None` for a partition that only has static cells.
+pub fn encode_row(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTime>)>, outputs: &[Output], out: &mut Vec<u8>) {
+    for output in outputs {
+        let cell_of = |id: ColumnId| {
+            let column = ctx.table.column(id);
+            if column.kind == ColumnKind::Static {
+                ctx.static_row.live_cell(id, ctx.partition_deletion, ctx.now)
+            } else {
+                row.and_then(|(r, deletion)| r.live_cell(id, deletion, ctx.now))
+            }
+        };
+        match *output {
+            Output::Column(id) => {
+                let column = ctx.table.column(id);
+                match column.kind {
+                    ColumnKind::PartitionKey => write_bytes(out, ctx.key_components.get(column.position as usize).copied()),
+                    ColumnKind::Clustering => write_bytes(
+                        out,
+                        row.and_then(|(r, _)| r.clustering.get(column.position as usize)).map(|v| &v[..]),
+                    ),
+                    _ => write_bytes(out, cell_of(id).and_then(|c| c.value.as_deref())),
+                }
+            }
+            Output::WriteTime(id) => write_bytes(out, cell_of(id).map(|c| c.timestamp.to_be_bytes()).as_ref().map(|b| &b[..])),
+            Output::Ttl(id) => {
+                let ttl = cell_of(id)
+                    .filter(|c| c.ttl_seconds > 0)
+                    .map(|c| (c.expires_at.saturating_sub(ctx.now) as i32).to_be_bytes());
+                write_bytes(out, ttl.as_ref().map(|b| &b[..]))
+            }
+            Output::Token => write_bytes(out, Some(&ctx.token.to_be_bytes()[..])),
+        }
+    }
+}
+
+/// Whether a partition shows a static-only row: it has live static cells and no live rows.
+pub fn has_live_static(ctx: &PartitionContext<'_>) -> bool {
+    ctx.static_row.is_live(ctx.partition_deletion, ctx.now)
+}

@@ -1,0 +1,157 @@
+//! The paging state handed to clients: opaque bytes that say where the next page starts
+//! and how much of the LIMIT is left. It comes back from the client, so decoding checks
+//! everything and never panics.
+
+use bytes::{BufMut, Bytes};
+
+use crate::cql::error::CqlError;
+use crate::model::mutation::PartitionPosition;
+
+use super::scan::ScanPosition;
+
+const FORMAT_VERSION: u8 = 1;
+const KIND_PARTITIONS: u8 = 0;
+const KIND_SCAN: u8 = 1;
+const KIND_OFFSET: u8 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    /// Within the n-th partition of the statement's key list, after a clustering key.
+    Partition { index: u32, after: Option<Bytes> },
+    /// A ring scan's position.
+    Scan(ScanPosition),
+    /// The n-th row of a virtual table.
+    Offset(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagingState {
+    pub resume: Resume,
+    /// Rows of the LIMIT still to return (`None`: no limit).
+    pub remaining: Option<u32>,
+}
+
+fn put_opt_bytes(out: &mut Vec<u8>, b: Option<&Bytes>) {
+    match b {
+        Some(b) => {
+            out.put_u8(1);
+            out.put_u32(b.len() as u32);
+            out.put_slice(b);
+        }
+        None => out.put_u8(0),
+    }
+}
+
+impl PagingState {
+    pub fn encode(&self) -> Bytes {
+        let mut out = vec![FORMAT_VERSION];
+        out.put_u32(self.remaining.map_or(u32::MAX, |r| r));
+        match &self.resume {
+            Resume::Partition { index, after } => {
+                out.put_u8(KIND_PARTITIONS);
+                out.put_u32(*index);
+                put_opt_bytes(&mut out, after.as_ref());
+            }
+            Resume::Scan(p) => {
+                out.put_u8(KIND_SCAN);
+                out.put_i64(p.partition.token);
+                put_opt_bytes(&mut out, Some(&p.partition.key));
+                put_opt_bytes(&mut out, p.after_clustering.as_ref());
+            }
+            Resume::Offset(n) => {
+                out.put_u8(KIND_OFFSET);
+                out.put_u32(*n);
+            }
+        }
+        Bytes::from(out)
+    }
+
+    pub fn decode(bytes: &Bytes) -> Result<PagingState, CqlError> {
+        let mut r = Reader { b: bytes, at: 0 };
+        let bad = || CqlError::protocol("Invalid value for the paging state".into());
+        if r.u8().ok_or_else(bad)? != FORMAT_VERSION {
+            return Err(bad());
+        }
+        let remaining = r.u32().ok_or_else(bad)?;
+        let remaining = (remaining != u32::MAX).then_some(remaining);
+        let resume = match r.u8().ok_or_else(bad)? {
+            KIND_PARTITIONS => Resume::Partition { index: r.u32().ok_or_else(bad)?, after: r.opt_bytes().ok_or_else(bad)? },
+            KIND_SCAN => {
+                let token = r.i64().ok_or_else(bad)?;
+                let key = r.opt_bytes().ok_or_else(bad)?.ok_or_else(bad)?;
+                let after_clustering = r.opt_bytes().ok_or_else(bad)?;
+                Resume::Scan(ScanPosition { partition: PartitionPosition { token, key }, after_clustering })
+            }
+            KIND_OFFSET => Resume::Offset(r.u32().ok_or_else(bad)?),
+            _ => return Err(bad()),
+        };
+        if r.at != bytes.len() {
+            return Err(bad());
+        }
+        Ok(PagingState { resume, remaining })
+    }
+}
+
+struct Reader<'a> {
+    b: &'a Bytes,
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|s| s[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        self.take(8).and_then(|s| s.try_into().ok()).map(i64::from_be_bytes)
+    }
+    fn opt_bytes(&mut self) -> Option<Option<Bytes>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => {
+                let n = self.u32()? as usize;
+                let start = self.at;
+                self.take(n)?;
+                Some(Some(self.b.slice(start..start + n)))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for state in [
+            PagingState { resume: Resume::Partition { index: 3, after: Some(Bytes::from_static(b"ck")) }, remaining: Some(10) },
+            PagingState { resume: Resume::Partition { index: 0, after: None }, remaining: None },
+            PagingState {
+                resume: Resume::Scan(ScanPosition {
+                    partition: PartitionPosition { token: -5, key: Bytes::from_static(b"k") },
+                    after_clustering: None,
+                }),
+                remaining: None,
+            },
+            PagingState { resume: Resume::Offset(7), remaining: Some(1) },
+        ] {
+            assert_eq!(PagingState::decode(&state.encode()).unwrap(), state);
+        }
+    }
+
+    #[test]
+    fn garbage_is_refused_without_panicking() {
+        for junk in [&b""[..], b"\x01", b"\x02\0\0\0\0\0", b"\x01\0\0\0\0\x01\0\0\0\0\x01\xff\xff\xff\xff"] {
+            assert!(PagingState::decode(&Bytes::copy_from_slice(junk)).is_err());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Reading one page of one partition on the shard that owns it.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::model::mutation::{ClusteringRange, PartitionPosition};
+use crate::model::token::split_partition_key;
+use crate::runtime::shard::Shard;
+use crate::schema::TableDef;
+use crate::storage::Partition;
+
+use super::output::{encode_row, has_live_static, Output, PartitionContext};
+
+pub struct PartitionRead {
+    pub table: Arc<TableDef>,
+    pub position: PartitionPosition,
+    pub range: ClusteringRange,
+    pub reversed: bool,
+    pub outputs: Arc<[Output]>,
+    /// Rows to return at most in this page.
+    pub row_limit: usize,
+    /// Resume after this clustering sort key (paging).
+    pub start_after: Option<Bytes>,
+    /// Only count rows (`COUNT(*)`): nothing is encoded.
+    pub count_only: bool,
+    pub now: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadPage {
+    pub content: Vec<u8>,
+    pub rows: usize,
+    /// Sort key of the last row returned, to resume from.
+    pub last_key: Option<Bytes>,
+    /// The page stopped at its limit: more rows may follow.
+    pub more: bool,
+}
+
+pub fn read_local(shard: &Shard, read: &PartitionRead) -> ReadPage {
+    let store = shard.store.borrow();
+    let Some(partition) = store.memtable(&read.table.id).and_then(|m| m.partition(&read.position)) else {
+        return ReadPage::default();
+    };
+    read_partition(&read.table, &read.position, partition, read)
+}
+
+pub fn partition_context<'a>(table: &'a TableDef, position: &'a PartitionPosition, partition: &'a Partition, now: u32) -> PartitionContext<'a> {
+    PartitionContext {
+        table,
+        key_components: split_partition_key(&position.key, table.partition_key.len()).unwrap_or_default(),
+        token: position.token,
+        static_row: &partition.static_row,
+        partition_deletion: partition.deletion,
+        now,
+    }
+}
+
+/// Reads up to `row_limit` live rows of `partition` (shared with ring scans).
+pub fn read_partition(table: &TableDef, position: &PartitionPosition, partition: &Partition, read: &PartitionRead) -> ReadPage {
+    let ctx = partition_context(table, position, partition, read.now);
+    let mut page = ReadPage::default();
+    if read.row_limit == 0 {
+        page.more = true;
+        return page;
+    }
+    for (key, row) in partition.rows_in(&read.range, read.reversed, read.start_after.as_deref()) {
+        let deletion = row.effective_deletion(partition.deletion_for(key));
+        if !row.is_live(deletion, read.now) {
+            continue;
+        }
+        if !read.count_only {
+            encode_row(&ctx, Some((row, deletion)), &read.outputs, &mut page.content);
+        }
+        page.rows += 1;
+        page.last_key = Some(key.clone());
+        if page.rows >= read.row_limit {
+            page.more = true;
+            return page;
+        }
+    }
+    // A partition with static cells but no rows shows one row of static values.
+    let whole_partition = read.range == ClusteringRange::ALL && read.start_after.is_none();
+    if page.rows == 0 && whole_partition && table.has_static_columns() && has_live_static(&ctx) {
+        if !read.count_only {
+            encode_row(&ctx, None, &read.outputs, &mut page.content);
+        }
+        page.rows = 1;
+        page.last_key = Some(Bytes::new());
+    }
+    page
+}

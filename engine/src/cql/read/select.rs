@@ -1,0 +1,268 @@
+//! The coordinator of a SELECT: binds the plan, reads the partitions it names from their
+//! owner shards (or scans every shard), and assembles one page with its paging state.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::future::try_join_all;
+use percore_protocol::response::RowsMetadata;
+use percore_protocol::types::CqlType;
+
+use crate::cql::bind::{BoundValues, Evaluated};
+use crate::cql::error::CqlError;
+use crate::cql::functions::now_seconds;
+use crate::cql::keys::{partition_position, slice_range};
+use crate::cql::result::RowsResult;
+use crate::cql::shard_ops::{ShardReply, ShardRequest};
+use crate::cql::statement::restrictions::{partition_keys, Slice};
+use crate::cql::statement::select::SelectPlan;
+use crate::cql::system_tables;
+use crate::limits;
+use crate::metrics::ShardMetrics;
+use crate::model::mutation::PartitionPosition;
+use crate::runtime::shard::Shard;
+
+use super::paging::{PagingState, Resume};
+use super::partition::{read_local, PartitionRead, ReadPage};
+use super::scan::{scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
+
+/// Paging parameters of the request.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub page_size: Option<i32>,
+    pub paging_state: Option<Bytes>,
+    pub skip_metadata: bool,
+}
+
+/// Rows of the page to produce, and the LIMIT left after previous pages.
+pub struct PageBudget {
+    pub rows: usize,
+    pub remaining: Option<u32>,
+    pub resume: Option<Resume>,
+}
+
+pub fn page_budget(plan: &SelectPlan, values: &BoundValues, page: &PageRequest) -> Result<PageBudget, CqlError> {
+    let limit = match &plan.limit {
+        Some(e) => match e.eval_i32(values, "limit")? {
+            Some(n) if n <= 0 => return Err(CqlError::invalid("LIMIT must be strictly positive".into())),
+            n => n.map(|n| n as u32),
+        },
+        None => None,
+    };
+    let state = page.paging_state.as_ref().map(PagingState::decode).transpose()?;
+    let remaining = match &state {
+        Some(s) => s.remaining,
+        None => limit,
+    };
+    let page_size = page.page_size.filter(|&n| n > 0).map_or(limits::UNPAGED_ROWS_MAX, |n| n as usize);
+    let rows = remaining.map_or(page_size, |r| page_size.min(r as usize));
+    Ok(PageBudget { rows, remaining, resume: state.map(|s| s.resume) })
+}
+
+pub async fn execute(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, page: &PageRequest) -> Result<RowsResult, CqlError> {
+    if plan.table.is_virtual {
+        return system_tables::select(shard, plan, values, page);
+    }
+    let budget = page_budget(plan, values, page)?;
+    let (content, rows, next) = if plan.count {
+        let n = count(shard, plan, values).await?;
+        let mut content = Vec::new();
+        percore_protocol::wire::write_bytes(&mut content, Some(&(n as i64).to_be_bytes()[..]));
+        (content, 1, None)
+    } else if plan.restrictions.partition.is_some() {
+        read_partitions(shard, plan, values, &budget).await?
+    } else {
+        scan(shard, plan, values, &budget).await?
+    };
+    let paging_state = next.map(|resume| {
+        let remaining = budget.remaining.map(|r| r.saturating_sub(rows as u32));
+        PagingState { resume, remaining }.encode()
+    });
+    // A LIMIT reached exactly is not "more pages".
+    let paging_state = paging_state.filter(|_| budget.remaining.is_none_or(|r| r as usize > rows));
+    Ok(RowsResult {
+        metadata: RowsMetadata { columns: plan.result_columns.clone(), paging_state, no_metadata: page.skip_metadata },
+        count: rows as i32,
+        content,
+    })
+}
+
+fn sorted_positions(shard: &Shard, plan: &SelectPlan, values: &BoundValues) -> Result<Vec<PartitionPosition>, CqlError> {
+    let Some(columns) = &plan.restrictions.partition else { return Ok(vec![]) };
+    let mut positions: Vec<PartitionPosition> =
+        partition_keys(&plan.table, columns, values)?.iter().map(|k| partition_position(k)).collect();
+    positions.sort();
+    positions.dedup();
+    let _ = shard;
+    Ok(positions)
+}
+
+fn clustering_range(plan: &SelectPlan, values: &BoundValues) -> Result<crate::model::mutation::ClusteringRange, CqlError> {
+    let table = &plan.table;
+    let prefix = plan
+        .restrictions
+        .clustering_prefix
+        .iter()
+        .zip(&table.clustering_key)
+        .map(|(e, &id)| {
+            let c = table.column(id);
+            e.eval_required(values, &c.ty, &c.name)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    slice_range(table, &prefix, plan.restrictions.clustering_slice.as_ref(), values)
+}
+
+/// Reads one partition on its owner shard.
+async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPage, CqlError> {
+    let owner = shard.owner_of(read.position.token);
+    if owner == shard.id {
+        ShardMetrics::inc(&shard.metrics().cql_requests_local);
+        return Ok(read_local(shard, &read));
+    }
+    ShardMetrics::inc(&shard.metrics().cql_requests_forwarded);
+    match shard.router.call(owner, ShardRequest::Read(read)).await? {
+        ShardReply::Page(page) => Ok(page),
+        _ => Err(CqlError::server("unexpected reply to a read".into())),
+    }
+}
+
+type PageOut = (Vec<u8>, usize, Option<Resume>);
+
+async fn read_partitions(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, budget: &PageBudget) -> Result<PageOut, CqlError> {
+    let positions = sorted_positions(shard, plan, values)?;
+    let range = clustering_range(plan, values)?;
+    let (mut index, mut after) = match &budget.resume {
+        Some(Resume::Partition { index, after }) => (*index as usize, after.clone()),
+        Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
+        None => (0, None),
+    };
+    let mut content = Vec::new();
+    let mut rows = 0;
+    let now = now_seconds();
+    while index < positions.len() {
+        let read = PartitionRead {
+            table: plan.table.clone(),
+            position: positions[index].clone(),
+            range: range.clone(),
+            reversed: plan.reversed,
+            outputs: plan.outputs.clone(),
+            row_limit: budget.rows - rows,
+            start_after: after.take(),
+            count_only: false,
+            now,
+        };
+        let page = read_on_owner(shard, read).await?;
+        if content.is_empty() {
+            content = page.content;
+        } else {
+            content.extend_from_slice(&page.content);
+        }
+        rows += page.rows;
+        if page.more {
+            return Ok((content, rows, Some(Resume::Partition { index: index as u32, after: page.last_key })));
+        }
+        index += 1;
+        if rows >= budget.rows && index < positions.len() {
+            return Ok((content, rows, Some(Resume::Partition { index: index as u32, after: None })));
+        }
+    }
+    Ok((content, rows, None))
+}
+
+fn token_bounds(slice: &Slice, values: &BoundValues) -> Result<TokenBounds, CqlError> {
+    let eval = |b: &Option<crate::cql::statement::restrictions::SliceBound>| -> Result<Option<(i64, bool)>, CqlError> {
+        let Some(b) = b else { return Ok(None) };
+        match b.value.eval(values, &CqlType::Bigint, "token")? {
+            Evaluated::Value(v) if v.len() == 8 => Ok(Some((i64::from_be_bytes(v[..].try_into().unwrap_or([0; 8])), b.inclusive))),
+            _ => Err(CqlError::invalid("Invalid token value".into())),
+        }
+    };
+    Ok(TokenBounds { lower: eval(&slice.lower)?, upper: eval(&slice.upper)? })
+}
+
+async fn scan_all_shards(shard: &Rc<Shard>, make: impl Fn() -> ScanRead) -> Result<Vec<ScanPage>, CqlError> {
+    let remote = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
+        let request = ShardRequest::Scan(make());
+        let shard = shard.clone();
+        async move {
+            match shard.router.call(s, request).await? {
+                ShardReply::Scanned(page) => Ok(page),
+                _ => Err(CqlError::server("unexpected reply to a scan".into())),
+            }
+        }
+    });
+    let local = scan_local(shard, &make());
+    let mut pages = try_join_all(remote).await?;
+    pages.push(local);
+    Ok(pages)
+}
+
+async fn scan(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, budget: &PageBudget) -> Result<PageOut, CqlError> {
+    let start = match &budget.resume {
+        Some(Resume::Scan(p)) => Some(p.clone()),
+        Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
+        None => None,
+    };
+    let tokens = token_bounds(&plan.restrictions.token, values)?;
+    let now = now_seconds();
+    let make = || ScanRead {
+        table: plan.table.clone(),
+        start: start.clone(),
+        tokens,
+        outputs: plan.outputs.clone(),
+        row_limit: budget.rows,
+        count_only: false,
+        now,
+    };
+    let pages = scan_all_shards(shard, make).await?;
+    let exhausted = pages.iter().all(|p| p.exhausted);
+    let mut merged: Vec<_> = pages.into_iter().flat_map(|p| p.rows).collect();
+    merged.sort_by(|a, b| (&a.partition, &a.clustering).cmp(&(&b.partition, &b.clustering)));
+    let more = !exhausted || merged.len() > budget.rows;
+    merged.truncate(budget.rows);
+    let mut content = Vec::new();
+    for row in &merged {
+        content.extend_from_slice(&row.cells);
+    }
+    let next = match merged.last() {
+        Some(last) if more => Some(Resume::Scan(ScanPosition { partition: last.partition.clone(), after_clustering: Some(last.clustering.clone()) })),
+        _ => None,
+    };
+    Ok((content, merged.len(), next))
+}
+
+/// COUNT(*): counts every matching row (aggregates are not paged).
+async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Result<u64, CqlError> {
+    let now = now_seconds();
+    if plan.restrictions.partition.is_some() {
+        let range = clustering_range(plan, values)?;
+        let mut total = 0;
+        for position in sorted_positions(shard, plan, values)? {
+            let read = PartitionRead {
+                table: plan.table.clone(),
+                position,
+                range: range.clone(),
+                reversed: false,
+                outputs: Arc::from(vec![]),
+                row_limit: usize::MAX,
+                start_after: None,
+                count_only: true,
+                now,
+            };
+            total += read_on_owner(shard, read).await?.rows as u64;
+        }
+        return Ok(total);
+    }
+    let tokens = token_bounds(&plan.restrictions.token, values)?;
+    let make = || ScanRead {
+        table: plan.table.clone(),
+        start: None,
+        tokens,
+        outputs: Arc::from(vec![]),
+        row_limit: usize::MAX,
+        count_only: true,
+        now,
+    };
+    Ok(scan_all_shards(shard, make).await?.iter().map(|p| p.count).sum())
+}

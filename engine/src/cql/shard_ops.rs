@@ -1,0 +1,92 @@
+//! The work one shard asks of another, and how the receiving shard does it. Messages are
+//! plain owned data (`Send`): mutations, read commands, schema snapshots, statement texts.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use glommio::channels::channel_mesh::Receivers;
+use glommio::channels::shared_channel::ConnectedReceiver;
+use percore_protocol::cql::ast::Statement;
+use percore_protocol::response::SchemaChange;
+
+use crate::metrics::ShardMetrics;
+use crate::model::mutation::Mutation;
+use crate::runtime::mesh::RequestEnvelope;
+use crate::runtime::shard::Shard;
+use crate::schema::Schema;
+
+use super::ddl;
+use super::error::CqlError;
+use super::processor;
+use super::read::partition::{PartitionRead, ReadPage};
+use super::read::scan::{ScanPage, ScanRead};
+
+pub enum ShardRequest {
+    /// Apply mutations this shard owns.
+    Apply(Vec<Mutation>),
+    /// Read a page of one partition this shard owns.
+    Read(PartitionRead),
+    /// Scan this shard's partitions for a ring scan.
+    Scan(ScanRead),
+    /// Run a DDL statement (sent to shard 0, which serialises schema changes).
+    Ddl { statement: Statement, keyspace: Option<String> },
+    /// Install a new schema snapshot and tell this shard's subscribers.
+    InstallSchema { schema: Arc<Schema>, change: Option<SchemaChange> },
+    /// Prepare a statement so EXECUTE finds it on this shard too.
+    Prepare { keyspace: Option<String>, query: String },
+    /// Drop all data of a table (TRUNCATE).
+    Truncate { table: uuid::Uuid },
+}
+
+pub enum ShardReply {
+    Applied,
+    Page(ReadPage),
+    Scanned(ScanPage),
+    SchemaChanged(Option<SchemaChange>),
+    Done,
+}
+
+/// Spawns one task per peer that executes requests arriving from that peer.
+pub fn spawn_request_pumps(shard: Rc<Shard>, mut receivers: Receivers<RequestEnvelope>) {
+    for (_, receiver) in receivers.streams() {
+        glommio::spawn_local(pump(shard.clone(), receiver)).detach();
+    }
+}
+
+async fn pump(shard: Rc<Shard>, receiver: ConnectedReceiver<RequestEnvelope>) {
+    while let Some(envelope) = receiver.recv().await {
+        ShardMetrics::inc(&shard.metrics().mesh_requests_received);
+        let shard = shard.clone();
+        glommio::spawn_local(async move {
+            let reply = handle(&shard, envelope.request).await;
+            shard.router.reply(envelope.from, envelope.id, reply).await;
+        })
+        .detach();
+    }
+}
+
+pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardReply, CqlError> {
+    match request {
+        ShardRequest::Apply(mutations) => {
+            super::write::apply::apply_local(shard, mutations)?;
+            Ok(ShardReply::Applied)
+        }
+        ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read))),
+        ShardRequest::Scan(scan) => Ok(ShardReply::Scanned(super::read::scan::scan_local(shard, &scan))),
+        ShardRequest::Ddl { statement, keyspace } => {
+            Ok(ShardReply::SchemaChanged(ddl::execute_on_coordinator(shard, statement, keyspace).await?))
+        }
+        ShardRequest::InstallSchema { schema, change } => {
+            ddl::install_locally(shard, schema, change.as_ref());
+            Ok(ShardReply::Done)
+        }
+        ShardRequest::Prepare { keyspace, query } => {
+            processor::prepare_locally(shard, keyspace.as_deref(), &query)?;
+            Ok(ShardReply::Done)
+        }
+        ShardRequest::Truncate { table } => {
+            shard.store.borrow_mut().truncate(&table);
+            Ok(ShardReply::Done)
+        }
+    }
+}

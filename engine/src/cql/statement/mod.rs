@@ -1,0 +1,166 @@
+//! Statement analysis: a parsed statement checked against the schema and turned into a
+//! [`StatementPlan`] plus the types of its bind markers. Prepared statements keep the plan;
+//! simple statements are analysed per request.
+
+pub mod modification;
+pub mod restrictions;
+pub mod select;
+
+use std::sync::Arc;
+
+use percore_protocol::cql::ast::{BatchKind, QualifiedName, Statement};
+use percore_protocol::cql::ParsedStatement;
+use percore_protocol::response::ColumnSpec;
+
+use crate::cql::bind::ValueExpr;
+use crate::cql::error::CqlError;
+use crate::cql::prepared_cache::PreparedId;
+use crate::cql::term::{analyze_term, BindSpecs, Receiver};
+use crate::schema::change::{keyspace_of, unknown_keyspace, unknown_table};
+use crate::schema::{Schema, TableDef};
+
+use self::modification::ModificationPlan;
+use self::restrictions::ColumnValues;
+use self::select::SelectPlan;
+
+#[derive(Debug)]
+pub enum StatementPlan {
+    Select(SelectPlan),
+    Modify(ModificationPlan),
+    Batch(BatchPlan),
+    Use(String),
+    /// DDL keeps its AST: shard 0 applies it to whatever schema is current then.
+    Schema(Statement),
+    Truncate(Arc<TableDef>),
+}
+
+#[derive(Debug)]
+pub struct BatchPlan {
+    pub kind: BatchKind,
+    pub statements: Vec<ModificationPlan>,
+    pub timestamp: Option<ValueExpr>,
+}
+
+/// A statement analysed once and kept for EXECUTE.
+#[derive(Debug)]
+pub struct PreparedStatement {
+    pub id: PreparedId,
+    pub plan: StatementPlan,
+    pub bind_specs: Vec<ColumnSpec>,
+    pub marker_names: Vec<Option<String>>,
+    /// For each partition key column, the marker that binds it (empty if not all bound).
+    pub pk_indexes: Vec<u16>,
+    pub result_columns: Vec<ColumnSpec>,
+}
+
+/// The outcome of analysis.
+pub struct Analysed {
+    pub plan: StatementPlan,
+    pub bind_specs: Vec<ColumnSpec>,
+    pub marker_names: Vec<Option<String>>,
+}
+
+pub fn resolve_table(schema: &Schema, name: &QualifiedName, session_keyspace: Option<&str>) -> Result<Arc<TableDef>, CqlError> {
+    let keyspace = keyspace_of(name, session_keyspace)?;
+    let ks = schema.keyspace(&keyspace).ok_or_else(|| unknown_keyspace(&keyspace))?;
+    ks.tables.get(&name.name).cloned().ok_or_else(|| unknown_table(&keyspace, &name.name))
+}
+
+fn writable_table(schema: &Schema, name: &QualifiedName, session_keyspace: Option<&str>) -> Result<Arc<TableDef>, CqlError> {
+    let table = resolve_table(schema, name, session_keyspace)?;
+    if table.is_virtual {
+        return Err(CqlError::unauthorized(format!("{} keyspace is not user-modifiable.", table.keyspace)));
+    }
+    Ok(table)
+}
+
+fn analyze_modification(statement: &Statement, schema: &Schema, ks: Option<&str>, binds: &mut BindSpecs) -> Result<ModificationPlan, CqlError> {
+    match statement {
+        Statement::Insert(s) => modification::analyze_insert(s, writable_table(schema, &s.table, ks)?, binds),
+        Statement::Update(s) => modification::analyze_update(s, writable_table(schema, &s.table, ks)?, binds),
+        Statement::Delete(s) => modification::analyze_delete(s, writable_table(schema, &s.table, ks)?, binds),
+        _ => Err(CqlError::invalid("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH".into())),
+    }
+}
+
+pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Option<&str>) -> Result<Analysed, CqlError> {
+    let names = parsed.bind_markers.iter().map(|m| m.name.clone()).collect();
+    let mut binds = BindSpecs::new(names);
+    let ks = session_keyspace;
+    let plan = match parsed.statement {
+        Statement::Select(s) => StatementPlan::Select(select::analyze_select(&s, resolve_table(schema, &s.from, ks)?, &mut binds)?),
+        s @ (Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)) => {
+            StatementPlan::Modify(analyze_modification(&s, schema, ks, &mut binds)?)
+        }
+        Statement::Batch(b) => {
+            let statements = b
+                .statements
+                .iter()
+                .map(|s| analyze_modification(s, schema, ks, &mut binds))
+                .collect::<Result<Vec<_>, _>>()?;
+            if b.kind == BatchKind::Counter {
+                return Err(CqlError::invalid("Counter batches are not supported yet".into()));
+            }
+            let timestamp = b
+                .using
+                .timestamp
+                .as_ref()
+                .map(|t| {
+                    let r = Receiver { keyspace: String::new(), table: String::new(), name: "[timestamp]".into(), ty: percore_protocol::types::CqlType::Bigint };
+                    analyze_term(t, &r, &mut binds)
+                })
+                .transpose()?;
+            StatementPlan::Batch(BatchPlan { kind: b.kind, statements, timestamp })
+        }
+        Statement::Use(u) => {
+            if schema.keyspace(&u.keyspace).is_none() {
+                return Err(unknown_keyspace(&u.keyspace));
+            }
+            StatementPlan::Use(u.keyspace)
+        }
+        Statement::Truncate(t) => StatementPlan::Truncate(writable_table(schema, &t.name, ks)?),
+        Statement::Describe(_) => {
+            // cqlsh falls back to describing from driver metadata on a syntax error.
+            return Err(CqlError::syntax("line 1:0 no viable alternative at input 'DESCRIBE' (server-side DESCRIBE is not supported yet)".into()));
+        }
+        ddl => StatementPlan::Schema(ddl),
+    };
+    let (bind_specs, marker_names) = binds.finish()?;
+    Ok(Analysed { plan, bind_specs, marker_names })
+}
+
+impl PreparedStatement {
+    pub fn new(id: PreparedId, analysed: Analysed) -> PreparedStatement {
+        let (pk_indexes, result_columns) = match &analysed.plan {
+            StatementPlan::Select(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), p.result_columns.clone()),
+            StatementPlan::Modify(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), vec![]),
+            StatementPlan::Batch(b) => match b.statements.first() {
+                Some(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), vec![]),
+                None => (vec![], vec![]),
+            },
+            _ => (vec![], vec![]),
+        };
+        PreparedStatement {
+            id,
+            plan: analysed.plan,
+            bind_specs: analysed.bind_specs,
+            marker_names: analysed.marker_names,
+            pk_indexes,
+            result_columns,
+        }
+    }
+}
+
+/// The markers that bind each partition key column, when every one is `= ?`.
+fn pk_indexes(table: &TableDef, partition: Option<&[ColumnValues]>) -> Vec<u16> {
+    let Some(columns) = partition else { return vec![] };
+    let indexes: Option<Vec<u16>> = columns
+        .iter()
+        .map(|c| match c {
+            ColumnValues::Eq(ValueExpr::Bind(i)) => u16::try_from(*i).ok(),
+            _ => None,
+        })
+        .collect();
+    debug_assert!(indexes.as_ref().is_none_or(|i| i.len() == table.partition_key.len()));
+    indexes.unwrap_or_default()
+}

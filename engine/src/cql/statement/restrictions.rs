@@ -1,0 +1,336 @@
+//! WHERE clauses analysed against the primary key: equalities or IN on the partition key,
+//! a token range, equalities on a clustering prefix followed by an optional slice, and —
+//! for virtual tables only — equality filters on any column. What Cassandra refuses
+//! (skipped clustering columns, partial partition keys without ALLOW FILTERING) is refused
+//! with Cassandra's message.
+
+use bytes::Bytes;
+use percore_protocol::cql::ast::{InValues, Operator, Relation, Term};
+use percore_protocol::types::CqlType;
+
+use crate::cql::bind::{BoundValues, Evaluated, ValueExpr};
+use crate::cql::error::CqlError;
+use crate::cql::term::{analyze_term, BindSpecs, Receiver};
+use crate::model::mutation::ColumnId;
+use crate::schema::{ColumnKind, TableDef};
+
+/// Values restricting one partition key column.
+#[derive(Debug, Clone)]
+pub enum ColumnValues {
+    Eq(ValueExpr),
+    In(InList),
+}
+
+/// The right side of `IN`: a literal list or one marker bound to a list.
+#[derive(Debug, Clone)]
+pub enum InList {
+    Values(Vec<ValueExpr>),
+    Marker(usize),
+}
+
+/// One end of a slice: the value and whether it is included.
+#[derive(Debug, Clone)]
+pub struct SliceBound {
+    pub value: ValueExpr,
+    pub inclusive: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Slice {
+    pub lower: Option<SliceBound>,
+    pub upper: Option<SliceBound>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Restrictions {
+    /// One entry per partition key column, when all are restricted.
+    pub partition: Option<Vec<ColumnValues>>,
+    /// `token(pk) > x AND token(pk) <= y`.
+    pub token: Slice,
+    /// Equalities on the first clustering columns.
+    pub clustering_prefix: Vec<ValueExpr>,
+    /// A slice on the clustering column after the prefix.
+    pub clustering_slice: Option<Slice>,
+    /// Equality/IN filters on other columns (virtual tables; ALLOW FILTERING later).
+    pub filters: Vec<(ColumnId, ColumnValues)>,
+}
+
+pub struct RestrictionContext<'a> {
+    pub table: &'a TableDef,
+    pub binds: &'a mut BindSpecs,
+    /// Whether the statement is a SELECT (reads may leave the partition key open).
+    pub for_read: bool,
+    pub allow_filtering: bool,
+}
+
+fn receiver(table: &TableDef, name: String, ty: CqlType) -> Receiver {
+    Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name, ty }
+}
+
+fn column_receiver(table: &TableDef, id: ColumnId) -> Receiver {
+    let c = table.column(id);
+    receiver(table, c.name.clone(), c.ty.clone())
+}
+
+pub fn column_id(table: &TableDef, name: &str) -> Result<ColumnId, CqlError> {
+    table.column_id(name).ok_or_else(|| CqlError::invalid(format!("Undefined column name {name}")))
+}
+
+fn analyze_in(values: &InValues, table: &TableDef, id: ColumnId, binds: &mut BindSpecs) -> Result<InList, CqlError> {
+    let r = column_receiver(table, id);
+    match values {
+        InValues::List(terms) => Ok(InList::Values(
+            terms.iter().map(|t| analyze_term(t, &r, binds)).collect::<Result<_, _>>()?,
+        )),
+        InValues::Marker(m) => {
+            let list = receiver(table, format!("in({})", r.name), CqlType::List(Box::new(r.ty.clone())));
+            analyze_term(&Term::Bind(m.clone()), &list, binds)?;
+            Ok(InList::Marker(m.index))
+        }
+    }
+}
+
+pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Restrictions, CqlError> {
+    let table = ctx.table;
+    let mut partition: Vec<Option<ColumnValues>> = vec![None; table.partition_key.len()];
+    let mut clustering_eq: Vec<Option<ValueExpr>> = vec![None; table.clustering_key.len()];
+    let mut slices: Vec<(usize, Slice)> = Vec::new();
+    let mut out = Restrictions::default();
+    for relation in relations {
+        match relation {
+            Relation::Simple { column, op, value } => {
+                let id = column_id(table, column)?;
+                let def = table.column(id);
+                let expr = analyze_term(value, &column_receiver(table, id), ctx.binds)?;
+                match (def.kind, op) {
+                    (_, Operator::Eq) if table.is_virtual => out.filters.push((id, ColumnValues::Eq(expr))),
+                    (ColumnKind::PartitionKey, Operator::Eq) => partition[def.position as usize] = Some(ColumnValues::Eq(expr)),
+                    (ColumnKind::Clustering, Operator::Eq) => clustering_eq[def.position as usize] = Some(expr),
+                    (ColumnKind::Clustering, Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) => {
+                        let pos = def.position as usize;
+                        let slice = match slices.iter_mut().find(|(p, _)| *p == pos) {
+                            Some((_, s)) => s,
+                            None => {
+                                slices.push((pos, Slice::default()));
+                                &mut slices.last_mut().expect("just pushed").1
+                            }
+                        };
+                        let bound = SliceBound { value: expr, inclusive: matches!(op, Operator::Lte | Operator::Gte) };
+                        let slot = if matches!(op, Operator::Gt | Operator::Gte) { &mut slice.lower } else { &mut slice.upper };
+                        if slot.is_some() {
+                            return Err(CqlError::invalid(format!("More than one restriction was found for the {} bound on {column}", if matches!(op, Operator::Gt | Operator::Gte) { "start" } else { "end" })));
+                        }
+                        *slot = Some(bound);
+                    }
+                    (ColumnKind::PartitionKey, _) => {
+                        return Err(CqlError::invalid(format!(
+                            "Only EQ and IN relation are supported on the partition key (unless you use the token() function)"
+                        )))
+                    }
+                    _ => {
+                        return Err(CqlError::invalid(if ctx.allow_filtering {
+                            format!("Filtering on column {column} is not supported yet")
+                        } else {
+                            filtering_message()
+                        }))
+                    }
+                }
+            }
+            Relation::In { column, values } => {
+                let id = column_id(table, column)?;
+                let def = table.column(id);
+                let list = analyze_in(values, table, id, ctx.binds)?;
+                match def.kind {
+                    _ if table.is_virtual => out.filters.push((id, ColumnValues::In(list))),
+                    ColumnKind::PartitionKey => partition[def.position as usize] = Some(ColumnValues::In(list)),
+                    _ => return Err(CqlError::invalid(format!("IN restrictions on column {column} are not supported yet"))),
+                }
+            }
+            Relation::Token { columns, op, value } => {
+                let names: Vec<&str> = table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
+                if columns.iter().map(String::as_str).ne(names.iter().copied()) {
+                    return Err(CqlError::invalid(format!(
+                        "The token function arguments must be in the partition key order: {}",
+                        names.join(", ")
+                    )));
+                }
+                let value = match value {
+                    Term::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
+                        token_of_terms(table, args, ctx.binds)?
+                    }
+                    other => analyze_term(other, &receiver(table, format!("partition key token"), CqlType::Bigint), ctx.binds)?,
+                };
+                let bound = SliceBound { value, inclusive: matches!(op, Operator::Gte | Operator::Lte | Operator::Eq) };
+                match op {
+                    Operator::Gt | Operator::Gte => out.token.lower = Some(bound),
+                    Operator::Lt | Operator::Lte => out.token.upper = Some(bound),
+                    Operator::Eq => {
+                        out.token.lower = Some(bound.clone());
+                        out.token.upper = Some(bound);
+                    }
+                    _ => return Err(CqlError::invalid("Unsupported operator on token()".into())),
+                }
+            }
+            other => return Err(CqlError::invalid(format!("This restriction is not supported yet: {other:?}"))),
+        }
+    }
+    if table.is_virtual {
+        return Ok(out);
+    }
+    let restricted = partition.iter().filter(|p| p.is_some()).count();
+    if restricted == partition.len() {
+        out.partition = Some(partition.into_iter().flatten().collect());
+        if out.token.lower.is_some() || out.token.upper.is_some() {
+            return Err(CqlError::invalid("Cannot combine token() restrictions with partition key restrictions".into()));
+        }
+    } else if restricted > 0 || !ctx.for_read {
+        let missing: Vec<&str> = table
+            .partition_key
+            .iter()
+            .zip(&partition)
+            .filter(|(_, p)| p.is_none())
+            .map(|(&i, _)| table.column(i).name.as_str())
+            .collect();
+        if !ctx.for_read {
+            return Err(CqlError::invalid(format!("Some partition key parts are missing: {}", missing.join(", "))));
+        }
+        if !ctx.allow_filtering {
+            return Err(CqlError::invalid(filtering_message()));
+        }
+        return Err(CqlError::invalid("Filtering on partial partition keys is not supported yet".into()));
+    }
+    // Clustering: a prefix of equalities, then at most one slice on the next column.
+    let prefix_len = clustering_eq.iter().take_while(|c| c.is_some()).count();
+    if let Some(pos) = clustering_eq.iter().skip(prefix_len).position(|c| c.is_some()) {
+        let pos = prefix_len + pos;
+        return Err(CqlError::invalid(format!(
+            "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
+            table.column(table.clustering_key[pos]).name,
+            table.column(table.clustering_key[prefix_len]).name
+        )));
+    }
+    out.clustering_prefix = clustering_eq.into_iter().flatten().collect();
+    match slices.as_slice() {
+        [] => {}
+        [(pos, slice)] if *pos == prefix_len => out.clustering_slice = Some(slice.clone()),
+        [(pos, _)] if *pos < prefix_len => {
+            return Err(CqlError::invalid(format!(
+                "Column \"{}\" cannot be restricted by both an equality and an inequality relation",
+                table.column(table.clustering_key[*pos]).name
+            )))
+        }
+        [(pos, _), ..] => {
+            let blocker = table.clustering_key.get(prefix_len + usize::from(slices.len() > 1 && *pos == prefix_len)).copied();
+            return Err(CqlError::invalid(format!(
+                "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
+                table.column(table.clustering_key[*pos.max(&prefix_len)]).name,
+                blocker.map_or("?".to_string(), |b| table.column(b).name.clone())
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// `token(?, ?)` on the right side: a token computed from partition key values.
+fn token_of_terms(table: &TableDef, args: &[Term], binds: &mut BindSpecs) -> Result<ValueExpr, CqlError> {
+    if args.len() != table.partition_key.len() {
+        return Err(CqlError::invalid("Invalid number of arguments to token()".into()));
+    }
+    let mut exprs = Vec::new();
+    for (term, &id) in args.iter().zip(&table.partition_key) {
+        exprs.push(analyze_term(term, &column_receiver(table, id), binds)?);
+    }
+    // Computed tokens on the right side need evaluation at bind time; only constant keys
+    // are folded here.
+    let mut components = Vec::new();
+    for e in &exprs {
+        match e {
+            ValueExpr::Const(Some(b)) => components.push(b.clone()),
+            _ => return Err(CqlError::invalid("token() with bind markers on the right side is not supported yet".into())),
+        }
+    }
+    let refs: Vec<&[u8]> = components.iter().map(|b| &b[..]).collect();
+    let mut key = Vec::new();
+    crate::model::token::serialize_partition_key(&refs, &mut key);
+    let token = crate::model::token::token_of(&key);
+    Ok(ValueExpr::Const(Some(Bytes::copy_from_slice(&token.to_be_bytes()))))
+}
+
+pub fn filtering_message() -> String {
+    "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. \
+     If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING"
+        .into()
+}
+
+/// Expands partition key restrictions into every key they name (IN is a cartesian
+/// product), each as the list of serialized components.
+pub fn partition_keys(
+    table: &TableDef,
+    columns: &[ColumnValues],
+    values: &BoundValues,
+) -> Result<Vec<Vec<Bytes>>, CqlError> {
+    let mut keys: Vec<Vec<Bytes>> = vec![Vec::new()];
+    for (restriction, &id) in columns.iter().zip(&table.partition_key) {
+        let def = table.column(id);
+        let options = column_values(restriction, values, &def.ty, &def.name)?;
+        keys = keys
+            .into_iter()
+            .flat_map(|k| {
+                options.iter().map(move |v| {
+                    let mut k = k.clone();
+                    k.push(v.clone());
+                    k
+                })
+            })
+            .collect();
+    }
+    for key in &keys {
+        for (component, &id) in key.iter().zip(&table.partition_key) {
+            if component.len() > crate::limits::KEY_COMPONENT_BYTES_MAX {
+                return Err(CqlError::invalid(format!(
+                    "Key length of {} is longer than maximum of {} for column {}",
+                    component.len(),
+                    crate::limits::KEY_COMPONENT_BYTES_MAX,
+                    table.column(id).name
+                )));
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// The values an Eq or IN restriction names (IN lists deduplicated, in order).
+pub fn column_values(restriction: &ColumnValues, values: &BoundValues, ty: &CqlType, name: &str) -> Result<Vec<Bytes>, CqlError> {
+    let mut out = match restriction {
+        ColumnValues::Eq(e) => vec![e.eval_required(values, ty, name)?],
+        ColumnValues::In(InList::Values(list)) => {
+            list.iter().map(|e| e.eval_required(values, ty, name)).collect::<Result<Vec<_>, _>>()?
+        }
+        ColumnValues::In(InList::Marker(i)) => {
+            let list_ty = CqlType::List(Box::new(ty.clone()));
+            match ValueExpr::Bind(*i).eval(values, &list_ty, name)? {
+                Evaluated::Value(b) => split_list(&b).ok_or_else(|| CqlError::invalid(format!("Invalid list for IN on {name}")))?,
+                Evaluated::Null => return Err(CqlError::invalid(format!("Invalid null value for IN restriction on {name}"))),
+                Evaluated::Unset => return Err(CqlError::invalid(format!("Invalid unset value for IN restriction on {name}"))),
+            }
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|v| seen.insert(v.clone()));
+    Ok(out)
+}
+
+/// The elements of a serialized list (`[int n][bytes]*n`).
+pub fn split_list(b: &Bytes) -> Option<Vec<Bytes>> {
+    let n = i32::from_be_bytes(b.get(..4)?.try_into().ok()?);
+    let mut at = 4usize;
+    let mut out = Vec::with_capacity(n.clamp(0, 1024) as usize);
+    for _ in 0..n.max(0) {
+        let len = i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?);
+        at += 4;
+        let len = usize::try_from(len).ok()?;
+        out.push(b.slice(at..at.checked_add(len).filter(|&e| e <= b.len())?));
+        at += len;
+    }
+    Some(out)
+}

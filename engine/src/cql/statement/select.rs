@@ -1,0 +1,153 @@
+//! SELECT analysed into a [`SelectPlan`]: the outputs and their result metadata, the key
+//! restrictions, the order (reversed or not) and the limit.
+
+use std::sync::Arc;
+
+use percore_protocol::cql::ast::{Ordering, SelectStatement, Selection, SelectorExpr};
+use percore_protocol::response::ColumnSpec;
+use percore_protocol::types::CqlType;
+
+use crate::cql::bind::ValueExpr;
+use crate::cql::error::CqlError;
+use crate::cql::read::output::Output;
+use crate::cql::term::{analyze_term, BindSpecs, Receiver};
+use crate::model::clustering::ClusteringOrder;
+use crate::schema::{ColumnKind, TableDef};
+
+use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
+
+#[derive(Debug)]
+pub struct SelectPlan {
+    pub table: Arc<TableDef>,
+    pub outputs: Arc<[Output]>,
+    pub result_columns: Vec<ColumnSpec>,
+    /// `SELECT COUNT(*)`: one row with the number of matching rows.
+    pub count: bool,
+    pub restrictions: Restrictions,
+    /// ORDER BY opposite to the clustering order.
+    pub reversed: bool,
+    pub limit: Option<ValueExpr>,
+}
+
+fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
+    ColumnSpec { keyspace: table.keyspace.clone(), table: table.name.clone(), name, ty }
+}
+
+pub fn analyze_select(stmt: &SelectStatement, table: Arc<TableDef>, binds: &mut BindSpecs) -> Result<SelectPlan, CqlError> {
+    if stmt.json {
+        return Err(CqlError::invalid("SELECT JSON is not supported yet".into()));
+    }
+    if stmt.distinct {
+        return Err(CqlError::invalid("SELECT DISTINCT is not supported yet".into()));
+    }
+    if !stmt.group_by.is_empty() {
+        return Err(CqlError::invalid("GROUP BY is not supported yet".into()));
+    }
+    if stmt.per_partition_limit.is_some() {
+        return Err(CqlError::invalid("PER PARTITION LIMIT is not supported yet".into()));
+    }
+    let mut outputs = Vec::new();
+    let mut result_columns = Vec::new();
+    let mut count = false;
+    match &stmt.selection {
+        Selection::All => {
+            for id in table.select_star_order() {
+                let c = table.column(id);
+                outputs.push(Output::Column(id));
+                result_columns.push(spec(&table, c.name.clone(), c.ty.clone()));
+            }
+        }
+        Selection::Selectors(selectors) => {
+            for s in selectors {
+                let (output, name, ty) = match &s.expr {
+                    SelectorExpr::Column(name) => {
+                        let id = column_id(&table, name)?;
+                        (Some(Output::Column(id)), name.clone(), table.column(id).ty.clone())
+                    }
+                    SelectorExpr::CountAll => {
+                        count = true;
+                        (None, "count".to_string(), CqlType::Bigint)
+                    }
+                    SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
+                        let id = column_id(&table, name)?;
+                        let is_writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
+                        let what = if is_writetime { "writetime" } else { "ttl" };
+                        if table.column(id).kind.is_primary_key() {
+                            return Err(CqlError::invalid(format!("Cannot use selection function {what} on PRIMARY KEY part {name}")));
+                        }
+                        let (output, ty) = if is_writetime { (Output::WriteTime(id), CqlType::Bigint) } else { (Output::Ttl(id), CqlType::Int) };
+                        (Some(output), format!("{what}({name})"), ty)
+                    }
+                    SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
+                        let arg_names: Vec<&str> = args
+                            .iter()
+                            .map(|a| match a {
+                                SelectorExpr::Column(c) => Ok(c.as_str()),
+                                _ => Err(CqlError::invalid("token() takes the partition key columns".into())),
+                            })
+                            .collect::<Result<_, _>>()?;
+                        let pk: Vec<&str> = table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
+                        if arg_names != pk {
+                            return Err(CqlError::invalid(format!("token() takes the partition key columns in order: {}", pk.join(", "))));
+                        }
+                        (Some(Output::Token), format!("system.token({})", arg_names.join(", ")), CqlType::Bigint)
+                    }
+                    SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("count") && args.len() == 1 => {
+                        count = true;
+                        (None, "count".to_string(), CqlType::Bigint)
+                    }
+                    other => return Err(CqlError::invalid(format!("This selector is not supported yet: {other:?}"))),
+                };
+                if let Some(o) = output {
+                    outputs.push(o);
+                }
+                result_columns.push(spec(&table, s.alias.clone().unwrap_or(name), ty));
+            }
+        }
+    }
+    if count && !outputs.is_empty() {
+        return Err(CqlError::invalid("Mixing COUNT(*) with other selectors is not supported yet".into()));
+    }
+    let restrictions = restrictions::analyze(
+        &stmt.where_clause,
+        RestrictionContext { table: &table, binds, for_read: true, allow_filtering: stmt.allow_filtering },
+    )?;
+    let reversed = order_by(&table, &stmt.order_by, &restrictions)?;
+    let limit = stmt
+        .limit
+        .as_ref()
+        .map(|t| {
+            let r = Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name: "[limit]".into(), ty: CqlType::Int };
+            analyze_term(t, &r, binds)
+        })
+        .transpose()?;
+    Ok(SelectPlan { table, outputs: outputs.into(), result_columns, count, restrictions, reversed, limit })
+}
+
+/// Validates ORDER BY and says whether it reverses the clustering order.
+fn order_by(table: &TableDef, order: &[(String, Ordering)], r: &Restrictions) -> Result<bool, CqlError> {
+    if order.is_empty() {
+        return Ok(false);
+    }
+    if r.partition.is_none() {
+        return Err(CqlError::invalid("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.".into()));
+    }
+    let mut reversed = None;
+    for (i, (name, ordering)) in order.iter().enumerate() {
+        let id = column_id(table, name)?;
+        let c = table.column(id);
+        if c.kind != ColumnKind::Clustering {
+            return Err(CqlError::invalid(format!("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {name}")));
+        }
+        if c.position as usize != i {
+            return Err(CqlError::invalid("Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY".into()));
+        }
+        let declared_desc = c.order == ClusteringOrder::Desc;
+        let this = (*ordering == Ordering::Desc) != declared_desc;
+        if reversed.is_some_and(|r| r != this) {
+            return Err(CqlError::invalid("Unsupported order by relation".into()));
+        }
+        reversed = Some(this);
+    }
+    Ok(reversed.unwrap_or(false))
+}

@@ -1,0 +1,72 @@
+//! Applying mutations: each goes to the shard that owns its partition — applied in place
+//! when that is this shard, otherwise sent over the mesh — and the write is acknowledged
+//! once every owner has applied it. Memory is bounded: an owner whose memtables are over
+//! its share answers `Overloaded` instead of growing.
+
+use std::rc::Rc;
+
+use futures::future::try_join_all;
+
+use crate::cql::error::CqlError;
+use crate::cql::shard_ops::{ShardReply, ShardRequest};
+use crate::metrics::ShardMetrics;
+use crate::model::mutation::Mutation;
+use crate::runtime::shard::Shard;
+
+/// Share of a shard's memory its memtables may hold (until flushing exists).
+const MEMTABLE_MEMORY_PERCENT: u64 = 50;
+
+pub async fn apply(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<(), CqlError> {
+    let mut remote: Vec<(usize, Vec<Mutation>)> = Vec::new();
+    let mut local = Vec::new();
+    for m in mutations {
+        let owner = shard.owner_of(m.position.token);
+        if owner == shard.id {
+            ShardMetrics::inc(&shard.metrics().cql_requests_local);
+            local.push(m);
+        } else {
+            ShardMetrics::inc(&shard.metrics().cql_requests_forwarded);
+            match remote.iter_mut().find(|(s, _)| *s == owner) {
+                Some((_, batch)) => batch.push(m),
+                None => remote.push((owner, vec![m])),
+            }
+        }
+    }
+    if !local.is_empty() {
+        apply_local(shard, local)?;
+    }
+    try_join_all(remote.into_iter().map(|(owner, batch)| {
+        let shard = shard.clone();
+        async move {
+            match shard.router.call(owner, ShardRequest::Apply(batch)).await? {
+                ShardReply::Applied => Ok(()),
+                _ => Err(CqlError::server("unexpected reply to a mutation".into())),
+            }
+        }
+    }))
+    .await?;
+    Ok(())
+}
+
+/// Applies mutations owned by this shard.
+pub fn apply_local(shard: &Shard, mutations: Vec<Mutation>) -> Result<(), CqlError> {
+    let budget = shard.node.shard_memory_bytes * MEMTABLE_MEMORY_PERCENT / 100;
+    let mut store = shard.store.borrow_mut();
+    if store.size_bytes() as u64 > budget {
+        return Err(CqlError::overloaded(format!(
+            "shard {} memtables are full ({} bytes of {budget}); retry later",
+            shard.id,
+            store.size_bytes()
+        )));
+    }
+    for m in mutations {
+        debug_assert_eq!(shard.owner_of(m.position.token), shard.id, "a partition lives on its owner shard");
+        store.apply(m);
+        ShardMetrics::inc(&shard.metrics().mutations_applied);
+    }
+    shard
+        .metrics()
+        .memtable_bytes
+        .store(store.size_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Every bound of the node, as a named constant with its unit last. Values a user may want
+//! to change are also `percore.yaml` keys (see `config.rs`); these are the defaults.
+
+/// Largest CQL frame accepted (`native_transport_max_frame_size_in_mb`).
+pub const FRAME_BYTES_MAX_DEFAULT: usize = 16 * 1024 * 1024;
+/// Requests one connection may have executing at once before it is answered `Overloaded`.
+pub const CONNECTION_IN_FLIGHT_REQUESTS_MAX: usize = 1024;
+/// Responses queued for one connection's writer before request processing waits.
+pub const CONNECTION_RESPONSE_QUEUE_DEPTH: usize = 1024;
+/// Bytes read from a socket per read call.
+pub const CONNECTION_READ_CHUNK_BYTES: usize = 64 * 1024;
+/// Requests one shard may have executing at once (all connections) before `Overloaded`.
+pub const SHARD_IN_FLIGHT_REQUESTS_MAX: usize = 16 * 1024;
+/// Depth of each one-way queue between two shards.
+pub const MESH_QUEUE_DEPTH: usize = 1024;
+/// Depth of each queue that hands accepted connections to another shard.
+pub const CONNECTION_HANDOFF_QUEUE_DEPTH: usize = 128;
+/// Connections one shard serves at most.
+pub const SHARD_CONNECTIONS_MAX: usize = 4096;
+/// Prepared statements cached per shard (least recently used evicted; drivers re-prepare).
+pub const PREPARED_STATEMENTS_MAX: usize = 10_000;
+/// Rows in one page when the client does not ask for paging.
+pub const UNPAGED_ROWS_MAX: usize = 1_000_000;
+/// Bytes of result rows in one page; a page stops early past this.
+pub const PAGE_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// Statements in one BATCH.
+pub const BATCH_STATEMENTS_MAX: usize = 65_535;
+/// Bytes of a single value in a partition or clustering key (Cassandra's u16 length).
+pub const KEY_COMPONENT_BYTES_MAX: usize = 65_535;
+/// Bytes of one CQL statement's text.
+pub const STATEMENT_TEXT_BYTES_MAX: usize = 1024 * 1024;
+/// How often each shard checks for a shutdown request.
+pub const SHUTDOWN_POLL_INTERVAL_MS: u64 = 50;
+/// Bytes of an HTTP request to the metrics endpoint.
+pub const METRICS_REQUEST_BYTES_MAX: usize = 8 * 1024;
+/// Default memory for the node when `--memory` is not given: a share of the machine.
+pub const DEFAULT_MEMORY_FRACTION_PERCENT: u64 = 50;

@@ -1,0 +1,6 @@
+//! Per-shard metrics and the Prometheus text endpoint that exposes them.
+
+pub mod http_endpoint;
+pub mod shard_metrics;
+
+pub use shard_metrics::ShardMetrics;

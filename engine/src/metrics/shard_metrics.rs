@@ -1,0 +1,39 @@
+//! Counters of one shard. Each counter is written only by its own shard (relaxed atomic
+//! stores, no read-modify-write contention) and read by the metrics endpoint on shard 0;
+//! atomics here are a publication mechanism, not shared mutable shard state.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One shard's counters, cache-line aligned so shards never share a line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub struct ShardMetrics {
+    /// QUERY/EXECUTE/BATCH requests received by this shard's connections.
+    pub cql_requests: AtomicU64,
+    /// Single-partition operations executed on the shard that received them.
+    pub cql_requests_local: AtomicU64,
+    /// Single-partition operations forwarded to their owner shard.
+    pub cql_requests_forwarded: AtomicU64,
+    /// Requests answered `Overloaded`.
+    pub cql_requests_overloaded: AtomicU64,
+    /// Errors returned to clients.
+    pub cql_errors: AtomicU64,
+    /// Open client connections served by this shard (also read to balance port 9042).
+    pub cql_connections: AtomicU64,
+    /// Mutations applied by this shard as the owner.
+    pub mutations_applied: AtomicU64,
+    /// Memtable bytes held by this shard.
+    pub memtable_bytes: AtomicU64,
+    /// Requests received over the cross-shard queues.
+    pub mesh_requests_received: AtomicU64,
+}
+
+impl ShardMetrics {
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,8 @@
+//! The data model, pure: tokens, shard ownership, clustering order, cells and mutations.
+//! Nothing here does I/O or knows about shards' executors.
+
+pub mod cell;
+pub mod clustering;
+pub mod mutation;
+pub mod shard;
+pub mod token;

@@ -1,0 +1,9 @@
+//! The shard-per-core runtime: one pinned glommio executor per shard ([`node`]), the CPUs
+//! they may use ([`cpuset`]), the bounded cross-shard queues ([`mesh`]) and the per-shard
+//! context every task of a shard shares ([`shard`]).
+
+pub mod cpuset;
+pub mod mesh;
+pub mod node;
+pub mod node_state;
+pub mod shard;

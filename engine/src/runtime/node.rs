@@ -1,0 +1,198 @@
+//! Starting and stopping the node: plan shard placement, load node identity and schema,
+//! build the cross-shard meshes, start one executor per shard, and turn SIGINT/SIGTERM into
+//! a clean shutdown. Everything here runs before or after the executors; nothing here is on
+//! the request path, so start-up may use blocking std I/O.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use glommio::{CpuSet, LocalExecutorBuilder, Placement};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::limits;
+use crate::schema::{persist, Schema};
+use crate::transport::listener::{self, HandoffMesh};
+
+use super::cpuset::{self, CpusetError, ShardPlacement};
+use super::mesh::{self, ReplyMesh, RequestMesh, ShardRouter};
+use super::node_state::NodeState;
+use super::shard::Shard;
+
+#[derive(Debug, Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Cpuset(#[from] CpusetError),
+    #[error("cannot prepare data directory {path}: {source}")]
+    DataDirectory { path: String, source: std::io::Error },
+    #[error("cannot listen on {addr}: {source} (is another node running?)")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot load the schema: {0}")]
+    Schema(#[from] persist::SchemaLoadError),
+    #[error("cannot start shard {shard}: {reason}")]
+    Executor { shard: usize, reason: String },
+}
+
+/// Runs the node until SIGINT or SIGTERM.
+pub fn run(config: Config) -> Result<(), NodeError> {
+    let requested = config.cpuset.as_deref().map(cpuset::parse_cpuset).transpose()?;
+    let placements = cpuset::plan(config.smp, requested, cpuset::process_cpus()?)?;
+    let nr_shards = placements.len();
+
+    let data_dir = config.data_directory().to_path_buf();
+    std::fs::create_dir_all(&data_dir).map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
+    let host_id = load_or_create_host_id(&data_dir)?;
+    let schema = Arc::new(persist::load(&data_dir)?);
+    check_ports_free(&config)?;
+
+    let shard_memory_bytes = config.memory_bytes.unwrap_or_else(default_memory_bytes) / nr_shards as u64;
+    let node = NodeState::new(config, nr_shards, host_id, shard_memory_bytes);
+    block_shutdown_signals();
+    spawn_signal_waiter(node.clone());
+
+    let request_mesh = RequestMesh::full(nr_shards, limits::MESH_QUEUE_DEPTH);
+    let reply_mesh = ReplyMesh::full(nr_shards, limits::MESH_QUEUE_DEPTH);
+    let handoff_mesh = HandoffMesh::full(nr_shards, limits::CONNECTION_HANDOFF_QUEUE_DEPTH);
+
+    let mut handles = Vec::with_capacity(nr_shards);
+    for (shard_id, placement) in placements.iter().enumerate() {
+        let (node, schema) = (node.clone(), schema.clone());
+        let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
+        let handle = LocalExecutorBuilder::new(glommio_placement(placement))
+            .name(&format!("percore-shard-{shard_id}"))
+            .spawn(move || async move { run_shard(node, schema, request_mesh, reply_mesh, handoff_mesh).await })
+            .map_err(|e| NodeError::Executor { shard: shard_id, reason: e.to_string() })?;
+        handles.push(handle);
+    }
+    tracing::info!(
+        "percore: {} shard(s) {:?}, CQL on {}:{} (shard-aware {}), metrics on port {}",
+        nr_shards,
+        placements,
+        node.config.rpc_address(),
+        node.config.native_transport_port,
+        node.config.native_shard_aware_transport_port,
+        node.config.prometheus_port
+    );
+    let mut result = Ok(());
+    for (shard_id, handle) in handles.into_iter().enumerate() {
+        match handle.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => {
+                node.request_shutdown();
+                result = Err(NodeError::Executor { shard: shard_id, reason });
+            }
+            Err(e) => {
+                node.request_shutdown();
+                result = Err(NodeError::Executor { shard: shard_id, reason: e.to_string() });
+            }
+        }
+    }
+    if result.is_ok() {
+        tracing::info!("percore: shut down cleanly");
+    }
+    result
+}
+
+/// The life of one shard's executor.
+async fn run_shard(
+    node: Arc<NodeState>,
+    schema: Arc<Schema>,
+    request_mesh: RequestMesh,
+    reply_mesh: ReplyMesh,
+    handoff_mesh: HandoffMesh,
+) -> Result<(), String> {
+    let (router, request_rx, reply_rx) = ShardRouter::join(request_mesh, reply_mesh).await.map_err(|e| e.to_string())?;
+    let router = Rc::new(router);
+    let shard = Shard::new(node.clone(), router.clone(), schema);
+    mesh::spawn_reply_pumps(router, reply_rx);
+    crate::cql::shard_ops::spawn_request_pumps(shard.clone(), request_rx);
+    let listeners = listener::start(shard.clone(), handoff_mesh).await.map_err(|e| e.to_string())?;
+    if shard.id == 0 {
+        crate::metrics::http_endpoint::start(node.clone()).map_err(|e| e.to_string())?;
+    }
+    while !node.shutdown_requested() {
+        glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
+    }
+    drop(listeners);
+    Ok(())
+}
+
+fn glommio_placement(placement: &ShardPlacement) -> Placement {
+    match placement {
+        ShardPlacement::Pinned(cpu) => Placement::Fixed(*cpu),
+        ShardPlacement::Fenced(cpus) => match CpuSet::online() {
+            Ok(set) => Placement::Fenced(set.filter(|l| cpus.contains(&l.cpu))),
+            Err(_) => Placement::Unbound,
+        },
+    }
+}
+
+fn default_memory_bytes() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) }.max(0) as u64;
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64;
+    pages * page_size * limits::DEFAULT_MEMORY_FRACTION_PERCENT / 100
+}
+
+fn load_or_create_host_id(data_dir: &Path) -> Result<Uuid, NodeError> {
+    let path = data_dir.join("host_id");
+    let err = |source| NodeError::DataDirectory { path: path.display().to_string(), source };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Uuid::parse_str(text.trim()).map_err(|e| err(std::io::Error::other(e))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = Uuid::new_v4();
+            std::fs::write(&path, id.to_string()).map_err(err)?;
+            Ok(id)
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Every shard binds the ports with SO_REUSEPORT; a plain bind first makes sure no other
+/// process holds them (SO_REUSEPORT would otherwise silently share them).
+fn check_ports_free(config: &Config) -> Result<(), NodeError> {
+    for port in [config.native_transport_port, config.native_shard_aware_transport_port, config.prometheus_port] {
+        let addr = SocketAddr::new(config.rpc_address(), port);
+        std::net::TcpListener::bind(addr).map_err(|source| NodeError::Listen { addr, source })?;
+    }
+    Ok(())
+}
+
+fn shutdown_signals() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data initialised by sigemptyset.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        set
+    }
+}
+
+/// Blocks SIGINT/SIGTERM in this thread and every thread spawned after, so only the
+/// signal-waiter thread receives them.
+fn block_shutdown_signals() {
+    let set = shutdown_signals();
+    // SAFETY: valid signal set; affects only the calling thread's mask.
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+}
+
+/// A plain thread (not an executor) that waits for SIGINT/SIGTERM and flags the shutdown.
+fn spawn_signal_waiter(node: Arc<NodeState>) {
+    std::thread::Builder::new()
+        .name("percore-signals".into())
+        .spawn(move || {
+            let set = shutdown_signals();
+            let mut signal = 0;
+            // SAFETY: valid signal set and out-pointer.
+            unsafe { libc::sigwait(&set, &mut signal) };
+            tracing::info!("percore: signal {signal} received, shutting down");
+            node.request_shutdown();
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::error!("cannot start the signal thread: {e}"));
+}

@@ -1,0 +1,49 @@
+//! What every shard knows about the node: its configuration and identity (immutable), the
+//! shutdown flag, and each shard's published metrics. Shared read-mostly across threads.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::metrics::ShardMetrics;
+
+#[derive(Debug)]
+pub struct NodeState {
+    pub config: Config,
+    pub nr_shards: usize,
+    pub host_id: Uuid,
+    /// Memory each shard may use, bytes.
+    pub shard_memory_bytes: u64,
+    pub metrics: Box<[ShardMetrics]>,
+    shutdown: AtomicBool,
+}
+
+impl NodeState {
+    pub fn new(config: Config, nr_shards: usize, host_id: Uuid, shard_memory_bytes: u64) -> Arc<NodeState> {
+        Arc::new(NodeState {
+            config,
+            nr_shards,
+            host_id,
+            shard_memory_bytes,
+            metrics: (0..nr_shards).map(|_| ShardMetrics::default()).collect(),
+            shutdown: AtomicBool::new(false),
+        })
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+    }
+
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// The shard with the fewest open connections (lowest id on ties).
+    pub fn least_loaded_shard(&self) -> usize {
+        (0..self.nr_shards)
+            .min_by_key(|&s| ShardMetrics::get(&self.metrics[s].cql_connections))
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,94 @@
+//! The context of one shard, shared by every task on that shard's executor (`Rc`, never
+//! sent to another thread): the schema snapshot, the shard's storage, its prepared
+//! statements, its event subscribers and its router to the other shards.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::cql::events::EventSubscribers;
+use crate::cql::prepared_cache::PreparedCache;
+use crate::metrics::ShardMetrics;
+use crate::model::shard::shard_of;
+use crate::model::token::Token;
+use crate::schema::Schema;
+use crate::storage::ShardStore;
+
+use super::mesh::ShardRouter;
+use super::node_state::NodeState;
+
+pub struct Shard {
+    pub id: usize,
+    pub node: Arc<NodeState>,
+    pub router: Rc<ShardRouter>,
+    schema: RefCell<Arc<Schema>>,
+    pub store: RefCell<ShardStore>,
+    pub prepared: RefCell<PreparedCache>,
+    pub events: RefCell<EventSubscribers>,
+    /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
+    pub ddl_lock: glommio::sync::Semaphore,
+    in_flight_requests: Cell<usize>,
+}
+
+impl Shard {
+    pub fn new(node: Arc<NodeState>, router: Rc<ShardRouter>, schema: Arc<Schema>) -> Rc<Shard> {
+        Rc::new(Shard {
+            id: router.shard_id(),
+            node,
+            router,
+            schema: RefCell::new(schema),
+            store: RefCell::new(ShardStore::default()),
+            prepared: RefCell::new(PreparedCache::default()),
+            events: RefCell::new(EventSubscribers::default()),
+            ddl_lock: glommio::sync::Semaphore::new(1),
+            in_flight_requests: Cell::new(0),
+        })
+    }
+
+    pub fn metrics(&self) -> &ShardMetrics {
+        &self.node.metrics[self.id]
+    }
+
+    pub fn nr_shards(&self) -> usize {
+        self.node.nr_shards
+    }
+
+    /// The shard that owns a token.
+    pub fn owner_of(&self, token: Token) -> usize {
+        shard_of(token, self.node.nr_shards, self.node.config.murmur3_partitioner_ignore_msb_bits)
+    }
+
+    /// The current schema snapshot (immutable; replaced whole on DDL).
+    pub fn schema(&self) -> Arc<Schema> {
+        self.schema.borrow().clone()
+    }
+
+    pub fn install_schema(&self, schema: Arc<Schema>) {
+        self.store.borrow_mut().retain_tables(|id| schema.table_by_id(id).is_some());
+        self.prepared.borrow_mut().clear();
+        *self.schema.borrow_mut() = schema;
+    }
+
+    /// Admits one more request if the shard is below its bound.
+    pub fn try_admit_request(&self) -> Option<InFlightGuard<'_>> {
+        let n = self.in_flight_requests.get();
+        if n >= crate::limits::SHARD_IN_FLIGHT_REQUESTS_MAX {
+            return None;
+        }
+        self.in_flight_requests.set(n + 1);
+        Some(InFlightGuard { shard: self })
+    }
+}
+
+/// Counts a request as in flight on its shard until dropped.
+pub struct InFlightGuard<'a> {
+    shard: &'a Shard,
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let n = self.shard.in_flight_requests.get();
+        debug_assert!(n > 0);
+        self.shard.in_flight_requests.set(n - 1);
+    }
+}

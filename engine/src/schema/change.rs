@@ -1,0 +1,214 @@
+//! Applying one DDL statement to a schema snapshot, yielding the next snapshot and the
+//! SCHEMA_CHANGE event clients are told about. Pure: persistence and installation on the
+//! shards are the caller's (`cql::ddl`).
+
+use std::sync::Arc;
+
+use percore_protocol::cql::ast::{AlterTableAction, QualifiedName, Statement};
+use percore_protocol::response::{SchemaChange, SchemaChangeType};
+
+use crate::cql::error::CqlError;
+
+use super::build::{resolve_type, table_from_create};
+use super::definitions::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
+use super::options::keyspace_options;
+use super::snapshot::Schema;
+
+/// Cassandra's limit on keyspace and table names.
+const SCHEMA_NAME_CHARS_MAX: usize = 48;
+
+pub enum DdlOutcome {
+    Changed { schema: Schema, event: SchemaChange },
+    /// `IF [NOT] EXISTS` made the statement a no-op.
+    Unchanged,
+}
+
+pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&str>) -> Result<DdlOutcome, CqlError> {
+    let mut keyspaces = schema.keyspace_map().clone();
+    let event = match statement {
+        Statement::CreateKeyspace(s) => {
+            check_name("Keyspace", &s.name)?;
+            if keyspaces.contains_key(&s.name) {
+                return if s.if_not_exists { Ok(DdlOutcome::Unchanged) } else { Err(CqlError::already_exists(&s.name, "")) };
+            }
+            let (replication, durable_writes) = keyspace_options(&s.options, None)?;
+            let ks = KeyspaceDef { name: s.name.clone(), replication, durable_writes, tables: Default::default(), is_system: false };
+            keyspaces.insert(s.name.clone(), Arc::new(ks));
+            SchemaChange::Keyspace { change: SchemaChangeType::Created, keyspace: s.name.clone() }
+        }
+        Statement::AlterKeyspace(s) => {
+            let ks = user_keyspace(schema, &s.name)?;
+            let (replication, durable_writes) = keyspace_options(&s.options, Some((&ks.replication, ks.durable_writes)))?;
+            let ks = KeyspaceDef { replication, durable_writes, ..(**ks).clone() };
+            keyspaces.insert(s.name.clone(), Arc::new(ks));
+            SchemaChange::Keyspace { change: SchemaChangeType::Updated, keyspace: s.name.clone() }
+        }
+        Statement::DropKeyspace(s) => {
+            if !keyspaces.contains_key(&s.name) && s.if_exists {
+                return Ok(DdlOutcome::Unchanged);
+            }
+            user_keyspace(schema, &s.name)?;
+            keyspaces.remove(&s.name);
+            SchemaChange::Keyspace { change: SchemaChangeType::Dropped, keyspace: s.name.clone() }
+        }
+        Statement::CreateTable(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            check_name("Table", &s.name.name)?;
+            let ks = user_keyspace(schema, &ks_name)?;
+            if ks.tables.contains_key(&s.name.name) {
+                return if s.if_not_exists {
+                    Ok(DdlOutcome::Unchanged)
+                } else {
+                    Err(CqlError::already_exists(&ks_name, &s.name.name))
+                };
+            }
+            let table = table_from_create(&ks_name, s)?;
+            if schema.table_by_id(&table.id).is_some() {
+                return Err(CqlError::invalid(format!("Table id {} is already in use", table.id)));
+            }
+            put_table(&mut keyspaces, ks, table);
+            SchemaChange::Table { change: SchemaChangeType::Created, keyspace: ks_name, table: s.name.name.clone() }
+        }
+        Statement::AlterTable(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            let ks = user_keyspace(schema, &ks_name)?;
+            let Some(table) = ks.tables.get(&s.name.name) else {
+                return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_table(&ks_name, &s.name.name)) };
+            };
+            let altered = alter_table(table, &s.action)?;
+            put_table(&mut keyspaces, ks, altered);
+            SchemaChange::Table { change: SchemaChangeType::Updated, keyspace: ks_name, table: s.name.name.clone() }
+        }
+        Statement::DropTable(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            let Some(ks) = schema.keyspace(&ks_name) else {
+                return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_keyspace(&ks_name)) };
+            };
+            if !ks.tables.contains_key(&s.name.name) {
+                return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_table(&ks_name, &s.name.name)) };
+            }
+            let ks = user_keyspace(schema, &ks_name)?;
+            let mut ks = (**ks).clone();
+            ks.tables.remove(&s.name.name);
+            keyspaces.insert(ks_name.clone(), Arc::new(ks));
+            SchemaChange::Table { change: SchemaChangeType::Dropped, keyspace: ks_name, table: s.name.name.clone() }
+        }
+        other => return Err(CqlError::invalid(format!("{} is not supported yet", statement_kind(other)))),
+    };
+    Ok(DdlOutcome::Changed { schema: Schema::new(keyspaces), event })
+}
+
+fn put_table(keyspaces: &mut std::collections::BTreeMap<String, Arc<KeyspaceDef>>, ks: &KeyspaceDef, table: TableDef) {
+    let mut ks = ks.clone();
+    ks.tables.insert(table.name.clone(), Arc::new(table));
+    keyspaces.insert(ks.name.clone(), Arc::new(ks));
+}
+
+fn alter_table(table: &TableDef, action: &AlterTableAction) -> Result<TableDef, CqlError> {
+    let mut columns = table.columns.clone();
+    let mut options = table.options.clone();
+    match action {
+        AlterTableAction::Add(defs) => {
+            for def in defs {
+                if columns.iter().any(|c| c.name == def.name) {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid column name {} because it conflicts with an existing column",
+                        def.name
+                    )));
+                }
+                let ty = resolve_type(&def.ty)?;
+                if def.is_static && table.clustering_key.is_empty() {
+                    return Err(CqlError::invalid(format!(
+                        "Static columns are not allowed in COMPACT STORAGE tables or tables without clustering columns ({})",
+                        def.name
+                    )));
+                }
+                let kind = if def.is_static { ColumnKind::Static } else { ColumnKind::Regular };
+                columns.push(ColumnDef { name: def.name.clone(), ty, kind, position: -1, order: Default::default() });
+            }
+        }
+        AlterTableAction::Drop(names) => {
+            for name in names {
+                let Some(pos) = columns.iter().position(|c| &c.name == name) else {
+                    return Err(CqlError::invalid(format!("Column {name} was not found in table {}", table.name)));
+                };
+                if columns[pos].kind.is_primary_key() {
+                    return Err(CqlError::invalid(format!("Cannot drop PRIMARY KEY part {name}")));
+                }
+                // Dropping a column would renumber the column ids the stored cells use;
+                // until the storage engine records dropped columns, refuse it.
+                return Err(CqlError::invalid("ALTER TABLE ... DROP is not supported yet".into()));
+            }
+        }
+        AlterTableAction::Rename(pairs) => {
+            for (from, to) in pairs {
+                if columns.iter().any(|c| &c.name == to) {
+                    return Err(CqlError::invalid(format!("Cannot rename column {from} to {to}: {to} already exists")));
+                }
+                let Some(c) = columns.iter_mut().find(|c| &c.name == from) else {
+                    return Err(CqlError::invalid(format!("Cannot rename unknown column {from} in table {}", table.name)));
+                };
+                if !c.kind.is_primary_key() {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot rename non PRIMARY KEY part {from}"
+                    )));
+                }
+                c.name = to.clone();
+            }
+        }
+        AlterTableAction::WithOptions(opts) => options.apply(opts)?,
+        AlterTableAction::AlterType(..) => {
+            return Err(CqlError::invalid("Altering of types is not allowed".into()))
+        }
+        AlterTableAction::DropCompactStorage => {
+            return Err(CqlError::invalid("Table is not COMPACT STORAGE".into()))
+        }
+    }
+    options.id = Some(table.id);
+    Ok(TableDef::new(table.id, table.keyspace.clone(), table.name.clone(), columns, options, false))
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), CqlError> {
+    let ok = !name.is_empty()
+        && name.len() <= SCHEMA_NAME_CHARS_MAX
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(CqlError::invalid(format!(
+            "{what} name must not be empty, more than {SCHEMA_NAME_CHARS_MAX} characters long, or contain non-alphanumeric-underscore characters (got \"{name}\")"
+        )))
+    }
+}
+
+fn user_keyspace<'a>(schema: &'a Schema, name: &str) -> Result<&'a Arc<KeyspaceDef>, CqlError> {
+    let ks = schema.keyspace(name).ok_or_else(|| unknown_keyspace(name))?;
+    if ks.is_system {
+        return Err(CqlError::unauthorized(format!("{name} keyspace is not user-modifiable.")));
+    }
+    Ok(ks)
+}
+
+pub fn keyspace_of(name: &QualifiedName, session_keyspace: Option<&str>) -> Result<String, CqlError> {
+    name.keyspace
+        .clone()
+        .or_else(|| session_keyspace.map(str::to_string))
+        .ok_or_else(|| CqlError::invalid("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename".into()))
+}
+
+pub fn unknown_keyspace(name: &str) -> CqlError {
+    CqlError::invalid(format!("Keyspace '{name}' does not exist"))
+}
+
+pub fn unknown_table(keyspace: &str, table: &str) -> CqlError {
+    let _ = keyspace;
+    CqlError::invalid(format!("unconfigured table {table}"))
+}
+
+fn statement_kind(statement: &Statement) -> &'static str {
+    match statement {
+        Statement::CreateType(_) | Statement::AlterType(_) | Statement::DropType(_) => "User-defined types",
+        Statement::CreateIndex(_) | Statement::DropIndex(_) => "Secondary indexes",
+        _ => "This statement",
+    }
+}

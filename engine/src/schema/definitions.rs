@@ -1,0 +1,119 @@
+//! Keyspace, table and column definitions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ahash::AHashMap;
+use percore_protocol::types::CqlType;
+use uuid::Uuid;
+
+use crate::model::clustering::ClusteringOrder;
+use crate::model::mutation::ColumnId;
+
+use super::options::TableOptions;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    PartitionKey,
+    Clustering,
+    Regular,
+    Static,
+}
+
+impl ColumnKind {
+    /// The name `system_schema.columns.kind` shows.
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            ColumnKind::PartitionKey => "partition_key",
+            ColumnKind::Clustering => "clustering",
+            ColumnKind::Regular => "regular",
+            ColumnKind::Static => "static",
+        }
+    }
+
+    pub fn is_primary_key(self) -> bool {
+        matches!(self, ColumnKind::PartitionKey | ColumnKind::Clustering)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: CqlType,
+    pub kind: ColumnKind,
+    /// Position within the partition or clustering key; -1 for other columns.
+    pub position: i32,
+    pub order: ClusteringOrder,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub id: Uuid,
+    pub keyspace: String,
+    pub name: String,
+    /// Partition key columns, then clustering columns, then the rest (static first), each
+    /// group in definition order. A [`ColumnId`] indexes this list.
+    pub columns: Vec<ColumnDef>,
+    pub partition_key: Vec<ColumnId>,
+    pub clustering_key: Vec<ColumnId>,
+    pub options: TableOptions,
+    /// Virtual tables (system keyspaces) are answered from node state, never stored.
+    pub is_virtual: bool,
+    by_name: AHashMap<String, ColumnId>,
+}
+
+impl TableDef {
+    pub fn new(
+        id: Uuid,
+        keyspace: String,
+        name: String,
+        columns: Vec<ColumnDef>,
+        options: TableOptions,
+        is_virtual: bool,
+    ) -> TableDef {
+        let ids_of = |kind| {
+            let mut ids: Vec<ColumnId> =
+                (0..columns.len()).filter(|&i| columns[i].kind == kind).map(|i| i as ColumnId).collect();
+            ids.sort_by_key(|&i| columns[i as usize].position);
+            ids
+        };
+        let partition_key = ids_of(ColumnKind::PartitionKey);
+        let clustering_key = ids_of(ColumnKind::Clustering);
+        assert!(!partition_key.is_empty(), "a table has a partition key");
+        let by_name = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i as ColumnId)).collect();
+        TableDef { id, keyspace, name, columns, partition_key, clustering_key, options, is_virtual, by_name }
+    }
+
+    pub fn column_id(&self, name: &str) -> Option<ColumnId> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn column(&self, id: ColumnId) -> &ColumnDef {
+        &self.columns[id as usize]
+    }
+
+    pub fn has_static_columns(&self) -> bool {
+        self.columns.iter().any(|c| c.kind == ColumnKind::Static)
+    }
+
+    /// Columns in the order `SELECT *` returns them: partition key, clustering, then the
+    /// others by name (as Cassandra does).
+    pub fn select_star_order(&self) -> Vec<ColumnId> {
+        let mut rest: Vec<ColumnId> = (0..self.columns.len() as ColumnId)
+            .filter(|&i| !self.column(i).kind.is_primary_key())
+            .collect();
+        rest.sort_by(|&a, &b| self.column(a).name.cmp(&self.column(b).name));
+        self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyspaceDef {
+    pub name: String,
+    /// `replication` as `system_schema.keyspaces` shows it: full class name and options.
+    pub replication: BTreeMap<String, String>,
+    pub durable_writes: bool,
+    pub tables: BTreeMap<String, Arc<TableDef>>,
+    /// Built-in keyspaces are not persisted and cannot be altered or dropped.
+    pub is_system: bool,
+}

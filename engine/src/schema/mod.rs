@@ -1,0 +1,22 @@
+//! The schema: keyspaces, tables and columns. A [`Schema`] is an immutable snapshot shared
+//! by all shards (`Arc`); DDL builds a new snapshot on shard 0 and installs it everywhere.
+//!
+//! - [`definitions`]: the types (`KeyspaceDef`, `TableDef`, `ColumnDef`, `TableOptions`).
+//! - [`build`]: CREATE/ALTER statements → definitions, with Cassandra's validation.
+//! - [`change`]: applying a DDL statement to a snapshot, yielding the next one.
+//! - [`describe`]: definitions → CQL text (server-side DESCRIBE, and the persisted form).
+//! - [`persist`]: the schema file in the data directory.
+//! - [`system_keyspaces`]: the built-in `system` and `system_schema` tables.
+
+pub mod build;
+pub mod change;
+pub mod definitions;
+pub mod describe;
+pub mod options;
+pub mod persist;
+pub mod snapshot;
+pub mod system_keyspaces;
+
+pub use definitions::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
+pub use options::TableOptions;
+pub use snapshot::Schema;

@@ -1,0 +1,64 @@
+//! An immutable schema snapshot and its version: a UUID derived from the schema's content,
+//! so it is stable across restarts and changes only when DDL changes something.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ahash::AHashMap;
+use uuid::Uuid;
+
+use crate::model::token::murmur3_x64_128;
+
+use super::definitions::{KeyspaceDef, TableDef};
+use super::describe;
+
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    keyspaces: BTreeMap<String, Arc<KeyspaceDef>>,
+    tables_by_id: AHashMap<Uuid, Arc<TableDef>>,
+    version: Uuid,
+}
+
+impl Schema {
+    pub fn new(keyspaces: BTreeMap<String, Arc<KeyspaceDef>>) -> Schema {
+        let tables_by_id = keyspaces
+            .values()
+            .flat_map(|k| k.tables.values())
+            .map(|t| (t.id, t.clone()))
+            .collect();
+        let mut text = String::new();
+        for ks in keyspaces.values().filter(|k| !k.is_system) {
+            text.push_str(&describe::keyspace_with_tables(ks));
+        }
+        let (h1, h2) = murmur3_x64_128(text.as_bytes(), 0);
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&h1.to_be_bytes());
+        bytes[8..].copy_from_slice(&h2.to_be_bytes());
+        let version = uuid::Builder::from_md5_bytes(bytes).into_uuid();
+        Schema { keyspaces, tables_by_id, version }
+    }
+
+    pub fn version(&self) -> Uuid {
+        self.version
+    }
+
+    pub fn keyspaces(&self) -> impl Iterator<Item = &Arc<KeyspaceDef>> {
+        self.keyspaces.values()
+    }
+
+    pub fn keyspace(&self, name: &str) -> Option<&Arc<KeyspaceDef>> {
+        self.keyspaces.get(name)
+    }
+
+    pub fn table(&self, keyspace: &str, table: &str) -> Option<&Arc<TableDef>> {
+        self.keyspaces.get(keyspace)?.tables.get(table)
+    }
+
+    pub fn table_by_id(&self, id: &Uuid) -> Option<&Arc<TableDef>> {
+        self.tables_by_id.get(id)
+    }
+
+    pub fn keyspace_map(&self) -> &BTreeMap<String, Arc<KeyspaceDef>> {
+        &self.keyspaces
+    }
+}

@@ -1,0 +1,193 @@
+//! One partition in a memtable: its deletion, static row, clustering rows and range
+//! tombstones, and how a mutation folds into it (cell by cell, Cassandra's reconciliation).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::model::cell::{Cell, DeletionTime, EpochSeconds, Liveness};
+use crate::model::mutation::{ClusteringRange, ColumnId, RowUpdate};
+
+/// A row: its clustering values, INSERT marker, row deletion and cells sorted by column.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub clustering: Vec<Bytes>,
+    pub marker: Option<Liveness>,
+    pub deletion: Option<DeletionTime>,
+    pub cells: Vec<(ColumnId, Cell)>,
+}
+
+impl Row {
+    /// Merges cells in; returns the change in memory footprint.
+    pub fn apply_cells(&mut self, cells: Vec<(ColumnId, Cell)>) -> isize {
+        let mut delta = 0isize;
+        for (column, cell) in cells {
+            match self.cells.binary_search_by_key(&column, |(c, _)| *c) {
+                Ok(i) => {
+                    let old = &mut self.cells[i].1;
+                    if cell.supersedes(old) {
+                        delta += cell.size_bytes() as isize - old.size_bytes() as isize;
+                        *old = cell;
+                    }
+                }
+                Err(i) => {
+                    delta += cell.size_bytes() as isize;
+                    self.cells.insert(i, (column, cell));
+                }
+            }
+        }
+        delta
+    }
+
+    pub fn cell(&self, column: ColumnId) -> Option<&Cell> {
+        self.cells
+            .binary_search_by_key(&column, |(c, _)| *c)
+            .ok()
+            .map(|i| &self.cells[i].1)
+    }
+
+    /// The newest deletion covering this row, of the row itself or of its containers.
+    pub fn effective_deletion(&self, outer: Option<DeletionTime>) -> Option<DeletionTime> {
+        DeletionTime::merge(self.deletion, outer)
+    }
+
+    /// A row is live if its marker is live and not shadowed, or any cell is.
+    pub fn is_live(&self, deletion: Option<DeletionTime>, now: EpochSeconds) -> bool {
+        let shadowed = |ts| deletion.is_some_and(|d| d.shadows(ts));
+        self.marker.is_some_and(|m| m.is_live(now) && !shadowed(m.timestamp))
+            || self
+                .cells
+                .iter()
+                .any(|(_, c)| c.live_value(now).is_some() && !shadowed(c.timestamp))
+    }
+
+    /// The live value of `column`, honouring deletions that shadow it.
+    pub fn live_cell(&self, column: ColumnId, deletion: Option<DeletionTime>, now: EpochSeconds) -> Option<&Cell> {
+        self.cell(column)
+            .filter(|c| c.live_value(now).is_some() && !deletion.is_some_and(|d| d.shadows(c.timestamp)))
+    }
+
+    fn size_bytes(&self) -> usize {
+        std::mem::size_of::<Row>()
+            + self.clustering.iter().map(|v| v.len()).sum::<usize>()
+            + self.cells.iter().map(|(_, c)| c.size_bytes()).sum::<usize>()
+    }
+}
+
+/// A partition's rows and deletions.
+#[derive(Debug, Default)]
+pub struct Partition {
+    pub deletion: Option<DeletionTime>,
+    pub static_row: Row,
+    pub rows: BTreeMap<Bytes, Row>,
+    pub range_deletions: Vec<(ClusteringRange, DeletionTime)>,
+}
+
+impl Partition {
+    /// The deletion covering a clustering key: the partition's and any range tombstone's.
+    pub fn deletion_for(&self, sort_key: &[u8]) -> Option<DeletionTime> {
+        self.range_deletions
+            .iter()
+            .filter(|(range, _)| range.contains(sort_key))
+            .fold(self.deletion, |acc, (_, d)| DeletionTime::merge(acc, Some(*d)))
+    }
+
+    pub fn apply_row(&mut self, update: RowUpdate) -> isize {
+        let mut delta = 0isize;
+        let row = self
+            .rows
+            .entry(update.clustering.sort_key)
+            .or_insert_with(|| {
+                let row = Row { clustering: update.clustering.values, ..Row::default() };
+                delta += row.size_bytes() as isize;
+                row
+            });
+        row.marker = Liveness::merge(row.marker, update.marker);
+        row.deletion = DeletionTime::merge(row.deletion, update.deletion);
+        delta + row.apply_cells(update.cells)
+    }
+
+    pub fn apply_range_deletion(&mut self, range: ClusteringRange, deletion: DeletionTime) -> isize {
+        if let Some((_, existing)) = self.range_deletions.iter_mut().find(|(r, _)| *r == range) {
+            *existing = DeletionTime::merge(Some(*existing), Some(deletion)).unwrap_or(deletion);
+            return 0;
+        }
+        self.range_deletions.push((range, deletion));
+        std::mem::size_of::<(ClusteringRange, DeletionTime)>() as isize
+    }
+}
+
+impl Partition {
+    /// Rows of `range` in storage order (or reversed), strictly after `after` in the
+    /// direction of iteration (paging).
+    pub fn rows_in<'a>(
+        &'a self,
+        range: &'a ClusteringRange,
+        reversed: bool,
+        after: Option<&'a [u8]>,
+    ) -> Box<dyn Iterator<Item = (&'a Bytes, &'a Row)> + 'a> {
+        use std::ops::Bound;
+        if !reversed {
+            let lower: Bound<&[u8]> = match (after, &range.start) {
+                (Some(a), _) => Bound::Excluded(a),
+                (None, crate::model::mutation::ClusteringBound::Unbounded) => Bound::Unbounded,
+                (None, crate::model::mutation::ClusteringBound::Inclusive(p) | crate::model::mutation::ClusteringBound::Exclusive(p)) => {
+                    Bound::Included(&p[..])
+                }
+            };
+            Box::new(
+                self.rows
+                    .range::<[u8], _>((lower, Bound::Unbounded))
+                    .take_while(move |(k, _)| range.is_before_end(k))
+                    .filter(move |(k, _)| range.is_after_start(k)),
+            )
+        } else {
+            let upper: Bound<&[u8]> = match after {
+                Some(a) => Bound::Excluded(a),
+                None => Bound::Unbounded,
+            };
+            Box::new(
+                self.rows
+                    .range::<[u8], _>((Bound::Unbounded, upper))
+                    .rev()
+                    .skip_while(move |(k, _)| !range.is_before_end(k))
+                    .take_while(move |(k, _)| range.is_after_start(k)),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::mutation::{ClusteringBound, ClusteringKey};
+
+    fn partition(keys: &[&'static [u8]]) -> Partition {
+        let mut p = Partition::default();
+        for k in keys {
+            p.apply_row(RowUpdate {
+                clustering: ClusteringKey { sort_key: Bytes::from_static(k), values: vec![] },
+                marker: None,
+                deletion: None,
+                cells: vec![],
+            });
+        }
+        p
+    }
+
+    fn keys<'a>(it: impl Iterator<Item = (&'a Bytes, &'a Row)>) -> Vec<&'a [u8]> {
+        it.map(|(k, _)| &k[..]).collect()
+    }
+
+    #[test]
+    fn ranges_forward_and_reversed_with_paging() {
+        let p = partition(&[b"a1", b"a2", b"b1", b"b2", b"c1"]);
+        let r = ClusteringRange { start: ClusteringBound::Inclusive(Bytes::from_static(b"a2")), end: ClusteringBound::Inclusive(Bytes::from_static(b"b")) };
+        assert_eq!(keys(p.rows_in(&r, false, None)), vec![&b"a2"[..], b"b1", b"b2"]);
+        assert_eq!(keys(p.rows_in(&r, true, None)), vec![&b"b2"[..], b"b1", b"a2"]);
+        assert_eq!(keys(p.rows_in(&r, false, Some(b"b1"))), vec![&b"b2"[..]]);
+        assert_eq!(keys(p.rows_in(&r, true, Some(b"b1"))), vec![&b"a2"[..]]);
+        let all = ClusteringRange::ALL;
+        assert_eq!(keys(p.rows_in(&all, false, None)).len(), 5);
+    }
+}

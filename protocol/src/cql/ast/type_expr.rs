@@ -1,0 +1,22 @@
+//! CQL type expressions as written in DDL and type hints.
+
+use super::common::QualifiedName;
+
+/// A CQL type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeExpr {
+    /// A native type by its lowercase name as written: `int`, `text`, `varchar`, `timeuuid`, …
+    /// (`varchar` is not folded into `text`; that is the engine's business).
+    Native(String),
+    List(Box<TypeExpr>),
+    Set(Box<TypeExpr>),
+    Map(Box<TypeExpr>, Box<TypeExpr>),
+    Tuple(Vec<TypeExpr>),
+    Frozen(Box<TypeExpr>),
+    /// A user-defined type, `[ks.]name`.
+    UserDefined(QualifiedName),
+    /// `'org.apache.cassandra.db.marshal.SomeType'`: a custom type by class name.
+    Custom(String),
+    /// `vector<float, 3>`
+    Vector(Box<TypeExpr>, u32),
+}

@@ -1,0 +1,25 @@
+//! CQL data types and value codecs: [`CqlType`] (names, predicates, the `[option]`
+//! wire form), [`CqlValue`] (decoded values and their serialization), validation with
+//! Cassandra's rules and messages ([`ValueError`]), and literal parsing (`literal`).
+//!
+//! Layout: `cql_type` (the type enum, canonical names) → `option` (`[option]` codec) →
+//! `value` (values, `encode`) → `decode` (`decode`/`validate`, scalar rules) →
+//! `collection` (lists, sets, maps, tuples, UDTs) → `vint` (duration's varints).
+
+mod collection;
+mod cql_type;
+mod decode;
+pub mod literal;
+mod option;
+mod value;
+mod value_error;
+pub mod vint;
+
+pub use cql_type::{quote_identifier, CqlType, UdtType};
+pub use decode::{MIN_DECIMAL_BYTES, MIN_DURATION_BYTES, NANOS_PER_DAY};
+pub use option::{option_id, MAX_TYPE_NESTING_DEPTH};
+pub use value::CqlValue;
+pub use value_error::{ValueError, MAX_HEX_BYTES_IN_ERROR};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,80 @@
+"""Start/stop with various --smp, and schema that survives a restart."""
+
+import pytest
+
+import cql_wire
+from support import connect, stop_checked
+
+
+@pytest.mark.parametrize("smp", [1, 2, 4])
+def test_starts_serves_and_stops_cleanly(percore_factory, smp):
+    server = percore_factory.start(smp=smp)
+    with cql_wire.RawConnection(server.port) as conn:
+        supported = conn.options()
+        assert supported["SCYLLA_NR_SHARDS"] == [str(smp)]
+        conn.startup()
+        conn.query("SELECT release_version FROM system.local")
+    cluster, session = connect(server)
+    try:
+        assert session.execute("SELECT release_version FROM system.local").one()[0] == "3.0.8"
+    finally:
+        cluster.shutdown()
+    stop_checked(server)
+
+
+def test_stop_with_clients_connected(percore_factory):
+    server = percore_factory.start(smp=2)
+    cluster, session = connect(server)
+    try:
+        session.execute("SELECT * FROM system.local")
+        stop_checked(server)  # must not hang on open client connections
+    finally:
+        cluster.shutdown()
+
+
+SCHEMA = """
+    CREATE TABLE ks_restart.events (
+        tenant int, day text, at timestamp, id uuid, payload blob,
+        PRIMARY KEY ((tenant, day), at, id)
+    ) WITH CLUSTERING ORDER BY (at DESC, id ASC)"""
+
+
+@pytest.mark.parametrize("smp", [2, 4])
+def test_schema_survives_restart(percore_factory, tmp_path, smp):
+    data_dir = tmp_path / "data"
+    server = percore_factory.start(smp=smp, data_dir=data_dir)
+    cluster, session = connect(server)
+    try:
+        session.execute("CREATE KEYSPACE ks_restart WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute(SCHEMA)
+        session.execute("CREATE KEYSPACE ks_dropped WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute("CREATE TABLE ks_restart.gone (k int PRIMARY KEY)")
+        session.execute("DROP TABLE ks_restart.gone")
+        session.execute("DROP KEYSPACE ks_dropped")
+    finally:
+        cluster.shutdown()
+    stop_checked(server)
+
+    server.start()  # same data dir, new ports
+    cluster, session = connect(server)
+    try:
+        keyspaces = cluster.metadata.keyspaces
+        assert "ks_restart" in keyspaces, f"keyspace lost on restart: {sorted(keyspaces)}"
+        assert "ks_dropped" not in keyspaces, "dropped keyspace came back after restart"
+        tables = keyspaces["ks_restart"].tables
+        assert set(tables) == {"events"}, f"tables after restart: {sorted(tables)}"
+        table = tables["events"]
+        assert [c.name for c in table.partition_key] == ["tenant", "day"]
+        assert [c.name for c in table.clustering_key] == ["at", "id"]
+        assert [c.is_reversed for c in table.clustering_key] == [True, False]
+        assert {n: c.cql_type for n, c in table.columns.items()} == {
+            "tenant": "int", "day": "text", "at": "timestamp", "id": "uuid", "payload": "blob"}
+        # and the table is usable
+        session.execute("INSERT INTO ks_restart.events (tenant, day, at, id, payload) "
+                        "VALUES (1, 'mon', '2024-01-01 00:00:00+0000', 123e4567-e89b-12d3-a456-426614174000, 0x01)")
+        assert session.execute("SELECT COUNT(*) FROM ks_restart.events WHERE tenant = 1 AND day = 'mon'").one()[0] == 1
+    finally:
+        cluster.shutdown()
+    stop_checked(server)
