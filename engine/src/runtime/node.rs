@@ -157,9 +157,18 @@ fn load_or_create_host_id(data_dir: &Path) -> Result<Uuid, NodeError> {
 fn check_ports_free(config: &Config) -> Result<(), NodeError> {
     for port in [config.native_transport_port, config.native_shard_aware_transport_port, config.prometheus_port] {
         let addr = SocketAddr::new(config.rpc_address(), port);
-        std::net::TcpListener::bind(addr).map_err(|source| NodeError::Listen { addr, source })?;
+        probe_bind(addr).map_err(|source| NodeError::Listen { addr, source })?;
     }
     Ok(())
+}
+
+/// Binds and listens without SO_REUSEPORT (fails if anyone listens there) but with
+/// SO_REUSEADDR (so connections of a previous run in TIME_WAIT do not block a restart).
+fn probe_bind(addr: SocketAddr) -> std::io::Result<()> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1)
 }
 
 fn shutdown_signals() -> libc::sigset_t {
