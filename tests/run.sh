@@ -79,9 +79,9 @@ done
 
 # -- 3. cargo test ------------------------------------------------------------
 if [[ "${RUN_CARGO_TESTS:-1}" != 0 ]]; then
-    say "cargo test --workspace"
+    say "cargo test --workspace --no-fail-fast"
     t0=$(date +%s)
-    cargo test --workspace || failed+=("cargo test")
+    cargo test --workspace --no-fail-fast || failed+=("cargo test")
     echo "cargo test took $(( $(date +%s) - t0 ))s"
 fi
 

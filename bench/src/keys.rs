@@ -117,7 +117,9 @@ impl Dist {
         };
         let num = |d: f64| -> Result<f64> {
             match rest.first() {
-                Some(v) => v.parse().with_context(|| format!("bad parameter in {spec:?}")),
+                Some(v) => v
+                    .parse()
+                    .with_context(|| format!("bad parameter in {spec:?}")),
                 None => Ok(d),
             }
         };
@@ -212,7 +214,10 @@ mod tests {
         let d = Dist::parse(spec, (min, max)).unwrap();
         let mut rng = Rng::new(1);
         let v: Vec<u64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
-        assert!(v.iter().all(|&x| x >= min && x <= max), "{spec} out of range");
+        assert!(
+            v.iter().all(|&x| x >= min && x <= max),
+            "{spec} out of range"
+        );
         v
     }
 
@@ -260,4 +265,19 @@ mod tests {
         let v: Vec<u64> = (0..5).map(|_| d.sample(&mut r)).collect();
         assert_eq!(v, vec![1, 2, 3, 1, 2]);
     }
+}
+
+/// Like [`parse_count`] but keeps fractions (rates such as `2.5k` or `0.5`).
+pub fn parse_count_f64(s: &str) -> Result<f64> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1e3),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1e6),
+        _ => (s, 1.0),
+    };
+    let v: f64 = num.parse().with_context(|| format!("bad number {s:?}"))?;
+    if !(v > 0.0 && v.is_finite()) {
+        bail!("rate must be positive: {s:?}");
+    }
+    Ok(v * mult)
 }

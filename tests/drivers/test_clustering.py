@@ -98,3 +98,20 @@ def test_other_partitions_are_separate(session, table):
     for p1, p2 in [(1, "y"), (2, "x"), (0, "x")]:
         rows = list(session.execute(f"SELECT c1, c2, w FROM {table} WHERE p1 = {p1} AND p2 = '{p2}'"))
         assert [tuple(r) for r in rows] == [(0, "a", "other")]
+
+
+@pytest.mark.parametrize("order", ["ASC", "DESC"])
+def test_text_and_blob_clustering_order_with_prefixes(session, ks, order):
+    """Prefixes sort first (ASC) / last (DESC): 'a' < 'ab' < 'b', 0x01 < 0x0100 < 0x02."""
+    t = f"{ks}.prefixes_{order.lower()}"
+    session.execute(f"CREATE TABLE {t} (p int, c text, b blob, PRIMARY KEY (p, c, b)) "
+                    f"WITH CLUSTERING ORDER BY (c {order}, b {order})")
+    texts = ["", "a", "ab", "abc", "b", "ba", "é"]
+    for c in texts:
+        for b in ("0x01", "0x0100", "0x02"):
+            session.execute(f"INSERT INTO {t} (p, c, b) VALUES (1, '{c}', {b})")
+    rows = [(r.c, r.b) for r in session.execute(f"SELECT c, b FROM {t} WHERE p = 1")]
+    want = [(c, b) for c in sorted(texts, key=str.encode) for b in (b"\x01", b"\x01\x00", b"\x02")]
+    if order == "DESC":
+        want.reverse()
+    assert rows == want

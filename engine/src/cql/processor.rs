@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use percore_protocol::cql::parse_statement;
-use percore_protocol::request::{BatchRequest, BatchStatementKind, QueryParams, Request};
+use percore_protocol::request::{BatchRequest, BatchStatementKind, QueryParams, Request, Values};
 use percore_protocol::response::{PreparedMetadata, PreparedResult, RowsMetadata};
 
 use crate::model::mutation::{Mutation, PartitionPosition};
@@ -26,15 +26,15 @@ use super::write::mutation_builder::{self, WriteContext};
 
 pub async fn execute(shard: &Rc<Shard>, session: &Session, request: Request) -> Result<ResultMessage, CqlError> {
     match request {
-        Request::Query { query, params } => {
+        Request::Query { query, mut params } => {
             let analysed = analyse_text(shard, session.keyspace().as_deref(), &query)?;
-            let values = BoundValues::resolve(params.values.clone(), &analysed.marker_names)?;
+            let values = BoundValues::resolve(std::mem::replace(&mut params.values, Values::None), &analysed.marker_names)?;
             run(shard, session, &analysed.plan, &values, &params).await
         }
         Request::Prepare { query } => prepare(shard, session, &query).await,
-        Request::Execute { id, params } => {
+        Request::Execute { id, mut params } => {
             let statement = shard.prepared.borrow().get(&id).ok_or_else(|| CqlError::unprepared(id.clone()))?;
-            let values = BoundValues::resolve(params.values.clone(), &statement.marker_names)?;
+            let values = BoundValues::resolve(std::mem::replace(&mut params.values, Values::None), &statement.marker_names)?;
             run(shard, session, &statement.plan, &values, &params).await
         }
         Request::Batch(batch) => execute_batch(shard, session, batch).await,

@@ -14,7 +14,9 @@ use percore_protocol::types::CqlType;
 const EMPTY_VALUE: u8 = 0x00;
 const PRESENT_VALUE: u8 = 0x01;
 const ESCAPED_ZERO: [u8; 2] = [0x00, 0xff];
-const TERMINATOR: u8 = 0x00;
+/// Ends an escaped value; `00 00` never occurs inside one, so encodings are prefix-free
+/// (and stay so when inverted for descending order).
+const TERMINATOR: [u8; 2] = [0x00, 0x00];
 
 /// Order of one clustering column, as declared by `CLUSTERING ORDER BY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,7 +125,7 @@ fn encode_escaped(value: &[u8], out: &mut Vec<u8>) {
             out.push(b);
         }
     }
-    out.push(TERMINATOR);
+    out.extend_from_slice(&TERMINATOR);
 }
 
 #[cfg(test)]

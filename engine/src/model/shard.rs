@@ -35,7 +35,7 @@ mod tests {
     #[test]
     fn shards_are_in_range() {
         for n in 1..9 {
-            for t in (0..1000).map(|i| i64::MIN.wrapping_add(i * 18_446_744_073_709_551)) {
+            for t in (0..1000i64).map(|i| i64::MIN.wrapping_add(i.wrapping_mul(18_446_744_073_709_551))) {
                 assert!(shard_of(t, n, 12) < n);
             }
         }

@@ -1,0 +1,148 @@
+//! The operation schedule shared by all in-flight slots.
+//!
+//! Closed loop (no `--rate`): a slot starts its next request as soon as the
+//! previous one completes; latency is measured from the actual send.
+//!
+//! Open loop (`--rate R`): request `i` is due at `start + i/R` whatever happens to
+//! earlier requests, and its latency is measured from that intended time, so a
+//! stalled server is charged for every request it delayed (coordinated-omission
+//! correction). Tokio timers have 1 ms granularity: a slot sleeps until ~1 ms
+//! before the due time and then sends, so a request may leave up to 1 ms early
+//! (its latency then counts from the actual send) but is never made late by the
+//! timer itself.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Sleep granularity of the tokio timer wheel.
+pub const TIMER_SLACK: Duration = Duration::from_millis(1);
+
+pub struct Schedule {
+    start: Instant,
+    rate: Option<f64>,
+    limit: Option<u64>,
+    end: Option<Instant>,
+    next: AtomicU64,
+}
+
+impl Schedule {
+    pub fn new(
+        start: Instant,
+        rate: Option<f64>,
+        limit: Option<u64>,
+        duration: Option<Duration>,
+    ) -> Self {
+        Schedule {
+            start,
+            rate,
+            limit,
+            end: duration.map(|d| start + d),
+            next: AtomicU64::new(0),
+        }
+    }
+
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// Offset of request `i`'s intended start from the schedule start.
+    pub fn intended_offset(rate: f64, i: u64) -> Duration {
+        Duration::from_nanos((i as f64 * 1e9 / rate) as u64)
+    }
+
+    /// Claim the next request: `None` when the run is over; `Some(None)` in closed
+    /// loop; `Some(Some(t))` with the intended start `t` in open loop.
+    #[inline]
+    pub fn next(&self) -> Option<Option<Instant>> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        if self.limit.is_some_and(|l| i >= l) {
+            return None;
+        }
+        match self.rate {
+            Some(r) => {
+                let due = self.start + Self::intended_offset(r, i);
+                if self.end.is_some_and(|e| due >= e) {
+                    return None;
+                }
+                Some(Some(due))
+            }
+            None => {
+                if self.end.is_some_and(|e| Instant::now() >= e) {
+                    return None;
+                }
+                Some(None)
+            }
+        }
+    }
+
+    /// Requests claimed so far (may overshoot by the number of slots at the end).
+    pub fn claimed(&self) -> u64 {
+        self.next.load(Ordering::Relaxed)
+    }
+}
+
+/// Wait for an open-loop due time; returns the instant latency is measured from.
+#[inline]
+pub async fn wait_for(due: Option<Instant>) -> Instant {
+    let Some(due) = due else {
+        return Instant::now();
+    };
+    loop {
+        let now = Instant::now();
+        if now >= due {
+            return due; // on time or late: charge the delay
+        }
+        if due - now <= TIMER_SLACK {
+            return now; // early by less than the timer granularity: send now
+        }
+        tokio::time::sleep_until((due - TIMER_SLACK).into()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_loop_intended_times() {
+        let t0 = Instant::now();
+        let s = Schedule::new(t0, Some(1000.0), Some(5), None);
+        let due: Vec<Duration> = std::iter::from_fn(|| s.next())
+            .map(|d| d.unwrap() - t0)
+            .collect();
+        assert_eq!(
+            due,
+            (0..5).map(|i| Duration::from_millis(i)).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            Schedule::intended_offset(4.0, 10),
+            Duration::from_millis(2500)
+        );
+    }
+
+    #[test]
+    fn open_loop_stops_at_duration() {
+        let t0 = Instant::now();
+        let s = Schedule::new(t0, Some(100.0), None, Some(Duration::from_secs(1)));
+        assert_eq!(std::iter::from_fn(|| s.next()).count(), 100);
+    }
+
+    #[test]
+    fn closed_loop_limit() {
+        let s = Schedule::new(Instant::now(), None, Some(3), None);
+        assert_eq!(
+            std::iter::from_fn(|| s.next()).collect::<Vec<_>>(),
+            vec![None, None, None]
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn wait_for_never_late_by_timer() {
+        let due = Instant::now() + Duration::from_millis(5);
+        let from = wait_for(Some(due)).await;
+        assert!(from <= due);
+        assert!(Instant::now() + TIMER_SLACK >= due);
+        let past = Instant::now() - Duration::from_millis(3);
+        assert_eq!(wait_for(Some(past)).await, past);
+    }
+}
