@@ -41,10 +41,6 @@ impl Schedule {
         }
     }
 
-    pub fn start(&self) -> Instant {
-        self.start
-    }
-
     /// Offset of request `i`'s intended start from the schedule start.
     pub fn intended_offset(rate: f64, i: u64) -> Duration {
         Duration::from_nanos((i as f64 * 1e9 / rate) as u64)
@@ -73,11 +69,6 @@ impl Schedule {
                 Some(None)
             }
         }
-    }
-
-    /// Requests claimed so far (may overshoot by the number of slots at the end).
-    pub fn claimed(&self) -> u64 {
-        self.next.load(Ordering::Relaxed)
     }
 }
 

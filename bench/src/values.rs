@@ -66,6 +66,8 @@ pub struct ColumnSpec {
 /// Generator for one bind marker.
 #[derive(Clone, Debug)]
 pub struct ColumnGen {
+    /// Bind-marker (column) name, for diagnostics.
+    #[allow(dead_code)]
     pub name: String,
     pub enc: Encoding,
     pub spec: ColumnSpec,
@@ -191,6 +193,7 @@ impl RawRow {
         }
     }
 
+    #[cfg(test)]
     pub fn cell(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.buf[start..self.ends[i]]

@@ -32,6 +32,11 @@ pub struct Config {
     pub prometheus_address: Option<IpAddr>,
     pub data_file_directories: Vec<PathBuf>,
     pub commitlog_directory: Option<PathBuf>,
+    /// `periodic` (ack after the write reached the device, fdatasync every period) or
+    /// `batch` (ack after fdatasync, group commit).
+    pub commitlog_sync: String,
+    pub commitlog_sync_period_in_ms: u64,
+    pub commitlog_segment_size_in_mb: u64,
     pub native_transport_max_frame_size_in_mb: usize,
     pub murmur3_partitioner_ignore_msb_bits: u32,
     pub endpoint_snitch: String,
@@ -57,6 +62,9 @@ impl Default for Config {
             prometheus_address: None,
             data_file_directories: vec![PathBuf::from("percore-data")],
             commitlog_directory: None,
+            commitlog_sync: "periodic".into(),
+            commitlog_sync_period_in_ms: 10_000,
+            commitlog_segment_size_in_mb: 32,
             native_transport_max_frame_size_in_mb: limits::FRAME_BYTES_MAX_DEFAULT / (1024 * 1024),
             murmur3_partitioner_ignore_msb_bits: crate::model::shard::DEFAULT_IGNORE_MSB_BITS,
             endpoint_snitch: "SimpleSnitch".into(),
@@ -98,6 +106,15 @@ impl Config {
                 reason: "must be between 1 and 256".into(),
             });
         }
+        if self.commitlog_sync != "periodic" && self.commitlog_sync != "batch" {
+            return Err(ConfigError::Invalid { key: "commitlog_sync", reason: format!("'{}' is neither periodic nor batch", self.commitlog_sync) });
+        }
+        if !(1..=1024).contains(&self.commitlog_segment_size_in_mb) {
+            return Err(ConfigError::Invalid { key: "commitlog_segment_size_in_mb", reason: "must be between 1 and 1024".into() });
+        }
+        if self.commitlog_sync_period_in_ms == 0 {
+            return Err(ConfigError::Invalid { key: "commitlog_sync_period_in_ms", reason: "must be positive".into() });
+        }
         if self.smp == Some(0) {
             return Err(ConfigError::Invalid { key: "smp", reason: "must be at least 1".into() });
         }
@@ -112,6 +129,20 @@ impl Config {
 
     pub fn data_directory(&self) -> &Path {
         &self.data_file_directories[0]
+    }
+
+    /// Where commitlog segments live (default: `<data>/commitlog`).
+    pub fn commitlog_directory(&self) -> PathBuf {
+        self.commitlog_directory.clone().unwrap_or_else(|| self.data_directory().join("commitlog"))
+    }
+
+    pub fn commitlog_sync_mode(&self) -> crate::storage::commitlog::SyncMode {
+        match self.commitlog_sync.as_str() {
+            "batch" => crate::storage::commitlog::SyncMode::Batch,
+            _ => crate::storage::commitlog::SyncMode::Periodic {
+                period: std::time::Duration::from_millis(self.commitlog_sync_period_in_ms),
+            },
+        }
     }
 
     pub fn max_frame_bytes(&self) -> usize {

@@ -37,7 +37,16 @@ struct Cli {
     prometheus_port: Option<u16>,
     #[arg(long)]
     cluster_name: Option<String>,
+    /// `periodic` (default) or `batch`.
+    #[arg(long)]
+    commitlog_sync: Option<String>,
+    #[arg(long)]
+    commitlog_directory: Option<PathBuf>,
 }
+
+/// glommio's reactor logs an ERROR for every file on a device without io_uring polling
+/// support (most virtual disks): harmless, so it is hidden unless PERCORE_LOG asks for it.
+const DEFAULT_LOG_FILTER: &str = "info,glommio::reactor=off";
 
 fn config_from(cli: Cli) -> Result<Config, Box<dyn std::error::Error>> {
     let mut config = match &cli.config {
@@ -74,6 +83,12 @@ fn config_from(cli: Cli) -> Result<Config, Box<dyn std::error::Error>> {
     if let Some(v) = cli.cluster_name {
         config.cluster_name = v;
     }
+    if let Some(v) = cli.commitlog_sync {
+        config.commitlog_sync = v;
+    }
+    if let Some(v) = cli.commitlog_directory {
+        config.commitlog_directory = Some(v);
+    }
     config.validate()?;
     Ok(config)
 }
@@ -81,7 +96,7 @@ fn config_from(cli: Cli) -> Result<Config, Box<dyn std::error::Error>> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PERCORE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_env("PERCORE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER)),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -68,7 +68,7 @@ async fn pump(shard: Rc<Shard>, receiver: ConnectedReceiver<RequestEnvelope>) {
 pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardReply, CqlError> {
     match request {
         ShardRequest::Apply(mutations) => {
-            super::write::apply::apply_local(shard, mutations)?;
+            super::write::apply::apply_local(shard, mutations).await?;
             Ok(ShardReply::Applied)
         }
         ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read))),

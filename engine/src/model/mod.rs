@@ -4,5 +4,6 @@
 pub mod cell;
 pub mod clustering;
 pub mod mutation;
+pub mod mutation_codec;
 pub mod shard;
 pub mod token;

@@ -15,7 +15,10 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::limits;
+use crate::cql::write::replay::replay_assigned;
 use crate::schema::{persist, Schema};
+use crate::storage::commitlog::replay::{self, FoundSegment};
+use crate::storage::commitlog::{Commitlog, CommitlogConfig};
 use crate::transport::listener::{self, HandoffMesh};
 
 use super::cpuset::{self, CpusetError, ShardPlacement};
@@ -47,10 +50,21 @@ pub fn run(config: Config) -> Result<(), NodeError> {
     std::fs::create_dir_all(&data_dir).map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     let host_id = load_or_create_host_id(&data_dir)?;
     let schema = Arc::new(persist::load(&data_dir)?);
+    let commitlog_dir = config.commitlog_directory();
+    std::fs::create_dir_all(&commitlog_dir)
+        .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?;
+    let old_segments = Arc::new(
+        replay::list_segments(&commitlog_dir)
+            .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?,
+    );
+    let generation = old_segments.iter().map(|s| s.name.generation).max().unwrap_or(0) + 1;
     check_ports_free(&config)?;
 
     let shard_memory_bytes = config.memory_bytes.unwrap_or_else(default_memory_bytes) / nr_shards as u64;
-    let node = NodeState::new(config, nr_shards, host_id, shard_memory_bytes);
+    let node = NodeState::new(config, nr_shards, host_id, shard_memory_bytes, generation);
+    if !old_segments.is_empty() {
+        tracing::info!("percore: replaying {} commitlog segment(s) of earlier runs", old_segments.len());
+    }
     block_shutdown_signals();
     spawn_signal_waiter(node.clone());
 
@@ -60,11 +74,11 @@ pub fn run(config: Config) -> Result<(), NodeError> {
 
     let mut handles = Vec::with_capacity(nr_shards);
     for (shard_id, placement) in placements.iter().enumerate() {
-        let (node, schema) = (node.clone(), schema.clone());
+        let (node, schema, old_segments) = (node.clone(), schema.clone(), old_segments.clone());
         let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
         let handle = LocalExecutorBuilder::new(glommio_placement(placement))
             .name(&format!("percore-shard-{shard_id}"))
-            .spawn(move || async move { run_shard(node, schema, request_mesh, reply_mesh, handoff_mesh).await })
+            .spawn(move || async move { run_shard(node, schema, old_segments, request_mesh, reply_mesh, handoff_mesh).await })
             .map_err(|e| NodeError::Executor { shard: shard_id, reason: e.to_string() })?;
         handles.push(handle);
     }
@@ -101,15 +115,33 @@ pub fn run(config: Config) -> Result<(), NodeError> {
 async fn run_shard(
     node: Arc<NodeState>,
     schema: Arc<Schema>,
+    old_segments: Arc<Vec<FoundSegment>>,
     request_mesh: RequestMesh,
     reply_mesh: ReplyMesh,
     handoff_mesh: HandoffMesh,
 ) -> Result<(), String> {
     let (router, request_rx, reply_rx) = ShardRouter::join(request_mesh, reply_mesh).await.map_err(|e| e.to_string())?;
     let router = Rc::new(router);
-    let shard = Shard::new(node.clone(), router.clone(), schema);
+    let config = &node.config;
+    let commitlog = Commitlog::start(CommitlogConfig {
+        directory: config.commitlog_directory(),
+        shard: router.shard_id() as u32,
+        generation: node.commitlog_generation,
+        segment_bytes: config.commitlog_segment_size_in_mb * 1024 * 1024,
+        mode: config.commitlog_sync_mode(),
+    });
+    let shard = Shard::new(node.clone(), router.clone(), schema, commitlog);
     mesh::spawn_reply_pumps(router, reply_rx);
     crate::cql::shard_ops::spawn_request_pumps(shard.clone(), request_rx);
+    let stats = replay_assigned(&shard, &old_segments).await?;
+    if stats.segments > 0 {
+        tracing::info!("shard {}: replayed {} segment(s), {} mutation(s)", shard.id, stats.segments, stats.mutations);
+    }
+    // No shard serves clients before every shard has replayed its share.
+    node.mark_replayed();
+    while !node.all_replayed() {
+        glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
+    }
     let listeners = listener::start(shard.clone(), handoff_mesh).await.map_err(|e| e.to_string())?;
     if shard.id == 0 {
         crate::metrics::http_endpoint::start(node.clone()).map_err(|e| e.to_string())?;
@@ -118,8 +150,12 @@ async fn run_shard(
         glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
     }
     drop(listeners);
+    shard.commitlog.shutdown().await;
     Ok(())
 }
+
+/// How often a shard that finished replay checks whether the others have.
+const REPLAY_BARRIER_POLL_MS: u64 = 2;
 
 fn glommio_placement(placement: &ShardPlacement) -> Placement {
     match placement {

@@ -1,7 +1,7 @@
 //! What every shard knows about the node: its configuration and identity (immutable), the
 //! shutdown flag, and each shard's published metrics. Shared read-mostly across threads.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -17,17 +17,23 @@ pub struct NodeState {
     /// Memory each shard may use, bytes.
     pub shard_memory_bytes: u64,
     pub metrics: Box<[ShardMetrics]>,
+    /// This run's commitlog generation (greater than any segment found at start).
+    pub commitlog_generation: u64,
+    /// Shards that have finished replaying the commitlog (none serves clients before all).
+    replayed_shards: AtomicUsize,
     shutdown: AtomicBool,
 }
 
 impl NodeState {
-    pub fn new(config: Config, nr_shards: usize, host_id: Uuid, shard_memory_bytes: u64) -> Arc<NodeState> {
+    pub fn new(config: Config, nr_shards: usize, host_id: Uuid, shard_memory_bytes: u64, commitlog_generation: u64) -> Arc<NodeState> {
         Arc::new(NodeState {
             config,
             nr_shards,
             host_id,
             shard_memory_bytes,
             metrics: (0..nr_shards).map(|_| ShardMetrics::default()).collect(),
+            commitlog_generation,
+            replayed_shards: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
         })
     }
@@ -38,6 +44,14 @@ impl NodeState {
 
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
+    }
+
+    pub fn mark_replayed(&self) {
+        self.replayed_shards.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn all_replayed(&self) -> bool {
+        self.replayed_shards.load(Ordering::Acquire) == self.nr_shards
     }
 
     /// The shard with the fewest open connections (lowest id on ties).

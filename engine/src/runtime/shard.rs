@@ -12,6 +12,7 @@ use crate::metrics::ShardMetrics;
 use crate::model::shard::shard_of;
 use crate::model::token::Token;
 use crate::schema::Schema;
+use crate::storage::commitlog::Commitlog;
 use crate::storage::ShardStore;
 
 use super::mesh::ShardRouter;
@@ -23,6 +24,7 @@ pub struct Shard {
     pub router: Rc<ShardRouter>,
     schema: RefCell<Arc<Schema>>,
     pub store: RefCell<ShardStore>,
+    pub commitlog: Rc<Commitlog>,
     pub prepared: RefCell<PreparedCache>,
     pub events: RefCell<EventSubscribers>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
@@ -31,13 +33,14 @@ pub struct Shard {
 }
 
 impl Shard {
-    pub fn new(node: Arc<NodeState>, router: Rc<ShardRouter>, schema: Arc<Schema>) -> Rc<Shard> {
+    pub fn new(node: Arc<NodeState>, router: Rc<ShardRouter>, schema: Arc<Schema>, commitlog: Rc<Commitlog>) -> Rc<Shard> {
         Rc::new(Shard {
             id: router.shard_id(),
             node,
             router,
             schema: RefCell::new(schema),
             store: RefCell::new(ShardStore::default()),
+            commitlog,
             prepared: RefCell::new(PreparedCache::default()),
             events: RefCell::new(EventSubscribers::default()),
             ddl_lock: glommio::sync::Semaphore::new(1),

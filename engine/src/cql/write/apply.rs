@@ -11,31 +11,47 @@ use crate::cql::error::CqlError;
 use crate::cql::shard_ops::{ShardReply, ShardRequest};
 use crate::metrics::ShardMetrics;
 use crate::model::mutation::Mutation;
+use crate::model::mutation_codec;
+use crate::storage::commitlog::CommitlogError;
 use crate::runtime::shard::Shard;
 
 /// Share of a shard's memory its memtables may hold (until flushing exists).
 const MEMTABLE_MEMORY_PERCENT: u64 = 50;
 
 pub async fn apply(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<(), CqlError> {
+    apply_routed(shard, mutations, true).await
+}
+
+/// Routes mutations to their owners; `count_requests` says whether they count as client
+/// requests in the local/forwarded metrics (commitlog replay does not).
+pub async fn apply_routed(shard: &Rc<Shard>, mutations: Vec<Mutation>, count_requests: bool) -> Result<(), CqlError> {
     let mut remote: Vec<(usize, Vec<Mutation>)> = Vec::new();
     let mut local = Vec::new();
     for m in mutations {
         let owner = shard.owner_of(m.position.token);
         if owner == shard.id {
-            ShardMetrics::inc(&shard.metrics().cql_requests_local);
+            if count_requests {
+                ShardMetrics::inc(&shard.metrics().cql_requests_local);
+            }
             local.push(m);
         } else {
-            ShardMetrics::inc(&shard.metrics().cql_requests_forwarded);
+            if count_requests {
+                ShardMetrics::inc(&shard.metrics().cql_requests_forwarded);
+            }
             match remote.iter_mut().find(|(s, _)| *s == owner) {
                 Some((_, batch)) => batch.push(m),
                 None => remote.push((owner, vec![m])),
             }
         }
     }
-    if !local.is_empty() {
-        apply_local(shard, local)?;
-    }
-    try_join_all(remote.into_iter().map(|(owner, batch)| {
+    let local = async {
+        if local.is_empty() {
+            Ok(())
+        } else {
+            apply_local(shard, local).await
+        }
+    };
+    let remote = try_join_all(remote.into_iter().map(|(owner, batch)| {
         let shard = shard.clone();
         async move {
             match shard.router.call(owner, ShardRequest::Apply(batch)).await? {
@@ -43,22 +59,28 @@ pub async fn apply(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<(), Cq
                 _ => Err(CqlError::server("unexpected reply to a mutation".into())),
             }
         }
-    }))
-    .await?;
+    }));
+    futures::future::try_join(local, remote).await?;
     Ok(())
 }
 
-/// Applies mutations owned by this shard.
-pub fn apply_local(shard: &Shard, mutations: Vec<Mutation>) -> Result<(), CqlError> {
+/// Applies mutations owned by this shard: commitlog first (waiting for durability per
+/// the sync mode), then the memtable.
+pub async fn apply_local(shard: &Shard, mutations: Vec<Mutation>) -> Result<(), CqlError> {
     let budget = shard.node.shard_memory_bytes * MEMTABLE_MEMORY_PERCENT / 100;
-    let mut store = shard.store.borrow_mut();
-    if store.size_bytes() as u64 > budget {
+    let used = shard.store.borrow().size_bytes();
+    if used as u64 > budget {
         return Err(CqlError::overloaded(format!(
-            "shard {} memtables are full ({} bytes of {budget}); retry later",
-            shard.id,
-            store.size_bytes()
+            "shard {} memtables are full ({used} bytes of {budget}); retry later",
+            shard.id
         )));
     }
+    let entry = mutation_codec::encode_batch(&mutations);
+    shard.commitlog.append(&entry).await.map_err(|e| match e {
+        CommitlogError::TooLarge { .. } => CqlError::invalid(e.to_string()),
+        _ => CqlError::server(e.to_string()),
+    })?;
+    let mut store = shard.store.borrow_mut();
     for m in mutations {
         debug_assert_eq!(shard.owner_of(m.position.token), shard.id, "a partition lives on its owner shard");
         store.apply(m);

@@ -1,0 +1,359 @@
+//! The per-shard commitlog writer, with group commit.
+//!
+//! `append` copies a framed entry into the in-memory tail of the active segment and waits;
+//! one flusher task writes whatever has accumulated since its last write with a single
+//! O_DIRECT write per segment (rewriting the last, partial block each time), then — in
+//! `batch` mode — one fdatasync, and wakes every writer whose entry is now covered. Many
+//! concurrent writers therefore share each write and each fdatasync.
+//!
+//! Durability per mode: `periodic` acknowledges once the write has completed to the device
+//! (no fdatasync; a timer syncs every period), so a process crash loses nothing
+//! acknowledged. `batch` acknowledges after the fdatasync. Any write or sync error poisons
+//! the log: every pending and later append fails, rather than acknowledging writes that may
+//! not be kept.
+//!
+//! Segment files are created by the flusher (preallocated to the segment size); `append`
+//! itself never does I/O.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::channel::oneshot;
+use glommio::io::{DmaFile, Directory};
+use thiserror::Error;
+
+use super::entry::{frame, ENTRY_HEADER_BYTES};
+use super::segment::{SegmentName, HEADER_BYTES};
+
+/// O_DIRECT alignment of writes.
+const BLOCK_BYTES: u64 = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Ack after the write completed; fdatasync every period.
+    Periodic { period: Duration },
+    /// Ack after fdatasync (group commit).
+    Batch,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommitlogConfig {
+    pub directory: PathBuf,
+    pub shard: u32,
+    /// This run's generation (greater than any segment on disk at start).
+    pub generation: u64,
+    pub segment_bytes: u64,
+    pub mode: SyncMode,
+}
+
+#[derive(Debug, Clone, Error)]
+pub enum CommitlogError {
+    #[error("commitlog entry of {size} bytes exceeds the segment capacity of {max} bytes")]
+    TooLarge { size: usize, max: usize },
+    #[error("the commitlog is poisoned after an I/O error ({0}); this shard refuses writes until restarted")]
+    Poisoned(String),
+    #[error("the commitlog is shut down")]
+    Closed,
+}
+
+type Waiter = oneshot::Sender<Result<(), CommitlogError>>;
+
+/// A segment's unwritten bytes.
+struct SegmentBuffer {
+    name: SegmentName,
+    file: Option<Rc<DmaFile>>,
+    /// Bytes from `tail_offset` to the end of appended data.
+    tail: Vec<u8>,
+    /// File offset of `tail[0]`, block-aligned.
+    tail_offset: u64,
+    /// File offset up to which appended data is on the device.
+    written_to: u64,
+    sealed: bool,
+    /// Log sequence number (total bytes appended to the log) at this segment's end.
+    end_seq: u64,
+}
+
+impl SegmentBuffer {
+    fn new(name: SegmentName, start_seq: u64) -> SegmentBuffer {
+        SegmentBuffer {
+            name,
+            file: None,
+            tail: name.header().to_vec(),
+            tail_offset: 0,
+            written_to: 0,
+            sealed: false,
+            end_seq: start_seq,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.tail_offset + self.tail.len() as u64
+    }
+}
+
+struct LogState {
+    segments: VecDeque<SegmentBuffer>,
+    next_number: u64,
+    appended_seq: u64,
+    durable_seq: u64,
+    waiters: VecDeque<(u64, Waiter)>,
+    poisoned: Option<String>,
+    wake_flusher: Option<oneshot::Sender<()>>,
+    unsynced_writes: bool,
+    closed: bool,
+}
+
+pub struct Commitlog {
+    config: CommitlogConfig,
+    state: RefCell<LogState>,
+}
+
+impl Commitlog {
+    /// Creates the log and starts its flusher (and periodic sync) on the current executor.
+    pub fn start(config: CommitlogConfig) -> Rc<Commitlog> {
+        let log = Rc::new(Commitlog {
+            config,
+            state: RefCell::new(LogState {
+                segments: VecDeque::new(),
+                next_number: 0,
+                appended_seq: 0,
+                durable_seq: 0,
+                waiters: VecDeque::new(),
+                poisoned: None,
+                wake_flusher: None,
+                unsynced_writes: false,
+                closed: false,
+            }),
+        });
+        glommio::spawn_local(run_flusher(log.clone())).detach();
+        if let SyncMode::Periodic { period } = log.config.mode {
+            glommio::spawn_local(run_periodic_sync(log.clone(), period)).detach();
+        }
+        log
+    }
+
+    pub fn max_entry_bytes(&self) -> usize {
+        self.config.segment_bytes as usize - HEADER_BYTES - ENTRY_HEADER_BYTES
+    }
+
+    /// Appends one entry and waits until it is durable per the sync mode.
+    pub async fn append(&self, payload: &[u8]) -> Result<(), CommitlogError> {
+        let done = {
+            let mut st = self.state.borrow_mut();
+            if let Some(reason) = &st.poisoned {
+                return Err(CommitlogError::Poisoned(reason.clone()));
+            }
+            if st.closed {
+                return Err(CommitlogError::Closed);
+            }
+            if payload.len() > self.max_entry_bytes() {
+                return Err(CommitlogError::TooLarge { size: payload.len(), max: self.max_entry_bytes() });
+            }
+            let framed = (ENTRY_HEADER_BYTES + payload.len()) as u64;
+            let needs_segment = st
+                .segments
+                .back()
+                .is_none_or(|s| s.sealed || s.end() + framed > self.config.segment_bytes);
+            if needs_segment {
+                if let Some(active) = st.segments.back_mut() {
+                    active.sealed = true;
+                }
+                let name = SegmentName { generation: self.config.generation, shard: self.config.shard, number: st.next_number };
+                st.next_number += 1;
+                let start_seq = st.appended_seq;
+                st.segments.push_back(SegmentBuffer::new(name, start_seq));
+            }
+            st.appended_seq += framed;
+            let seq = st.appended_seq;
+            let active = st.segments.back_mut().expect("an active segment exists");
+            frame(payload, &mut active.tail);
+            active.end_seq = seq;
+            debug_assert!(active.end() <= self.config.segment_bytes);
+            let (tx, rx) = oneshot::channel();
+            st.waiters.push_back((seq, tx));
+            if let Some(wake) = st.wake_flusher.take() {
+                let _ = wake.send(());
+            }
+            rx
+        };
+        done.await.unwrap_or(Err(CommitlogError::Closed))
+    }
+
+    /// Clean shutdown: stop accepting appends and sync what was written.
+    pub async fn shutdown(&self) {
+        self.close();
+        if let Err(e) = self.sync_active().await {
+            tracing::warn!("shard {}: final commitlog sync failed: {e}", self.config.shard);
+        }
+    }
+
+    /// Stops the flusher after it has written what was appended.
+    pub fn close(&self) {
+        let mut st = self.state.borrow_mut();
+        st.closed = true;
+        if let Some(wake) = st.wake_flusher.take() {
+            let _ = wake.send(());
+        }
+    }
+
+    fn poison(&self, reason: String) {
+        tracing::error!("shard {}: commitlog poisoned: {reason}", self.config.shard);
+        let mut st = self.state.borrow_mut();
+        st.poisoned = Some(reason.clone());
+        for (_, waiter) in st.waiters.drain(..) {
+            let _ = waiter.send(Err(CommitlogError::Poisoned(reason.clone())));
+        }
+    }
+
+    fn complete_through(&self, seq: u64) {
+        let mut st = self.state.borrow_mut();
+        st.durable_seq = st.durable_seq.max(seq);
+        while st.waiters.front().is_some_and(|(s, _)| *s <= seq) {
+            if let Some((_, waiter)) = st.waiters.pop_front() {
+                let _ = waiter.send(Ok(()));
+            }
+        }
+    }
+
+    /// Writes everything appended so far (front segment first); returns the sequence
+    /// number now covered.
+    async fn flush_once(&self) -> std::io::Result<u64> {
+        let sync_every_write = self.config.mode == SyncMode::Batch;
+        loop {
+            // Snapshot the front segment's dirty range (no borrow is held across awaits).
+            let snapshot = {
+                let st = self.state.borrow();
+                let Some(seg) = st.segments.front() else { break };
+                let start = align_down(seg.written_to);
+                let from = (start - seg.tail_offset) as usize;
+                let data = seg.tail[from..].to_vec();
+                (seg.name, seg.file.clone(), start, data, seg.end(), seg.sealed, seg.end_seq)
+            };
+            let (name, file, start, data, end, sealed, end_seq) = snapshot;
+            let file = match file {
+                Some(f) => f,
+                None => {
+                    let f = Rc::new(self.create_segment_file(name).await?);
+                    if let Some(seg) = self.state.borrow_mut().segments.front_mut() {
+                        seg.file = Some(f.clone());
+                    }
+                    f
+                }
+            };
+            if !data.is_empty() {
+                let len = align_up(data.len() as u64) as usize;
+                let mut buf = file.alloc_dma_buffer(len);
+                buf.as_bytes_mut()[..data.len()].copy_from_slice(&data);
+                buf.as_bytes_mut()[data.len()..].fill(0);
+                file.write_at(buf, start).await?;
+            }
+            if sync_every_write || sealed {
+                file.fdatasync().await?;
+            }
+            let (finished, more_segments) = {
+                let mut st = self.state.borrow_mut();
+                st.unsynced_writes |= !sync_every_write && !sealed;
+                let seg = st.segments.front_mut().expect("the segment being flushed is still queued");
+                debug_assert_eq!(seg.name, name);
+                seg.written_to = end;
+                let keep_from = align_down(end);
+                let drop = (keep_from - seg.tail_offset) as usize;
+                seg.tail.drain(..drop);
+                seg.tail_offset = keep_from;
+                // Only a segment that was sealed before this write (and so synced) is done.
+                let done = sealed && seg.end() == end;
+                if done {
+                    st.segments.pop_front();
+                }
+                (done, st.segments.len() > usize::from(!done))
+            };
+            self.complete_through(end_seq);
+            if !finished && !more_segments {
+                break;
+            }
+        }
+        Ok(self.state.borrow().durable_seq)
+    }
+
+    async fn create_segment_file(&self, name: SegmentName) -> std::io::Result<DmaFile> {
+        let path = name.path_in(&self.config.directory);
+        let file = DmaFile::create(&path).await?;
+        file.pre_allocate(self.config.segment_bytes, false).await?;
+        // The new directory entry must survive a power loss before anything in it counts.
+        Directory::open(&self.config.directory).await?.sync().await?;
+        Ok(file)
+    }
+
+    async fn sync_active(&self) -> std::io::Result<()> {
+        let file = {
+            let mut st = self.state.borrow_mut();
+            if !st.unsynced_writes {
+                return Ok(());
+            }
+            st.unsynced_writes = false;
+            st.segments.back().and_then(|s| s.file.clone())
+        };
+        if let Some(file) = file {
+            file.fdatasync().await?;
+        }
+        Ok(())
+    }
+}
+
+fn align_down(v: u64) -> u64 {
+    v / BLOCK_BYTES * BLOCK_BYTES
+}
+
+fn align_up(v: u64) -> u64 {
+    v.div_ceil(BLOCK_BYTES) * BLOCK_BYTES
+}
+
+async fn run_flusher(log: Rc<Commitlog>) {
+    loop {
+        let wait = {
+            let mut st = log.state.borrow_mut();
+            if st.poisoned.is_some() {
+                return;
+            }
+            if st.appended_seq > st.durable_seq {
+                None
+            } else if st.closed {
+                return;
+            } else {
+                let (tx, rx) = oneshot::channel();
+                st.wake_flusher = Some(tx);
+                Some(rx)
+            }
+        };
+        if let Some(rx) = wait {
+            let _ = rx.await;
+            continue;
+        }
+        match log.flush_once().await {
+            Ok(seq) => log.complete_through(seq),
+            Err(e) => {
+                log.poison(e.to_string());
+                return;
+            }
+        }
+    }
+}
+
+async fn run_periodic_sync(log: Rc<Commitlog>, period: Duration) {
+    loop {
+        glommio::timer::sleep(period).await;
+        {
+            let st = log.state.borrow();
+            if st.poisoned.is_some() || st.closed {
+                return;
+            }
+        }
+        if let Err(e) = log.sync_active().await {
+            log.poison(format!("periodic fdatasync failed: {e}"));
+            return;
+        }
+    }
+}
