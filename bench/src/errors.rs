@@ -1,6 +1,6 @@
 //! Classifying driver errors into the kinds the report counts.
 
-use scylla::errors::{DbError, ExecutionError, RequestAttemptError};
+use scylla::errors::{DbError, ExecutionError, PrepareError, RequestAttemptError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -47,12 +47,25 @@ pub fn classify(e: &ExecutionError) -> ErrorKind {
     match e {
         ExecutionError::RequestTimeout(_) => ErrorKind::Timeout,
         ExecutionError::ConnectionPoolError(_) | ExecutionError::EmptyPlan => ErrorKind::Connection,
-        ExecutionError::LastAttemptError(a) => match a {
-            RequestAttemptError::DbError(db, _) => classify_db(db),
-            RequestAttemptError::BrokenConnectionError(_)
-            | RequestAttemptError::UnableToAllocStreamId => ErrorKind::Connection,
-            _ => ErrorKind::Other,
-        },
+        ExecutionError::LastAttemptError(a) => classify_attempt(a),
+        ExecutionError::PrepareError(p) => classify_prepare(p),
+        _ => ErrorKind::Other,
+    }
+}
+
+pub fn classify_prepare(e: &PrepareError) -> ErrorKind {
+    match e {
+        PrepareError::AllAttemptsFailed { first_attempt } => classify_attempt(first_attempt),
+        PrepareError::ConnectionPoolError(_) => ErrorKind::Connection,
+        _ => ErrorKind::Other,
+    }
+}
+
+fn classify_attempt(a: &RequestAttemptError) -> ErrorKind {
+    match a {
+        RequestAttemptError::DbError(db, _) => classify_db(db),
+        RequestAttemptError::BrokenConnectionError(_)
+        | RequestAttemptError::UnableToAllocStreamId => ErrorKind::Connection,
         _ => ErrorKind::Other,
     }
 }

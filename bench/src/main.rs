@@ -19,6 +19,7 @@ mod server_metrics;
 mod session;
 mod stats;
 mod svg;
+mod ticker;
 mod values;
 mod workload;
 

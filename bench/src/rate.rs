@@ -6,16 +6,11 @@
 //! Open loop (`--rate R`): request `i` is due at `start + i/R` whatever happens to
 //! earlier requests, and its latency is measured from that intended time, so a
 //! stalled server is charged for every request it delayed (coordinated-omission
-//! correction). Tokio timers have 1 ms granularity: a slot sleeps until ~1 ms
-//! before the due time and then sends, so a request may leave up to 1 ms early
-//! (its latency then counts from the actual send) but is never made late by the
-//! timer itself.
+//! correction). Pacing is done by [`crate::ticker`] (timerfd, not tokio's 1 ms
+//! timer wheel); a request released a few µs early counts from its actual send.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// Sleep granularity of the tokio timer wheel.
-pub const TIMER_SLACK: Duration = Duration::from_millis(1);
 
 pub struct Schedule {
     start: Instant,
@@ -46,6 +41,17 @@ impl Schedule {
         Duration::from_nanos((i as f64 * 1e9 / rate) as u64)
     }
 
+    /// Whether request `i` belongs to the run (within `--ops` and `--duration`).
+    pub fn is_due_index(&self, i: u64) -> bool {
+        if self.limit.is_some_and(|l| i >= l) {
+            return false;
+        }
+        match (self.rate, self.end) {
+            (Some(r), Some(e)) => self.start + Self::intended_offset(r, i) < e,
+            _ => true,
+        }
+    }
+
     /// Claim the next request: `None` when the run is over; `Some(None)` in closed
     /// loop; `Some(Some(t))` with the intended start `t` in open loop.
     #[inline]
@@ -72,21 +78,13 @@ impl Schedule {
     }
 }
 
-/// Wait for an open-loop due time; returns the instant latency is measured from.
+/// The instant latency is measured from: the intended start if the request is
+/// on time or late (charging the delay), the actual send if released early.
 #[inline]
-pub async fn wait_for(due: Option<Instant>) -> Instant {
-    let Some(due) = due else {
-        return Instant::now();
-    };
-    loop {
-        let now = Instant::now();
-        if now >= due {
-            return due; // on time or late: charge the delay
-        }
-        if due - now <= TIMER_SLACK {
-            return now; // early by less than the timer granularity: send now
-        }
-        tokio::time::sleep_until((due - TIMER_SLACK).into()).await;
+pub fn measure_from(due: Option<Instant>, now: Instant) -> Instant {
+    match due {
+        Some(d) if d <= now => d,
+        _ => now,
     }
 }
 
@@ -127,13 +125,15 @@ mod tests {
         );
     }
 
-    #[tokio::test(flavor = "current_thread")]
-    async fn wait_for_never_late_by_timer() {
-        let due = Instant::now() + Duration::from_millis(5);
-        let from = wait_for(Some(due)).await;
-        assert!(from <= due);
-        assert!(Instant::now() + TIMER_SLACK >= due);
-        let past = Instant::now() - Duration::from_millis(3);
-        assert_eq!(wait_for(Some(past)).await, past);
+    #[test]
+    fn measure_from_charges_lateness_only() {
+        let now = Instant::now();
+        let late = now - Duration::from_millis(3);
+        assert_eq!(measure_from(Some(late), now), late);
+        assert_eq!(measure_from(Some(now + Duration::from_micros(5)), now), now);
+        assert_eq!(measure_from(None, now), now);
+        let s = Schedule::new(now, Some(10.0), None, Some(Duration::from_secs(1)));
+        assert!(s.is_due_index(9));
+        assert!(!s.is_due_index(10));
     }
 }

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use scylla::client::session::Session;
+use tokio::sync::Semaphore;
 
-use crate::errors::classify;
+use crate::errors::{classify, classify_prepare, ErrorKind};
 use crate::hdr_log::{self, HdrOut};
-use crate::rate::{wait_for, Schedule};
+use crate::rate::{measure_from, Schedule};
 use crate::rng::{mix64, Rng};
 use crate::stats::{progress_line, OpStats, Recorder, PROGRESS_HEADER};
 use crate::values::RawRow;
@@ -69,14 +70,38 @@ pub async fn run_phase(
             .spawn(move || report_loop(&rec, &names, &p, start, wall, stop_rx))?
     };
     let cpu0 = crate::cpu::process_cpu_seconds();
-    let slots: Vec<_> = (0..p.concurrency.max(1))
+    let nslots = p.concurrency.max(1);
+    // Open loop: a timerfd ticker hands out one permit per due request.
+    let gate = p.rate.map(|_| Arc::new(Semaphore::new(0)));
+    let ticker = match (p.rate, &gate) {
+        (Some(r), Some(g)) => Some(tokio::spawn(crate::ticker::run(
+            r,
+            start,
+            sched.clone(),
+            g.clone(),
+            nslots,
+        ))),
+        _ => None,
+    };
+    let slots: Vec<_> = (0..nslots)
         .map(|id| {
-            let (s, w, sc, r) = (session.clone(), wl.clone(), sched.clone(), rec.clone());
-            tokio::spawn(slot(id, s, w, sc, r, p.seed))
+            let (s, w, sc, r, g) = (
+                session.clone(),
+                wl.clone(),
+                sched.clone(),
+                rec.clone(),
+                gate.clone(),
+            );
+            tokio::spawn(slot(id, s, w, sc, r, g, p.seed))
         })
         .collect();
     for s in slots {
         s.await.context("load slot panicked")?;
+    }
+    if let Some(t) = ticker {
+        t.await
+            .context("ticker panicked")?
+            .context("open-loop ticker (timerfd)")?;
     }
     let elapsed = start.elapsed();
     let client_cpu_seconds = crate::cpu::process_cpu_seconds() - cpu0;
@@ -97,17 +122,37 @@ async fn slot(
     wl: Arc<Workload>,
     sched: Arc<Schedule>,
     rec: Arc<Recorder>,
+    gate: Option<Arc<Semaphore>>,
     seed: u64,
 ) {
     let mut rng = Rng::new(seed ^ mix64(id as u64 + 1));
     let mut row = RawRow::with_capacity(512, 16);
     let shard = id % rec.shards();
-    while let Some(due) = sched.next() {
-        let from = wait_for(due).await;
+    loop {
+        if let Some(g) = &gate {
+            match g.acquire().await {
+                Ok(p) => p.forget(),
+                Err(_) => break,
+            }
+        }
+        let Some(due) = sched.next() else { break };
+        let from = measure_from(due, Instant::now());
         let i = wl.choose(&mut rng);
         let op = &wl.ops[i];
         row.fill(&op.gens, &mut rng, &wl.pool);
-        match session.execute_unpaged(&op.stmt, &row).await {
+        let Some(stmt) = &op.stmt else {
+            // Not preparable: ask again so the server's current answer is counted.
+            match session.prepare(op.cql.as_str()).await {
+                Ok(_) => rec.err(shard, i, ErrorKind::Other, || {
+                    format!("{}: prepared late; restart the run", op.name)
+                }),
+                Err(e) => rec.err(shard, i, classify_prepare(&e), || {
+                    format!("{}: {e}", op.name)
+                }),
+            }
+            continue;
+        };
+        match session.execute_unpaged(stmt, &row).await {
             Ok(res) => {
                 let latency = from.elapsed();
                 let rows = if op.reads_rows {

@@ -46,7 +46,10 @@ pub struct WorkloadDef {
 /// A prepared operation.
 pub struct Op {
     pub name: String,
-    pub stmt: PreparedStatement,
+    pub cql: String,
+    /// `None` when the server refused to prepare it: each execution then
+    /// re-attempts the PREPARE and counts the server's error.
+    pub stmt: Option<PreparedStatement>,
     pub gens: Vec<ColumnGen>,
     pub reads_rows: bool,
 }
@@ -207,10 +210,24 @@ pub async fn prepare(session: &Session, def: &WorkloadDef, a: &RunArgs) -> Resul
     let mut ops = Vec::new();
     let mut max_size = 0;
     for d in &def.ops {
-        let mut stmt = session
-            .prepare(d.cql.as_str())
-            .await
-            .with_context(|| format!("prepare {:?}: {}", d.name, d.cql))?;
+        let mut stmt = match session.prepare(d.cql.as_str()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "warning: the server refused to prepare {:?} ({e}); every {} operation \
+                     will be attempted and counted as an error",
+                    d.cql, d.name
+                );
+                ops.push(Op {
+                    name: d.name.clone(),
+                    cql: d.cql.clone(),
+                    stmt: None,
+                    gens: Vec::new(),
+                    reads_rows: d.reads_rows,
+                });
+                continue;
+            }
+        };
         stmt.set_consistency(consistency);
         stmt.set_page_size(a.page_size);
         let mut gens = Vec::new();
@@ -234,7 +251,8 @@ pub async fn prepare(session: &Session, def: &WorkloadDef, a: &RunArgs) -> Resul
         }
         ops.push(Op {
             name: d.name.clone(),
-            stmt,
+            cql: d.cql.clone(),
+            stmt: Some(stmt),
             gens,
             reads_rows: d.reads_rows,
         });
@@ -251,7 +269,8 @@ pub async fn prepare(session: &Session, def: &WorkloadDef, a: &RunArgs) -> Resul
     Ok(Workload {
         ops,
         cumulative,
-        pool: Pool::new((max_size + 1).max(1 << 20), a.seed),
+        // Small enough to stay in L1/L2: filler is read at random offsets.
+        pool: Pool::new((2 * max_size + 64).max(16 << 10), a.seed),
     })
 }
 

@@ -30,7 +30,9 @@ pub const fn max_frame_bytes(max_payload: usize) -> usize {
 /// Appends the frame of `payload` to `out`; returns the frame's length.
 pub fn encode_block(payload: &[u8], compression: Compression, out: &mut Vec<u8>) -> usize {
     let compressed = match compression {
-        Compression::Lz4 => Some(lz4_flex::block::compress(payload)).filter(|c| c.len() < payload.len()),
+        Compression::Lz4 => {
+            Some(lz4_flex::block::compress(payload)).filter(|c| c.len() < payload.len())
+        }
         Compression::None => None,
     };
     let (kind, stored) = match &compressed {
@@ -68,12 +70,18 @@ pub fn frame_len(header: &[u8], max_payload: usize) -> Result<Option<usize>, Dec
 /// the payload and the frame's length.
 pub fn decode_block(bytes: &[u8], max_payload: usize) -> Result<(Vec<u8>, usize), DecodeError> {
     let Some(len) = frame_len(bytes, max_payload)? else {
-        return Err(DecodeError::new(0, format!("truncated block header ({} bytes)", bytes.len())));
+        return Err(DecodeError::new(
+            0,
+            format!("truncated block header ({} bytes)", bytes.len()),
+        ));
     };
     if bytes.len() < len {
         return Err(DecodeError::new(
             0,
-            format!("truncated block: frame of {len} bytes, {} present", bytes.len()),
+            format!(
+                "truncated block: frame of {len} bytes, {} present",
+                bytes.len()
+            ),
         ));
     }
     let frame = &bytes[..len];
@@ -100,7 +108,10 @@ pub fn decode_block(bytes: &[u8], max_payload: usize) -> Result<(Vec<u8>, usize)
     let payload = match kind {
         COMPRESSION_NONE if stored_len == uncompressed_len => stored.to_vec(),
         COMPRESSION_NONE => {
-            return Err(DecodeError::new(0, "uncompressed block with differing lengths"));
+            return Err(DecodeError::new(
+                0,
+                "uncompressed block with differing lengths",
+            ));
         }
         COMPRESSION_LZ4 => {
             let mut out = vec![0u8; uncompressed_len];
@@ -109,16 +120,24 @@ pub fn decode_block(bytes: &[u8], max_payload: usize) -> Result<(Vec<u8>, usize)
                 Ok(n) => {
                     return Err(DecodeError::new(
                         FRAME_HEADER_BYTES,
-                        format!("lz4 block decompressed to {n} bytes, header says {uncompressed_len}"),
+                        format!(
+                            "lz4 block decompressed to {n} bytes, header says {uncompressed_len}"
+                        ),
                     ));
                 }
                 Err(e) => {
-                    return Err(DecodeError::new(FRAME_HEADER_BYTES, format!("lz4 block: {e}")));
+                    return Err(DecodeError::new(
+                        FRAME_HEADER_BYTES,
+                        format!("lz4 block: {e}"),
+                    ));
                 }
             }
         }
         other => {
-            return Err(DecodeError::new(8, format!("unknown block compression {other}")));
+            return Err(DecodeError::new(
+                8,
+                format!("unknown block compression {other}"),
+            ));
         }
     };
     Ok((payload, len))

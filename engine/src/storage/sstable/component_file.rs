@@ -59,10 +59,19 @@ impl ComponentWriter {
     /// final name. The rename is durable only once the directory is synced.
     pub async fn commit(mut self) -> Result<(), SstableError> {
         let temp = self.temp;
-        self.writer.sync().await.map_err(SstableError::io("fdatasync", &temp))?;
-        self.writer.close().await.map_err(SstableError::io("close", &temp))?;
+        self.writer
+            .sync()
+            .await
+            .map_err(SstableError::io("fdatasync", &temp))?;
+        self.writer
+            .close()
+            .await
+            .map_err(SstableError::io("close", &temp))?;
         let file = open_dma(&temp).await?;
-        let synced = file.fdatasync().await.map_err(SstableError::io("fdatasync", &temp));
+        let synced = file
+            .fdatasync()
+            .await
+            .map_err(SstableError::io("fdatasync", &temp));
         let closed = file.close().await.map_err(SstableError::io("close", &temp));
         synced.and(closed)?;
         glommio::io::rename(&temp, &self.target)
@@ -94,8 +103,12 @@ pub async fn sync_dir(dir: &Path) -> Result<(), SstableError> {
     let d = glommio::io::Directory::open(dir)
         .await
         .map_err(SstableError::io("open directory", dir))?;
-    d.sync().await.map_err(SstableError::io("fsync directory", dir))?;
-    d.close().await.map_err(SstableError::io("close directory", dir))
+    d.sync()
+        .await
+        .map_err(SstableError::io("fsync directory", dir))?;
+    d.close()
+        .await
+        .map_err(SstableError::io("close directory", dir))
 }
 
 /// Opens a file for DMA reads (read-only DMA opens do not work everywhere, so read+write).
@@ -109,7 +122,12 @@ pub async fn open_dma(path: &Path) -> Result<DmaFile, SstableError> {
 }
 
 /// Reads exactly `len` bytes at `pos`; a file that ends first is corrupt (truncated).
-pub async fn read_exact_at(file: &DmaFile, path: &Path, pos: u64, len: usize) -> Result<Vec<u8>, SstableError> {
+pub async fn read_exact_at(
+    file: &DmaFile,
+    path: &Path,
+    pos: u64,
+    len: usize,
+) -> Result<Vec<u8>, SstableError> {
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
         let at = pos + out.len() as u64;
@@ -130,7 +148,12 @@ pub async fn read_exact_at(file: &DmaFile, path: &Path, pos: u64, len: usize) ->
 }
 
 /// Reads up to `len` bytes at `pos` (fewer only at the end of the file).
-pub async fn read_at_most(file: &DmaFile, path: &Path, pos: u64, len: usize) -> Result<Vec<u8>, SstableError> {
+pub async fn read_at_most(
+    file: &DmaFile,
+    path: &Path,
+    pos: u64,
+    len: usize,
+) -> Result<Vec<u8>, SstableError> {
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
         let chunk = file
@@ -149,7 +172,10 @@ pub async fn read_at_most(file: &DmaFile, path: &Path, pos: u64, len: usize) -> 
 pub async fn read_whole(path: &Path, max_len: u64) -> Result<Vec<u8>, SstableError> {
     let file = open_dma(path).await?;
     let result = async {
-        let len = file.file_size().await.map_err(SstableError::io("stat", path))?;
+        let len = file
+            .file_size()
+            .await
+            .map_err(SstableError::io("stat", path))?;
         if len > max_len {
             return Err(SstableError::corrupt(
                 path,

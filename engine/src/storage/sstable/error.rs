@@ -33,7 +33,10 @@ pub enum SstableError {
         "SSTable generation {generation} in {dir} is incomplete (no valid TOC): \
          it was never finished and is deleted at start-up"
     )]
-    Incomplete { dir: PathBuf, generation: Generation },
+    Incomplete {
+        dir: PathBuf,
+        generation: Generation,
+    },
 
     #[error(
         "partitions fed to the SSTable writer out of order: {next:?} after {previous:?} \
@@ -54,10 +57,10 @@ pub enum SstableError {
 
 impl SstableError {
     /// A closure mapping an I/O-ish error to [`SstableError::Io`] for `operation` on `path`.
-    pub(crate) fn io<E: Into<std::io::Error>>(
+    pub(crate) fn io<'a, E: Into<std::io::Error>>(
         operation: &'static str,
-        path: &Path,
-    ) -> impl FnOnce(E) -> SstableError + '_ {
+        path: &'a Path,
+    ) -> impl FnOnce(E) -> SstableError + 'a {
         move |e| SstableError::Io {
             operation,
             path: path.to_path_buf(),

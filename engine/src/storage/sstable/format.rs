@@ -165,7 +165,10 @@ pub fn check_file_header(bytes: &[u8], component: Component) -> Result<(), Decod
 
 /// The TOC's content: one component name per line, in [`Component::ALL`] order.
 pub fn toc_text() -> String {
-    Component::ALL.iter().map(|c| format!("{}\n", c.name())).collect()
+    Component::ALL
+        .iter()
+        .map(|c| format!("{}\n", c.name()))
+        .collect()
 }
 
 #[cfg(test)]

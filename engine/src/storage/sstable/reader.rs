@@ -44,11 +44,27 @@ pub struct SstableReader {
 impl SstableReader {
     pub async fn open(dir: &Path, generation: Generation) -> Result<SstableReader, SstableError> {
         check_toc(dir, generation).await?;
-        let statistics = Statistics::decode(&read_framed(dir, generation, Component::Statistics, MAX_STATISTICS_FILE_BYTES).await?)
-            .map_err(|e| SstableError::decode(&component_path(dir, generation, Component::Statistics), 0, e))?;
+        let statistics = Statistics::decode(
+            &read_framed(
+                dir,
+                generation,
+                Component::Statistics,
+                MAX_STATISTICS_FILE_BYTES,
+            )
+            .await?,
+        )
+        .map_err(|e| {
+            SstableError::decode(
+                &component_path(dir, generation, Component::Statistics),
+                0,
+                e,
+            )
+        })?;
         let filter_path = component_path(dir, generation, Component::Filter);
-        let filter = BloomFilter::decode(&read_framed(dir, generation, Component::Filter, MAX_FILTER_FILE_BYTES).await?)
-            .map_err(|e| SstableError::decode(&filter_path, 0, e))?;
+        let filter = BloomFilter::decode(
+            &read_framed(dir, generation, Component::Filter, MAX_FILTER_FILE_BYTES).await?,
+        )
+        .map_err(|e| SstableError::decode(&filter_path, 0, e))?;
         let summary_path = component_path(dir, generation, Component::Summary);
         let summary = Summary::decode(
             &read_framed(dir, generation, Component::Summary, MAX_SUMMARY_FILE_BYTES).await?,
@@ -59,13 +75,14 @@ impl SstableReader {
         let data_path = component_path(dir, generation, Component::Data);
         let data = open_checked(&data_path, Component::Data, statistics.data_size_bytes).await?;
         let index_path = component_path(dir, generation, Component::Index);
-        let index = match open_checked(&index_path, Component::Index, statistics.index_size_bytes).await {
-            Ok(index) => index,
-            Err(e) => {
-                let _ = data.close().await;
-                return Err(e);
-            }
-        };
+        let index =
+            match open_checked(&index_path, Component::Index, statistics.index_size_bytes).await {
+                Ok(index) => index,
+                Err(e) => {
+                    let _ = data.close().await;
+                    return Err(e);
+                }
+            };
         Ok(SstableReader {
             dir: dir.to_path_buf(),
             generation,
@@ -97,7 +114,10 @@ impl SstableReader {
     }
 
     /// The partition at `position`, if this SSTable has it.
-    pub async fn read_partition(&self, position: &PartitionPosition) -> Result<Option<Partition>, SstableError> {
+    pub async fn read_partition(
+        &self,
+        position: &PartitionPosition,
+    ) -> Result<Option<Partition>, SstableError> {
         let s = &self.statistics;
         if s.partition_count == 0 || position.token < s.min_token || position.token > s.max_token {
             return Ok(None);
@@ -108,11 +128,21 @@ impl SstableReader {
         let Some(page) = self.summary.page_for(position) else {
             return Ok(None);
         };
-        let frame = read_exact_at(&self.index, &self.index_path, page.page_offset, page.page_frame_len as usize).await?;
+        let frame = read_exact_at(
+            &self.index,
+            &self.index_path,
+            page.page_offset,
+            page.page_frame_len as usize,
+        )
+        .await?;
         let corrupt = |e| SstableError::decode(&self.index_path, page.page_offset, e);
         let (payload, len) = decode_block(&frame, MAX_INDEX_PAGE_BYTES).map_err(corrupt)?;
         if len != frame.len() {
-            return Err(SstableError::corrupt(&self.index_path, page.page_offset, "index page shorter than the summary says"));
+            return Err(SstableError::corrupt(
+                &self.index_path,
+                page.page_offset,
+                "index page shorter than the summary says",
+            ));
         }
         let entries = decode_page(&payload).map_err(corrupt)?;
         let Ok(i) = entries.binary_search_by(|e| e.position.cmp(position)) else {
@@ -129,7 +159,9 @@ impl SstableReader {
             DATA_BLOCK_BYTES,
         );
         let mut stream = PartitionStream::new(frames);
-        stream.seek_in_first_block(entry.offset_in_block as usize).await?;
+        stream
+            .seek_in_first_block(entry.offset_in_block as usize)
+            .await?;
         match stream.next_partition().await? {
             Some((found, partition)) if found == *position => Ok(Some(partition)),
             found => Err(SstableError::corrupt(
@@ -154,7 +186,11 @@ impl SstableReader {
             SCAN_READ_BYTES,
             DATA_BLOCK_BYTES,
         );
-        SstableScanner::new(PartitionStream::new(frames), self.data_path.clone(), self.statistics.partition_count)
+        SstableScanner::new(
+            PartitionStream::new(frames),
+            self.data_path.clone(),
+            self.statistics.partition_count,
+        )
     }
 
     /// Closes the files (scanners still holding Data.db keep it open until dropped).
@@ -172,7 +208,10 @@ async fn check_toc(dir: &Path, generation: Generation) -> Result<(), SstableErro
     let text = match read_whole(&path, MAX_TOC_FILE_BYTES).await {
         Ok(t) => t,
         Err(SstableError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SstableError::Incomplete { dir: dir.to_path_buf(), generation });
+            return Err(SstableError::Incomplete {
+                dir: dir.to_path_buf(),
+                generation,
+            });
         }
         Err(e) => return Err(e),
     };
@@ -180,26 +219,44 @@ async fn check_toc(dir: &Path, generation: Generation) -> Result<(), SstableErro
     let listed: Vec<Option<Component>> = text.lines().map(Component::from_name).collect();
     let complete = Component::ALL.iter().all(|c| listed.contains(&Some(*c)));
     if !complete || listed.contains(&None) {
-        return Err(SstableError::corrupt(&path, 0, format!("TOC does not list the components of this format: {text:?}")));
+        return Err(SstableError::corrupt(
+            &path,
+            0,
+            format!("TOC does not list the components of this format: {text:?}"),
+        ));
     }
     Ok(())
 }
 
 /// `header ‖ one block frame` components: the frame's payload.
-async fn read_framed(dir: &Path, generation: Generation, component: Component, max_len: u64) -> Result<Vec<u8>, SstableError> {
+async fn read_framed(
+    dir: &Path,
+    generation: Generation,
+    component: Component,
+    max_len: u64,
+) -> Result<Vec<u8>, SstableError> {
     let path = component_path(dir, generation, component);
     let bytes = read_whole(&path, max_len).await?;
     check_file_header(&bytes, component).map_err(|e| SstableError::decode(&path, 0, e))?;
     let frame = &bytes[FILE_HEADER_BYTES..];
-    let (payload, len) = decode_block(frame, max_len as usize).map_err(|e| SstableError::decode(&path, FILE_HEADER_BYTES as u64, e))?;
+    let (payload, len) = decode_block(frame, max_len as usize)
+        .map_err(|e| SstableError::decode(&path, FILE_HEADER_BYTES as u64, e))?;
     if len != frame.len() {
-        return Err(SstableError::corrupt(&path, (FILE_HEADER_BYTES + len) as u64, "trailing bytes after the last frame"));
+        return Err(SstableError::corrupt(
+            &path,
+            (FILE_HEADER_BYTES + len) as u64,
+            "trailing bytes after the last frame",
+        ));
     }
     Ok(payload)
 }
 
 /// Opens a streamed component, checks its header and its recorded size.
-async fn open_checked(path: &Path, component: Component, size_bytes: u64) -> Result<DmaFile, SstableError> {
+async fn open_checked(
+    path: &Path,
+    component: Component,
+    size_bytes: u64,
+) -> Result<DmaFile, SstableError> {
     let file = open_dma(path).await?;
     let checked = async {
         let actual = file.file_size().await.map_err(SstableError::io("stat", path))?;

@@ -27,7 +27,9 @@ use crate::storage::partition::{Partition, Row};
 
 use super::error::SstableError;
 use super::format::{MAX_PARTITION_ENTRY_BYTES, MAX_PARTITION_KEY_BYTES};
-use super::wire::{put_bytes, put_i64, put_u16, put_u32, put_u8, put_varint, DecodeError, WireReader};
+use super::wire::{
+    put_bytes, put_i64, put_u16, put_u32, put_u8, put_varint, DecodeError, WireReader,
+};
 
 /// The u32 length in front of every partition entry.
 pub const ENTRY_LEN_BYTES: usize = 4;
@@ -98,7 +100,14 @@ pub fn decode_partition_entry(body: &[u8]) -> Result<(PartitionPosition, Partiti
 }
 
 fn encode_partition(p: &Partition, out: &mut Vec<u8>) {
-    put_u8(out, if p.deletion.is_some() { PARTITION_HAS_DELETION } else { 0 });
+    put_u8(
+        out,
+        if p.deletion.is_some() {
+            PARTITION_HAS_DELETION
+        } else {
+            0
+        },
+    );
     if let Some(d) = p.deletion {
         encode_deletion(d, out);
     }
@@ -141,13 +150,21 @@ fn decode_partition(r: &mut WireReader<'_>) -> Result<Partition, DecodeError> {
         let at = r.position();
         let sort_key = r.owned_bytes(usize::MAX, "row sort key")?;
         if previous.as_ref().is_some_and(|p| *p >= sort_key) {
-            return Err(DecodeError::new(at, "rows are not in strictly increasing sort-key order"));
+            return Err(DecodeError::new(
+                at,
+                "rows are not in strictly increasing sort-key order",
+            ));
         }
         let row = decode_row(r)?;
         previous = Some(sort_key.clone());
         rows.insert(sort_key, row);
     }
-    Ok(Partition { deletion, static_row, rows, range_deletions })
+    Ok(Partition {
+        deletion,
+        static_row,
+        rows,
+        range_deletions,
+    })
 }
 
 fn encode_row(row: &Row, out: &mut Vec<u8>) {
@@ -174,7 +191,14 @@ fn encode_row(row: &Row, out: &mut Vec<u8>) {
     put_varint(out, row.cells.len() as u64);
     for (column, cell) in &row.cells {
         put_u16(out, *column);
-        put_u8(out, if cell.value.is_some() { CELL_HAS_VALUE } else { 0 });
+        put_u8(
+            out,
+            if cell.value.is_some() {
+                CELL_HAS_VALUE
+            } else {
+                0
+            },
+        );
         put_i64(out, cell.timestamp);
         put_u32(out, cell.ttl_seconds);
         put_u32(out, cell.expires_at);
@@ -214,7 +238,10 @@ fn decode_row(r: &mut WireReader<'_>) -> Result<Row, DecodeError> {
         let at = r.position();
         let column = r.u16("cell column")?;
         if cells.last().is_some_and(|(c, _)| *c >= column) {
-            return Err(DecodeError::new(at, "cells are not in strictly increasing column order"));
+            return Err(DecodeError::new(
+                at,
+                "cells are not in strictly increasing column order",
+            ));
         }
         let cell_flags = r.u8("cell flags")?;
         if cell_flags & !CELL_HAS_VALUE != 0 {
@@ -228,9 +255,22 @@ fn decode_row(r: &mut WireReader<'_>) -> Result<Row, DecodeError> {
         } else {
             None
         };
-        cells.push((column, Cell { timestamp, value, ttl_seconds, expires_at }));
+        cells.push((
+            column,
+            Cell {
+                timestamp,
+                value,
+                ttl_seconds,
+                expires_at,
+            },
+        ));
     }
-    Ok(Row { clustering, marker, deletion, cells })
+    Ok(Row {
+        clustering,
+        marker,
+        deletion,
+        cells,
+    })
 }
 
 fn encode_deletion(d: DeletionTime, out: &mut Vec<u8>) {
@@ -262,8 +302,12 @@ fn encode_bound(b: &ClusteringBound, out: &mut Vec<u8>) {
 fn decode_bound(r: &mut WireReader<'_>) -> Result<ClusteringBound, DecodeError> {
     match r.u8("bound kind")? {
         BOUND_UNBOUNDED => Ok(ClusteringBound::Unbounded),
-        BOUND_INCLUSIVE => Ok(ClusteringBound::Inclusive(r.owned_bytes(usize::MAX, "bound prefix")?)),
-        BOUND_EXCLUSIVE => Ok(ClusteringBound::Exclusive(r.owned_bytes(usize::MAX, "bound prefix")?)),
+        BOUND_INCLUSIVE => Ok(ClusteringBound::Inclusive(
+            r.owned_bytes(usize::MAX, "bound prefix")?,
+        )),
+        BOUND_EXCLUSIVE => Ok(ClusteringBound::Exclusive(
+            r.owned_bytes(usize::MAX, "bound prefix")?,
+        )),
         other => Err(r.error(format!("unknown bound kind {other}"))),
     }
 }
@@ -285,7 +329,10 @@ mod tests {
 
     #[test]
     fn sample_partition_round_trips() {
-        let pos = PartitionPosition { token: -5, key: Bytes::from_static(b"k") };
+        let pos = PartitionPosition {
+            token: -5,
+            key: Bytes::from_static(b"k"),
+        };
         let p = sample_partition(3);
         let (pos2, p2) = round_trip(&pos, &p);
         assert_eq!(pos, pos2);
@@ -294,7 +341,10 @@ mod tests {
 
     #[test]
     fn every_truncation_is_an_error() {
-        let pos = PartitionPosition { token: 1, key: Bytes::from_static(b"key") };
+        let pos = PartitionPosition {
+            token: 1,
+            key: Bytes::from_static(b"key"),
+        };
         let mut out = Vec::new();
         encode_partition_entry(&pos, &sample_partition(2), &mut out).unwrap();
         let body = &out[ENTRY_LEN_BYTES..];
@@ -308,7 +358,10 @@ mod tests {
 
     #[test]
     fn oversized_keys_are_refused() {
-        let pos = PartitionPosition { token: 1, key: Bytes::from(vec![0; MAX_PARTITION_KEY_BYTES + 1]) };
+        let pos = PartitionPosition {
+            token: 1,
+            key: Bytes::from(vec![0; MAX_PARTITION_KEY_BYTES + 1]),
+        };
         let mut out = vec![1, 2];
         assert!(encode_partition_entry(&pos, &Partition::default(), &mut out).is_err());
         assert_eq!(out, vec![1, 2]);

@@ -135,7 +135,10 @@ impl<'a> WireReader<'a> {
                 return Ok(v);
             }
         }
-        Err(DecodeError::new(start, format!("{what}: varint overflows u64")))
+        Err(DecodeError::new(
+            start,
+            format!("{what}: varint overflows u64"),
+        ))
     }
 
     /// A varint that must not exceed `max` (a count or a length).
