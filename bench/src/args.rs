@@ -183,7 +183,7 @@ impl RunArgs {
     pub fn rate(&self) -> Result<Option<f64>> {
         self.rate
             .as_deref()
-            .map(|r| crate::keys::parse_count_f64(r))
+            .map(crate::keys::parse_count_f64)
             .transpose()
     }
 

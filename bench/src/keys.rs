@@ -206,6 +206,21 @@ impl ZipfTable {
     }
 }
 
+/// Like [`parse_count`] but keeps fractions (rates such as `2.5k` or `0.5`).
+pub fn parse_count_f64(s: &str) -> Result<f64> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1e3),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1e6),
+        _ => (s, 1.0),
+    };
+    let v: f64 = num.parse().with_context(|| format!("bad number {s:?}"))?;
+    if !(v > 0.0 && v.is_finite()) {
+        bail!("rate must be positive: {s:?}");
+    }
+    Ok(v * mult)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,19 +280,4 @@ mod tests {
         let v: Vec<u64> = (0..5).map(|_| d.sample(&mut r)).collect();
         assert_eq!(v, vec![1, 2, 3, 1, 2]);
     }
-}
-
-/// Like [`parse_count`] but keeps fractions (rates such as `2.5k` or `0.5`).
-pub fn parse_count_f64(s: &str) -> Result<f64> {
-    let s = s.trim();
-    let (num, mult) = match s.chars().last() {
-        Some('k' | 'K') => (&s[..s.len() - 1], 1e3),
-        Some('m' | 'M') => (&s[..s.len() - 1], 1e6),
-        _ => (s, 1.0),
-    };
-    let v: f64 = num.parse().with_context(|| format!("bad number {s:?}"))?;
-    if !(v > 0.0 && v.is_finite()) {
-        bail!("rate must be positive: {s:?}");
-    }
-    Ok(v * mult)
 }

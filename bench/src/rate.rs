@@ -99,10 +99,7 @@ mod tests {
         let due: Vec<Duration> = std::iter::from_fn(|| s.next())
             .map(|d| d.unwrap() - t0)
             .collect();
-        assert_eq!(
-            due,
-            (0..5).map(|i| Duration::from_millis(i)).collect::<Vec<_>>()
-        );
+        assert_eq!(due, (0..5).map(Duration::from_millis).collect::<Vec<_>>());
         assert_eq!(
             Schedule::intended_offset(4.0, 10),
             Duration::from_millis(2500)

@@ -200,7 +200,8 @@ pub fn format(s: &Summary) -> String {
             per(&|p| format!("{:.0} row/s", p.row_rate))
         ),
     );
-    let lat: [(&str, fn(&Latency) -> f64); 6] = [
+    type Pick = fn(&Latency) -> f64;
+    let lat: [(&str, Pick); 6] = [
         ("Latency mean", |l| l.mean),
         ("Latency median", |l| l.median),
         ("Latency 95th percentile", |l| l.p95),

@@ -202,10 +202,11 @@ fn report_loop(
     }
     loop {
         let next = start + Duration::from_secs(tick);
-        let finished = match stop.recv_timeout(next.saturating_duration_since(Instant::now())) {
-            Err(mpsc::RecvTimeoutError::Timeout) => false,
-            _ => true,
-        };
+        let wait = next.saturating_duration_since(Instant::now());
+        let finished = !matches!(
+            stop.recv_timeout(wait),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        );
         let now = Instant::now();
         rec.drain(&mut interval, &mut samples);
         all.reset();

@@ -139,7 +139,7 @@ pub fn scrape(url: &str) -> Result<Scrape> {
         .split_once("\r\n\r\n")
         .context("malformed HTTP response")?;
     let status = head.lines().next().unwrap_or("");
-    if !status.split_whitespace().nth(1).is_some_and(|c| c == "200") {
+    if status.split_whitespace().nth(1) != Some("200") {
         bail!("HTTP status {status:?}");
     }
     let chunked = head.lines().any(|l| {

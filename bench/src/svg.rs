@@ -125,7 +125,8 @@ pub fn latency_chart(title: &str, points: &[Point]) -> String {
         T + ph / 2.0,
         T + ph / 2.0
     );
-    let series: [(&str, &str, fn(&Point) -> f64); 3] = [
+    type Pick = fn(&Point) -> f64;
+    let series: [(&str, &str, Pick); 3] = [
         ("p50", "#1f77b4", |p| p.p50),
         ("p99", "#ff7f0e", |p| p.p99),
         ("p99.9", "#d62728", |p| p.p999),

@@ -107,10 +107,16 @@ impl Config {
             });
         }
         if self.commitlog_sync != "periodic" && self.commitlog_sync != "batch" {
-            return Err(ConfigError::Invalid { key: "commitlog_sync", reason: format!("'{}' is neither periodic nor batch", self.commitlog_sync) });
+            return Err(ConfigError::Invalid {
+                key: "commitlog_sync",
+                reason: format!("'{}' is neither periodic nor batch", self.commitlog_sync),
+            });
         }
         if !(1..=1024).contains(&self.commitlog_segment_size_in_mb) {
-            return Err(ConfigError::Invalid { key: "commitlog_segment_size_in_mb", reason: "must be between 1 and 1024".into() });
+            return Err(ConfigError::Invalid {
+                key: "commitlog_segment_size_in_mb",
+                reason: "must be between 1 and 1024".into(),
+            });
         }
         if self.commitlog_sync_period_in_ms == 0 {
             return Err(ConfigError::Invalid { key: "commitlog_sync_period_in_ms", reason: "must be positive".into() });

@@ -63,9 +63,7 @@ impl Compression {
             Compression::Snappy => {
                 let start = out.len();
                 out.resize(start + snap::raw::max_compress_len(body.len()), 0);
-                let written = out
-                    .get_mut(start..)
-                    .map(|dst| snap::raw::Encoder::new().compress(body, dst));
+                let written = out.get_mut(start..).map(|dst| snap::raw::Encoder::new().compress(body, dst));
                 match written {
                     Some(Ok(n)) => out.truncate(start + n),
                     // Only possible for inputs above snappy's 4 GiB limit.
@@ -96,44 +94,30 @@ fn decompress_lz4(body: &[u8], max_len: usize) -> Result<Vec<u8>, ProtocolError>
     };
     let declared = u32::from_be_bytes(*prefix) as usize;
     if declared > max_len {
-        return Err(ProtocolError::BodyTooLarge {
-            declared,
-            max: max_len,
-        });
+        return Err(ProtocolError::BodyTooLarge { declared, max: max_len });
     }
-    let possible = block
-        .len()
-        .saturating_mul(LZ4_MAX_EXPANSION_RATIO)
-        .saturating_add(LZ4_EXPANSION_SLACK_BYTES);
+    let possible = block.len().saturating_mul(LZ4_MAX_EXPANSION_RATIO).saturating_add(LZ4_EXPANSION_SLACK_BYTES);
     if declared > possible {
         return Err(ProtocolError::BadCompression(format!(
             "lz4 declares {declared} uncompressed bytes, impossible from {} compressed bytes",
             block.len()
         )));
     }
-    let out = lz4_flex::block::decompress(block, declared)
-        .map_err(|e| ProtocolError::BadCompression(format!("lz4: {e}")))?;
+    let out =
+        lz4_flex::block::decompress(block, declared).map_err(|e| ProtocolError::BadCompression(format!("lz4: {e}")))?;
     if out.len() != declared {
-        return Err(ProtocolError::BadCompression(format!(
-            "lz4 declared {declared} bytes but produced {}",
-            out.len()
-        )));
+        return Err(ProtocolError::BadCompression(format!("lz4 declared {declared} bytes but produced {}", out.len())));
     }
     Ok(out)
 }
 
 fn decompress_snappy(body: &[u8], max_len: usize) -> Result<Vec<u8>, ProtocolError> {
-    let declared = snap::raw::decompress_len(body)
-        .map_err(|e| ProtocolError::BadCompression(format!("snappy: {e}")))?;
+    let declared =
+        snap::raw::decompress_len(body).map_err(|e| ProtocolError::BadCompression(format!("snappy: {e}")))?;
     if declared > max_len {
-        return Err(ProtocolError::BodyTooLarge {
-            declared,
-            max: max_len,
-        });
+        return Err(ProtocolError::BodyTooLarge { declared, max: max_len });
     }
-    snap::raw::Decoder::new()
-        .decompress_vec(body)
-        .map_err(|e| ProtocolError::BadCompression(format!("snappy: {e}")))
+    snap::raw::Decoder::new().decompress_vec(body).map_err(|e| ProtocolError::BadCompression(format!("snappy: {e}")))
 }
 
 #[cfg(test)]
@@ -143,9 +127,7 @@ mod tests {
     const MAX: usize = 1 << 20;
 
     fn sample() -> Vec<u8> {
-        (0..10_000u32)
-            .flat_map(|i| (i % 97).to_le_bytes())
-            .collect()
+        (0..10_000u32).flat_map(|i| (i % 97).to_le_bytes()).collect()
     }
 
     #[test]
@@ -180,17 +162,11 @@ mod tests {
         // lz4: declares 4 GiB - 1.
         let mut body = u32::MAX.to_be_bytes().to_vec();
         body.extend_from_slice(&[0x10, b'a']);
-        assert!(matches!(
-            Compression::Lz4.decompress(&body, MAX),
-            Err(ProtocolError::BodyTooLarge { .. })
-        ));
+        assert!(matches!(Compression::Lz4.decompress(&body, MAX), Err(ProtocolError::BodyTooLarge { .. })));
         // lz4: within max but impossible from 2 compressed bytes.
         let mut body = (MAX as u32).to_be_bytes().to_vec();
         body.extend_from_slice(&[0x10, b'a']);
-        assert!(matches!(
-            Compression::Lz4.decompress(&body, MAX),
-            Err(ProtocolError::BadCompression(_))
-        ));
+        assert!(matches!(Compression::Lz4.decompress(&body, MAX), Err(ProtocolError::BadCompression(_))));
         // snappy: a varint length of 2^32-1.
         let body = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x00];
         assert!(Compression::Snappy.decompress(&body, MAX).is_err());

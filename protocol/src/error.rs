@@ -57,11 +57,7 @@ impl ErrorCode {
 pub enum ProtocolError {
     /// The message ended before a field could be read.
     #[error("not enough bytes to read {what}: needed {needed}, {remaining} remaining")]
-    Truncated {
-        what: &'static str,
-        needed: usize,
-        remaining: usize,
-    },
+    Truncated { what: &'static str, needed: usize, remaining: usize },
     /// A `[string]` or `[long string]` is not valid UTF-8.
     #[error("invalid UTF-8 in {what}")]
     InvalidUtf8 { what: &'static str },
@@ -92,11 +88,7 @@ pub enum ProtocolError {
     CompressionNotNegotiated,
     /// A count exceeds a protocol limit.
     #[error("too many {what}: {count}, the maximum is {max}")]
-    LimitExceeded {
-        what: &'static str,
-        count: usize,
-        max: usize,
-    },
+    LimitExceeded { what: &'static str, count: usize, max: usize },
     /// A type description nests deeper than the supported limit.
     #[error("type nesting deeper than {max} levels")]
     NestingTooDeep { max: usize },
@@ -109,18 +101,11 @@ impl ProtocolError {
     }
 
     pub(crate) fn truncated(what: &'static str, needed: usize, remaining: usize) -> Self {
-        ProtocolError::Truncated {
-            what,
-            needed,
-            remaining,
-        }
+        ProtocolError::Truncated { what, needed, remaining }
     }
 
     pub(crate) fn bad_value(what: &'static str, detail: impl Into<String>) -> Self {
-        ProtocolError::BadValue {
-            what,
-            detail: detail.into(),
-        }
+        ProtocolError::BadValue { what, detail: detail.into() }
     }
 }
 
@@ -137,27 +122,15 @@ mod tests {
 
     #[test]
     fn every_protocol_error_is_a_protocol_error_code() {
-        assert_eq!(
-            ProtocolError::UnknownOpcode(0x42).code(),
-            ErrorCode::PROTOCOL_ERROR
-        );
+        assert_eq!(ProtocolError::UnknownOpcode(0x42).code(), ErrorCode::PROTOCOL_ERROR);
         assert_eq!(ErrorCode::PROTOCOL_ERROR.0, 0x000A);
         assert_eq!(ErrorCode::UNPREPARED.0, 0x2500);
     }
 
     #[test]
     fn messages_say_what_is_wrong() {
-        let e = ProtocolError::BodyTooLarge {
-            declared: 100,
-            max: 10,
-        };
-        assert_eq!(
-            e.to_string(),
-            "request body too large: 100 bytes declared, maximum is 10 bytes"
-        );
-        assert_eq!(
-            ProtocolError::UnknownOpcode(0x42).to_string(),
-            "unknown opcode 0x42"
-        );
+        let e = ProtocolError::BodyTooLarge { declared: 100, max: 10 };
+        assert_eq!(e.to_string(), "request body too large: 100 bytes declared, maximum is 10 bytes");
+        assert_eq!(ProtocolError::UnknownOpcode(0x42).to_string(), "unknown opcode 0x42");
     }
 }

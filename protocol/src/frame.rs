@@ -135,10 +135,7 @@ impl FrameHeader {
     pub fn check(&self, max_body_bytes: usize) -> Result<(), ProtocolError> {
         let declared = self.body_len as usize;
         if declared > max_body_bytes {
-            return Err(ProtocolError::BodyTooLarge {
-                declared,
-                max: max_body_bytes,
-            });
+            return Err(ProtocolError::BodyTooLarge { declared, max: max_body_bytes });
         }
         Ok(())
     }
@@ -190,17 +187,8 @@ pub fn frame_body(
 }
 
 /// Appends a complete response frame carrying `body` (uncompressed) to `out`.
-pub fn encode_frame(
-    out: &mut Vec<u8>,
-    version: u8,
-    flags: u8,
-    stream: i16,
-    opcode: Opcode,
-    body: &[u8],
-) {
-    encode_frame_with(out, version, flags, stream, opcode, None, |b| {
-        b.extend_from_slice(body)
-    });
+pub fn encode_frame(out: &mut Vec<u8>, version: u8, flags: u8, stream: i16, opcode: Opcode, body: &[u8]) {
+    encode_frame_with(out, version, flags, stream, opcode, None, |b| b.extend_from_slice(body));
 }
 
 /// Appends a response frame to `out`, letting `write_body` append the body.
@@ -258,24 +246,11 @@ mod tests {
         let h = parse_header(&[0x04, 0x02, 0xFF, 0xFF, 0x07, 0, 0, 1, 0, 0xEE]).unwrap();
         assert_eq!(
             h,
-            FrameHeader {
-                version: 4,
-                is_response: false,
-                flags: FLAG_TRACING,
-                stream: -1,
-                opcode: 7,
-                body_len: 256,
-            }
+            FrameHeader { version: 4, is_response: false, flags: FLAG_TRACING, stream: -1, opcode: 7, body_len: 256 }
         );
         assert_eq!(h.frame_len(), 265);
         assert!(h.check(256).is_ok());
-        assert!(matches!(
-            h.check(255),
-            Err(ProtocolError::BodyTooLarge {
-                declared: 256,
-                max: 255
-            })
-        ));
+        assert!(matches!(h.check(255), Err(ProtocolError::BodyTooLarge { declared: 256, max: 255 })));
     }
 
     #[test]
@@ -309,10 +284,7 @@ mod tests {
         encode_frame(&mut out, 3, 0, -1, Opcode::Event, b"abc");
         let h = parse_header(&out).unwrap();
         assert!(h.is_response);
-        assert_eq!(
-            (h.version, h.stream, h.opcode, h.body_len),
-            (3, -1, 0x0C, 3)
-        );
+        assert_eq!((h.version, h.stream, h.opcode, h.body_len), (3, -1, 0x0C, 3));
         assert_eq!(&out[9..], b"abc");
     }
 
@@ -321,9 +293,7 @@ mod tests {
         let body: Vec<u8> = (0..5000u32).map(|i| (i % 13) as u8).collect();
         for c in Compression::ALL {
             let mut out = Vec::new();
-            encode_frame_with(&mut out, 4, 0, 9, Opcode::Result, Some(c), |b| {
-                b.extend_from_slice(&body)
-            });
+            encode_frame_with(&mut out, 4, 0, 9, Opcode::Result, Some(c), |b| b.extend_from_slice(&body));
             let h = parse_header(&out).unwrap();
             assert!(h.has_flag(FLAG_COMPRESSION));
             assert_eq!(h.frame_len(), out.len());

@@ -142,10 +142,8 @@ impl WireReader {
     /// `[long string]`: an `[int]` length then UTF-8.
     pub fn read_long_string(&mut self) -> Result<String, ProtocolError> {
         let len = self.read_i32()?;
-        let len = usize::try_from(len).map_err(|_| ProtocolError::NegativeLength {
-            what: "[long string]",
-            len: len.into(),
-        })?;
+        let len = usize::try_from(len)
+            .map_err(|_| ProtocolError::NegativeLength { what: "[long string]", len: len.into() })?;
         self.read_utf8("[long string]", len)
     }
 
@@ -173,10 +171,7 @@ impl WireReader {
             VALUE_UNSET_LEN => Ok(Value::Unset),
             _ => match usize::try_from(len) {
                 Ok(n) => self.read_raw("[value]", n).map(Value::Bytes),
-                Err(_) => Err(ProtocolError::NegativeLength {
-                    what: "[value]",
-                    len: len.into(),
-                }),
+                Err(_) => Err(ProtocolError::NegativeLength { what: "[value]", len: len.into() }),
             },
         }
     }
@@ -255,16 +250,9 @@ impl WireReader {
     /// `[inetaddr]`: a `[byte]` size (4 or 16) then the address bytes.
     pub fn read_inetaddr(&mut self) -> Result<IpAddr, ProtocolError> {
         match self.read_u8()? as usize {
-            IPV4_BYTES => Ok(IpAddr::V4(Ipv4Addr::from(
-                self.read_array::<IPV4_BYTES>("[inetaddr]")?,
-            ))),
-            IPV6_BYTES => Ok(IpAddr::V6(Ipv6Addr::from(
-                self.read_array::<IPV6_BYTES>("[inetaddr]")?,
-            ))),
-            n => Err(ProtocolError::bad_value(
-                "[inetaddr]",
-                format!("address size must be 4 or 16 bytes, got {n}"),
-            )),
+            IPV4_BYTES => Ok(IpAddr::V4(Ipv4Addr::from(self.read_array::<IPV4_BYTES>("[inetaddr]")?))),
+            IPV6_BYTES => Ok(IpAddr::V6(Ipv6Addr::from(self.read_array::<IPV6_BYTES>("[inetaddr]")?))),
+            n => Err(ProtocolError::bad_value("[inetaddr]", format!("address size must be 4 or 16 bytes, got {n}"))),
         }
     }
 
@@ -272,9 +260,8 @@ impl WireReader {
     pub fn read_inet(&mut self) -> Result<SocketAddr, ProtocolError> {
         let ip = self.read_inetaddr()?;
         let port = self.read_i32()?;
-        let port = u16::try_from(port).map_err(|_| {
-            ProtocolError::bad_value("[inet]", format!("port {port} is out of range"))
-        })?;
+        let port = u16::try_from(port)
+            .map_err(|_| ProtocolError::bad_value("[inet]", format!("port {port} is out of range")))?;
         Ok(SocketAddr::new(ip, port))
     }
 }
@@ -448,16 +435,8 @@ mod tests {
         let mut out = Vec::new();
         write_long_string(&mut out, "ab");
         assert_eq!(out, [0, 0, 0, 2, b'a', b'b']);
-        assert_eq!(
-            reader(&[0, 0, 0, 2, b'a', b'b'])
-                .read_long_string()
-                .unwrap(),
-            "ab"
-        );
-        assert!(matches!(
-            reader(&[0, 2, 0xC3, 0x28]).read_string(),
-            Err(ProtocolError::InvalidUtf8 { .. })
-        ));
+        assert_eq!(reader(&[0, 0, 0, 2, b'a', b'b']).read_long_string().unwrap(), "ab");
+        assert!(matches!(reader(&[0, 2, 0xC3, 0x28]).read_string(), Err(ProtocolError::InvalidUtf8 { .. })));
         assert!(matches!(
             reader(&[0xFF, 0xFF, 0xFF, 0xFF]).read_long_string(),
             Err(ProtocolError::NegativeLength { .. })
@@ -467,10 +446,7 @@ mod tests {
     #[test]
     fn hostile_lengths_are_truncation_errors() {
         // [bytes] claiming 2 GiB with 1 byte present.
-        assert!(matches!(
-            reader(&[0x7F, 0xFF, 0xFF, 0xFF, 1]).read_bytes(),
-            Err(ProtocolError::Truncated { .. })
-        ));
+        assert!(matches!(reader(&[0x7F, 0xFF, 0xFF, 0xFF, 1]).read_bytes(), Err(ProtocolError::Truncated { .. })));
         // [string list] claiming 65535 items with none present.
         assert!(reader(&[0xFF, 0xFF]).read_string_list().is_err());
     }
@@ -489,10 +465,7 @@ mod tests {
         assert_eq!(r.read_value().unwrap(), Value::Unset);
         assert_eq!(r.read_value().unwrap(), Value::Null);
         assert_eq!(r.read_short_bytes().unwrap(), &b"id"[..]);
-        assert!(matches!(
-            reader(&(-3i32).to_be_bytes()).read_value(),
-            Err(ProtocolError::NegativeLength { .. })
-        ));
+        assert!(matches!(reader(&(-3i32).to_be_bytes()).read_value(), Err(ProtocolError::NegativeLength { .. })));
     }
 
     #[test]
@@ -501,25 +474,16 @@ mod tests {
         write_string_map(&mut out, &[("CQL_VERSION", "3.0.0")]);
         write_string_multimap(&mut out, &[("COMPRESSION", vec!["lz4", "snappy"])]);
         let mut r = reader(&out);
-        assert_eq!(
-            r.read_string_map().unwrap(),
-            vec![("CQL_VERSION".to_string(), "3.0.0".to_string())]
-        );
+        assert_eq!(r.read_string_map().unwrap(), vec![("CQL_VERSION".to_string(), "3.0.0".to_string())]);
         assert_eq!(
             r.read_string_multimap().unwrap(),
-            vec![(
-                "COMPRESSION".to_string(),
-                vec!["lz4".to_string(), "snappy".to_string()]
-            )]
+            vec![("COMPRESSION".to_string(), vec!["lz4".to_string(), "snappy".to_string()])]
         );
     }
 
     #[test]
     fn inet_and_uuid() {
-        let addrs: [SocketAddr; 2] = [
-            "127.0.0.1:9042".parse().unwrap(),
-            "[::1]:19042".parse().unwrap(),
-        ];
+        let addrs: [SocketAddr; 2] = ["127.0.0.1:9042".parse().unwrap(), "[::1]:19042".parse().unwrap()];
         for a in addrs {
             let mut out = Vec::new();
             write_inet(&mut out, a);
@@ -537,10 +501,7 @@ mod tests {
 
     #[test]
     fn consistency_range() {
-        assert_eq!(
-            reader(&[0, 0x0A]).read_consistency().unwrap(),
-            consistency::LOCAL_ONE
-        );
+        assert_eq!(reader(&[0, 0x0A]).read_consistency().unwrap(), consistency::LOCAL_ONE);
         assert!(reader(&[0, 0x0B]).read_consistency().is_err());
         assert_eq!(consistency::name(consistency::QUORUM), "QUORUM");
     }

@@ -46,21 +46,13 @@ pub fn server_binary() -> Result<PathBuf> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// `n` distinct TCP ports that were free a moment ago (bound to port 0 together).
 pub fn free_ports(n: usize) -> Result<Vec<u16>> {
-    let listeners = (0..n)
-        .map(|_| TcpListener::bind((HOST, 0)))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    listeners
-        .iter()
-        .map(|l| Ok(l.local_addr()?.port()))
-        .collect()
+    let listeners = (0..n).map(|_| TcpListener::bind((HOST, 0))).collect::<std::io::Result<Vec<_>>>()?;
+    listeners.iter().map(|l| Ok(l.local_addr()?.port())).collect()
 }
 
 /// A running `percore` process. Killed (SIGKILL) on drop if still running.
@@ -193,10 +185,7 @@ impl Server {
             if Instant::now() > deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                bail!(
-                    "percore did not exit within {STOP_TIMEOUT:?} of SIGTERM (killed it)\n{}",
-                    self.log_excerpt()
-                );
+                bail!("percore did not exit within {STOP_TIMEOUT:?} of SIGTERM (killed it)\n{}", self.log_excerpt());
             }
             sleep(Duration::from_millis(20));
         }
@@ -214,10 +203,7 @@ impl Server {
         } else {
             &text
         };
-        format!(
-            "--- percore stderr ({}) ---\n{tail}--- end of stderr ---",
-            self.log_path.display()
-        )
+        format!("--- percore stderr ({}) ---\n{tail}--- end of stderr ---", self.log_path.display())
     }
 
     /// One scrape of `/metrics`.
@@ -225,16 +211,11 @@ impl Server {
         let mut stream = TcpStream::connect((HOST, self.prometheus_port))
             .with_context(|| format!("connecting to metrics port {}", self.prometheus_port))?;
         stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        write!(
-            stream,
-            "GET /metrics HTTP/1.1\r\nHost: {HOST}:{}\r\nConnection: close\r\n\r\n",
-            self.prometheus_port
-        )?;
+        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {HOST}:{}\r\nConnection: close\r\n\r\n", self.prometheus_port)?;
         let mut response = String::new();
         stream.read_to_string(&mut response)?;
-        let (head, body) = response
-            .split_once("\r\n\r\n")
-            .ok_or_else(|| anyhow!("malformed HTTP response: {response:.200}"))?;
+        let (head, body) =
+            response.split_once("\r\n\r\n").ok_or_else(|| anyhow!("malformed HTTP response: {response:.200}"))?;
         if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
             bail!("GET /metrics: {}", head.lines().next().unwrap_or(""));
         }
@@ -259,9 +240,7 @@ impl Drop for Server {
 fn dechunk(mut body: &str) -> Result<String> {
     let mut out = String::new();
     loop {
-        let (size, rest) = body
-            .split_once("\r\n")
-            .ok_or_else(|| anyhow!("bad chunked body"))?;
+        let (size, rest) = body.split_once("\r\n").ok_or_else(|| anyhow!("bad chunked body"))?;
         let size = usize::from_str_radix(size.trim(), 16)?;
         if size == 0 {
             return Ok(out);
@@ -271,10 +250,13 @@ fn dechunk(mut body: &str) -> Result<String> {
     }
 }
 
+/// One Prometheus sample: its labels and value.
+pub type Sample = (BTreeMap<String, String>, f64);
+
 /// Parsed Prometheus text: metric name → (labels → value).
 #[derive(Debug, Default, Clone)]
 pub struct Metrics {
-    pub samples: BTreeMap<String, Vec<(BTreeMap<String, String>, f64)>>,
+    pub samples: BTreeMap<String, Vec<Sample>>,
 }
 
 impl Metrics {

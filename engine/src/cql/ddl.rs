@@ -21,7 +21,11 @@ use super::shard_ops::{ShardReply, ShardRequest};
 pub const SCHEMA_COORDINATOR_SHARD: usize = 0;
 
 /// Runs a DDL statement from any shard; `None` when `IF [NOT] EXISTS` made it a no-op.
-pub async fn execute(shard: &Rc<Shard>, statement: Statement, keyspace: Option<String>) -> Result<Option<SchemaChange>, CqlError> {
+pub async fn execute(
+    shard: &Rc<Shard>,
+    statement: Statement,
+    keyspace: Option<String>,
+) -> Result<Option<SchemaChange>, CqlError> {
     if shard.id == SCHEMA_COORDINATOR_SHARD {
         return execute_on_coordinator(shard, statement, keyspace).await;
     }
@@ -31,13 +35,14 @@ pub async fn execute(shard: &Rc<Shard>, statement: Statement, keyspace: Option<S
     }
 }
 
-pub async fn execute_on_coordinator(shard: &Rc<Shard>, statement: Statement, keyspace: Option<String>) -> Result<Option<SchemaChange>, CqlError> {
+pub async fn execute_on_coordinator(
+    shard: &Rc<Shard>,
+    statement: Statement,
+    keyspace: Option<String>,
+) -> Result<Option<SchemaChange>, CqlError> {
     debug_assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD);
-    let _serialised = shard
-        .ddl_lock
-        .acquire_permit(1)
-        .await
-        .map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
+    let _serialised =
+        shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
     let DdlOutcome::Changed { schema, event } = change::apply(&shard.schema(), &statement, keyspace.as_deref())? else {
         return Ok(None);
     };
@@ -48,7 +53,11 @@ pub async fn execute_on_coordinator(shard: &Rc<Shard>, statement: Statement, key
     Ok(Some(event))
 }
 
-async fn broadcast_schema(shard: &Rc<Shard>, schema: Arc<Schema>, change: Option<SchemaChange>) -> Result<(), CqlError> {
+async fn broadcast_schema(
+    shard: &Rc<Shard>,
+    schema: Arc<Schema>,
+    change: Option<SchemaChange>,
+) -> Result<(), CqlError> {
     let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
         let request = ShardRequest::InstallSchema { schema: schema.clone(), change: change.clone() };
         shard.router.call(s, request)

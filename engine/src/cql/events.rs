@@ -15,7 +15,9 @@ pub struct EventSubscribers {
 
 impl EventSubscribers {
     pub fn subscribe(&mut self, conn: &Rc<ConnectionState>, events: &[String]) {
-        if events.iter().any(|e| e.eq_ignore_ascii_case("SCHEMA_CHANGE")) && !self.schema_change.iter().any(|(id, _)| *id == conn.id) {
+        if events.iter().any(|e| e.eq_ignore_ascii_case("SCHEMA_CHANGE"))
+            && !self.schema_change.iter().any(|(id, _)| *id == conn.id)
+        {
             self.schema_change.push((conn.id, Rc::downgrade(conn)));
         }
         // TOPOLOGY_CHANGE and STATUS_CHANGE are accepted; a single node never emits them.

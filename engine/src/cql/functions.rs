@@ -78,10 +78,8 @@ pub fn now_seconds() -> u32 {
 
 fn timeuuid_millis(bytes: &[u8]) -> Result<i64, CqlError> {
     let u = uuid::Uuid::from_slice(bytes).map_err(|_| CqlError::invalid("Invalid timeuuid".into()))?;
-    let (secs, nanos) = u
-        .get_timestamp()
-        .map(|t| t.to_unix())
-        .ok_or_else(|| CqlError::invalid("Not a time-based UUID".into()))?;
+    let (secs, nanos) =
+        u.get_timestamp().map(|t| t.to_unix()).ok_or_else(|| CqlError::invalid("Not a time-based UUID".into()))?;
     Ok(secs as i64 * 1000 + (nanos / 1_000_000) as i64)
 }
 
@@ -104,12 +102,13 @@ pub fn call(f: Function, args: &[Evaluated]) -> Result<Evaluated, CqlError> {
     };
     let bytes = match f {
         Function::CurrentTimestamp | Function::ToTimestamp | Function::ToUnixTimestamp => millis.to_be_bytes().to_vec(),
-        Function::CurrentDate | Function::ToDate => ((millis.div_euclid(MILLIS_PER_DAY) + DATE_EPOCH) as u32).to_be_bytes().to_vec(),
+        Function::CurrentDate | Function::ToDate => {
+            ((millis.div_euclid(MILLIS_PER_DAY) + DATE_EPOCH) as u32).to_be_bytes().to_vec()
+        }
         _ => (millis.rem_euclid(MILLIS_PER_DAY) * NANOS_PER_MILLI).to_be_bytes().to_vec(),
     };
     Ok(Evaluated::Value(Bytes::from(bytes)))
 }
-
 
 #[cfg(test)]
 mod tests {

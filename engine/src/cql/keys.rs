@@ -36,7 +36,12 @@ pub fn clustering_key(table: &TableDef, values: Vec<Bytes>) -> ClusteringKey {
 
 /// The storage-order range of rows matching a prefix of equalities plus a slice on the next
 /// clustering column (descending columns swap the ends).
-pub fn slice_range(table: &TableDef, prefix: &[Bytes], slice: Option<&Slice>, values: &BoundValues) -> Result<ClusteringRange, CqlError> {
+pub fn slice_range(
+    table: &TableDef,
+    prefix: &[Bytes],
+    slice: Option<&Slice>,
+    values: &BoundValues,
+) -> Result<ClusteringRange, CqlError> {
     let p = clustering_prefix(table, prefix);
     let Some(slice) = slice else {
         return Ok(if prefix.is_empty() { ClusteringRange::ALL } else { ClusteringRange::prefix(p) });

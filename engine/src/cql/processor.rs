@@ -28,13 +28,15 @@ pub async fn execute(shard: &Rc<Shard>, session: &Session, request: Request) -> 
     match request {
         Request::Query { query, mut params } => {
             let analysed = analyse_text(shard, session.keyspace().as_deref(), &query)?;
-            let values = BoundValues::resolve(std::mem::replace(&mut params.values, Values::None), &analysed.marker_names)?;
+            let values =
+                BoundValues::resolve(std::mem::replace(&mut params.values, Values::None), &analysed.marker_names)?;
             run(shard, session, &analysed.plan, &values, &params).await
         }
         Request::Prepare { query } => prepare(shard, session, &query).await,
         Request::Execute { id, mut params } => {
             let statement = shard.prepared.borrow().get(&id).ok_or_else(|| CqlError::unprepared(id.clone()))?;
-            let values = BoundValues::resolve(std::mem::replace(&mut params.values, Values::None), &statement.marker_names)?;
+            let values =
+                BoundValues::resolve(std::mem::replace(&mut params.values, Values::None), &statement.marker_names)?;
             run(shard, session, &statement.plan, &values, &params).await
         }
         Request::Batch(batch) => execute_batch(shard, session, batch).await,
@@ -72,7 +74,13 @@ async fn prepare(shard: &Rc<Shard>, session: &Session, query: &str) -> Result<Re
     }))
 }
 
-async fn run(shard: &Rc<Shard>, session: &Session, plan: &StatementPlan, values: &BoundValues, params: &QueryParams) -> Result<ResultMessage, CqlError> {
+async fn run(
+    shard: &Rc<Shard>,
+    session: &Session,
+    plan: &StatementPlan,
+    values: &BoundValues,
+    params: &QueryParams,
+) -> Result<ResultMessage, CqlError> {
     match plan {
         StatementPlan::Select(p) => {
             let page = PageRequest {

@@ -40,7 +40,12 @@ impl BindSpecs {
     fn set(&mut self, index: usize, receiver: &Receiver) {
         let name = self.names.get(index).cloned().flatten().unwrap_or_else(|| receiver.name.clone());
         if let Some(slot) = self.specs.get_mut(index) {
-            *slot = Some(ColumnSpec { keyspace: receiver.keyspace.clone(), table: receiver.table.clone(), name, ty: receiver.ty.clone() });
+            *slot = Some(ColumnSpec {
+                keyspace: receiver.keyspace.clone(),
+                table: receiver.table.clone(),
+                name,
+                ty: receiver.ty.clone(),
+            });
         }
     }
 
@@ -63,7 +68,8 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
             Ok(ValueExpr::Bind(marker.index))
         }
         Term::FunctionCall { name, args } => {
-            let f = Function::lookup(&name.name).ok_or_else(|| CqlError::invalid(format!("Unknown function {}", name.name)))?;
+            let f = Function::lookup(&name.name)
+                .ok_or_else(|| CqlError::invalid(format!("Unknown function {}", name.name)))?;
             if !compatible(&f.return_type(), &receiver.ty) {
                 return Err(CqlError::invalid(format!(
                     "Type error: cannot assign result of function {} (type {}) to {} (type {})",
@@ -75,12 +81,17 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
             }
             let arg_types = f.argument_types();
             if args.len() != arg_types.len() {
-                return Err(CqlError::invalid(format!("Invalid number of arguments in call to function {}", name.name)));
+                return Err(CqlError::invalid(format!(
+                    "Invalid number of arguments in call to function {}",
+                    name.name
+                )));
             }
             let args = args
                 .iter()
                 .zip(arg_types)
-                .map(|(a, ty)| analyze_term(a, &Receiver { ty, name: format!("{}(arg)", name.name), ..receiver.clone() }, binds))
+                .map(|(a, ty)| {
+                    analyze_term(a, &Receiver { ty, name: format!("{}(arg)", name.name), ..receiver.clone() }, binds)
+                })
                 .collect::<Result<_, _>>()?;
             Ok(ValueExpr::Function(f, args))
         }
@@ -131,7 +142,8 @@ fn literal_kind(l: &Literal) -> (String, String) {
 
 fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Result<(), CqlError> {
     let bad = || not_allowed(&Term::Literal(l.clone()), ty, name);
-    let parse_err = |e: &dyn std::fmt::Display| CqlError::invalid(format!("{e} for \"{name}\" of type {}", ty.cql_name()));
+    let parse_err =
+        |e: &dyn std::fmt::Display| CqlError::invalid(format!("{e} for \"{name}\" of type {}", ty.cql_name()));
     let int = |s: &str| s.parse::<i128>().map_err(|_| bad());
     match (l, ty.unfrozen()) {
         (Literal::String(s), CqlType::Text) => out.extend_from_slice(s.as_bytes()),
@@ -141,7 +153,9 @@ fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Res
             }
             out.extend_from_slice(s.as_bytes())
         }
-        (Literal::String(s), CqlType::Timestamp) => out.extend(parse_timestamp(s).map_err(|e| parse_err(&e))?.to_be_bytes()),
+        (Literal::String(s), CqlType::Timestamp) => {
+            out.extend(parse_timestamp(s).map_err(|e| parse_err(&e))?.to_be_bytes())
+        }
         (Literal::String(s), CqlType::Date) => out.extend(parse_date(s).map_err(|e| parse_err(&e))?.to_be_bytes()),
         (Literal::String(s), CqlType::Time) => out.extend(parse_time(s).map_err(|e| parse_err(&e))?.to_be_bytes()),
         (Literal::String(s), CqlType::Inet) => match parse_inet(s).map_err(|e| parse_err(&e))? {
@@ -151,7 +165,10 @@ fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Res
         (Literal::String(s) | Literal::Uuid(s), CqlType::Uuid | CqlType::Timeuuid) => {
             let u = parse_uuid(s).map_err(|e| parse_err(&e))?;
             if matches!(ty.unfrozen(), CqlType::Timeuuid) && u.get_version_num() != 1 {
-                return Err(CqlError::invalid(format!("Unsupported UUID for timeuuid \"{name}\": version {} is not 1", u.get_version_num())));
+                return Err(CqlError::invalid(format!(
+                    "Unsupported UUID for timeuuid \"{name}\": version {} is not 1",
+                    u.get_version_num()
+                )));
             }
             out.extend(u.as_bytes())
         }
@@ -163,7 +180,9 @@ fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Res
         (Literal::Integer(s), CqlType::Bigint | CqlType::Counter | CqlType::Timestamp | CqlType::Time) => {
             out.extend(i64::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes())
         }
-        (Literal::Integer(s), CqlType::Smallint) => out.extend(i16::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
+        (Literal::Integer(s), CqlType::Smallint) => {
+            out.extend(i16::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes())
+        }
         (Literal::Integer(s), CqlType::Tinyint) => out.extend(i8::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
         (Literal::Integer(s), CqlType::Date) => out.extend(u32::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
         (Literal::Integer(s), CqlType::Varint) => out.extend(parse_varint(s).map_err(|e| parse_err(&e))?),
@@ -172,8 +191,12 @@ fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Res
             out.extend(scale.to_be_bytes());
             out.extend(unscaled);
         }
-        (Literal::Integer(s) | Literal::Float(s), CqlType::Float) => out.extend(parse_float(s).ok_or_else(bad)?.to_be_bytes()),
-        (Literal::Integer(s) | Literal::Float(s), CqlType::Double) => out.extend(parse_double(s).ok_or_else(bad)?.to_be_bytes()),
+        (Literal::Integer(s) | Literal::Float(s), CqlType::Float) => {
+            out.extend(parse_float(s).ok_or_else(bad)?.to_be_bytes())
+        }
+        (Literal::Integer(s) | Literal::Float(s), CqlType::Double) => {
+            out.extend(parse_double(s).ok_or_else(bad)?.to_be_bytes())
+        }
         (Literal::Boolean(b), CqlType::Boolean) => out.push(*b as u8),
         (Literal::Blob(b), CqlType::Blob | CqlType::Custom(_)) => out.extend_from_slice(b),
         _ => return Err(bad()),
@@ -208,9 +231,12 @@ fn element_into(term: &Term, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Res
 
 fn element_bytes(term: &Term, ty: &CqlType, name: &str) -> Result<Bytes, CqlError> {
     if matches!(term, Term::Bind(_) | Term::FunctionCall { .. }) {
-        return Err(CqlError::invalid(format!("Bind markers and functions inside collection literals are not supported yet (\"{name}\")")));
+        return Err(CqlError::invalid(format!(
+            "Bind markers and functions inside collection literals are not supported yet (\"{name}\")"
+        )));
     }
-    constant_bytes(term, ty, name)?.ok_or_else(|| CqlError::invalid(format!("null is not supported inside collections (\"{name}\")")))
+    constant_bytes(term, ty, name)?
+        .ok_or_else(|| CqlError::invalid(format!("null is not supported inside collections (\"{name}\")")))
 }
 
 /// Sorts and deduplicates set elements / map entries the way the type orders them.
@@ -247,11 +273,13 @@ fn write_items(out: &mut Vec<u8>, items: &[(Bytes, Option<Bytes>)]) {
 fn collection_into(term: &Term, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Result<(), CqlError> {
     match (term, ty.unfrozen()) {
         (Term::List(items), CqlType::List(e)) => {
-            let items = items.iter().map(|t| Ok((element_bytes(t, e, name)?, None))).collect::<Result<Vec<_>, CqlError>>()?;
+            let items =
+                items.iter().map(|t| Ok((element_bytes(t, e, name)?, None))).collect::<Result<Vec<_>, CqlError>>()?;
             write_items(out, &items);
         }
         (Term::Set(items), CqlType::Set(e)) => {
-            let items = items.iter().map(|t| Ok((element_bytes(t, e, name)?, None))).collect::<Result<Vec<_>, CqlError>>()?;
+            let items =
+                items.iter().map(|t| Ok((element_bytes(t, e, name)?, None))).collect::<Result<Vec<_>, CqlError>>()?;
             write_items(out, &sorted_unique(items, e));
         }
         (Term::Map(entries), CqlType::Map(k, v)) => {
@@ -261,12 +289,19 @@ fn collection_into(term: &Term, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> 
                 .collect::<Result<Vec<_>, CqlError>>()?;
             write_items(out, &sorted_unique(items, k));
         }
-        (Term::EmptyBraces, CqlType::Set(_) | CqlType::Map(..)) | (Term::List(_), CqlType::Set(_)) if is_empty(term) => {
+        (Term::EmptyBraces, CqlType::Set(_) | CqlType::Map(..)) | (Term::List(_), CqlType::Set(_))
+            if is_empty(term) =>
+        {
             out.extend(0i32.to_be_bytes())
         }
         (Term::Tuple(items), CqlType::Tuple(types)) => {
             if items.len() > types.len() {
-                return Err(CqlError::invalid(format!("Invalid tuple literal for {name}: too many elements. Type {} expects {} but got {}", ty.cql_name(), types.len(), items.len())));
+                return Err(CqlError::invalid(format!(
+                    "Invalid tuple literal for {name}: too many elements. Type {} expects {} but got {}",
+                    ty.cql_name(),
+                    types.len(),
+                    items.len()
+                )));
             }
             for (t, ety) in items.iter().zip(types) {
                 element_into(t, ety, name, out)?;
@@ -315,14 +350,21 @@ mod tests {
             Term::Literal(Literal::Integer("3".into())),
         ]);
         let b = constant(t, CqlType::Set(Box::new(CqlType::Int))).unwrap().unwrap();
-        let expected: Vec<u8> = [2i32.to_be_bytes(), 4i32.to_be_bytes(), 1i32.to_be_bytes(), 4i32.to_be_bytes(), 3i32.to_be_bytes()].concat();
+        let expected: Vec<u8> =
+            [2i32.to_be_bytes(), 4i32.to_be_bytes(), 1i32.to_be_bytes(), 4i32.to_be_bytes(), 3i32.to_be_bytes()]
+                .concat();
         assert_eq!(&b[..], &expected[..]);
     }
 
     #[test]
     fn markers_take_the_receiver_type() {
         let mut binds = BindSpecs::new(vec![None]);
-        let e = analyze_term(&Term::Bind(percore_protocol::cql::ast::BindMarker { index: 0, name: None }), &recv(CqlType::Text), &mut binds).unwrap();
+        let e = analyze_term(
+            &Term::Bind(percore_protocol::cql::ast::BindMarker { index: 0, name: None }),
+            &recv(CqlType::Text),
+            &mut binds,
+        )
+        .unwrap();
         assert!(matches!(e, ValueExpr::Bind(0)));
         let (specs, _) = binds.finish().unwrap();
         assert_eq!(specs[0].ty, CqlType::Text);

@@ -44,7 +44,8 @@ async fn serve(node: Arc<NodeState>, mut stream: TcpStream) {
         }
     }
     let path = std::str::from_utf8(&request).ok().and_then(|r| r.split_whitespace().nth(1)).unwrap_or("/");
-    let (status, body) = if path == "/metrics" { ("200 OK", render(&node)) } else { ("404 Not Found", "not found\n".to_string()) };
+    let (status, body) =
+        if path == "/metrics" { ("200 OK", render(&node)) } else { ("404 Not Found", "not found\n".to_string()) };
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -56,15 +57,36 @@ async fn serve(node: Arc<NodeState>, mut stream: TcpStream) {
 type Counter = fn(&ShardMetrics) -> &std::sync::atomic::AtomicU64;
 
 const SHARD_COUNTERS: &[(&str, &str, &str, Counter)] = &[
-    ("percore_cql_requests_total", "counter", "QUERY/EXECUTE/BATCH requests received by this shard's connections", |m| &m.cql_requests),
-    ("percore_cql_requests_local_total", "counter", "Single-partition operations executed on the shard that received them", |m| &m.cql_requests_local),
-    ("percore_cql_requests_forwarded_total", "counter", "Single-partition operations forwarded to their owner shard", |m| &m.cql_requests_forwarded),
-    ("percore_cql_requests_overloaded_total", "counter", "Requests answered Overloaded", |m| &m.cql_requests_overloaded),
+    (
+        "percore_cql_requests_total",
+        "counter",
+        "QUERY/EXECUTE/BATCH requests received by this shard's connections",
+        |m| &m.cql_requests,
+    ),
+    (
+        "percore_cql_requests_local_total",
+        "counter",
+        "Single-partition operations executed on the shard that received them",
+        |m| &m.cql_requests_local,
+    ),
+    (
+        "percore_cql_requests_forwarded_total",
+        "counter",
+        "Single-partition operations forwarded to their owner shard",
+        |m| &m.cql_requests_forwarded,
+    ),
+    ("percore_cql_requests_overloaded_total", "counter", "Requests answered Overloaded", |m| {
+        &m.cql_requests_overloaded
+    }),
     ("percore_cql_errors_total", "counter", "Errors returned to clients", |m| &m.cql_errors),
     ("percore_cql_connections", "gauge", "Open client connections", |m| &m.cql_connections),
-    ("percore_storage_mutations_applied_total", "counter", "Mutations applied by the owner shard", |m| &m.mutations_applied),
+    ("percore_storage_mutations_applied_total", "counter", "Mutations applied by the owner shard", |m| {
+        &m.mutations_applied
+    }),
     ("percore_memtable_bytes", "gauge", "Bytes held in memtables", |m| &m.memtable_bytes),
-    ("percore_mesh_requests_received_total", "counter", "Requests received from other shards", |m| &m.mesh_requests_received),
+    ("percore_mesh_requests_received_total", "counter", "Requests received from other shards", |m| {
+        &m.mesh_requests_received
+    }),
 ];
 
 pub fn render(node: &NodeState) -> String {

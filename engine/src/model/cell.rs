@@ -70,11 +70,7 @@ pub struct Cell {
 
 impl Cell {
     pub fn live(timestamp: WriteTimestamp, value: Bytes, ttl_seconds: u32, now: EpochSeconds) -> Cell {
-        let expires_at = if ttl_seconds == 0 {
-            NEVER_EXPIRES
-        } else {
-            now.saturating_add(ttl_seconds)
-        };
+        let expires_at = if ttl_seconds == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl_seconds) };
         Cell { timestamp, value: Some(value), ttl_seconds, expires_at }
     }
 

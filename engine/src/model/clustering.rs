@@ -76,7 +76,13 @@ fn encode_signed(value: &[u8], out: &mut Vec<u8>) {
 fn encode_float(value: &[u8], out: &mut Vec<u8>) {
     let negative = value[0] & 0x80 != 0;
     for (i, &b) in value.iter().enumerate() {
-        out.push(if negative { !b } else if i == 0 { b ^ 0x80 } else { b });
+        out.push(if negative {
+            !b
+        } else if i == 0 {
+            b ^ 0x80
+        } else {
+            b
+        });
     }
 }
 
@@ -152,10 +158,7 @@ mod tests {
 
     #[test]
     fn ints_order_like_signed_integers() {
-        let v: Vec<_> = [i32::MIN, -5, -1, 0, 1, 7, i32::MAX]
-            .iter()
-            .map(|i| i.to_be_bytes().to_vec())
-            .collect();
+        let v: Vec<_> = [i32::MIN, -5, -1, 0, 1, 7, i32::MAX].iter().map(|i| i.to_be_bytes().to_vec()).collect();
         let mut with_empty = vec![vec![]];
         with_empty.extend(v);
         assert_sorted(CqlType::Int, &with_empty);

@@ -46,16 +46,11 @@ pub struct ClusteringRange {
 }
 
 impl ClusteringRange {
-    pub const ALL: ClusteringRange = ClusteringRange {
-        start: ClusteringBound::Unbounded,
-        end: ClusteringBound::Unbounded,
-    };
+    pub const ALL: ClusteringRange =
+        ClusteringRange { start: ClusteringBound::Unbounded, end: ClusteringBound::Unbounded };
 
     pub fn prefix(prefix: Bytes) -> ClusteringRange {
-        ClusteringRange {
-            start: ClusteringBound::Inclusive(prefix.clone()),
-            end: ClusteringBound::Inclusive(prefix),
-        }
+        ClusteringRange { start: ClusteringBound::Inclusive(prefix.clone()), end: ClusteringBound::Inclusive(prefix) }
     }
 
     pub fn is_after_start(&self, key: &[u8]) -> bool {

@@ -17,7 +17,9 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::cell::{Cell, DeletionTime, Liveness};
-use super::mutation::{ClusteringBound, ClusteringKey, ClusteringRange, ColumnId, Mutation, PartitionPosition, RowUpdate};
+use super::mutation::{
+    ClusteringBound, ClusteringKey, ClusteringRange, ColumnId, Mutation, PartitionPosition, RowUpdate,
+};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("malformed mutation: {0}")]
@@ -238,13 +240,19 @@ mod tests {
         m.partition_deletion = Some(DeletionTime { marked_at: 5, local_deletion_time: 6 });
         m.static_cells.push((3, Cell::live(10, Bytes::from_static(b"s"), 0, 100)));
         m.rows.push(RowUpdate {
-            clustering: ClusteringKey { sort_key: Bytes::from_static(b"\x01ab\0\0"), values: vec![Bytes::from_static(b"ab")] },
+            clustering: ClusteringKey {
+                sort_key: Bytes::from_static(b"\x01ab\0\0"),
+                values: vec![Bytes::from_static(b"ab")],
+            },
             marker: Some(Liveness { timestamp: 9, ttl_seconds: 60, expires_at: 160 }),
             deletion: None,
             cells: vec![(4, Cell::live(9, Bytes::from_static(b"v"), 60, 100)), (5, Cell::tombstone(9, 100))],
         });
         m.range_deletions.push((
-            ClusteringRange { start: ClusteringBound::Inclusive(Bytes::from_static(b"a")), end: ClusteringBound::Unbounded },
+            ClusteringRange {
+                start: ClusteringBound::Inclusive(Bytes::from_static(b"a")),
+                end: ClusteringBound::Unbounded,
+            },
             DeletionTime { marked_at: 1, local_deletion_time: 2 },
         ));
         m

@@ -32,9 +32,7 @@ pub fn process_cpus() -> Result<Vec<usize>, CpusetError> {
     if rc != 0 {
         return Err(CpusetError::Affinity(std::io::Error::last_os_error()));
     }
-    Ok((0..libc::CPU_SETSIZE as usize)
-        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
-        .collect())
+    Ok((0..libc::CPU_SETSIZE as usize).filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) }).collect())
 }
 
 /// Parses `0-3,6,8-9`.
@@ -44,7 +42,8 @@ pub fn parse_cpuset(text: &str) -> Result<Vec<usize>, CpusetError> {
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part.split_once('-') {
             Some((a, b)) => {
-                let (a, b): (usize, usize) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+                let (a, b): (usize, usize) =
+                    (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
                 if a > b || b >= libc::CPU_SETSIZE as usize {
                     return Err(bad());
                 }
@@ -63,7 +62,11 @@ pub fn parse_cpuset(text: &str) -> Result<Vec<usize>, CpusetError> {
 
 /// One placement per shard: pinned one-per-CPU when there are enough CPUs, otherwise all
 /// shards fenced to the allowed CPUs.
-pub fn plan(smp: Option<usize>, requested: Option<Vec<usize>>, allowed: Vec<usize>) -> Result<Vec<ShardPlacement>, CpusetError> {
+pub fn plan(
+    smp: Option<usize>,
+    requested: Option<Vec<usize>>,
+    allowed: Vec<usize>,
+) -> Result<Vec<ShardPlacement>, CpusetError> {
     let cpus = match requested {
         Some(req) => {
             if !req.iter().all(|c| allowed.contains(c)) {
@@ -94,7 +97,10 @@ mod tests {
 
     #[test]
     fn pins_when_cpus_suffice_and_fences_otherwise() {
-        assert_eq!(plan(Some(2), None, vec![0, 1]).unwrap(), vec![ShardPlacement::Pinned(0), ShardPlacement::Pinned(1)]);
+        assert_eq!(
+            plan(Some(2), None, vec![0, 1]).unwrap(),
+            vec![ShardPlacement::Pinned(0), ShardPlacement::Pinned(1)]
+        );
         assert_eq!(plan(None, Some(vec![1]), vec![0, 1]).unwrap(), vec![ShardPlacement::Pinned(1)]);
         assert_eq!(plan(Some(4), None, vec![0, 1]).unwrap().len(), 4);
         assert!(matches!(plan(Some(4), None, vec![0, 1]).unwrap()[0], ShardPlacement::Fenced(_)));

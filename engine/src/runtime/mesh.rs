@@ -71,8 +71,7 @@ impl ShardRouter {
             self.pending.borrow_mut().remove(&id);
             return Err(CqlError::server(format!("shard {target} is not reachable (shutting down?)")));
         }
-        rx.await
-            .unwrap_or_else(|_| Err(CqlError::server(format!("shard {target} dropped the request"))))
+        rx.await.unwrap_or_else(|_| Err(CqlError::server(format!("shard {target} dropped the request"))))
     }
 
     /// Sends the reply to a request received from shard `to`.

@@ -14,8 +14,8 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::limits;
 use crate::cql::write::replay::replay_assigned;
+use crate::limits;
 use crate::schema::{persist, Schema};
 use crate::storage::commitlog::replay::{self, FoundSegment};
 use crate::storage::commitlog::{Commitlog, CommitlogConfig};
@@ -47,7 +47,8 @@ pub fn run(config: Config) -> Result<(), NodeError> {
     let nr_shards = placements.len();
 
     let data_dir = config.data_directory().to_path_buf();
-    std::fs::create_dir_all(&data_dir).map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     let host_id = load_or_create_host_id(&data_dir)?;
     let schema = Arc::new(persist::load(&data_dir)?);
     let commitlog_dir = config.commitlog_directory();
@@ -78,7 +79,9 @@ pub fn run(config: Config) -> Result<(), NodeError> {
         let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
         let handle = LocalExecutorBuilder::new(glommio_placement(placement))
             .name(&format!("percore-shard-{shard_id}"))
-            .spawn(move || async move { run_shard(node, schema, old_segments, request_mesh, reply_mesh, handoff_mesh).await })
+            .spawn(move || async move {
+                run_shard(node, schema, old_segments, request_mesh, reply_mesh, handoff_mesh).await
+            })
             .map_err(|e| NodeError::Executor { shard: shard_id, reason: e.to_string() })?;
         handles.push(handle);
     }
@@ -120,7 +123,8 @@ async fn run_shard(
     reply_mesh: ReplyMesh,
     handoff_mesh: HandoffMesh,
 ) -> Result<(), String> {
-    let (router, request_rx, reply_rx) = ShardRouter::join(request_mesh, reply_mesh).await.map_err(|e| e.to_string())?;
+    let (router, request_rx, reply_rx) =
+        ShardRouter::join(request_mesh, reply_mesh).await.map_err(|e| e.to_string())?;
     let router = Rc::new(router);
     let config = &node.config;
     let commitlog = Commitlog::start(CommitlogConfig {

@@ -25,7 +25,13 @@ pub struct NodeState {
 }
 
 impl NodeState {
-    pub fn new(config: Config, nr_shards: usize, host_id: Uuid, shard_memory_bytes: u64, commitlog_generation: u64) -> Arc<NodeState> {
+    pub fn new(
+        config: Config,
+        nr_shards: usize,
+        host_id: Uuid,
+        shard_memory_bytes: u64,
+        commitlog_generation: u64,
+    ) -> Arc<NodeState> {
         Arc::new(NodeState {
             config,
             nr_shards,
@@ -56,8 +62,6 @@ impl NodeState {
 
     /// The shard with the fewest open connections (lowest id on ties).
     pub fn least_loaded_shard(&self) -> usize {
-        (0..self.nr_shards)
-            .min_by_key(|&s| ShardMetrics::get(&self.metrics[s].cql_connections))
-            .unwrap_or(0)
+        (0..self.nr_shards).min_by_key(|&s| ShardMetrics::get(&self.metrics[s].cql_connections)).unwrap_or(0)
     }
 }

@@ -33,7 +33,12 @@ pub struct Shard {
 }
 
 impl Shard {
-    pub fn new(node: Arc<NodeState>, router: Rc<ShardRouter>, schema: Arc<Schema>, commitlog: Rc<Commitlog>) -> Rc<Shard> {
+    pub fn new(
+        node: Arc<NodeState>,
+        router: Rc<ShardRouter>,
+        schema: Arc<Schema>,
+        commitlog: Rc<Commitlog>,
+    ) -> Rc<Shard> {
         Rc::new(Shard {
             id: router.shard_id(),
             node,

@@ -26,8 +26,9 @@ fn resolve(expr: &TypeExpr, depth: usize, inside_collection: bool) -> Result<Cql
     }
     let inner = |e: &TypeExpr| resolve(e, depth + 1, true);
     let ty = match expr {
-        TypeExpr::Native(name) => CqlType::from_native_name(name)
-            .ok_or_else(|| CqlError::invalid(format!("Unknown type {name}")))?,
+        TypeExpr::Native(name) => {
+            CqlType::from_native_name(name).ok_or_else(|| CqlError::invalid(format!("Unknown type {name}")))?
+        }
         TypeExpr::List(e) => CqlType::List(Box::new(inner(e)?)),
         TypeExpr::Set(e) => CqlType::Set(Box::new(inner(e)?)),
         TypeExpr::Map(k, v) => CqlType::Map(Box::new(inner(k)?), Box::new(inner(v)?)),
@@ -37,13 +38,18 @@ fn resolve(expr: &TypeExpr, depth: usize, inside_collection: bool) -> Result<Cql
             return Ok(freeze(t));
         }
         TypeExpr::UserDefined(name) => {
-            return Err(CqlError::invalid(format!("Unknown type {}: user-defined types are not supported yet", name.name)))
+            return Err(CqlError::invalid(format!(
+                "Unknown type {}: user-defined types are not supported yet",
+                name.name
+            )))
         }
         TypeExpr::Custom(class) => CqlType::Custom(class.clone()),
         TypeExpr::Vector(_, _) => return Err(CqlError::invalid("vector types are not supported yet".into())),
     };
     if inside_collection && ty.is_multi_cell() {
-        return Err(CqlError::invalid("Non-frozen collections are not allowed inside collections: use frozen<...>".into()));
+        return Err(CqlError::invalid(
+            "Non-frozen collections are not allowed inside collections: use frozen<...>".into(),
+        ));
     }
     if inside_collection && matches!(ty, CqlType::Counter) {
         return Err(CqlError::invalid("Counters are not allowed inside collections".into()));
@@ -92,11 +98,23 @@ pub fn table_from_create(keyspace: &str, stmt: &ast::CreateTableStatement) -> Re
     let mut columns = Vec::with_capacity(stmt.columns.len());
     for (pos, name) in stmt.partition_key.iter().enumerate() {
         let ty = key_type(find(name)?, "PRIMARY KEY")?;
-        columns.push(ColumnDef { name: name.clone(), ty, kind: ColumnKind::PartitionKey, position: pos as i32, order: ClusteringOrder::Asc });
+        columns.push(ColumnDef {
+            name: name.clone(),
+            ty,
+            kind: ColumnKind::PartitionKey,
+            position: pos as i32,
+            order: ClusteringOrder::Asc,
+        });
     }
     for (pos, name) in stmt.clustering_key.iter().enumerate() {
         let ty = key_type(find(name)?, "PRIMARY KEY")?;
-        columns.push(ColumnDef { name: name.clone(), ty, kind: ColumnKind::Clustering, position: pos as i32, order: order_of[pos] });
+        columns.push(ColumnDef {
+            name: name.clone(),
+            ty,
+            kind: ColumnKind::Clustering,
+            position: pos as i32,
+            order: order_of[pos],
+        });
     }
     let mut has_counter = false;
     let mut has_regular = false;
@@ -163,7 +181,8 @@ fn clustering_orders(stmt: &ast::CreateTableStatement) -> Result<Vec<ClusteringO
         };
         if pos != i {
             return Err(CqlError::invalid(
-                "The order of columns in the CLUSTERING ORDER directive must match that of the clustering columns".into(),
+                "The order of columns in the CLUSTERING ORDER directive must match that of the clustering columns"
+                    .into(),
             ));
         }
         orders[pos] = match ordering {

@@ -18,7 +18,10 @@ use super::snapshot::Schema;
 const SCHEMA_NAME_CHARS_MAX: usize = 48;
 
 pub enum DdlOutcome {
-    Changed { schema: Schema, event: SchemaChange },
+    Changed {
+        schema: Schema,
+        event: SchemaChange,
+    },
     /// `IF [NOT] EXISTS` made the statement a no-op.
     Unchanged,
 }
@@ -29,16 +32,27 @@ pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&s
         Statement::CreateKeyspace(s) => {
             check_name("Keyspace", &s.name)?;
             if keyspaces.contains_key(&s.name) {
-                return if s.if_not_exists { Ok(DdlOutcome::Unchanged) } else { Err(CqlError::already_exists(&s.name, "")) };
+                return if s.if_not_exists {
+                    Ok(DdlOutcome::Unchanged)
+                } else {
+                    Err(CqlError::already_exists(&s.name, ""))
+                };
             }
             let (replication, durable_writes) = keyspace_options(&s.options, None)?;
-            let ks = KeyspaceDef { name: s.name.clone(), replication, durable_writes, tables: Default::default(), is_system: false };
+            let ks = KeyspaceDef {
+                name: s.name.clone(),
+                replication,
+                durable_writes,
+                tables: Default::default(),
+                is_system: false,
+            };
             keyspaces.insert(s.name.clone(), Arc::new(ks));
             SchemaChange::Keyspace { change: SchemaChangeType::Created, keyspace: s.name.clone() }
         }
         Statement::AlterKeyspace(s) => {
             let ks = user_keyspace(schema, &s.name)?;
-            let (replication, durable_writes) = keyspace_options(&s.options, Some((&ks.replication, ks.durable_writes)))?;
+            let (replication, durable_writes) =
+                keyspace_options(&s.options, Some((&ks.replication, ks.durable_writes)))?;
             let ks = KeyspaceDef { replication, durable_writes, ..(**ks).clone() };
             keyspaces.insert(s.name.clone(), Arc::new(ks));
             SchemaChange::Keyspace { change: SchemaChangeType::Updated, keyspace: s.name.clone() }
@@ -73,7 +87,11 @@ pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&s
             let ks_name = keyspace_of(&s.name, session_keyspace)?;
             let ks = user_keyspace(schema, &ks_name)?;
             let Some(table) = ks.tables.get(&s.name.name) else {
-                return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_table(&ks_name, &s.name.name)) };
+                return if s.if_exists {
+                    Ok(DdlOutcome::Unchanged)
+                } else {
+                    Err(unknown_table(&ks_name, &s.name.name))
+                };
             };
             let altered = alter_table(table, &s.action)?;
             put_table(&mut keyspaces, ks, altered);
@@ -85,7 +103,11 @@ pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&s
                 return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_keyspace(&ks_name)) };
             };
             if !ks.tables.contains_key(&s.name.name) {
-                return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_table(&ks_name, &s.name.name)) };
+                return if s.if_exists {
+                    Ok(DdlOutcome::Unchanged)
+                } else {
+                    Err(unknown_table(&ks_name, &s.name.name))
+                };
             }
             let ks = user_keyspace(schema, &ks_name)?;
             let mut ks = (**ks).clone();
@@ -135,10 +157,10 @@ fn alter_table(table: &TableDef, action: &AlterTableAction) -> Result<TableDef, 
                 if columns[pos].kind.is_primary_key() {
                     return Err(CqlError::invalid(format!("Cannot drop PRIMARY KEY part {name}")));
                 }
-                // Dropping a column would renumber the column ids the stored cells use;
-                // until the storage engine records dropped columns, refuse it.
-                return Err(CqlError::invalid("ALTER TABLE ... DROP is not supported yet".into()));
             }
+            // Dropping a column would renumber the column ids stored cells use; until
+            // dropped columns are recorded (with their drop time), refuse it.
+            return Err(CqlError::invalid("ALTER TABLE ... DROP is not supported yet".into()));
         }
         AlterTableAction::Rename(pairs) => {
             for (from, to) in pairs {
@@ -146,23 +168,20 @@ fn alter_table(table: &TableDef, action: &AlterTableAction) -> Result<TableDef, 
                     return Err(CqlError::invalid(format!("Cannot rename column {from} to {to}: {to} already exists")));
                 }
                 let Some(c) = columns.iter_mut().find(|c| &c.name == from) else {
-                    return Err(CqlError::invalid(format!("Cannot rename unknown column {from} in table {}", table.name)));
+                    return Err(CqlError::invalid(format!(
+                        "Cannot rename unknown column {from} in table {}",
+                        table.name
+                    )));
                 };
                 if !c.kind.is_primary_key() {
-                    return Err(CqlError::invalid(format!(
-                        "Cannot rename non PRIMARY KEY part {from}"
-                    )));
+                    return Err(CqlError::invalid(format!("Cannot rename non PRIMARY KEY part {from}")));
                 }
                 c.name = to.clone();
             }
         }
         AlterTableAction::WithOptions(opts) => options.apply(opts)?,
-        AlterTableAction::AlterType(..) => {
-            return Err(CqlError::invalid("Altering of types is not allowed".into()))
-        }
-        AlterTableAction::DropCompactStorage => {
-            return Err(CqlError::invalid("Table is not COMPACT STORAGE".into()))
-        }
+        AlterTableAction::AlterType(..) => return Err(CqlError::invalid("Altering of types is not allowed".into())),
+        AlterTableAction::DropCompactStorage => return Err(CqlError::invalid("Table is not COMPACT STORAGE".into())),
     }
     options.id = Some(table.id);
     Ok(TableDef::new(table.id, table.keyspace.clone(), table.name.clone(), columns, options, false))
@@ -190,10 +209,11 @@ fn user_keyspace<'a>(schema: &'a Schema, name: &str) -> Result<&'a Arc<KeyspaceD
 }
 
 pub fn keyspace_of(name: &QualifiedName, session_keyspace: Option<&str>) -> Result<String, CqlError> {
-    name.keyspace
-        .clone()
-        .or_else(|| session_keyspace.map(str::to_string))
-        .ok_or_else(|| CqlError::invalid("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename".into()))
+    name.keyspace.clone().or_else(|| session_keyspace.map(str::to_string)).ok_or_else(|| {
+        CqlError::invalid(
+            "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename".into(),
+        )
+    })
 }
 
 pub fn unknown_keyspace(name: &str) -> CqlError {

@@ -99,9 +99,8 @@ impl TableDef {
     /// Columns in the order `SELECT *` returns them: partition key, clustering, then the
     /// others by name (as Cassandra does).
     pub fn select_star_order(&self) -> Vec<ColumnId> {
-        let mut rest: Vec<ColumnId> = (0..self.columns.len() as ColumnId)
-            .filter(|&i| !self.column(i).kind.is_primary_key())
-            .collect();
+        let mut rest: Vec<ColumnId> =
+            (0..self.columns.len() as ColumnId).filter(|&i| !self.column(i).kind.is_primary_key()).collect();
         rest.sort_by(|&a, &b| self.column(a).name.cmp(&self.column(b).name));
         self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
     }

@@ -48,7 +48,8 @@ pub fn create_table(t: &TableDef, with_id: bool) -> String {
         let _ = writeln!(out, "    {} {}{},", quote_name(&c.name), c.ty.cql_name(), marker);
     }
     let names = |ids: &[u16]| ids.iter().map(|&i| quote_name(&t.column(i).name)).collect::<Vec<_>>().join(", ");
-    let partition = if t.partition_key.len() == 1 { names(&t.partition_key) } else { format!("({})", names(&t.partition_key)) };
+    let partition =
+        if t.partition_key.len() == 1 { names(&t.partition_key) } else { format!("({})", names(&t.partition_key)) };
     if t.clustering_key.is_empty() {
         let _ = writeln!(out, "    PRIMARY KEY ({partition})");
     } else {

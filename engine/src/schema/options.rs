@@ -129,9 +129,17 @@ impl TableOptions {
                 "speculative_retry" => self.speculative_retry = literal_text(value).unwrap_or_default(),
                 "id" => {
                     let text = literal_text(value).unwrap_or_default();
-                    self.id = Some(uuid::Uuid::parse_str(&text).map_err(|_| CqlError::config(format!("Invalid table id '{text}'")))?);
+                    self.id = Some(
+                        uuid::Uuid::parse_str(&text)
+                            .map_err(|_| CqlError::config(format!("Invalid table id '{text}'")))?,
+                    );
                 }
-                "cdc" | "extensions" | "paxos_grace_seconds" | "tombstone_gc" | "synchronous_updates" | "per_partition_rate_limit" => {}
+                "cdc"
+                | "extensions"
+                | "paxos_grace_seconds"
+                | "tombstone_gc"
+                | "synchronous_updates"
+                | "per_partition_rate_limit" => {}
                 other => return Err(CqlError::syntax(format!("Unknown property '{other}'"))),
             }
         }
@@ -142,7 +150,7 @@ impl TableOptions {
 /// Validated keyspace options: replication with the full strategy class, durable writes.
 pub fn keyspace_options(options: &Options, current: Option<(&StringMap, bool)>) -> Result<(StringMap, bool), CqlError> {
     let mut replication = current.map(|(r, _)| r.clone());
-    let mut durable_writes = current.map_or(true, |(_, d)| d);
+    let mut durable_writes = current.is_none_or(|(_, d)| d);
     for (name, value) in options {
         match name.as_str() {
             "replication" => replication = Some(replication_map(&option_map(name, value)?)?),
@@ -163,16 +171,14 @@ pub fn keyspace_options(options: &Options, current: Option<(&StringMap, bool)>) 
 const STRATEGY_PACKAGE: &str = "org.apache.cassandra.locator.";
 
 fn replication_map(given: &StringMap) -> Result<StringMap, CqlError> {
-    let class = given
-        .get("class")
-        .ok_or_else(|| CqlError::config("Missing replication strategy class".into()))?;
+    let class = given.get("class").ok_or_else(|| CqlError::config("Missing replication strategy class".into()))?;
     let short = class.strip_prefix(STRATEGY_PACKAGE).unwrap_or(class);
     let mut out = StringMap::new();
     match short {
         "SimpleStrategy" => {
-            let rf = given
-                .get("replication_factor")
-                .ok_or_else(|| CqlError::config("SimpleStrategy requires a replication_factor strategy option.".into()))?;
+            let rf = given.get("replication_factor").ok_or_else(|| {
+                CqlError::config("SimpleStrategy requires a replication_factor strategy option.".into())
+            })?;
             check_rf(rf)?;
             out.insert("replication_factor".into(), rf.clone());
         }

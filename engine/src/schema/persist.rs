@@ -4,9 +4,7 @@
 //! one, fsync the directory — a crash leaves the old schema or the new one, never a mix.
 //! Loading happens once at start-up, before the executors run, with plain std I/O.
 
-
 use std::path::{Path, PathBuf};
-
 
 use futures::AsyncWriteExt;
 use percore_protocol::cql::parse_statement;
@@ -57,7 +55,9 @@ pub fn load(data_dir: &Path) -> Result<Schema, SchemaLoadError> {
     }
     for statement in &file.statements {
         let parsed = parse_statement(statement).map_err(|e| corrupt(format!("{e} in: {statement}")))?;
-        match change::apply(&schema, &parsed.statement, None).map_err(|e| corrupt(format!("{} in: {statement}", e.message)))? {
+        match change::apply(&schema, &parsed.statement, None)
+            .map_err(|e| corrupt(format!("{} in: {statement}", e.message)))?
+        {
             DdlOutcome::Changed { schema: next, .. } => schema = next,
             DdlOutcome::Unchanged => {}
         }
@@ -101,4 +101,3 @@ pub async fn save(data_dir: &Path, schema: &Schema) -> std::io::Result<()> {
 pub fn user_keyspace_names(schema: &Schema) -> Vec<String> {
     schema.keyspaces().filter(|k| !k.is_system).map(|k| k.name.clone()).collect()
 }
-

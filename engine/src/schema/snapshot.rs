@@ -21,11 +21,7 @@ pub struct Schema {
 
 impl Schema {
     pub fn new(keyspaces: BTreeMap<String, Arc<KeyspaceDef>>) -> Schema {
-        let tables_by_id = keyspaces
-            .values()
-            .flat_map(|k| k.tables.values())
-            .map(|t| (t.id, t.clone()))
-            .collect();
+        let tables_by_id = keyspaces.values().flat_map(|k| k.tables.values()).map(|t| (t.id, t.clone())).collect();
         let mut text = String::new();
         for ks in keyspaces.values().filter(|k| !k.is_system) {
             text.push_str(&describe::keyspace_with_tables(ks));

@@ -73,7 +73,8 @@ fn keyspace(name: &str, ddl: &[&str]) -> KeyspaceDef {
         .map(|text| {
             let parsed = parse_statement(text).unwrap_or_else(|e| panic!("built-in table DDL must parse: {e}: {text}"));
             let Statement::CreateTable(create) = parsed.statement else { panic!("built-in DDL is CREATE TABLE") };
-            let t = table_from_create(name, &create).unwrap_or_else(|e| panic!("built-in table must be valid: {}", e.message));
+            let t = table_from_create(name, &create)
+                .unwrap_or_else(|e| panic!("built-in table must be valid: {}", e.message));
             let id = system_table_id(name, &t.name);
             let t = TableDef::new(id, t.keyspace, t.name, t.columns, t.options, true);
             (t.name.clone(), Arc::new(t))

@@ -40,10 +40,7 @@ impl Row {
     }
 
     pub fn cell(&self, column: ColumnId) -> Option<&Cell> {
-        self.cells
-            .binary_search_by_key(&column, |(c, _)| *c)
-            .ok()
-            .map(|i| &self.cells[i].1)
+        self.cells.binary_search_by_key(&column, |(c, _)| *c).ok().map(|i| &self.cells[i].1)
     }
 
     /// The newest deletion covering this row, of the row itself or of its containers.
@@ -55,16 +52,12 @@ impl Row {
     pub fn is_live(&self, deletion: Option<DeletionTime>, now: EpochSeconds) -> bool {
         let shadowed = |ts| deletion.is_some_and(|d| d.shadows(ts));
         self.marker.is_some_and(|m| m.is_live(now) && !shadowed(m.timestamp))
-            || self
-                .cells
-                .iter()
-                .any(|(_, c)| c.live_value(now).is_some() && !shadowed(c.timestamp))
+            || self.cells.iter().any(|(_, c)| c.live_value(now).is_some() && !shadowed(c.timestamp))
     }
 
     /// The live value of `column`, honouring deletions that shadow it.
     pub fn live_cell(&self, column: ColumnId, deletion: Option<DeletionTime>, now: EpochSeconds) -> Option<&Cell> {
-        self.cell(column)
-            .filter(|c| c.live_value(now).is_some() && !deletion.is_some_and(|d| d.shadows(c.timestamp)))
+        self.cell(column).filter(|c| c.live_value(now).is_some() && !deletion.is_some_and(|d| d.shadows(c.timestamp)))
     }
 
     fn size_bytes(&self) -> usize {
@@ -94,14 +87,11 @@ impl Partition {
 
     pub fn apply_row(&mut self, update: RowUpdate) -> isize {
         let mut delta = 0isize;
-        let row = self
-            .rows
-            .entry(update.clustering.sort_key)
-            .or_insert_with(|| {
-                let row = Row { clustering: update.clustering.values, ..Row::default() };
-                delta += row.size_bytes() as isize;
-                row
-            });
+        let row = self.rows.entry(update.clustering.sort_key).or_insert_with(|| {
+            let row = Row { clustering: update.clustering.values, ..Row::default() };
+            delta += row.size_bytes() as isize;
+            row
+        });
         row.marker = Liveness::merge(row.marker, update.marker);
         row.deletion = DeletionTime::merge(row.deletion, update.deletion);
         delta + row.apply_cells(update.cells)
@@ -131,9 +121,11 @@ impl Partition {
             let lower: Bound<&[u8]> = match (after, &range.start) {
                 (Some(a), _) => Bound::Excluded(a),
                 (None, crate::model::mutation::ClusteringBound::Unbounded) => Bound::Unbounded,
-                (None, crate::model::mutation::ClusteringBound::Inclusive(p) | crate::model::mutation::ClusteringBound::Exclusive(p)) => {
-                    Bound::Included(&p[..])
-                }
+                (
+                    None,
+                    crate::model::mutation::ClusteringBound::Inclusive(p)
+                    | crate::model::mutation::ClusteringBound::Exclusive(p),
+                ) => Bound::Included(&p[..]),
             };
             Box::new(
                 self.rows
@@ -182,7 +174,10 @@ mod tests {
     #[test]
     fn ranges_forward_and_reversed_with_paging() {
         let p = partition(&[b"a1", b"a2", b"b1", b"b2", b"c1"]);
-        let r = ClusteringRange { start: ClusteringBound::Inclusive(Bytes::from_static(b"a2")), end: ClusteringBound::Inclusive(Bytes::from_static(b"b")) };
+        let r = ClusteringRange {
+            start: ClusteringBound::Inclusive(Bytes::from_static(b"a2")),
+            end: ClusteringBound::Inclusive(Bytes::from_static(b"b")),
+        };
         assert_eq!(keys(p.rows_in(&r, false, None)), vec![&b"a2"[..], b"b1", b"b2"]);
         assert_eq!(keys(p.rows_in(&r, true, None)), vec![&b"b2"[..], b"b1", b"a2"]);
         assert_eq!(keys(p.rows_in(&r, false, Some(b"b1"))), vec![&b"b2"[..]]);

@@ -151,8 +151,7 @@ async fn dispatch(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, header: FrameHe
     match request {
         Request::Options => {
             let options = handshake::supported_options(shard);
-            conn.send(writer.frame(stream, Opcode::Supported, |out| response::encode_supported(out, &options)))
-                .await
+            conn.send(writer.frame(stream, Opcode::Supported, |out| response::encode_supported(out, &options))).await
         }
         Request::Startup { options } => match handshake::parse_startup(&options) {
             Ok(startup) => {

@@ -45,10 +45,8 @@ pub fn parse_startup(options: &[(String, String)]) -> Result<StartupOptions, Cql
                     .ok_or_else(|| CqlError::protocol(format!("Unknown compression algorithm: {value}")))?;
                 startup.compression = Some(algorithm);
             }
-            "CQL_VERSION" => {
-                if !value.starts_with('3') && !value.starts_with('4') {
-                    return Err(CqlError::protocol(format!("Invalid or unsupported CQL version: {value}")));
-                }
+            "CQL_VERSION" if !value.starts_with('3') && !value.starts_with('4') => {
+                return Err(CqlError::protocol(format!("Invalid or unsupported CQL version: {value}")));
             }
             "DRIVER_NAME" => startup.driver_name = Some(value.clone()),
             "DRIVER_VERSION" => startup.driver_version = Some(value.clone()),

@@ -100,9 +100,7 @@ fn least_loaded(shard: &Shard) -> usize {
 }
 
 fn release_slot(shard: &Shard, target: usize) {
-    shard.node.metrics[target]
-        .cql_connections
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    shard.node.metrics[target].cql_connections.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Serves an accepted connection on this shard (its slot is already reserved).

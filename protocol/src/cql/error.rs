@@ -19,10 +19,6 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(line: u32, column: u32, message: impl Into<String>) -> Self {
-        ParseError {
-            line,
-            column,
-            message: message.into(),
-        }
+        ParseError { line, column, message: message.into() }
     }
 }

@@ -92,34 +92,19 @@ const NATIVE_TYPES: &[&str] = &[
 ];
 
 /// Names Cassandra refuses for user types although they are not native types.
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    "byte",
-    "complex",
-    "enum",
-    "date",
-    "interval",
-    "macaddr",
-    "bitstring",
-];
+const RESERVED_TYPE_NAMES: &[&str] = &["byte", "complex", "enum", "date", "interval", "macaddr", "bitstring"];
 
 /// Whether `word` (any case) is a reserved keyword.
 pub fn is_reserved(word: &str) -> bool {
-    RESERVED_KEYWORDS
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(word))
+    RESERVED_KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
 }
 
 /// The canonical (lowercase) native type name for `word`, if it names one.
 pub fn native_type(word: &str) -> Option<&'static str> {
-    NATIVE_TYPES
-        .iter()
-        .copied()
-        .find(|t| t.eq_ignore_ascii_case(word))
+    NATIVE_TYPES.iter().copied().find(|t| t.eq_ignore_ascii_case(word))
 }
 
 /// Whether `word` (any case) may not name a user type.
 pub fn is_reserved_type_name(word: &str) -> bool {
-    RESERVED_TYPE_NAMES
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(word))
+    RESERVED_TYPE_NAMES.iter().any(|k| k.eq_ignore_ascii_case(word))
 }

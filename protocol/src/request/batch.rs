@@ -79,15 +79,9 @@ impl BatchRequest {
     /// Encodes a BATCH body as a client would (used by tests and tools). Values are
     /// named when the first statement's are.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let named = matches!(
-            self.statements.first().map(|s| &s.values),
-            Some(Values::Named(_))
-        );
+        let named = matches!(self.statements.first().map(|s| &s.values), Some(Values::Named(_)));
         wire::write_u8(out, self.batch_type);
-        wire::write_u16(
-            out,
-            u16::try_from(self.statements.len()).unwrap_or(u16::MAX),
-        );
+        wire::write_u16(out, u16::try_from(self.statements.len()).unwrap_or(u16::MAX));
         for st in &self.statements {
             match &st.kind {
                 BatchStatementKind::Query(q) => {
@@ -123,10 +117,7 @@ impl BatchRequest {
     }
 }
 
-fn decode_assuming(
-    mut r: WireReader,
-    named: bool,
-) -> Result<(BatchRequest, WireReader), ProtocolError> {
+fn decode_assuming(mut r: WireReader, named: bool) -> Result<(BatchRequest, WireReader), ProtocolError> {
     let batch_type = r.read_u8()?;
     if batch_type > BATCH_COUNTER {
         return Err(ProtocolError::bad_value(
@@ -151,24 +142,11 @@ fn decode_assuming(
         ));
     }
     if (flags & BATCH_FLAG_NAMES_FOR_VALUES != 0) != named {
-        return Err(ProtocolError::bad_value(
-            "batch",
-            "values do not match the names-for-values flag",
-        ));
+        return Err(ProtocolError::bad_value("batch", "values do not match the names-for-values flag"));
     }
-    let serial_consistency = (flags & BATCH_FLAG_SERIAL_CONSISTENCY != 0)
-        .then(|| r.read_consistency())
-        .transpose()?;
-    let timestamp = (flags & BATCH_FLAG_DEFAULT_TIMESTAMP != 0)
-        .then(|| read_timestamp(&mut r))
-        .transpose()?;
-    let batch = BatchRequest {
-        batch_type,
-        statements,
-        consistency,
-        serial_consistency,
-        timestamp,
-    };
+    let serial_consistency = (flags & BATCH_FLAG_SERIAL_CONSISTENCY != 0).then(|| r.read_consistency()).transpose()?;
+    let timestamp = (flags & BATCH_FLAG_DEFAULT_TIMESTAMP != 0).then(|| read_timestamp(&mut r)).transpose()?;
+    let batch = BatchRequest { batch_type, statements, consistency, serial_consistency, timestamp };
     Ok((batch, r))
 }
 
@@ -230,20 +208,14 @@ mod tests {
         b.extend_from_slice(&[1, 0, 1, 7, 0, 1, 0, 1, b'k', 0xFF, 0xFF, 0xFF, 0xFF]);
         b.extend_from_slice(&[0, 1, 0x40]);
         let batch = decode(b).unwrap();
-        assert_eq!(
-            batch.statements[0].values,
-            Values::Named(vec![("k".into(), Value::Null)])
-        );
+        assert_eq!(batch.statements[0].values, Values::Named(vec![("k".into(), Value::Null)]));
     }
 
     #[test]
     fn errors() {
         assert!(decode(vec![3, 0, 0, 0, 1, 0]).is_err(), "bad type");
         assert!(decode(vec![0, 0, 1, 2]).is_err(), "bad kind");
-        assert!(
-            decode(vec![0, 0, 0, 0, 1, 0x01]).is_err(),
-            "low flag bits set"
-        );
+        assert!(decode(vec![0, 0, 0, 0, 1, 0x01]).is_err(), "low flag bits set");
         assert!(decode(vec![0, 0xFF, 0xFF]).is_err(), "missing statements");
         assert!(decode(vec![0, 0, 0, 0, 1]).is_err(), "missing flags");
     }
@@ -256,17 +228,12 @@ mod tests {
         ];
         let kind = prop_oneof![
             ".{0,10}".prop_map(BatchStatementKind::Query),
-            proptest::collection::vec(any::<u8>(), 0..16)
-                .prop_map(|v| BatchStatementKind::Prepared(Bytes::from(v))),
+            proptest::collection::vec(any::<u8>(), 0..16).prop_map(|v| BatchStatementKind::Prepared(Bytes::from(v))),
         ];
         let values = if named {
-            proptest::collection::vec(("[a-z]{1,4}", value), 0..4)
-                .prop_map(Values::Named)
-                .boxed()
+            proptest::collection::vec(("[a-z]{1,4}", value), 0..4).prop_map(Values::Named).boxed()
         } else {
-            proptest::collection::vec(value, 0..4)
-                .prop_map(Values::Positional)
-                .boxed()
+            proptest::collection::vec(value, 0..4).prop_map(Values::Positional).boxed()
         };
         (kind, values).prop_map(|(kind, values)| BatchStatement { kind, values })
     }

@@ -10,13 +10,13 @@ mod query_params;
 
 pub use batch::{
     BatchRequest, BatchStatement, BatchStatementKind, BATCH_COUNTER, BATCH_FLAG_DEFAULT_TIMESTAMP,
-    BATCH_FLAG_NAMES_FOR_VALUES, BATCH_FLAG_SERIAL_CONSISTENCY, BATCH_KIND_PREPARED,
-    BATCH_KIND_QUERY, BATCH_LOGGED, BATCH_UNLOGGED, MAX_BATCH_STATEMENTS,
+    BATCH_FLAG_NAMES_FOR_VALUES, BATCH_FLAG_SERIAL_CONSISTENCY, BATCH_KIND_PREPARED, BATCH_KIND_QUERY, BATCH_LOGGED,
+    BATCH_UNLOGGED, MAX_BATCH_STATEMENTS,
 };
 pub use query_params::{
-    QueryParams, Values, MAX_BOUND_VALUES, QUERY_FLAG_DEFAULT_TIMESTAMP,
-    QUERY_FLAG_NAMES_FOR_VALUES, QUERY_FLAG_PAGE_SIZE, QUERY_FLAG_PAGING_STATE,
-    QUERY_FLAG_SERIAL_CONSISTENCY, QUERY_FLAG_SKIP_METADATA, QUERY_FLAG_VALUES,
+    QueryParams, Values, MAX_BOUND_VALUES, QUERY_FLAG_DEFAULT_TIMESTAMP, QUERY_FLAG_NAMES_FOR_VALUES,
+    QUERY_FLAG_PAGE_SIZE, QUERY_FLAG_PAGING_STATE, QUERY_FLAG_SERIAL_CONSISTENCY, QUERY_FLAG_SKIP_METADATA,
+    QUERY_FLAG_VALUES,
 };
 
 use bytes::Bytes;
@@ -62,10 +62,7 @@ pub enum Request {
 impl Request {
     /// The value of a STARTUP option, by case-insensitive key.
     pub fn startup_option<'a>(options: &'a [(String, String)], key: &str) -> Option<&'a str> {
-        options
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
+        options.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -77,30 +74,22 @@ pub fn decode_request(version: u8, opcode: u8, body: Bytes) -> Result<Request, P
     let op = Opcode::try_from(opcode)?;
     let mut r = WireReader::new(body);
     Ok(match op {
-        Opcode::Startup => Request::Startup {
-            options: r.read_string_map()?,
-        },
+        Opcode::Startup => Request::Startup { options: r.read_string_map()? },
         Opcode::Options => Request::Options,
         Opcode::Query => {
             let query = r.read_long_string()?;
             let params = QueryParams::decode(&mut r, version)?;
             Request::Query { query, params }
         }
-        Opcode::Prepare => Request::Prepare {
-            query: r.read_long_string()?,
-        },
+        Opcode::Prepare => Request::Prepare { query: r.read_long_string()? },
         Opcode::Execute => {
             let id = r.read_short_bytes()?;
             let params = QueryParams::decode(&mut r, version)?;
             Request::Execute { id, params }
         }
         Opcode::Batch => Request::Batch(BatchRequest::decode(&mut r)?),
-        Opcode::Register => Request::Register {
-            events: r.read_string_list()?,
-        },
-        Opcode::AuthResponse => Request::AuthResponse {
-            token: r.read_bytes()?,
-        },
+        Opcode::Register => Request::Register { events: r.read_string_list()? },
+        Opcode::AuthResponse => Request::AuthResponse { token: r.read_bytes()? },
         Opcode::Error
         | Opcode::Ready
         | Opcode::Authenticate

@@ -84,11 +84,7 @@ impl Default for QueryParams {
 }
 
 /// Reads `n` values, named or positional. Shared with BATCH statements.
-pub(crate) fn read_values(
-    r: &mut WireReader,
-    n: usize,
-    named: bool,
-) -> Result<Values, ProtocolError> {
+pub(crate) fn read_values(r: &mut WireReader, n: usize, named: bool) -> Result<Values, ProtocolError> {
     let cap = n.min(r.remaining() / MIN_VALUE_BYTES);
     if named {
         let mut out = Vec::with_capacity(cap);
@@ -124,11 +120,7 @@ pub(crate) fn read_timestamp(r: &mut WireReader) -> Result<i64, ProtocolError> {
     if ts == i64::MIN {
         return Err(ProtocolError::bad_value(
             "default timestamp",
-            format!(
-                "out of bound timestamp {ts}, must be in [{}, {}]",
-                i64::MIN + 1,
-                i64::MAX
-            ),
+            format!("out of bound timestamp {ts}, must be in [{}, {}]", i64::MIN + 1, i64::MAX),
         ));
     }
     Ok(ts)
@@ -152,20 +144,10 @@ impl QueryParams {
         } else {
             Values::None
         };
-        let page_size = has(QUERY_FLAG_PAGE_SIZE)
-            .then(|| r.read_i32())
-            .transpose()?;
-        let paging_state = if has(QUERY_FLAG_PAGING_STATE) {
-            r.read_bytes()?
-        } else {
-            None
-        };
-        let serial_consistency = has(QUERY_FLAG_SERIAL_CONSISTENCY)
-            .then(|| r.read_consistency())
-            .transpose()?;
-        let timestamp = has(QUERY_FLAG_DEFAULT_TIMESTAMP)
-            .then(|| read_timestamp(r))
-            .transpose()?;
+        let page_size = has(QUERY_FLAG_PAGE_SIZE).then(|| r.read_i32()).transpose()?;
+        let paging_state = if has(QUERY_FLAG_PAGING_STATE) { r.read_bytes()? } else { None };
+        let serial_consistency = has(QUERY_FLAG_SERIAL_CONSISTENCY).then(|| r.read_consistency()).transpose()?;
+        let timestamp = has(QUERY_FLAG_DEFAULT_TIMESTAMP).then(|| read_timestamp(r)).transpose()?;
         Ok(QueryParams {
             consistency,
             values,
@@ -186,17 +168,11 @@ impl QueryParams {
             }
         };
         set(!matches!(self.values, Values::None), QUERY_FLAG_VALUES);
-        set(
-            matches!(self.values, Values::Named(_)),
-            QUERY_FLAG_NAMES_FOR_VALUES,
-        );
+        set(matches!(self.values, Values::Named(_)), QUERY_FLAG_NAMES_FOR_VALUES);
         set(self.skip_metadata, QUERY_FLAG_SKIP_METADATA);
         set(self.page_size.is_some(), QUERY_FLAG_PAGE_SIZE);
         set(self.paging_state.is_some(), QUERY_FLAG_PAGING_STATE);
-        set(
-            self.serial_consistency.is_some(),
-            QUERY_FLAG_SERIAL_CONSISTENCY,
-        );
+        set(self.serial_consistency.is_some(), QUERY_FLAG_SERIAL_CONSISTENCY);
         set(self.timestamp.is_some(), QUERY_FLAG_DEFAULT_TIMESTAMP);
         wire::write_consistency(out, self.consistency);
         wire::write_u8(out, flags);
@@ -232,18 +208,12 @@ mod tests {
     fn hand_made_bytes() {
         // QUORUM, flags = values|page_size|timestamp, 2 values (int 1, null), page 100, ts 7.
         let bytes = [
-            0x00, 0x04, 0x25, 0x00, 0x02, 0, 0, 0, 4, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0,
-            100, 0, 0, 0, 0, 0, 0, 0, 7,
+            0x00, 0x04, 0x25, 0x00, 0x02, 0, 0, 0, 4, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 100, 0, 0, 0, 0, 0,
+            0, 0, 7,
         ];
         let p = decode(&bytes).unwrap();
         assert_eq!(p.consistency, consistency::QUORUM);
-        assert_eq!(
-            p.values,
-            Values::Positional(vec![
-                Value::Bytes(Bytes::from_static(&[0, 0, 0, 1])),
-                Value::Null
-            ])
-        );
+        assert_eq!(p.values, Values::Positional(vec![Value::Bytes(Bytes::from_static(&[0, 0, 0, 1])), Value::Null]));
         assert_eq!(p.page_size, Some(100));
         assert_eq!(p.timestamp, Some(7));
         assert!(!p.skip_metadata && p.paging_state.is_none() && p.serial_consistency.is_none());
@@ -251,23 +221,15 @@ mod tests {
 
     #[test]
     fn named_values() {
-        let bytes = [
-            0x00, 0x01, 0x41, 0x00, 0x01, 0, 1, b'k', 0xFF, 0xFF, 0xFF, 0xFE,
-        ];
-        assert_eq!(
-            decode(&bytes).unwrap().values,
-            Values::Named(vec![("k".into(), Value::Unset)])
-        );
+        let bytes = [0x00, 0x01, 0x41, 0x00, 0x01, 0, 1, b'k', 0xFF, 0xFF, 0xFF, 0xFE];
+        assert_eq!(decode(&bytes).unwrap().values, Values::Named(vec![("k".into(), Value::Unset)]));
     }
 
     #[test]
     fn errors() {
         assert!(decode(&[0x00]).is_err());
         assert!(decode(&[0x00, 0x01, 0x80]).is_err(), "unknown flag");
-        assert!(
-            decode(&[0x00, 0x01, 0x01, 0xFF, 0xFF]).is_err(),
-            "65535 missing values"
-        );
+        assert!(decode(&[0x00, 0x01, 0x01, 0xFF, 0xFF]).is_err(), "65535 missing values");
         assert!(decode(&[0x00, 0x0F, 0x00]).is_err(), "unknown consistency");
         let mut min_ts = vec![0x00, 0x01, 0x20];
         min_ts.extend_from_slice(&i64::MIN.to_be_bytes());

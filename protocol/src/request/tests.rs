@@ -14,21 +14,12 @@ fn decode(opcode: Opcode, body: Vec<u8>) -> Result<Request, ProtocolError> {
 #[test]
 fn startup() {
     let mut body = Vec::new();
-    wire::write_string_map(
-        &mut body,
-        &[("CQL_VERSION", "4.0.0"), ("COMPRESSION", "lz4")],
-    );
+    wire::write_string_map(&mut body, &[("CQL_VERSION", "4.0.0"), ("COMPRESSION", "lz4")]);
     let Request::Startup { options } = decode(Opcode::Startup, body).unwrap() else {
         panic!("not a startup");
     };
-    assert_eq!(
-        Request::startup_option(&options, "compression"),
-        Some("lz4")
-    );
-    assert_eq!(
-        Request::startup_option(&options, STARTUP_CQL_VERSION),
-        Some("4.0.0")
-    );
+    assert_eq!(Request::startup_option(&options, "compression"), Some("lz4"));
+    assert_eq!(Request::startup_option(&options, STARTUP_CQL_VERSION), Some("4.0.0"));
 }
 
 #[test]
@@ -38,16 +29,12 @@ fn options_and_register_and_auth() {
     wire::write_string_list(&mut body, &["SCHEMA_CHANGE", "STATUS_CHANGE"]);
     assert_eq!(
         decode(Opcode::Register, body).unwrap(),
-        Request::Register {
-            events: vec!["SCHEMA_CHANGE".into(), "STATUS_CHANGE".into()]
-        }
+        Request::Register { events: vec!["SCHEMA_CHANGE".into(), "STATUS_CHANGE".into()] }
     );
     let body = vec![0, 0, 0, 3, 0, b'u', b'p'];
     assert_eq!(
         decode(Opcode::AuthResponse, body).unwrap(),
-        Request::AuthResponse {
-            token: Some(Bytes::from_static(b"\0up"))
-        }
+        Request::AuthResponse { token: Some(Bytes::from_static(b"\0up")) }
     );
     assert_eq!(
         decode(Opcode::AuthResponse, vec![0xFF, 0xFF, 0xFF, 0xFF]).unwrap(),
@@ -62,19 +49,14 @@ fn query_prepare_execute() {
     body.extend_from_slice(&[0, 1, 0]); // ONE, no flags
     assert_eq!(
         decode(Opcode::Query, body).unwrap(),
-        Request::Query {
-            query: "SELECT * FROM t".into(),
-            params: QueryParams::default()
-        }
+        Request::Query { query: "SELECT * FROM t".into(), params: QueryParams::default() }
     );
 
     let mut body = Vec::new();
     wire::write_long_string(&mut body, "INSERT INTO t (k) VALUES (?)");
     assert_eq!(
         decode(Opcode::Prepare, body).unwrap(),
-        Request::Prepare {
-            query: "INSERT INTO t (k) VALUES (?)".into()
-        }
+        Request::Prepare { query: "INSERT INTO t (k) VALUES (?)".into() }
     );
 
     let mut body = vec![0, 2, 0xAB, 0xCD]; // [short bytes] id
@@ -84,34 +66,19 @@ fn query_prepare_execute() {
     };
     assert_eq!(id, &[0xAB, 0xCD][..]);
     assert_eq!(params.consistency, consistency::QUORUM);
-    assert_eq!(
-        params.values,
-        Values::Positional(vec![Value::Bytes(Bytes::new())])
-    );
+    assert_eq!(params.values, Values::Positional(vec![Value::Bytes(Bytes::new())]));
 }
 
 #[test]
 fn v3_is_accepted_and_other_versions_refused() {
-    assert_eq!(
-        decode_request(3, 5, Bytes::new()).unwrap(),
-        Request::Options
-    );
-    assert_eq!(
-        decode_request(5, 5, Bytes::new()),
-        Err(ProtocolError::UnsupportedVersion(5))
-    );
+    assert_eq!(decode_request(3, 5, Bytes::new()).unwrap(), Request::Options);
+    assert_eq!(decode_request(5, 5, Bytes::new()), Err(ProtocolError::UnsupportedVersion(5)));
 }
 
 #[test]
 fn response_and_unknown_opcodes_are_refused() {
-    assert_eq!(
-        decode(Opcode::Result, vec![]),
-        Err(ProtocolError::NotARequest(0x08))
-    );
-    assert_eq!(
-        decode_request(4, 0x04, Bytes::new()),
-        Err(ProtocolError::UnknownOpcode(0x04))
-    );
+    assert_eq!(decode(Opcode::Result, vec![]), Err(ProtocolError::NotARequest(0x08)));
+    assert_eq!(decode_request(4, 0x04, Bytes::new()), Err(ProtocolError::UnknownOpcode(0x04)));
 }
 
 #[test]
@@ -123,26 +90,13 @@ fn truncated_bodies_are_errors() {
 
 #[test]
 fn custom_payload_is_skipped() {
-    let mut frame = vec![
-        0x04,
-        FLAG_CUSTOM_PAYLOAD,
-        0,
-        1,
-        Opcode::Options as u8,
-        0,
-        0,
-        0,
-        0,
-    ];
+    let mut frame = vec![0x04, FLAG_CUSTOM_PAYLOAD, 0, 1, Opcode::Options as u8, 0, 0, 0, 0];
     let mut body = vec![0, 1];
     wire::write_string(&mut body, "k");
     wire::write_bytes(&mut body, Some(b"v"));
     frame.extend_from_slice(&body);
     let header = parse_header(&frame).unwrap();
-    assert_eq!(
-        decode_request_frame(&header, Bytes::from(body)).unwrap(),
-        Request::Options
-    );
+    assert_eq!(decode_request_frame(&header, Bytes::from(body)).unwrap(), Request::Options);
 }
 
 proptest! {

@@ -77,11 +77,7 @@ pub struct ErrorResponse {
 impl ErrorResponse {
     /// An error without extra fields.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorResponse {
-            code: code.0,
-            message: message.into(),
-            extra: ErrorExtra::None,
-        }
+        ErrorResponse { code: code.0, message: message.into(), extra: ErrorExtra::None }
     }
 }
 
@@ -97,66 +93,36 @@ pub fn encode_error_body(err: &ErrorResponse, out: &mut Vec<u8>) {
     wire::write_string(out, &err.message);
     match &err.extra {
         ErrorExtra::None => {}
-        ErrorExtra::Unavailable {
-            consistency,
-            required,
-            alive,
-        } => {
+        ErrorExtra::Unavailable { consistency, required, alive } => {
             wire::write_consistency(out, *consistency);
             wire::write_i32(out, *required);
             wire::write_i32(out, *alive);
         }
-        ErrorExtra::WriteTimeout {
-            consistency,
-            received,
-            block_for,
-            write_type,
-        } => {
+        ErrorExtra::WriteTimeout { consistency, received, block_for, write_type } => {
             wire::write_consistency(out, *consistency);
             wire::write_i32(out, *received);
             wire::write_i32(out, *block_for);
             wire::write_string(out, write_type);
         }
-        ErrorExtra::ReadTimeout {
-            consistency,
-            received,
-            block_for,
-            data_present,
-        } => {
+        ErrorExtra::ReadTimeout { consistency, received, block_for, data_present } => {
             wire::write_consistency(out, *consistency);
             wire::write_i32(out, *received);
             wire::write_i32(out, *block_for);
             wire::write_u8(out, u8::from(*data_present));
         }
-        ErrorExtra::ReadFailure {
-            consistency,
-            received,
-            block_for,
-            num_failures,
-            data_present,
-        } => {
+        ErrorExtra::ReadFailure { consistency, received, block_for, num_failures, data_present } => {
             wire::write_consistency(out, *consistency);
             wire::write_i32(out, *received);
             wire::write_i32(out, *block_for);
             wire::write_i32(out, *num_failures);
             wire::write_u8(out, u8::from(*data_present));
         }
-        ErrorExtra::FunctionFailure {
-            keyspace,
-            function,
-            arg_types,
-        } => {
+        ErrorExtra::FunctionFailure { keyspace, function, arg_types } => {
             wire::write_string(out, keyspace);
             wire::write_string(out, function);
             wire::write_string_list(out, arg_types);
         }
-        ErrorExtra::WriteFailure {
-            consistency,
-            received,
-            block_for,
-            num_failures,
-            write_type,
-        } => {
+        ErrorExtra::WriteFailure { consistency, received, block_for, num_failures, write_type } => {
             wire::write_consistency(out, *consistency);
             wire::write_i32(out, *received);
             wire::write_i32(out, *block_for);
@@ -200,9 +166,7 @@ mod tests {
         let unprepared = ErrorResponse {
             code: ErrorCode::UNPREPARED.0,
             message: String::new(),
-            extra: ErrorExtra::Unprepared {
-                id: Bytes::from_static(&[1, 2]),
-            },
+            extra: ErrorExtra::Unprepared { id: Bytes::from_static(&[1, 2]) },
         };
         assert_eq!(body(&unprepared), [0, 0, 0x25, 0, 0, 0, 0, 2, 1, 2]);
 
@@ -228,10 +192,7 @@ mod tests {
         let exists = ErrorResponse {
             code: ErrorCode::ALREADY_EXISTS.0,
             message: "x".into(),
-            extra: ErrorExtra::AlreadyExists {
-                keyspace: "ks".into(),
-                table: "t".into(),
-            },
+            extra: ErrorExtra::AlreadyExists { keyspace: "ks".into(), table: "t".into() },
         };
         let mut r = WireReader::new(Bytes::from(body(&exists)));
         r.read_i32().unwrap();

@@ -35,10 +35,7 @@ mod tests {
     fn supported_round_trips() {
         let options = vec![
             ("CQL_VERSION".to_string(), vec!["3.3.1".to_string()]),
-            (
-                "COMPRESSION".to_string(),
-                vec!["lz4".to_string(), "snappy".to_string()],
-            ),
+            ("COMPRESSION".to_string(), vec!["lz4".to_string(), "snappy".to_string()]),
         ];
         let mut out = Vec::new();
         encode_supported(&mut out, &options);

@@ -11,19 +11,16 @@ mod rows;
 mod schema_change;
 
 pub use error::{encode_error_body, ErrorExtra, ErrorResponse};
-pub use handshake::{
-    encode_auth_challenge, encode_auth_success, encode_authenticate, encode_supported,
-};
+pub use handshake::{encode_auth_challenge, encode_auth_success, encode_authenticate, encode_supported};
 pub use prepared::{encode_result_prepared, PreparedMetadata, PreparedResult};
 pub use rows::{
-    begin_rows, encode_result_rows, encode_result_set_keyspace, encode_result_void, finish_rows,
-    write_rows_metadata, ColumnSpec, RowsCountSlot, RowsMetadata, ROWS_FLAG_GLOBAL_TABLES_SPEC,
-    ROWS_FLAG_HAS_MORE_PAGES, ROWS_FLAG_NO_METADATA,
+    begin_rows, encode_result_rows, encode_result_set_keyspace, encode_result_void, finish_rows, write_rows_metadata,
+    ColumnSpec, RowsCountSlot, RowsMetadata, ROWS_FLAG_GLOBAL_TABLES_SPEC, ROWS_FLAG_HAS_MORE_PAGES,
+    ROWS_FLAG_NO_METADATA,
 };
 pub use schema_change::{
-    encode_event_schema_change, encode_event_status_change, encode_event_topology_change,
-    encode_result_schema_change, SchemaChange, SchemaChangeType, EVENT_SCHEMA_CHANGE,
-    EVENT_STATUS_CHANGE, EVENT_TOPOLOGY_CHANGE,
+    encode_event_schema_change, encode_event_status_change, encode_event_topology_change, encode_result_schema_change,
+    SchemaChange, SchemaChangeType, EVENT_SCHEMA_CHANGE, EVENT_STATUS_CHANGE, EVENT_TOPOLOGY_CHANGE,
 };
 
 /// RESULT kinds (spec §4.2.5).

@@ -8,8 +8,7 @@ use bytes::Bytes;
 
 use super::result_kind;
 use super::rows::{
-    global_table_spec, write_column_specs, write_rows_metadata, ColumnSpec, RowsMetadata,
-    ROWS_FLAG_GLOBAL_TABLES_SPEC,
+    global_table_spec, write_column_specs, write_rows_metadata, ColumnSpec, RowsMetadata, ROWS_FLAG_GLOBAL_TABLES_SPEC,
 };
 use crate::wire;
 
@@ -41,16 +40,9 @@ pub fn encode_result_prepared(out: &mut Vec<u8>, version: u8, prepared: &Prepare
     wire::write_i32(out, result_kind::PREPARED);
     wire::write_short_bytes(out, &prepared.id);
     let global = global_table_spec(&prepared.bind.columns);
-    let flags = if global.is_some() {
-        ROWS_FLAG_GLOBAL_TABLES_SPEC
-    } else {
-        0
-    };
+    let flags = if global.is_some() { ROWS_FLAG_GLOBAL_TABLES_SPEC } else { 0 };
     wire::write_i32(out, flags);
-    wire::write_i32(
-        out,
-        i32::try_from(prepared.bind.columns.len()).unwrap_or(i32::MAX),
-    );
+    wire::write_i32(out, i32::try_from(prepared.bind.columns.len()).unwrap_or(i32::MAX));
     if version >= PK_INDEXES_SINCE_VERSION {
         let pk = &prepared.bind.pk_indexes;
         wire::write_i32(out, i32::try_from(pk.len()).unwrap_or(i32::MAX));
@@ -69,23 +61,12 @@ mod tests {
     use crate::wire::WireReader;
 
     fn prepared() -> PreparedResult {
-        let col = |name: &str| ColumnSpec {
-            keyspace: "ks".into(),
-            table: "t".into(),
-            name: name.into(),
-            ty: CqlType::Blob,
-        };
+        let col =
+            |name: &str| ColumnSpec { keyspace: "ks".into(), table: "t".into(), name: name.into(), ty: CqlType::Blob };
         PreparedResult {
             id: Bytes::from_static(&[0xAA; 16]),
-            bind: PreparedMetadata {
-                columns: vec![col("v"), col("key")],
-                pk_indexes: vec![1],
-            },
-            result: RowsMetadata {
-                columns: vec![],
-                paging_state: None,
-                no_metadata: true,
-            },
+            bind: PreparedMetadata { columns: vec![col("v"), col("key")], pk_indexes: vec![1] },
+            result: RowsMetadata { columns: vec![], paging_state: None, no_metadata: true },
         }
     }
 
@@ -103,11 +84,7 @@ mod tests {
             assert_eq!(r.read_string().unwrap(), name);
             assert_eq!(CqlType::read_option(r).unwrap(), CqlType::Blob);
         }
-        assert_eq!(
-            r.read_i32().unwrap(),
-            0x0004,
-            "result metadata: no_metadata"
-        );
+        assert_eq!(r.read_i32().unwrap(), 0x0004, "result metadata: no_metadata");
         assert_eq!(r.read_i32().unwrap(), 0);
         assert_eq!(r.remaining(), 0);
     }

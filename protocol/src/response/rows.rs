@@ -63,11 +63,7 @@ pub(crate) fn global_table_spec(columns: &[ColumnSpec]) -> Option<(&str, &str)> 
 
 /// Writes the column specs (after flags and counts): the global table spec when
 /// `global` is set, then each column.
-pub(crate) fn write_column_specs(
-    out: &mut Vec<u8>,
-    columns: &[ColumnSpec],
-    global: Option<(&str, &str)>,
-) {
+pub(crate) fn write_column_specs(out: &mut Vec<u8>, columns: &[ColumnSpec], global: Option<(&str, &str)>) {
     if let Some((ks, table)) = global {
         wire::write_string(out, ks);
         wire::write_string(out, table);
@@ -84,11 +80,7 @@ pub(crate) fn write_column_specs(
 
 /// Writes `<metadata>` of a Rows result (also the `<result_metadata>` of Prepared).
 pub fn write_rows_metadata(out: &mut Vec<u8>, meta: &RowsMetadata) {
-    let global = if meta.no_metadata {
-        None
-    } else {
-        global_table_spec(&meta.columns)
-    };
+    let global = if meta.no_metadata { None } else { global_table_spec(&meta.columns) };
     let mut flags = 0;
     if global.is_some() {
         flags |= ROWS_FLAG_GLOBAL_TABLES_SPEC;
@@ -122,12 +114,7 @@ pub fn encode_result_set_keyspace(out: &mut Vec<u8>, keyspace: &str) {
 
 /// RESULT Rows with pre-serialized cells: `rows_content` is `rows_count` × columns
 /// `[bytes]` cells.
-pub fn encode_result_rows(
-    out: &mut Vec<u8>,
-    meta: &RowsMetadata,
-    rows_count: i32,
-    rows_content: &[u8],
-) {
+pub fn encode_result_rows(out: &mut Vec<u8>, meta: &RowsMetadata, rows_count: i32, rows_content: &[u8]) {
     wire::write_i32(out, result_kind::ROWS);
     write_rows_metadata(out, meta);
     wire::write_i32(out, rows_count);
@@ -157,12 +144,7 @@ mod tests {
     use crate::wire::WireReader;
 
     fn col(table: &str, name: &str, ty: CqlType) -> ColumnSpec {
-        ColumnSpec {
-            keyspace: "ks".into(),
-            table: table.into(),
-            name: name.into(),
-            ty,
-        }
+        ColumnSpec { keyspace: "ks".into(), table: table.into(), name: name.into(), ty }
     }
 
     #[test]
@@ -233,10 +215,7 @@ mod tests {
 
     #[test]
     fn zero_copy_rows_patch_the_count() {
-        let meta = RowsMetadata {
-            columns: vec![col("t", "k", CqlType::Int)],
-            ..RowsMetadata::default()
-        };
+        let meta = RowsMetadata { columns: vec![col("t", "k", CqlType::Int)], ..RowsMetadata::default() };
         let mut direct = Vec::new();
         let mut cells = Vec::new();
         for i in 0..3i32 {

@@ -96,27 +96,12 @@ impl SchemaChange {
         wire::write_string(out, self.target());
         match self {
             SchemaChange::Keyspace { keyspace, .. } => wire::write_string(out, keyspace),
-            SchemaChange::Table {
-                keyspace,
-                table: name,
-                ..
-            }
-            | SchemaChange::Type { keyspace, name, .. } => {
+            SchemaChange::Table { keyspace, table: name, .. } | SchemaChange::Type { keyspace, name, .. } => {
                 wire::write_string(out, keyspace);
                 wire::write_string(out, name);
             }
-            SchemaChange::Function {
-                keyspace,
-                name,
-                arg_types,
-                ..
-            }
-            | SchemaChange::Aggregate {
-                keyspace,
-                name,
-                arg_types,
-                ..
-            } => {
+            SchemaChange::Function { keyspace, name, arg_types, .. }
+            | SchemaChange::Aggregate { keyspace, name, arg_types, .. } => {
                 wire::write_string(out, keyspace);
                 wire::write_string(out, name);
                 wire::write_string_list(out, arg_types);
@@ -168,11 +153,7 @@ mod tests {
         let mut out = Vec::new();
         encode_result_schema_change(
             &mut out,
-            &SchemaChange::Table {
-                change: SchemaChangeType::Created,
-                keyspace: "ks".into(),
-                table: "t".into(),
-            },
+            &SchemaChange::Table { change: SchemaChangeType::Created, keyspace: "ks".into(), table: "t".into() },
         );
         assert_eq!(&out[..4], &[0, 0, 0, 5]);
         let (s, r) = strings(out[4..].to_vec(), 4);
@@ -185,10 +166,7 @@ mod tests {
         let mut out = Vec::new();
         encode_event_schema_change(
             &mut out,
-            &SchemaChange::Keyspace {
-                change: SchemaChangeType::Dropped,
-                keyspace: "ks".into(),
-            },
+            &SchemaChange::Keyspace { change: SchemaChangeType::Dropped, keyspace: "ks".into() },
         );
         let (s, r) = strings(out, 4);
         assert_eq!(s, ["SCHEMA_CHANGE", "DROPPED", "KEYSPACE", "ks"]);

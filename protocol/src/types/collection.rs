@@ -24,17 +24,12 @@ fn read_count(buf: &mut &[u8], what: &'static str) -> Result<usize, ValueError> 
 }
 
 /// Reads one `[bytes]` element; `Ok(None)` is a null (negative length).
-fn read_element<'a>(
-    buf: &mut &'a [u8],
-    what: impl Fn() -> String,
-) -> Result<Option<&'a [u8]>, ValueError> {
+fn read_element<'a>(buf: &mut &'a [u8], what: impl Fn() -> String) -> Result<Option<&'a [u8]>, ValueError> {
     let len = read_i32(buf).ok_or_else(|| ValueError::not_enough(what()))?;
     let Ok(len) = usize::try_from(len) else {
         return Ok(None);
     };
-    let (elem, rest) = buf
-        .split_at_checked(len)
-        .ok_or_else(|| ValueError::not_enough(what()))?;
+    let (elem, rest) = buf.split_at_checked(len).ok_or_else(|| ValueError::not_enough(what()))?;
     *buf = rest;
     Ok(Some(elem))
 }
@@ -130,22 +125,13 @@ mod tests {
     #[test]
     fn list_walk() {
         let bytes = [0, 0, 0, 2, 0, 0, 0, 1, 9, 0, 0, 0, 0];
-        assert_eq!(
-            walk_list(&CqlType::Int, &bytes, "list", lens).unwrap(),
-            [1, 0]
-        );
+        assert_eq!(walk_list(&CqlType::Int, &bytes, "list", lens).unwrap(), [1, 0]);
         let null = [0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF];
-        assert_eq!(
-            walk_list(&CqlType::Int, &null, "list", lens),
-            Err(ValueError::NullInCollection)
-        );
+        assert_eq!(walk_list(&CqlType::Int, &null, "list", lens), Err(ValueError::NullInCollection));
         let hostile = [0x7F, 0xFF, 0xFF, 0xFF];
         assert!(walk_list(&CqlType::Int, &hostile, "set", lens).is_err());
         let negative = [0xFF, 0xFF, 0xFF, 0xFE];
-        assert!(matches!(
-            walk_list(&CqlType::Int, &negative, "set", lens),
-            Err(ValueError::NegativeCount { .. })
-        ));
+        assert!(matches!(walk_list(&CqlType::Int, &negative, "set", lens), Err(ValueError::NegativeCount { .. })));
         assert!(walk_list(&CqlType::Int, &[0, 0, 0, 0, 1], "list", lens).is_err());
     }
 
@@ -153,15 +139,9 @@ mod tests {
     fn components_may_be_short_but_not_long() {
         let types = [CqlType::Int, CqlType::Int];
         let one = [0, 0, 0, 1, 5];
-        assert_eq!(
-            walk_components(types.iter(), &one, "tuple", lens).unwrap(),
-            [Some(1)]
-        );
+        assert_eq!(walk_components(types.iter(), &one, "tuple", lens).unwrap(), [Some(1)]);
         let null = [0xFF, 0xFF, 0xFF, 0xFF];
-        assert_eq!(
-            walk_components(types.iter(), &null, "tuple", lens).unwrap(),
-            [None]
-        );
+        assert_eq!(walk_components(types.iter(), &null, "tuple", lens).unwrap(), [None]);
         let three = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         assert!(walk_components(types.iter(), &three, "tuple", lens).is_err());
         assert!(walk_components(types.iter(), &[0, 0], "UDT", lens).is_err());

@@ -82,18 +82,12 @@ impl CqlType {
         if name.eq_ignore_ascii_case("varchar") {
             return Some(CqlType::Text);
         }
-        NATIVE_TYPES
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, t)| t.clone())
+        NATIVE_TYPES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| t.clone())
     }
 
     /// The canonical name of a native type, `None` for parameterised types.
     pub fn native_name(&self) -> Option<&'static str> {
-        NATIVE_TYPES
-            .iter()
-            .find(|(_, t)| t == self)
-            .map(|(n, _)| *n)
+        NATIVE_TYPES.iter().find(|(_, t)| t == self).map(|(n, _)| *n)
     }
 
     /// The canonical CQL name (see the module docs).
@@ -133,10 +127,7 @@ impl CqlType {
 
     /// A list, set or map, frozen or not.
     pub fn is_collection(&self) -> bool {
-        matches!(
-            self.unfrozen(),
-            CqlType::List(_) | CqlType::Set(_) | CqlType::Map(..)
-        )
+        matches!(self.unfrozen(), CqlType::List(_) | CqlType::Set(_) | CqlType::Map(..))
     }
 
     /// Explicitly frozen (`frozen<...>`). Tuples are stored frozen regardless.
@@ -150,10 +141,7 @@ impl CqlType {
 
     /// Stored as several cells: a non-frozen collection or non-frozen UDT.
     pub fn is_multi_cell(&self) -> bool {
-        matches!(
-            self,
-            CqlType::List(_) | CqlType::Set(_) | CqlType::Map(..) | CqlType::Udt(_)
-        )
+        matches!(self, CqlType::List(_) | CqlType::Set(_) | CqlType::Map(..) | CqlType::Udt(_))
     }
 
     /// The type with any `frozen<>` wrappers removed.
@@ -180,9 +168,7 @@ fn wrap(out: &mut String, open: &str, items: &[&CqlType], close: &str) {
 /// Double-quotes an identifier unless it is a plain lowercase identifier.
 pub fn quote_identifier(name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain {
         name.to_string()
     } else {
@@ -217,16 +203,9 @@ mod tests {
         let tuple = CqlType::Tuple(vec![CqlType::Int, CqlType::Text]);
         assert_eq!(tuple.cql_name(), "tuple<int, text>");
         assert_eq!(CqlType::Frozen(b(tuple)).cql_name(), "tuple<int, text>");
-        let udt = CqlType::Udt(UdtType {
-            keyspace: "ks".into(),
-            name: "Address".into(),
-            fields: vec![],
-        });
+        let udt = CqlType::Udt(UdtType { keyspace: "ks".into(), name: "Address".into(), fields: vec![] });
         assert_eq!(udt.cql_name(), "\"Address\"");
-        assert_eq!(
-            CqlType::Set(b(CqlType::Frozen(b(udt)))).cql_name(),
-            "set<frozen<\"Address\">>"
-        );
+        assert_eq!(CqlType::Set(b(CqlType::Frozen(b(udt)))).cql_name(), "set<frozen<\"Address\">>");
         assert_eq!(CqlType::Custom("a.B".into()).cql_name(), "'a.B'");
     }
 

@@ -47,9 +47,7 @@ impl CqlType {
 
 fn check_depth(depth: usize) -> Result<(), ValueError> {
     if depth >= MAX_TYPE_NESTING_DEPTH {
-        return Err(ValueError::TooDeep {
-            max: MAX_TYPE_NESTING_DEPTH,
-        });
+        return Err(ValueError::TooDeep { max: MAX_TYPE_NESTING_DEPTH });
     }
     Ok(())
 }
@@ -70,9 +68,7 @@ fn decode_at(ty: &CqlType, bytes: &[u8], depth: usize) -> Result<CqlValue, Value
         CqlType::List(e) => CqlValue::List(walk_list(e, bytes, "list", child)?),
         CqlType::Set(e) => CqlValue::Set(walk_list(e, bytes, "set", child)?),
         CqlType::Map(k, v) => CqlValue::Map(walk_map(k, v, bytes, child)?),
-        CqlType::Tuple(types) => {
-            CqlValue::Tuple(walk_components(types.iter(), bytes, "tuple", child)?)
-        }
+        CqlType::Tuple(types) => CqlValue::Tuple(walk_components(types.iter(), bytes, "tuple", child)?),
         CqlType::Udt(udt) => {
             let values = walk_components(udt.fields.iter().map(|(_, t)| t), bytes, "UDT", child)?;
             let names = udt.fields.iter().map(|(n, _)| n.clone());
@@ -82,54 +78,46 @@ fn decode_at(ty: &CqlType, bytes: &[u8], depth: usize) -> Result<CqlValue, Value
             check_ascii(bytes)?;
             CqlValue::Ascii(String::from_utf8_lossy(bytes).into_owned())
         }
-        CqlType::Text => CqlValue::Text(
-            std::str::from_utf8(bytes)
-                .map_err(|_| ValueError::invalid_utf8(bytes))?
-                .to_owned(),
-        ),
+        CqlType::Text => {
+            CqlValue::Text(std::str::from_utf8(bytes).map_err(|_| ValueError::invalid_utf8(bytes))?.to_owned())
+        }
         CqlType::Blob | CqlType::Custom(_) => CqlValue::Blob(Bytes::copy_from_slice(bytes)),
         CqlType::Varint => CqlValue::Varint(bytes.to_vec()),
         CqlType::Decimal => match check_decimal(bytes)? {
             None => CqlValue::Empty,
-            Some((scale, unscaled)) => CqlValue::Decimal {
-                scale,
-                unscaled: unscaled.to_vec(),
-            },
+            Some((scale, unscaled)) => CqlValue::Decimal { scale, unscaled: unscaled.to_vec() },
         },
-        CqlType::Int => scalar!(4, true, "Expected 4 or 0 byte int", |a| CqlValue::Int(
-            i32::from_be_bytes(a)
-        )),
-        CqlType::Bigint => scalar!(8, true, "Expected 8 or 0 byte long", |a| {
-            CqlValue::Bigint(i64::from_be_bytes(a))
-        }),
-        CqlType::Counter => scalar!(8, true, "Expected 8 or 0 byte long", |a| {
-            CqlValue::Counter(i64::from_be_bytes(a))
-        }),
-        CqlType::Timestamp => scalar!(8, true, "Expected 8 or 0 byte long for date", |a| {
-            CqlValue::Timestamp(i64::from_be_bytes(a))
-        }),
-        CqlType::Boolean => scalar!(1, true, "Expected 1 or 0 byte value", |a: [u8; 1]| {
-            CqlValue::Boolean(a[0] != 0)
-        }),
-        CqlType::Float => scalar!(4, true, "Expected 4 or 0 byte value for a float", |a| {
-            CqlValue::Float(f32::from_be_bytes(a))
-        }),
-        CqlType::Double => scalar!(8, true, "Expected 8 or 0 byte value for a double", |a| {
-            CqlValue::Double(f64::from_be_bytes(a))
-        }),
-        CqlType::Smallint => scalar!(2, false, "Expected 2 bytes for a smallint", |a| {
-            CqlValue::Smallint(i16::from_be_bytes(a))
-        }),
-        CqlType::Tinyint => scalar!(1, false, "Expected 1 byte for a tinyint", |a| {
-            CqlValue::Tinyint(i8::from_be_bytes(a))
-        }),
-        CqlType::Date => scalar!(4, false, "Expected 4 byte long for date", |a| {
-            CqlValue::Date(u32::from_be_bytes(a))
-        }),
+        CqlType::Int => scalar!(4, true, "Expected 4 or 0 byte int", |a| CqlValue::Int(i32::from_be_bytes(a))),
+        CqlType::Bigint => {
+            scalar!(8, true, "Expected 8 or 0 byte long", |a| { CqlValue::Bigint(i64::from_be_bytes(a)) })
+        }
+        CqlType::Counter => {
+            scalar!(8, true, "Expected 8 or 0 byte long", |a| { CqlValue::Counter(i64::from_be_bytes(a)) })
+        }
+        CqlType::Timestamp => {
+            scalar!(8, true, "Expected 8 or 0 byte long for date", |a| { CqlValue::Timestamp(i64::from_be_bytes(a)) })
+        }
+        CqlType::Boolean => {
+            scalar!(1, true, "Expected 1 or 0 byte value", |a: [u8; 1]| { CqlValue::Boolean(a[0] != 0) })
+        }
+        CqlType::Float => {
+            scalar!(4, true, "Expected 4 or 0 byte value for a float", |a| { CqlValue::Float(f32::from_be_bytes(a)) })
+        }
+        CqlType::Double => {
+            scalar!(8, true, "Expected 8 or 0 byte value for a double", |a| { CqlValue::Double(f64::from_be_bytes(a)) })
+        }
+        CqlType::Smallint => {
+            scalar!(2, false, "Expected 2 bytes for a smallint", |a| { CqlValue::Smallint(i16::from_be_bytes(a)) })
+        }
+        CqlType::Tinyint => {
+            scalar!(1, false, "Expected 1 byte for a tinyint", |a| { CqlValue::Tinyint(i8::from_be_bytes(a)) })
+        }
+        CqlType::Date => {
+            scalar!(4, false, "Expected 4 byte long for date", |a| { CqlValue::Date(u32::from_be_bytes(a)) })
+        }
         CqlType::Time => {
-            let nanos = scalar!(8, false, "Expected 8 byte long for time", |a| {
-                CqlValue::Time(i64::from_be_bytes(a))
-            });
+            let nanos =
+                scalar!(8, false, "Expected 8 byte long for time", |a| { CqlValue::Time(i64::from_be_bytes(a)) });
             if let CqlValue::Time(n) = nanos {
                 if !(0..NANOS_PER_DAY).contains(&n) {
                     return Err(ValueError::TimeOutOfRange { nanos: n });
@@ -137,14 +125,10 @@ fn decode_at(ty: &CqlType, bytes: &[u8], depth: usize) -> Result<CqlValue, Value
             }
             nanos
         }
-        CqlType::Uuid => scalar!(16, true, "UUID should be 16 or 0 bytes", |a| {
-            CqlValue::Uuid(Uuid::from_bytes(a))
-        }),
+        CqlType::Uuid => scalar!(16, true, "UUID should be 16 or 0 bytes", |a| { CqlValue::Uuid(Uuid::from_bytes(a)) }),
         CqlType::Timeuuid => match fixed::<16>(bytes, true, "TimeUUID should be 16 or 0 bytes")? {
             None => CqlValue::Empty,
-            Some(a) if a[6] & 0xF0 == TIMEUUID_VERSION_NIBBLE => {
-                CqlValue::Timeuuid(Uuid::from_bytes(a))
-            }
+            Some(a) if a[6] & 0xF0 == TIMEUUID_VERSION_NIBBLE => CqlValue::Timeuuid(Uuid::from_bytes(a)),
             Some(_) => return Err(ValueError::NotTimeUuid),
         },
         CqlType::Inet => decode_inet(bytes)?,
@@ -161,13 +145,9 @@ fn validate_at(ty: &CqlType, bytes: &[u8], depth: usize) -> Result<(), ValueErro
         CqlType::Set(e) => walk_list(e, bytes, "set", child).map(drop),
         CqlType::Map(k, v) => walk_map(k, v, bytes, child).map(drop),
         CqlType::Tuple(types) => walk_components(types.iter(), bytes, "tuple", child).map(drop),
-        CqlType::Udt(udt) => {
-            walk_components(udt.fields.iter().map(|(_, t)| t), bytes, "UDT", child).map(drop)
-        }
+        CqlType::Udt(udt) => walk_components(udt.fields.iter().map(|(_, t)| t), bytes, "UDT", child).map(drop),
         CqlType::Ascii => check_ascii(bytes),
-        CqlType::Text => std::str::from_utf8(bytes)
-            .map(drop)
-            .map_err(|_| ValueError::invalid_utf8(bytes)),
+        CqlType::Text => std::str::from_utf8(bytes).map(drop).map_err(|_| ValueError::invalid_utf8(bytes)),
         CqlType::Blob | CqlType::Custom(_) | CqlType::Varint => Ok(()),
         CqlType::Decimal => check_decimal(bytes).map(drop),
         _ => decode_at(ty, bytes, depth).map(drop),
@@ -188,10 +168,7 @@ fn check_decimal(bytes: &[u8]) -> Result<Option<(i32, &[u8])>, ValueError> {
     }
     match bytes.split_first_chunk::<MIN_DECIMAL_BYTES>() {
         Some((scale, unscaled)) => Ok(Some((i32::from_be_bytes(*scale), unscaled))),
-        None => Err(ValueError::BadLength {
-            expected: "Expected 0 or at least 4 bytes",
-            actual: bytes.len(),
-        }),
+        None => Err(ValueError::BadLength { expected: "Expected 0 or at least 4 bytes", actual: bytes.len() }),
     }
 }
 
@@ -206,10 +183,7 @@ fn fixed<const N: usize>(
     }
     match <[u8; N]>::try_from(bytes) {
         Ok(array) => Ok(Some(array)),
-        Err(_) => Err(ValueError::BadLength {
-            expected,
-            actual: bytes.len(),
-        }),
+        Err(_) => Err(ValueError::BadLength { expected, actual: bytes.len() }),
     }
 }
 
@@ -223,9 +197,7 @@ fn decode_inet(bytes: &[u8]) -> Result<CqlValue, ValueError> {
     if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
         return Ok(CqlValue::Inet(IpAddr::V6(Ipv6Addr::from(v6))));
     }
-    Err(ValueError::InvalidInet {
-        actual: bytes.len(),
-    })
+    Err(ValueError::InvalidInet { actual: bytes.len() })
 }
 
 fn decode_duration(bytes: &[u8]) -> Result<CqlValue, ValueError> {
@@ -242,26 +214,12 @@ fn decode_duration(bytes: &[u8]) -> Result<CqlValue, ValueError> {
     if !buf.is_empty() {
         return Err(ValueError::TrailingBytes { what: "duration" });
     }
-    let months = i32::try_from(months).map_err(|_| ValueError::DurationOverflow {
-        field: "months",
-        value: months,
-    })?;
-    let days = i32::try_from(days).map_err(|_| ValueError::DurationOverflow {
-        field: "days",
-        value: days,
-    })?;
+    let months = i32::try_from(months).map_err(|_| ValueError::DurationOverflow { field: "months", value: months })?;
+    let days = i32::try_from(days).map_err(|_| ValueError::DurationOverflow { field: "days", value: days })?;
     let all_non_negative = months >= 0 && days >= 0 && nanos >= 0;
     let all_non_positive = months <= 0 && days <= 0 && nanos <= 0;
     if !(all_non_negative || all_non_positive) {
-        return Err(ValueError::DurationMixedSigns {
-            months,
-            days,
-            nanos,
-        });
+        return Err(ValueError::DurationMixedSigns { months, days, nanos });
     }
-    Ok(CqlValue::Duration {
-        months,
-        days,
-        nanos,
-    })
+    Ok(CqlValue::Duration { months, days, nanos })
 }

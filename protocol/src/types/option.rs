@@ -124,9 +124,7 @@ impl CqlType {
 
 fn read_option_at(r: &mut WireReader, depth: usize) -> Result<CqlType, ProtocolError> {
     if depth >= MAX_TYPE_NESTING_DEPTH {
-        return Err(ProtocolError::NestingTooDeep {
-            max: MAX_TYPE_NESTING_DEPTH,
-        });
+        return Err(ProtocolError::NestingTooDeep { max: MAX_TYPE_NESTING_DEPTH });
     }
     let id = r.read_u16()?;
     let child = |r: &mut WireReader| read_option_at(r, depth + 1).map(Box::new);
@@ -176,18 +174,9 @@ fn read_option_at(r: &mut WireReader, depth: usize) -> Result<CqlType, ProtocolE
                 let field = r.read_string()?;
                 fields.push((field, read_option_at(r, depth + 1)?));
             }
-            CqlType::Udt(UdtType {
-                keyspace,
-                name,
-                fields,
-            })
+            CqlType::Udt(UdtType { keyspace, name, fields })
         }
-        other => {
-            return Err(ProtocolError::bad_value(
-                "[option]",
-                format!("unknown type id 0x{other:04X}"),
-            ))
-        }
+        other => return Err(ProtocolError::bad_value("[option]", format!("unknown type id 0x{other:04X}"))),
     })
 }
 
@@ -222,10 +211,7 @@ mod tests {
             name: "addr".into(),
             fields: vec![
                 ("street".into(), CqlType::Text),
-                (
-                    "zip".into(),
-                    CqlType::Tuple(vec![CqlType::Int, CqlType::Uuid]),
-                ),
+                ("zip".into(), CqlType::Tuple(vec![CqlType::Int, CqlType::Uuid])),
             ],
         });
         let types = [
@@ -248,10 +234,7 @@ mod tests {
         }
         out.extend_from_slice(&option_id::INT.to_be_bytes());
         let mut r = WireReader::new(Bytes::from(out));
-        assert!(matches!(
-            CqlType::read_option(&mut r),
-            Err(ProtocolError::NestingTooDeep { .. })
-        ));
+        assert!(matches!(CqlType::read_option(&mut r), Err(ProtocolError::NestingTooDeep { .. })));
     }
 
     #[test]

@@ -65,10 +65,9 @@ impl CqlValue {
     pub fn encode(&self, out: &mut Vec<u8>) {
         match self {
             CqlValue::Ascii(s) | CqlValue::Text(s) => out.extend_from_slice(s.as_bytes()),
-            CqlValue::Bigint(v)
-            | CqlValue::Counter(v)
-            | CqlValue::Timestamp(v)
-            | CqlValue::Time(v) => out.extend_from_slice(&v.to_be_bytes()),
+            CqlValue::Bigint(v) | CqlValue::Counter(v) | CqlValue::Timestamp(v) | CqlValue::Time(v) => {
+                out.extend_from_slice(&v.to_be_bytes())
+            }
             CqlValue::Blob(b) => out.extend_from_slice(b),
             CqlValue::Boolean(b) => out.push(u8::from(*b)),
             CqlValue::Decimal { scale, unscaled } => {
@@ -85,11 +84,7 @@ impl CqlValue {
             CqlValue::Varint(v) => out.extend_from_slice(v),
             CqlValue::Inet(IpAddr::V4(a)) => out.extend_from_slice(&a.octets()),
             CqlValue::Inet(IpAddr::V6(a)) => out.extend_from_slice(&a.octets()),
-            CqlValue::Duration {
-                months,
-                days,
-                nanos,
-            } => {
+            CqlValue::Duration { months, days, nanos } => {
                 write_vint(out, (*months).into());
                 write_vint(out, (*days).into());
                 write_vint(out, *nanos);
@@ -157,31 +152,13 @@ mod tests {
         assert_eq!(CqlValue::Int(-2).to_bytes(), [0xFF, 0xFF, 0xFF, 0xFE]);
         assert_eq!(CqlValue::Boolean(true).to_bytes(), [1]);
         assert_eq!(CqlValue::Varint(vec![0x00, 0x80]).to_bytes(), [0x00, 0x80]);
-        assert_eq!(
-            CqlValue::Decimal {
-                scale: 2,
-                unscaled: vec![0x04, 0xD2]
-            }
-            .to_bytes(),
-            [0, 0, 0, 2, 0x04, 0xD2]
-        );
-        assert_eq!(
-            CqlValue::List(vec![CqlValue::Tinyint(7)]).to_bytes(),
-            [0, 0, 0, 1, 0, 0, 0, 1, 7]
-        );
+        assert_eq!(CqlValue::Decimal { scale: 2, unscaled: vec![0x04, 0xD2] }.to_bytes(), [0, 0, 0, 2, 0x04, 0xD2]);
+        assert_eq!(CqlValue::List(vec![CqlValue::Tinyint(7)]).to_bytes(), [0, 0, 0, 1, 0, 0, 0, 1, 7]);
         assert_eq!(
             CqlValue::Tuple(vec![None, Some(CqlValue::Text("a".into()))]).to_bytes(),
             [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, b'a']
         );
-        assert_eq!(
-            CqlValue::Duration {
-                months: 1,
-                days: 2,
-                nanos: 3
-            }
-            .to_bytes(),
-            [2, 4, 6]
-        );
+        assert_eq!(CqlValue::Duration { months: 1, days: 2, nanos: 3 }.to_bytes(), [2, 4, 6]);
         assert!(CqlValue::Empty.to_bytes().is_empty());
     }
 }

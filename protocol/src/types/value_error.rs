@@ -13,10 +13,7 @@ pub enum ValueError {
     /// Wrong size for a fixed-size type; `expected` is Cassandra's wording
     /// ("Expected 4 or 0 byte int").
     #[error("{expected} ({actual})")]
-    BadLength {
-        expected: &'static str,
-        actual: usize,
-    },
+    BadLength { expected: &'static str, actual: usize },
     /// `text` that is not UTF-8.
     #[error("Invalid UTF-8 bytes {hex}")]
     InvalidUtf8 { hex: String },
@@ -82,17 +79,9 @@ mod tests {
 
     #[test]
     fn messages_read_like_cassandra() {
-        let e = ValueError::BadLength {
-            expected: "Expected 4 or 0 byte int",
-            actual: 3,
-        };
+        let e = ValueError::BadLength { expected: "Expected 4 or 0 byte int", actual: 3 };
         assert_eq!(e.to_string(), "Expected 4 or 0 byte int (3)");
-        assert_eq!(
-            ValueError::invalid_utf8(&[0xC3, 0x28]).to_string(),
-            "Invalid UTF-8 bytes c328"
-        );
-        assert!(ValueError::invalid_utf8(&[0xFF; 100])
-            .to_string()
-            .ends_with("..."));
+        assert_eq!(ValueError::invalid_utf8(&[0xC3, 0x28]).to_string(), "Invalid UTF-8 bytes c328");
+        assert!(ValueError::invalid_utf8(&[0xFF; 100]).to_string().ends_with("..."));
     }
 }

@@ -26,11 +26,7 @@ where
     Fut: Future<Output = Result<()>>,
 {
     let _guard: MutexGuard<'_, ()> = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     let outcome = rt.block_on(async { tokio::time::timeout(TEST_TIMEOUT, body()).await });
     match outcome {
         Ok(Ok(())) => {}
@@ -74,11 +70,7 @@ pub async fn ddl(session: &Session, cql: &str) -> Result<()> {
 }
 
 /// Per-shard difference `after - before` of one metric.
-pub fn delta(
-    before: &percore_tests::Metrics,
-    after: &percore_tests::Metrics,
-    name: &str,
-) -> BTreeMap<usize, f64> {
+pub fn delta(before: &percore_tests::Metrics, after: &percore_tests::Metrics, name: &str) -> BTreeMap<usize, f64> {
     let b = before.per_shard(name);
     let mut out = after.per_shard(name);
     for (shard, v) in out.iter_mut() {

@@ -19,9 +19,7 @@ fn sharding_info_and_schema_metadata() {
         let state = session.get_cluster_state();
         let nodes = state.get_nodes_info();
         ensure!(nodes.len() == 1, "expected one node, got {}", nodes.len());
-        let sharder = nodes[0]
-            .sharder()
-            .context("driver found no (complete) SCYLLA_* sharding info in SUPPORTED")?;
+        let sharder = nodes[0].sharder().context("driver found no (complete) SCYLLA_* sharding info in SUPPORTED")?;
         ensure!(sharder.nr_shards.get() == 2, "nr_shards = {}", sharder.nr_shards.get());
         ensure!(sharder.msb_ignore == 12, "msb_ignore = {}", sharder.msb_ignore);
         ensure!(state.get_keyspace("system_schema").is_some(), "no system_schema in metadata");
@@ -74,9 +72,7 @@ fn one_connection_per_shard_and_requests_land_on_the_owner() {
         let session = connect(&server).await?;
         create_keyspace(&session, "ks_conn").await?;
         ddl(&session, "CREATE TABLE ks_conn.kv (k int PRIMARY KEY, v int)").await?;
-        let sharder = session.get_cluster_state().get_nodes_info()[0]
-            .sharder()
-            .context("no sharding info")?;
+        let sharder = session.get_cluster_state().get_nodes_info()[0].sharder().context("no sharding info")?;
 
         let select = session.prepare("SELECT v FROM ks_conn.kv WHERE k = ?").await?;
         ensure!(select.is_token_aware(), "PREPARED result lacks pk_index (not token-aware)");

@@ -24,8 +24,8 @@ async fn fill(session: &Session) -> Result<()> {
     let (wide, many) = (&wide, &many);
     for chunk in (0..N).collect::<Vec<_>>().chunks(50) {
         let writes = chunk.iter().map(|&i| async move {
-            session.execute_unpaged(&wide, (1, i, format!("row{i}"))).await?;
-            session.execute_unpaged(&many, (i, format!("key{i}"))).await?;
+            session.execute_unpaged(wide, (1, i, format!("row{i}"))).await?;
+            session.execute_unpaged(many, (i, format!("key{i}"))).await?;
             Ok::<_, anyhow::Error>(())
         });
         futures::future::try_join_all(writes).await?;
@@ -80,7 +80,12 @@ fn paged_reads_return_each_row_once() {
         }
         ensure!(pages >= (N / PAGE) as usize, "{pages} pages for {} rows", seen.len());
         let unique: BTreeSet<(i32, i32)> = seen.iter().copied().collect();
-        ensure!(seen.len() == N as usize + 1 && unique.len() == seen.len(), "{} rows, {} distinct", seen.len(), unique.len());
+        ensure!(
+            seen.len() == N as usize + 1 && unique.len() == seen.len(),
+            "{} rows, {} distinct",
+            seen.len(),
+            unique.len()
+        );
         drop(session);
         server.stop()
     });

@@ -7,8 +7,7 @@ use scylla::policies::load_balancing::DefaultPolicy;
 use scylla::statement::Statement;
 
 use crate::common::{
-    connect, create_keyspace, ddl, delta, metrics_after_ops, run, start, sum, FORWARDED, LOCAL,
-    REQUESTS,
+    connect, create_keyspace, ddl, delta, metrics_after_ops, run, start, sum, FORWARDED, LOCAL, REQUESTS,
 };
 
 const N: i32 = 200;
@@ -20,8 +19,7 @@ fn prepared_token_aware_workload_is_never_forwarded() {
         let session = connect(&server).await?;
         create_keyspace(&session, "ks_route").await?;
         ddl(&session, "CREATE TABLE ks_route.kv (k int PRIMARY KEY, v text)").await?;
-        ddl(&session, "CREATE TABLE ks_route.comp (a int, b text, c int, v int, PRIMARY KEY ((a, b), c))")
-            .await?;
+        ddl(&session, "CREATE TABLE ks_route.comp (a int, b text, c int, v int, PRIMARY KEY ((a, b), c))").await?;
         session.await_schema_agreement().await?;
         let insert = session.prepare("INSERT INTO ks_route.kv (k, v) VALUES (?, ?)").await?;
         let select = session.prepare("SELECT v FROM ks_route.kv WHERE k = ?").await?;
@@ -38,10 +36,8 @@ fn prepared_token_aware_workload_is_never_forwarded() {
             let rows = session.execute_unpaged(&select, (k,)).await?.into_rows_result()?;
             let (v,): (String,) = rows.single_row()?;
             ensure!(v == format!("v{k}"), "k={k}: {v}");
-            let rows = session
-                .execute_unpaged(&select_c, (k, format!("b{}", k % 7), k % 3))
-                .await?
-                .into_rows_result()?;
+            let rows =
+                session.execute_unpaged(&select_c, (k, format!("b{}", k % 7), k % 3)).await?.into_rows_result()?;
             let (v,): (i32,) = rows.single_row()?;
             ensure!(v == k, "comp k={k}: {v}");
         }
@@ -86,10 +82,7 @@ fn unprepared_statements_without_token_awareness_are_forwarded() {
         let (local, forwarded) = (delta(&before, &after, LOCAL), delta(&before, &after, FORWARDED));
         ensure!(sum(&forwarded) > 0.0, "nothing forwarded: local {local:?}, forwarded {forwarded:?}");
         ensure!(sum(&local) > 0.0, "nothing local: local {local:?}, forwarded {forwarded:?}");
-        ensure!(
-            sum(&local) + sum(&forwarded) == f64::from(N),
-            "local {local:?} + forwarded {forwarded:?} != {N}"
-        );
+        ensure!(sum(&local) + sum(&forwarded) == f64::from(N), "local {local:?} + forwarded {forwarded:?} != {N}");
         drop(session);
         server.stop()
     });

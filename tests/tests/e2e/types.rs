@@ -5,16 +5,31 @@ use std::net::IpAddr;
 
 use anyhow::{ensure, Context, Result};
 use scylla::client::session::Session;
-use scylla::value::{
-    CqlDate, CqlDecimal, CqlDuration, CqlTime, CqlTimestamp, CqlTimeuuid, CqlValue, CqlVarint,
-};
+use scylla::value::{CqlDate, CqlDecimal, CqlDuration, CqlTime, CqlTimestamp, CqlTimeuuid, CqlValue, CqlVarint};
 use uuid::Uuid;
 
 use crate::common::{connect, create_keyspace, ddl, run, start};
 
 const TYPES: &[&str] = &[
-    "ascii", "bigint", "blob", "boolean", "date", "decimal", "double", "duration", "float", "inet",
-    "int", "smallint", "text", "time", "timestamp", "timeuuid", "tinyint", "uuid", "varchar",
+    "ascii",
+    "bigint",
+    "blob",
+    "boolean",
+    "date",
+    "decimal",
+    "double",
+    "duration",
+    "float",
+    "inet",
+    "int",
+    "smallint",
+    "text",
+    "time",
+    "timestamp",
+    "timeuuid",
+    "tinyint",
+    "uuid",
+    "varchar",
     "varint",
 ];
 
@@ -29,7 +44,7 @@ fn cases() -> Vec<(&'static str, CqlValue)> {
         ("blob", Blob(vec![])),
         ("boolean", Boolean(true)),
         ("boolean", Boolean(false)),
-        ("date", Date(CqlDate(1 << 31))), // 1970-01-01
+        ("date", Date(CqlDate(1 << 31))),            // 1970-01-01
         ("date", Date(CqlDate((1 << 31) + 19_782))), // 2024-02-29
         ("date", Date(CqlDate(0))),
         ("decimal", Decimal(CqlDecimal::from_signed_be_bytes_and_exponent(vec![0xfe, 0x1d, 0x3c], 4))), // -123.4500
@@ -53,7 +68,10 @@ fn cases() -> Vec<(&'static str, CqlValue)> {
         ("time", Time(CqlTime(86_399_999_999_999))),
         ("timestamp", Timestamp(CqlTimestamp(1_700_000_000_123))),
         ("timestamp", Timestamp(CqlTimestamp(-1_000))),
-        ("timeuuid", Timeuuid(CqlTimeuuid::from(::uuid::Uuid::parse_str("50554d6e-29bb-11e5-b345-feff819cdc9f").unwrap()))),
+        (
+            "timeuuid",
+            Timeuuid(CqlTimeuuid::from(::uuid::Uuid::parse_str("50554d6e-29bb-11e5-b345-feff819cdc9f").unwrap())),
+        ),
         ("tinyint", TinyInt(i8::MIN)),
         ("tinyint", TinyInt(i8::MAX)),
         ("uuid", CqlValue::Uuid(::uuid::Uuid::parse_str("123e4567-e89b-12d3-a456-426614174000").unwrap())),
@@ -107,15 +125,20 @@ fn nulls_and_typed_rust_values() {
         setup(&session).await?;
         // typed Rust values in one INSERT
         let insert = session
-            .prepare("INSERT INTO ks_types.t (k, c_int, c_bigint, c_text, c_blob, c_boolean, c_double, c_uuid) \
-                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .prepare(
+                "INSERT INTO ks_types.t (k, c_int, c_bigint, c_text, c_blob, c_boolean, c_double, c_uuid) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
             .await?;
         let id = Uuid::parse_str("00000000-0000-0000-0000-000000000042")?;
         session
             .execute_unpaged(&insert, (1, -7_i32, 1_i64 << 40, "rust ✓", vec![1_u8, 2, 3], true, 2.5_f64, id))
             .await?;
         let rows = session
-            .query_unpaged("SELECT c_int, c_bigint, c_text, c_blob, c_boolean, c_double, c_uuid FROM ks_types.t WHERE k = 1", ())
+            .query_unpaged(
+                "SELECT c_int, c_bigint, c_text, c_blob, c_boolean, c_double, c_uuid FROM ks_types.t WHERE k = 1",
+                (),
+            )
             .await?
             .into_rows_result()?;
         let row: (i32, i64, String, Vec<u8>, bool, f64, Uuid) = rows.single_row()?;

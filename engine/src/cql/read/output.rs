@@ -27,7 +27,12 @@ pub struct PartitionContext<'a> {
 }
 
 /// Appends one result row. `row` is `None` for a partition that only has static cells.
-pub fn encode_row(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTime>)>, outputs: &[Output], out: &mut Vec<u8>) {
+pub fn encode_row(
+    ctx: &PartitionContext<'_>,
+    row: Option<(&Row, Option<DeletionTime>)>,
+    outputs: &[Output],
+    out: &mut Vec<u8>,
+) {
     for output in outputs {
         let cell_of = |id: ColumnId| {
             let column = ctx.table.column(id);
@@ -41,7 +46,9 @@ pub fn encode_row(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<Deletion
             Output::Column(id) => {
                 let column = ctx.table.column(id);
                 match column.kind {
-                    ColumnKind::PartitionKey => write_bytes(out, ctx.key_components.get(column.position as usize).copied()),
+                    ColumnKind::PartitionKey => {
+                        write_bytes(out, ctx.key_components.get(column.position as usize).copied())
+                    }
                     ColumnKind::Clustering => write_bytes(
                         out,
                         row.and_then(|(r, _)| r.clustering.get(column.position as usize)).map(|v| &v[..]),
@@ -49,7 +56,9 @@ pub fn encode_row(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<Deletion
                     _ => write_bytes(out, cell_of(id).and_then(|c| c.value.as_deref())),
                 }
             }
-            Output::WriteTime(id) => write_bytes(out, cell_of(id).map(|c| c.timestamp.to_be_bytes()).as_ref().map(|b| &b[..])),
+            Output::WriteTime(id) => {
+                write_bytes(out, cell_of(id).map(|c| c.timestamp.to_be_bytes()).as_ref().map(|b| &b[..]))
+            }
             Output::Ttl(id) => {
                 let ttl = cell_of(id)
                     .filter(|c| c.ttl_seconds > 0)

@@ -75,7 +75,9 @@ impl PagingState {
         let remaining = r.u32().ok_or_else(bad)?;
         let remaining = (remaining != u32::MAX).then_some(remaining);
         let resume = match r.u8().ok_or_else(bad)? {
-            KIND_PARTITIONS => Resume::Partition { index: r.u32().ok_or_else(bad)?, after: r.opt_bytes().ok_or_else(bad)? },
+            KIND_PARTITIONS => {
+                Resume::Partition { index: r.u32().ok_or_else(bad)?, after: r.opt_bytes().ok_or_else(bad)? }
+            }
             KIND_SCAN => {
                 let token = r.i64().ok_or_else(bad)?;
                 let key = r.opt_bytes().ok_or_else(bad)?.ok_or_else(bad)?;
@@ -133,7 +135,10 @@ mod tests {
     #[test]
     fn round_trips() {
         for state in [
-            PagingState { resume: Resume::Partition { index: 3, after: Some(Bytes::from_static(b"ck")) }, remaining: Some(10) },
+            PagingState {
+                resume: Resume::Partition { index: 3, after: Some(Bytes::from_static(b"ck")) },
+                remaining: Some(10),
+            },
             PagingState { resume: Resume::Partition { index: 0, after: None }, remaining: None },
             PagingState {
                 resume: Resume::Scan(ScanPosition {

@@ -45,7 +45,12 @@ pub fn read_local(shard: &Shard, read: &PartitionRead) -> ReadPage {
     read_partition(&read.table, &read.position, partition, read)
 }
 
-pub fn partition_context<'a>(table: &'a TableDef, position: &'a PartitionPosition, partition: &'a Partition, now: u32) -> PartitionContext<'a> {
+pub fn partition_context<'a>(
+    table: &'a TableDef,
+    position: &'a PartitionPosition,
+    partition: &'a Partition,
+    now: u32,
+) -> PartitionContext<'a> {
     PartitionContext {
         table,
         key_components: split_partition_key(&position.key, table.partition_key.len()).unwrap_or_default(),
@@ -57,7 +62,12 @@ pub fn partition_context<'a>(table: &'a TableDef, position: &'a PartitionPositio
 }
 
 /// Reads up to `row_limit` live rows of `partition` (shared with ring scans).
-pub fn read_partition(table: &TableDef, position: &PartitionPosition, partition: &Partition, read: &PartitionRead) -> ReadPage {
+pub fn read_partition(
+    table: &TableDef,
+    position: &PartitionPosition,
+    partition: &Partition,
+    read: &PartitionRead,
+) -> ReadPage {
     let ctx = partition_context(table, position, partition, read.now);
     let mut page = ReadPage::default();
     if read.row_limit == 0 {

@@ -77,11 +77,7 @@ pub fn scan_local(shard: &Shard, scan: &ScanRead) -> ScanPage {
         if scan.tokens.above_upper(position.token) {
             break;
         }
-        let resume = scan
-            .start
-            .as_ref()
-            .filter(|s| &s.partition == position)
-            .and_then(|s| s.after_clustering.clone());
+        let resume = scan.start.as_ref().filter(|s| &s.partition == position).and_then(|s| s.after_clustering.clone());
         let remaining = if scan.count_only { usize::MAX } else { scan.row_limit - page.rows.len() };
         let read = PartitionRead {
             table: scan.table.clone(),

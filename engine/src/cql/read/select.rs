@@ -60,7 +60,12 @@ pub fn page_budget(plan: &SelectPlan, values: &BoundValues, page: &PageRequest) 
     Ok(PageBudget { rows, remaining, resume: state.map(|s| s.resume) })
 }
 
-pub async fn execute(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, page: &PageRequest) -> Result<RowsResult, CqlError> {
+pub async fn execute(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    values: &BoundValues,
+    page: &PageRequest,
+) -> Result<RowsResult, CqlError> {
     if plan.table.is_virtual {
         return system_tables::select(shard, plan, values, page);
     }
@@ -88,7 +93,11 @@ pub async fn execute(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues,
     })
 }
 
-fn sorted_positions(shard: &Shard, plan: &SelectPlan, values: &BoundValues) -> Result<Vec<PartitionPosition>, CqlError> {
+fn sorted_positions(
+    shard: &Shard,
+    plan: &SelectPlan,
+    values: &BoundValues,
+) -> Result<Vec<PartitionPosition>, CqlError> {
     let Some(columns) = &plan.restrictions.partition else { return Ok(vec![]) };
     let mut positions: Vec<PartitionPosition> =
         partition_keys(&plan.table, columns, values)?.iter().map(|k| partition_position(k)).collect();
@@ -98,7 +107,10 @@ fn sorted_positions(shard: &Shard, plan: &SelectPlan, values: &BoundValues) -> R
     Ok(positions)
 }
 
-fn clustering_range(plan: &SelectPlan, values: &BoundValues) -> Result<crate::model::mutation::ClusteringRange, CqlError> {
+fn clustering_range(
+    plan: &SelectPlan,
+    values: &BoundValues,
+) -> Result<crate::model::mutation::ClusteringRange, CqlError> {
     let table = &plan.table;
     let prefix = plan
         .restrictions
@@ -129,7 +141,12 @@ async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPag
 
 type PageOut = (Vec<u8>, usize, Option<Resume>);
 
-async fn read_partitions(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, budget: &PageBudget) -> Result<PageOut, CqlError> {
+async fn read_partitions(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    values: &BoundValues,
+    budget: &PageBudget,
+) -> Result<PageOut, CqlError> {
     let positions = sorted_positions(shard, plan, values)?;
     let range = clustering_range(plan, values)?;
     let (mut index, mut after) = match &budget.resume {
@@ -174,7 +191,9 @@ fn token_bounds(slice: &Slice, values: &BoundValues) -> Result<TokenBounds, CqlE
     let eval = |b: &Option<crate::cql::statement::restrictions::SliceBound>| -> Result<Option<(i64, bool)>, CqlError> {
         let Some(b) = b else { return Ok(None) };
         match b.value.eval(values, &CqlType::Bigint, "token")? {
-            Evaluated::Value(v) if v.len() == 8 => Ok(Some((i64::from_be_bytes(v[..].try_into().unwrap_or([0; 8])), b.inclusive))),
+            Evaluated::Value(v) if v.len() == 8 => {
+                Ok(Some((i64::from_be_bytes(v[..].try_into().unwrap_or([0; 8])), b.inclusive)))
+            }
             _ => Err(CqlError::invalid("Invalid token value".into())),
         }
     };
@@ -198,7 +217,12 @@ async fn scan_all_shards(shard: &Rc<Shard>, make: impl Fn() -> ScanRead) -> Resu
     Ok(pages)
 }
 
-async fn scan(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, budget: &PageBudget) -> Result<PageOut, CqlError> {
+async fn scan(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    values: &BoundValues,
+    budget: &PageBudget,
+) -> Result<PageOut, CqlError> {
     let start = match &budget.resume {
         Some(Resume::Scan(p)) => Some(p.clone()),
         Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
@@ -226,7 +250,10 @@ async fn scan(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, budget
         content.extend_from_slice(&row.cells);
     }
     let next = match merged.last() {
-        Some(last) if more => Some(Resume::Scan(ScanPosition { partition: last.partition.clone(), after_clustering: Some(last.clustering.clone()) })),
+        Some(last) if more => Some(Resume::Scan(ScanPosition {
+            partition: last.partition.clone(),
+            after_clustering: Some(last.clustering.clone()),
+        })),
         _ => None,
     };
     Ok((content, merged.len(), next))

@@ -60,13 +60,21 @@ pub struct Analysed {
     pub marker_names: Vec<Option<String>>,
 }
 
-pub fn resolve_table(schema: &Schema, name: &QualifiedName, session_keyspace: Option<&str>) -> Result<Arc<TableDef>, CqlError> {
+pub fn resolve_table(
+    schema: &Schema,
+    name: &QualifiedName,
+    session_keyspace: Option<&str>,
+) -> Result<Arc<TableDef>, CqlError> {
     let keyspace = keyspace_of(name, session_keyspace)?;
     let ks = schema.keyspace(&keyspace).ok_or_else(|| unknown_keyspace(&keyspace))?;
     ks.tables.get(&name.name).cloned().ok_or_else(|| unknown_table(&keyspace, &name.name))
 }
 
-fn writable_table(schema: &Schema, name: &QualifiedName, session_keyspace: Option<&str>) -> Result<Arc<TableDef>, CqlError> {
+fn writable_table(
+    schema: &Schema,
+    name: &QualifiedName,
+    session_keyspace: Option<&str>,
+) -> Result<Arc<TableDef>, CqlError> {
     let table = resolve_table(schema, name, session_keyspace)?;
     if table.is_virtual {
         return Err(CqlError::unauthorized(format!("{} keyspace is not user-modifiable.", table.keyspace)));
@@ -74,7 +82,12 @@ fn writable_table(schema: &Schema, name: &QualifiedName, session_keyspace: Optio
     Ok(table)
 }
 
-fn analyze_modification(statement: &Statement, schema: &Schema, ks: Option<&str>, binds: &mut BindSpecs) -> Result<ModificationPlan, CqlError> {
+fn analyze_modification(
+    statement: &Statement,
+    schema: &Schema,
+    ks: Option<&str>,
+    binds: &mut BindSpecs,
+) -> Result<ModificationPlan, CqlError> {
     match statement {
         Statement::Insert(s) => modification::analyze_insert(s, writable_table(schema, &s.table, ks)?, binds),
         Statement::Update(s) => modification::analyze_update(s, writable_table(schema, &s.table, ks)?, binds),
@@ -88,7 +101,9 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
     let mut binds = BindSpecs::new(names);
     let ks = session_keyspace;
     let plan = match parsed.statement {
-        Statement::Select(s) => StatementPlan::Select(select::analyze_select(&s, resolve_table(schema, &s.from, ks)?, &mut binds)?),
+        Statement::Select(s) => {
+            StatementPlan::Select(select::analyze_select(&s, resolve_table(schema, &s.from, ks)?, &mut binds)?)
+        }
         s @ (Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)) => {
             StatementPlan::Modify(analyze_modification(&s, schema, ks, &mut binds)?)
         }
@@ -106,7 +121,12 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
                 .timestamp
                 .as_ref()
                 .map(|t| {
-                    let r = Receiver { keyspace: String::new(), table: String::new(), name: "[timestamp]".into(), ty: percore_protocol::types::CqlType::Bigint };
+                    let r = Receiver {
+                        keyspace: String::new(),
+                        table: String::new(),
+                        name: "[timestamp]".into(),
+                        ty: percore_protocol::types::CqlType::Bigint,
+                    };
                     analyze_term(t, &r, &mut binds)
                 })
                 .transpose()?;
@@ -121,7 +141,9 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
         Statement::Truncate(t) => StatementPlan::Truncate(writable_table(schema, &t.name, ks)?),
         Statement::Describe(_) => {
             // cqlsh falls back to describing from driver metadata on a syntax error.
-            return Err(CqlError::syntax("line 1:0 no viable alternative at input 'DESCRIBE' (server-side DESCRIBE is not supported yet)".into()));
+            return Err(CqlError::syntax(
+                "line 1:0 no viable alternative at input 'DESCRIBE' (server-side DESCRIBE is not supported yet)".into(),
+            ));
         }
         ddl => StatementPlan::Schema(ddl),
     };
@@ -132,7 +154,9 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
 impl PreparedStatement {
     pub fn new(id: PreparedId, analysed: Analysed) -> PreparedStatement {
         let (pk_indexes, result_columns) = match &analysed.plan {
-            StatementPlan::Select(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), p.result_columns.clone()),
+            StatementPlan::Select(p) => {
+                (pk_indexes(&p.table, p.restrictions.partition.as_deref()), p.result_columns.clone())
+            }
             StatementPlan::Modify(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), vec![]),
             StatementPlan::Batch(b) => match b.statements.first() {
                 Some(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), vec![]),

@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use percore_protocol::cql::ast::{
-    Assignment, DeleteSelector, DeleteStatement, InsertStatement, InsertValues, Relation, UpdateStatement,
-    UsingClause,
-};
 use percore_protocol::cql::ast::Operator;
+use percore_protocol::cql::ast::{
+    Assignment, DeleteSelector, DeleteStatement, InsertStatement, InsertValues, Relation, UpdateStatement, UsingClause,
+};
 use percore_protocol::types::CqlType;
 
 use crate::cql::bind::ValueExpr;
@@ -43,11 +42,20 @@ fn pseudo_receiver(table: &TableDef, name: &str, ty: CqlType) -> Receiver {
     Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name: name.into(), ty }
 }
 
-fn analyze_using(using: &UsingClause, table: &TableDef, binds: &mut BindSpecs, allow_ttl: bool) -> Result<(Option<ValueExpr>, Option<ValueExpr>), CqlError> {
+fn analyze_using(
+    using: &UsingClause,
+    table: &TableDef,
+    binds: &mut BindSpecs,
+    allow_ttl: bool,
+) -> Result<(Option<ValueExpr>, Option<ValueExpr>), CqlError> {
     if using.ttl.is_some() && !allow_ttl {
         return Err(CqlError::invalid("A TTL must not be specified on DELETE".into()));
     }
-    let ttl = using.ttl.as_ref().map(|t| analyze_term(t, &pseudo_receiver(table, "[ttl]", CqlType::Int), binds)).transpose()?;
+    let ttl = using
+        .ttl
+        .as_ref()
+        .map(|t| analyze_term(t, &pseudo_receiver(table, "[ttl]", CqlType::Int), binds))
+        .transpose()?;
     let ts = using
         .timestamp
         .as_ref()
@@ -79,10 +87,16 @@ fn receiver_of(table: &TableDef, id: ColumnId) -> Receiver {
     Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name: c.name.clone(), ty: c.ty.clone() }
 }
 
-pub fn analyze_insert(stmt: &InsertStatement, table: Arc<TableDef>, binds: &mut BindSpecs) -> Result<ModificationPlan, CqlError> {
+pub fn analyze_insert(
+    stmt: &InsertStatement,
+    table: Arc<TableDef>,
+    binds: &mut BindSpecs,
+) -> Result<ModificationPlan, CqlError> {
     refuse_conditions(stmt.if_not_exists)?;
     if table.columns.iter().any(|c| c.ty.is_counter()) {
-        return Err(CqlError::invalid("INSERT statements are not allowed on counter tables, use UPDATE instead".into()));
+        return Err(CqlError::invalid(
+            "INSERT statements are not allowed on counter tables, use UPDATE instead".into(),
+        ));
     }
     let InsertValues::Columns { columns, values } = &stmt.values else {
         return Err(CqlError::invalid("INSERT JSON is not supported yet".into()));
@@ -104,21 +118,32 @@ pub fn analyze_insert(stmt: &InsertStatement, table: Arc<TableDef>, binds: &mut 
             assignments.push((id, analyze_term(value, &receiver_of(&table, id), binds)?));
         }
     }
-    let missing_ck: Vec<&str> = table
-        .clustering_key
-        .iter()
-        .filter(|id| !seen.contains(id))
-        .map(|&id| table.column(id).name.as_str())
-        .collect();
-    let restrictions = restrictions::analyze(&relations, RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false })?;
+    let missing_ck: Vec<&str> =
+        table.clustering_key.iter().filter(|id| !seen.contains(id)).map(|&id| table.column(id).name.as_str()).collect();
+    let restrictions = restrictions::analyze(
+        &relations,
+        RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false },
+    )?;
     if !missing_ck.is_empty() {
         return Err(CqlError::invalid(format!("Some clustering keys are missing: {}", missing_ck.join(", "))));
     }
     let (ttl, timestamp) = analyze_using(&stmt.using, &table, binds, true)?;
-    Ok(ModificationPlan { table, kind: ModificationKind::Insert, restrictions, assignments, deleted_columns: vec![], ttl, timestamp })
+    Ok(ModificationPlan {
+        table,
+        kind: ModificationKind::Insert,
+        restrictions,
+        assignments,
+        deleted_columns: vec![],
+        ttl,
+        timestamp,
+    })
 }
 
-pub fn analyze_update(stmt: &UpdateStatement, table: Arc<TableDef>, binds: &mut BindSpecs) -> Result<ModificationPlan, CqlError> {
+pub fn analyze_update(
+    stmt: &UpdateStatement,
+    table: Arc<TableDef>,
+    binds: &mut BindSpecs,
+) -> Result<ModificationPlan, CqlError> {
     refuse_conditions(stmt.if_exists || !stmt.conditions.is_empty())?;
     let (ttl, timestamp) = analyze_using(&stmt.using, &table, binds, true)?;
     let mut assignments = Vec::new();
@@ -135,13 +160,28 @@ pub fn analyze_update(stmt: &UpdateStatement, table: Arc<TableDef>, binds: &mut 
             other => return Err(CqlError::invalid(format!("This kind of assignment is not supported yet: {other:?}"))),
         }
     }
-    let restrictions = restrictions::analyze(&stmt.where_clause, RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false })?;
+    let restrictions = restrictions::analyze(
+        &stmt.where_clause,
+        RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false },
+    )?;
     let only_static = assignments.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static);
     check_full_clustering(&table, &restrictions, only_static && !assignments.is_empty())?;
-    Ok(ModificationPlan { table, kind: ModificationKind::Update, restrictions, assignments, deleted_columns: vec![], ttl, timestamp })
+    Ok(ModificationPlan {
+        table,
+        kind: ModificationKind::Update,
+        restrictions,
+        assignments,
+        deleted_columns: vec![],
+        ttl,
+        timestamp,
+    })
 }
 
-pub fn analyze_delete(stmt: &DeleteStatement, table: Arc<TableDef>, binds: &mut BindSpecs) -> Result<ModificationPlan, CqlError> {
+pub fn analyze_delete(
+    stmt: &DeleteStatement,
+    table: Arc<TableDef>,
+    binds: &mut BindSpecs,
+) -> Result<ModificationPlan, CqlError> {
     refuse_conditions(stmt.if_exists || !stmt.conditions.is_empty())?;
     let (_, timestamp) = analyze_using(&stmt.using, &table, binds, false)?;
     let mut deleted_columns = Vec::new();
@@ -151,27 +191,45 @@ pub fn analyze_delete(stmt: &DeleteStatement, table: Arc<TableDef>, binds: &mut 
         };
         let id = column_id(&table, name)?;
         if table.column(id).kind.is_primary_key() {
-            return Err(CqlError::invalid(format!("Invalid identifier {name} for deletion (should not be a PRIMARY KEY part)")));
+            return Err(CqlError::invalid(format!(
+                "Invalid identifier {name} for deletion (should not be a PRIMARY KEY part)"
+            )));
         }
         deleted_columns.push(id);
     }
-    let restrictions = restrictions::analyze(&stmt.where_clause, RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false })?;
+    let restrictions = restrictions::analyze(
+        &stmt.where_clause,
+        RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false },
+    )?;
     if !deleted_columns.is_empty() {
         let only_static = deleted_columns.iter().all(|id| table.column(*id).kind == ColumnKind::Static);
         check_full_clustering(&table, &restrictions, only_static)?;
     }
-    Ok(ModificationPlan { table, kind: ModificationKind::Delete, restrictions, assignments: vec![], deleted_columns, ttl: None, timestamp })
+    Ok(ModificationPlan {
+        table,
+        kind: ModificationKind::Delete,
+        restrictions,
+        assignments: vec![],
+        deleted_columns,
+        ttl: None,
+        timestamp,
+    })
 }
 
 /// Writes to regular cells need the whole clustering key; static-only writes need none.
 fn check_full_clustering(table: &TableDef, r: &Restrictions, only_static: bool) -> Result<(), CqlError> {
     let given = r.clustering_prefix.len();
     if r.clustering_slice.is_some() {
-        return Err(CqlError::invalid("Slice restrictions are not supported on the clustering columns of an UPDATE or a cell DELETE".into()));
+        return Err(CqlError::invalid(
+            "Slice restrictions are not supported on the clustering columns of an UPDATE or a cell DELETE".into(),
+        ));
     }
     if only_static {
         if given > 0 {
-            return Err(CqlError::invalid("Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns".into()));
+            return Err(CqlError::invalid(
+                "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns"
+                    .into(),
+            ));
         }
         return Ok(());
     }
@@ -181,4 +239,3 @@ fn check_full_clustering(table: &TableDef, r: &Restrictions, only_static: bool) 
     }
     Ok(())
 }
-

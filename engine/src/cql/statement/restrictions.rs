@@ -79,9 +79,9 @@ pub fn column_id(table: &TableDef, name: &str) -> Result<ColumnId, CqlError> {
 fn analyze_in(values: &InValues, table: &TableDef, id: ColumnId, binds: &mut BindSpecs) -> Result<InList, CqlError> {
     let r = column_receiver(table, id);
     match values {
-        InValues::List(terms) => Ok(InList::Values(
-            terms.iter().map(|t| analyze_term(t, &r, binds)).collect::<Result<_, _>>()?,
-        )),
+        InValues::List(terms) => {
+            Ok(InList::Values(terms.iter().map(|t| analyze_term(t, &r, binds)).collect::<Result<_, _>>()?))
+        }
         InValues::Marker(m) => {
             let list = receiver(table, format!("in({})", r.name), CqlType::List(Box::new(r.ty.clone())));
             analyze_term(&Term::Bind(m.clone()), &list, binds)?;
@@ -123,9 +123,9 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         *slot = Some(bound);
                     }
                     (ColumnKind::PartitionKey, _) => {
-                        return Err(CqlError::invalid(format!(
-                            "Only EQ and IN relation are supported on the partition key (unless you use the token() function)"
-                        )))
+                        return Err(CqlError::invalid(
+                            "Only EQ and IN relation are supported on the partition key (unless you use the token() function)".into(),
+                        ))
                     }
                     _ => {
                         return Err(CqlError::invalid(if ctx.allow_filtering {
@@ -143,7 +143,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 match def.kind {
                     _ if table.is_virtual => out.filters.push((id, ColumnValues::In(list))),
                     ColumnKind::PartitionKey => partition[def.position as usize] = Some(ColumnValues::In(list)),
-                    _ => return Err(CqlError::invalid(format!("IN restrictions on column {column} are not supported yet"))),
+                    _ => {
+                        return Err(CqlError::invalid(format!(
+                            "IN restrictions on column {column} are not supported yet"
+                        )))
+                    }
                 }
             }
             Relation::Token { columns, op, value } => {
@@ -158,7 +162,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     Term::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
                         token_of_terms(table, args, ctx.binds)?
                     }
-                    other => analyze_term(other, &receiver(table, format!("partition key token"), CqlType::Bigint), ctx.binds)?,
+                    other => analyze_term(
+                        other,
+                        &receiver(table, "partition key token".to_string(), CqlType::Bigint),
+                        ctx.binds,
+                    )?,
                 };
                 let bound = SliceBound { value, inclusive: matches!(op, Operator::Gte | Operator::Lte | Operator::Eq) };
                 match op {
@@ -181,7 +189,9 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
     if restricted == partition.len() {
         out.partition = Some(partition.into_iter().flatten().collect());
         if out.token.lower.is_some() || out.token.upper.is_some() {
-            return Err(CqlError::invalid("Cannot combine token() restrictions with partition key restrictions".into()));
+            return Err(CqlError::invalid(
+                "Cannot combine token() restrictions with partition key restrictions".into(),
+            ));
         }
     } else if restricted > 0 || !ctx.for_read {
         let missing: Vec<&str> = table
@@ -220,7 +230,8 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
             )))
         }
         [(pos, _), ..] => {
-            let blocker = table.clustering_key.get(prefix_len + usize::from(slices.len() > 1 && *pos == prefix_len)).copied();
+            let blocker =
+                table.clustering_key.get(prefix_len + usize::from(slices.len() > 1 && *pos == prefix_len)).copied();
             return Err(CqlError::invalid(format!(
                 "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
                 table.column(table.clustering_key[*pos.max(&prefix_len)]).name,
@@ -246,7 +257,11 @@ fn token_of_terms(table: &TableDef, args: &[Term], binds: &mut BindSpecs) -> Res
     for e in &exprs {
         match e {
             ValueExpr::Const(Some(b)) => components.push(b.clone()),
-            _ => return Err(CqlError::invalid("token() with bind markers on the right side is not supported yet".into())),
+            _ => {
+                return Err(CqlError::invalid(
+                    "token() with bind markers on the right side is not supported yet".into(),
+                ))
+            }
         }
     }
     let refs: Vec<&[u8]> = components.iter().map(|b| &b[..]).collect();
@@ -300,7 +315,12 @@ pub fn partition_keys(
 }
 
 /// The values an Eq or IN restriction names (IN lists deduplicated, in order).
-pub fn column_values(restriction: &ColumnValues, values: &BoundValues, ty: &CqlType, name: &str) -> Result<Vec<Bytes>, CqlError> {
+pub fn column_values(
+    restriction: &ColumnValues,
+    values: &BoundValues,
+    ty: &CqlType,
+    name: &str,
+) -> Result<Vec<Bytes>, CqlError> {
     let mut out = match restriction {
         ColumnValues::Eq(e) => vec![e.eval_required(values, ty, name)?],
         ColumnValues::In(InList::Values(list)) => {
@@ -309,9 +329,15 @@ pub fn column_values(restriction: &ColumnValues, values: &BoundValues, ty: &CqlT
         ColumnValues::In(InList::Marker(i)) => {
             let list_ty = CqlType::List(Box::new(ty.clone()));
             match ValueExpr::Bind(*i).eval(values, &list_ty, name)? {
-                Evaluated::Value(b) => split_list(&b).ok_or_else(|| CqlError::invalid(format!("Invalid list for IN on {name}")))?,
-                Evaluated::Null => return Err(CqlError::invalid(format!("Invalid null value for IN restriction on {name}"))),
-                Evaluated::Unset => return Err(CqlError::invalid(format!("Invalid unset value for IN restriction on {name}"))),
+                Evaluated::Value(b) => {
+                    split_list(&b).ok_or_else(|| CqlError::invalid(format!("Invalid list for IN on {name}")))?
+                }
+                Evaluated::Null => {
+                    return Err(CqlError::invalid(format!("Invalid null value for IN restriction on {name}")))
+                }
+                Evaluated::Unset => {
+                    return Err(CqlError::invalid(format!("Invalid unset value for IN restriction on {name}")))
+                }
             }
         }
     };

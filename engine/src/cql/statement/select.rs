@@ -33,7 +33,11 @@ fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
     ColumnSpec { keyspace: table.keyspace.clone(), table: table.name.clone(), name, ty }
 }
 
-pub fn analyze_select(stmt: &SelectStatement, table: Arc<TableDef>, binds: &mut BindSpecs) -> Result<SelectPlan, CqlError> {
+pub fn analyze_select(
+    stmt: &SelectStatement,
+    table: Arc<TableDef>,
+    binds: &mut BindSpecs,
+) -> Result<SelectPlan, CqlError> {
     if stmt.json {
         return Err(CqlError::invalid("SELECT JSON is not supported yet".into()));
     }
@@ -73,9 +77,15 @@ pub fn analyze_select(stmt: &SelectStatement, table: Arc<TableDef>, binds: &mut 
                         let is_writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
                         let what = if is_writetime { "writetime" } else { "ttl" };
                         if table.column(id).kind.is_primary_key() {
-                            return Err(CqlError::invalid(format!("Cannot use selection function {what} on PRIMARY KEY part {name}")));
+                            return Err(CqlError::invalid(format!(
+                                "Cannot use selection function {what} on PRIMARY KEY part {name}"
+                            )));
                         }
-                        let (output, ty) = if is_writetime { (Output::WriteTime(id), CqlType::Bigint) } else { (Output::Ttl(id), CqlType::Int) };
+                        let (output, ty) = if is_writetime {
+                            (Output::WriteTime(id), CqlType::Bigint)
+                        } else {
+                            (Output::Ttl(id), CqlType::Int)
+                        };
                         (Some(output), format!("{what}({name})"), ty)
                     }
                     SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
@@ -86,13 +96,19 @@ pub fn analyze_select(stmt: &SelectStatement, table: Arc<TableDef>, binds: &mut 
                                 _ => Err(CqlError::invalid("token() takes the partition key columns".into())),
                             })
                             .collect::<Result<_, _>>()?;
-                        let pk: Vec<&str> = table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
+                        let pk: Vec<&str> =
+                            table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
                         if arg_names != pk {
-                            return Err(CqlError::invalid(format!("token() takes the partition key columns in order: {}", pk.join(", "))));
+                            return Err(CqlError::invalid(format!(
+                                "token() takes the partition key columns in order: {}",
+                                pk.join(", ")
+                            )));
                         }
                         (Some(Output::Token), format!("system.token({})", arg_names.join(", ")), CqlType::Bigint)
                     }
-                    SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("count") && args.len() == 1 => {
+                    SelectorExpr::FunctionCall { name, args }
+                        if name.name.eq_ignore_ascii_case("count") && args.len() == 1 =>
+                    {
                         count = true;
                         (None, "count".to_string(), CqlType::Bigint)
                     }
@@ -117,7 +133,12 @@ pub fn analyze_select(stmt: &SelectStatement, table: Arc<TableDef>, binds: &mut 
         .limit
         .as_ref()
         .map(|t| {
-            let r = Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name: "[limit]".into(), ty: CqlType::Int };
+            let r = Receiver {
+                keyspace: table.keyspace.clone(),
+                table: table.name.clone(),
+                name: "[limit]".into(),
+                ty: CqlType::Int,
+            };
             analyze_term(t, &r, binds)
         })
         .transpose()?;
@@ -130,14 +151,18 @@ fn order_by(table: &TableDef, order: &[(String, Ordering)], r: &Restrictions) ->
         return Ok(false);
     }
     if r.partition.is_none() {
-        return Err(CqlError::invalid("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.".into()));
+        return Err(CqlError::invalid(
+            "ORDER BY is only supported when the partition key is restricted by an EQ or an IN.".into(),
+        ));
     }
     let mut reversed = None;
     for (i, (name, ordering)) in order.iter().enumerate() {
         let id = column_id(table, name)?;
         let c = table.column(id);
         if c.kind != ColumnKind::Clustering {
-            return Err(CqlError::invalid(format!("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {name}")));
+            return Err(CqlError::invalid(format!(
+                "Order by is currently only supported on the clustered columns of the PRIMARY KEY, got {name}"
+            )));
         }
         if c.position as usize != i {
             return Err(CqlError::invalid("Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY".into()));

@@ -38,7 +38,12 @@ fn rows_of(shard: &Shard, keyspace: &str, table: &str) -> Result<Vec<VirtualRow>
     }
 }
 
-pub fn select(shard: &Shard, plan: &SelectPlan, values: &BoundValues, page: &PageRequest) -> Result<RowsResult, CqlError> {
+pub fn select(
+    shard: &Shard,
+    plan: &SelectPlan,
+    values: &BoundValues,
+    page: &PageRequest,
+) -> Result<RowsResult, CqlError> {
     let table = &plan.table;
     let mut rows = rows_of(shard, &table.keyspace, &table.name)?;
     for (id, restriction) in &plan.restrictions.filters {
@@ -49,7 +54,8 @@ pub fn select(shard: &Shard, plan: &SelectPlan, values: &BoundValues, page: &Pag
     if plan.count {
         let mut content = Vec::new();
         write_bytes(&mut content, Some(&(rows.len() as i64).to_be_bytes()[..]));
-        let metadata = RowsMetadata { columns: plan.result_columns.clone(), paging_state: None, no_metadata: page.skip_metadata };
+        let metadata =
+            RowsMetadata { columns: plan.result_columns.clone(), paging_state: None, no_metadata: page.skip_metadata };
         return Ok(RowsResult { metadata, count: 1, content });
     }
     let budget = page_budget(plan, values, page)?;
@@ -72,7 +78,8 @@ pub fn select(shard: &Shard, plan: &SelectPlan, values: &BoundValues, page: &Pag
     let returned = end.saturating_sub(offset);
     let more = end < rows.len() && budget.remaining.is_none_or(|r| r as usize > returned);
     let paging_state = more.then(|| {
-        PagingState { resume: Resume::Offset(end as u32), remaining: budget.remaining.map(|r| r - returned as u32) }.encode()
+        PagingState { resume: Resume::Offset(end as u32), remaining: budget.remaining.map(|r| r - returned as u32) }
+            .encode()
     });
     Ok(RowsResult {
         metadata: RowsMetadata { columns: plan.result_columns.clone(), paging_state, no_metadata: page.skip_metadata },

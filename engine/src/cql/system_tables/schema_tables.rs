@@ -26,11 +26,14 @@ pub fn keyspaces(schema: &Schema) -> Vec<VirtualRow> {
     schema
         .keyspaces()
         .map(|ks| {
-            row_for(def, &[
-                ("keyspace_name", text(&ks.name)),
-                ("durable_writes", boolean(ks.durable_writes)),
-                ("replication", text_map(&ks.replication)),
-            ])
+            row_for(
+                def,
+                &[
+                    ("keyspace_name", text(&ks.name)),
+                    ("durable_writes", boolean(ks.durable_writes)),
+                    ("replication", text_map(&ks.replication)),
+                ],
+            )
         })
         .collect()
 }
@@ -41,28 +44,31 @@ pub fn tables(schema: &Schema) -> Vec<VirtualRow> {
     for ks in schema.keyspaces() {
         for t in ks.tables.values() {
             let o = &t.options;
-            rows.push(row_for(def, &[
-                ("keyspace_name", text(&ks.name)),
-                ("table_name", text(&t.name)),
-                ("bloom_filter_fp_chance", double(o.bloom_filter_fp_chance)),
-                ("caching", text_map(&o.caching)),
-                ("cdc", boolean(false)),
-                ("comment", text(&o.comment)),
-                ("compaction", text_map(&o.compaction)),
-                ("compression", text_map(&o.compression)),
-                ("crc_check_chance", double(o.crc_check_chance)),
-                ("dclocal_read_repair_chance", double(o.dclocal_read_repair_chance)),
-                ("default_time_to_live", int(o.default_time_to_live)),
-                ("extensions", text_map(&Default::default())),
-                ("flags", text_collection(&["compound"])),
-                ("gc_grace_seconds", int(o.gc_grace_seconds)),
-                ("id", uuid(t.id)),
-                ("max_index_interval", int(o.max_index_interval)),
-                ("memtable_flush_period_in_ms", int(o.memtable_flush_period_in_ms)),
-                ("min_index_interval", int(o.min_index_interval)),
-                ("read_repair_chance", double(o.read_repair_chance)),
-                ("speculative_retry", text(&o.speculative_retry)),
-            ]));
+            rows.push(row_for(
+                def,
+                &[
+                    ("keyspace_name", text(&ks.name)),
+                    ("table_name", text(&t.name)),
+                    ("bloom_filter_fp_chance", double(o.bloom_filter_fp_chance)),
+                    ("caching", text_map(&o.caching)),
+                    ("cdc", boolean(false)),
+                    ("comment", text(&o.comment)),
+                    ("compaction", text_map(&o.compaction)),
+                    ("compression", text_map(&o.compression)),
+                    ("crc_check_chance", double(o.crc_check_chance)),
+                    ("dclocal_read_repair_chance", double(o.dclocal_read_repair_chance)),
+                    ("default_time_to_live", int(o.default_time_to_live)),
+                    ("extensions", text_map(&Default::default())),
+                    ("flags", text_collection(&["compound"])),
+                    ("gc_grace_seconds", int(o.gc_grace_seconds)),
+                    ("id", uuid(t.id)),
+                    ("max_index_interval", int(o.max_index_interval)),
+                    ("memtable_flush_period_in_ms", int(o.memtable_flush_period_in_ms)),
+                    ("min_index_interval", int(o.min_index_interval)),
+                    ("read_repair_chance", double(o.read_repair_chance)),
+                    ("speculative_retry", text(&o.speculative_retry)),
+                ],
+            ));
         }
     }
     rows
@@ -81,16 +87,19 @@ pub fn columns(schema: &Schema) -> Vec<VirtualRow> {
                     (ColumnKind::Clustering, ClusteringOrder::Desc) => "desc",
                     _ => "none",
                 };
-                rows.push(row_for(def, &[
-                    ("keyspace_name", text(&ks.name)),
-                    ("table_name", text(&t.name)),
-                    ("column_name", text(&c.name)),
-                    ("clustering_order", text(order)),
-                    ("column_name_bytes", text(&c.name)),
-                    ("kind", text(c.kind.schema_name())),
-                    ("position", int(c.position)),
-                    ("type", text(&c.ty.cql_name())),
-                ]));
+                rows.push(row_for(
+                    def,
+                    &[
+                        ("keyspace_name", text(&ks.name)),
+                        ("table_name", text(&t.name)),
+                        ("column_name", text(&c.name)),
+                        ("clustering_order", text(order)),
+                        ("column_name_bytes", text(&c.name)),
+                        ("kind", text(c.kind.schema_name())),
+                        ("position", int(c.position)),
+                        ("type", text(&c.ty.cql_name())),
+                    ],
+                ));
             }
         }
     }

@@ -12,8 +12,8 @@ use crate::cql::shard_ops::{ShardReply, ShardRequest};
 use crate::metrics::ShardMetrics;
 use crate::model::mutation::Mutation;
 use crate::model::mutation_codec;
-use crate::storage::commitlog::CommitlogError;
 use crate::runtime::shard::Shard;
+use crate::storage::commitlog::CommitlogError;
 
 /// Share of a shard's memory its memtables may hold (until flushing exists).
 const MEMTABLE_MEMORY_PERCENT: u64 = 50;
@@ -86,9 +86,6 @@ pub async fn apply_local(shard: &Shard, mutations: Vec<Mutation>) -> Result<(), 
         store.apply(m);
         ShardMetrics::inc(&shard.metrics().mutations_applied);
     }
-    shard
-        .metrics()
-        .memtable_bytes
-        .store(store.size_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
+    shard.metrics().memtable_bytes.store(store.size_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

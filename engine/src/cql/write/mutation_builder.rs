@@ -103,13 +103,21 @@ pub fn build(plan: &ModificationPlan, values: &BoundValues, ctx: &WriteContext) 
                     expires_at: if ttl == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl) },
                 });
                 if full_clustering && (!cells.is_empty() || marker.is_some()) {
-                    let clustering = if table.clustering_key.is_empty() { ClusteringKey::default() } else { clustering_key(table, prefix.clone()) };
+                    let clustering = if table.clustering_key.is_empty() {
+                        ClusteringKey::default()
+                    } else {
+                        clustering_key(table, prefix.clone())
+                    };
                     m.rows.push(RowUpdate { clustering, marker, deletion: None, cells: cells.clone() });
                 }
             }
             ModificationKind::Delete if !plan.deleted_columns.is_empty() => {
                 if !cells.is_empty() {
-                    let clustering = if table.clustering_key.is_empty() { ClusteringKey::default() } else { clustering_key(table, prefix.clone()) };
+                    let clustering = if table.clustering_key.is_empty() {
+                        ClusteringKey::default()
+                    } else {
+                        clustering_key(table, prefix.clone())
+                    };
                     m.rows.push(RowUpdate { clustering, marker: None, deletion: None, cells: cells.clone() });
                 }
             }

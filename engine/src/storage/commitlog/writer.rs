@@ -22,7 +22,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::channel::oneshot;
-use glommio::io::{DmaFile, Directory};
+use glommio::io::{Directory, DmaFile};
 use thiserror::Error;
 
 use super::entry::{frame, ENTRY_HEADER_BYTES};
@@ -153,15 +153,17 @@ impl Commitlog {
                 return Err(CommitlogError::TooLarge { size: payload.len(), max: self.max_entry_bytes() });
             }
             let framed = (ENTRY_HEADER_BYTES + payload.len()) as u64;
-            let needs_segment = st
-                .segments
-                .back()
-                .is_none_or(|s| s.sealed || s.end() + framed > self.config.segment_bytes);
+            let needs_segment =
+                st.segments.back().is_none_or(|s| s.sealed || s.end() + framed > self.config.segment_bytes);
             if needs_segment {
                 if let Some(active) = st.segments.back_mut() {
                     active.sealed = true;
                 }
-                let name = SegmentName { generation: self.config.generation, shard: self.config.shard, number: st.next_number };
+                let name = SegmentName {
+                    generation: self.config.generation,
+                    shard: self.config.shard,
+                    number: st.next_number,
+                };
                 st.next_number += 1;
                 let start_seq = st.appended_seq;
                 st.segments.push_back(SegmentBuffer::new(name, start_seq));

@@ -30,9 +30,7 @@ pub const fn max_frame_bytes(max_payload: usize) -> usize {
 /// Appends the frame of `payload` to `out`; returns the frame's length.
 pub fn encode_block(payload: &[u8], compression: Compression, out: &mut Vec<u8>) -> usize {
     let compressed = match compression {
-        Compression::Lz4 => {
-            Some(lz4_flex::block::compress(payload)).filter(|c| c.len() < payload.len())
-        }
+        Compression::Lz4 => Some(lz4_flex::block::compress(payload)).filter(|c| c.len() < payload.len()),
         Compression::None => None,
     };
     let (kind, stored) = match &compressed {
@@ -58,10 +56,7 @@ pub fn frame_len(header: &[u8], max_payload: usize) -> Result<Option<usize>, Dec
     let mut r = WireReader::new(header);
     let stored = r.u32("block stored length")? as usize;
     if stored > max_payload {
-        return Err(DecodeError::new(
-            0,
-            format!("block stored length {stored} exceeds the bound {max_payload}"),
-        ));
+        return Err(DecodeError::new(0, format!("block stored length {stored} exceeds the bound {max_payload}")));
     }
     Ok(Some(stored + FRAME_OVERHEAD_BYTES))
 }
@@ -70,19 +65,10 @@ pub fn frame_len(header: &[u8], max_payload: usize) -> Result<Option<usize>, Dec
 /// the payload and the frame's length.
 pub fn decode_block(bytes: &[u8], max_payload: usize) -> Result<(Vec<u8>, usize), DecodeError> {
     let Some(len) = frame_len(bytes, max_payload)? else {
-        return Err(DecodeError::new(
-            0,
-            format!("truncated block header ({} bytes)", bytes.len()),
-        ));
+        return Err(DecodeError::new(0, format!("truncated block header ({} bytes)", bytes.len())));
     };
     if bytes.len() < len {
-        return Err(DecodeError::new(
-            0,
-            format!(
-                "truncated block: frame of {len} bytes, {} present",
-                bytes.len()
-            ),
-        ));
+        return Err(DecodeError::new(0, format!("truncated block: frame of {len} bytes, {} present", bytes.len())));
     }
     let frame = &bytes[..len];
     let (body, trailer) = frame.split_at(len - FRAME_TRAILER_BYTES);
@@ -108,10 +94,7 @@ pub fn decode_block(bytes: &[u8], max_payload: usize) -> Result<(Vec<u8>, usize)
     let payload = match kind {
         COMPRESSION_NONE if stored_len == uncompressed_len => stored.to_vec(),
         COMPRESSION_NONE => {
-            return Err(DecodeError::new(
-                0,
-                "uncompressed block with differing lengths",
-            ));
+            return Err(DecodeError::new(0, "uncompressed block with differing lengths"));
         }
         COMPRESSION_LZ4 => {
             let mut out = vec![0u8; uncompressed_len];
@@ -120,24 +103,16 @@ pub fn decode_block(bytes: &[u8], max_payload: usize) -> Result<(Vec<u8>, usize)
                 Ok(n) => {
                     return Err(DecodeError::new(
                         FRAME_HEADER_BYTES,
-                        format!(
-                            "lz4 block decompressed to {n} bytes, header says {uncompressed_len}"
-                        ),
+                        format!("lz4 block decompressed to {n} bytes, header says {uncompressed_len}"),
                     ));
                 }
                 Err(e) => {
-                    return Err(DecodeError::new(
-                        FRAME_HEADER_BYTES,
-                        format!("lz4 block: {e}"),
-                    ));
+                    return Err(DecodeError::new(FRAME_HEADER_BYTES, format!("lz4 block: {e}")));
                 }
             }
         }
         other => {
-            return Err(DecodeError::new(
-                8,
-                format!("unknown block compression {other}"),
-            ));
+            return Err(DecodeError::new(8, format!("unknown block compression {other}")));
         }
     };
     Ok((payload, len))

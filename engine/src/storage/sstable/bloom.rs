@@ -29,19 +29,12 @@ impl BloomFilter {
     /// An empty filter for about `expected_keys` keys at false-positive chance `fp_chance`.
     pub fn with_capacity(expected_keys: usize, fp_chance: f64) -> BloomFilter {
         if !(fp_chance > 0.0 && fp_chance < 1.0) {
-            return BloomFilter {
-                num_hashes: 0,
-                num_bits: 0,
-                words: Vec::new(),
-            };
+            return BloomFilter { num_hashes: 0, num_bits: 0, words: Vec::new() };
         }
         let n = expected_keys.max(1) as f64;
         let ln2 = std::f64::consts::LN_2;
         let bits = (-n * fp_chance.ln() / (ln2 * ln2)).ceil();
-        let bits = (bits as u64)
-            .clamp(WORD_BITS, MAX_BLOOM_BITS)
-            .div_ceil(WORD_BITS)
-            * WORD_BITS;
+        let bits = (bits as u64).clamp(WORD_BITS, MAX_BLOOM_BITS).div_ceil(WORD_BITS) * WORD_BITS;
         let hashes = ((bits as f64 / n) * ln2).round() as u32;
         BloomFilter {
             num_hashes: hashes.clamp(1, MAX_BLOOM_HASHES),
@@ -77,9 +70,7 @@ impl BloomFilter {
     /// False means the key was certainly never inserted.
     pub fn may_contain(&self, key: &[u8]) -> bool {
         self.is_disabled()
-            || self
-                .probes(key)
-                .all(|bit| self.words[(bit / WORD_BITS) as usize] & (1 << (bit % WORD_BITS)) != 0)
+            || self.probes(key).all(|bit| self.words[(bit / WORD_BITS) as usize] & (1 << (bit % WORD_BITS)) != 0)
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) {
@@ -96,34 +87,17 @@ impl BloomFilter {
         let num_hashes = r.u32("bloom hash count")?;
         let num_bits = r.u64("bloom bit count")?;
         if num_bits > MAX_BLOOM_BITS || num_bits % WORD_BITS != 0 {
-            return Err(DecodeError::new(
-                4,
-                format!("invalid bloom bit count {num_bits}"),
-            ));
+            return Err(DecodeError::new(4, format!("invalid bloom bit count {num_bits}")));
         }
-        let valid_hashes = if num_bits == 0 {
-            num_hashes == 0
-        } else {
-            (1..=MAX_BLOOM_HASHES).contains(&num_hashes)
-        };
+        let valid_hashes = if num_bits == 0 { num_hashes == 0 } else { (1..=MAX_BLOOM_HASHES).contains(&num_hashes) };
         if !valid_hashes {
-            return Err(DecodeError::new(
-                0,
-                format!("invalid bloom hash count {num_hashes}"),
-            ));
+            return Err(DecodeError::new(0, format!("invalid bloom hash count {num_hashes}")));
         }
         let n_words = (num_bits / WORD_BITS) as usize;
         let bytes = r.take(n_words * 8, "bloom bits")?;
         r.finish("bloom filter")?;
-        let words = bytes
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-            .collect();
-        Ok(BloomFilter {
-            num_hashes,
-            num_bits,
-            words,
-        })
+        let words = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
+        Ok(BloomFilter { num_hashes, num_bits, words })
     }
 }
 

@@ -30,9 +30,7 @@ impl ComponentWriter {
         component: Component,
     ) -> Result<ComponentWriter, SstableError> {
         let temp = temp_path(dir, generation, component);
-        let file = DmaFile::create(&temp)
-            .await
-            .map_err(SstableError::io("create", &temp))?;
+        let file = DmaFile::create(&temp).await.map_err(SstableError::io("create", &temp))?;
         Ok(ComponentWriter {
             writer: DmaStreamWriterBuilder::new(file).build(),
             temp,
@@ -47,10 +45,7 @@ impl ComponentWriter {
     }
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), SstableError> {
-        self.writer
-            .write_all(bytes)
-            .await
-            .map_err(SstableError::io("write", &self.temp))?;
+        self.writer.write_all(bytes).await.map_err(SstableError::io("write", &self.temp))?;
         self.position += bytes.len() as u64;
         Ok(())
     }
@@ -59,24 +54,13 @@ impl ComponentWriter {
     /// final name. The rename is durable only once the directory is synced.
     pub async fn commit(mut self) -> Result<(), SstableError> {
         let temp = self.temp;
-        self.writer
-            .sync()
-            .await
-            .map_err(SstableError::io("fdatasync", &temp))?;
-        self.writer
-            .close()
-            .await
-            .map_err(SstableError::io("close", &temp))?;
+        self.writer.sync().await.map_err(SstableError::io("fdatasync", &temp))?;
+        self.writer.close().await.map_err(SstableError::io("close", &temp))?;
         let file = open_dma(&temp).await?;
-        let synced = file
-            .fdatasync()
-            .await
-            .map_err(SstableError::io("fdatasync", &temp));
+        let synced = file.fdatasync().await.map_err(SstableError::io("fdatasync", &temp));
         let closed = file.close().await.map_err(SstableError::io("close", &temp));
         synced.and(closed)?;
-        glommio::io::rename(&temp, &self.target)
-            .await
-            .map_err(SstableError::io("rename", &self.target))
+        glommio::io::rename(&temp, &self.target).await.map_err(SstableError::io("rename", &self.target))
     }
 
     /// Closes and removes the temporary file (best effort: start-up removes leftovers).
@@ -100,41 +84,22 @@ pub async fn write_component(
 
 /// Makes renames and creations in `dir` durable.
 pub async fn sync_dir(dir: &Path) -> Result<(), SstableError> {
-    let d = glommio::io::Directory::open(dir)
-        .await
-        .map_err(SstableError::io("open directory", dir))?;
-    d.sync()
-        .await
-        .map_err(SstableError::io("fsync directory", dir))?;
-    d.close()
-        .await
-        .map_err(SstableError::io("close directory", dir))
+    let d = glommio::io::Directory::open(dir).await.map_err(SstableError::io("open directory", dir))?;
+    d.sync().await.map_err(SstableError::io("fsync directory", dir))?;
+    d.close().await.map_err(SstableError::io("close directory", dir))
 }
 
 /// Opens a file for DMA reads (read-only DMA opens do not work everywhere, so read+write).
 pub async fn open_dma(path: &Path) -> Result<DmaFile, SstableError> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .dma_open(path)
-        .await
-        .map_err(SstableError::io("open", path))
+    OpenOptions::new().read(true).write(true).dma_open(path).await.map_err(SstableError::io("open", path))
 }
 
 /// Reads exactly `len` bytes at `pos`; a file that ends first is corrupt (truncated).
-pub async fn read_exact_at(
-    file: &DmaFile,
-    path: &Path,
-    pos: u64,
-    len: usize,
-) -> Result<Vec<u8>, SstableError> {
+pub async fn read_exact_at(file: &DmaFile, path: &Path, pos: u64, len: usize) -> Result<Vec<u8>, SstableError> {
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
         let at = pos + out.len() as u64;
-        let chunk = file
-            .read_at(at, len - out.len())
-            .await
-            .map_err(SstableError::io("read", path))?;
+        let chunk = file.read_at(at, len - out.len()).await.map_err(SstableError::io("read", path))?;
         if chunk.is_empty() {
             return Err(SstableError::corrupt(
                 path,
@@ -148,18 +113,11 @@ pub async fn read_exact_at(
 }
 
 /// Reads up to `len` bytes at `pos` (fewer only at the end of the file).
-pub async fn read_at_most(
-    file: &DmaFile,
-    path: &Path,
-    pos: u64,
-    len: usize,
-) -> Result<Vec<u8>, SstableError> {
+pub async fn read_at_most(file: &DmaFile, path: &Path, pos: u64, len: usize) -> Result<Vec<u8>, SstableError> {
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
-        let chunk = file
-            .read_at(pos + out.len() as u64, len - out.len())
-            .await
-            .map_err(SstableError::io("read", path))?;
+        let chunk =
+            file.read_at(pos + out.len() as u64, len - out.len()).await.map_err(SstableError::io("read", path))?;
         if chunk.is_empty() {
             break;
         }
@@ -172,16 +130,9 @@ pub async fn read_at_most(
 pub async fn read_whole(path: &Path, max_len: u64) -> Result<Vec<u8>, SstableError> {
     let file = open_dma(path).await?;
     let result = async {
-        let len = file
-            .file_size()
-            .await
-            .map_err(SstableError::io("stat", path))?;
+        let len = file.file_size().await.map_err(SstableError::io("stat", path))?;
         if len > max_len {
-            return Err(SstableError::corrupt(
-                path,
-                0,
-                format!("file is {len} bytes, more than the bound {max_len}"),
-            ));
+            return Err(SstableError::corrupt(path, 0, format!("file is {len} bytes, more than the bound {max_len}")));
         }
         read_exact_at(&file, path, 0, len as usize).await
     }

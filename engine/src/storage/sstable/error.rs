@@ -23,36 +23,22 @@ pub enum SstableError {
         "corrupt SSTable file {path} at offset {offset}: {reason}; \
          the SSTable must be restored from a replica or removed"
     )]
-    Corrupt {
-        path: PathBuf,
-        offset: u64,
-        reason: String,
-    },
+    Corrupt { path: PathBuf, offset: u64, reason: String },
 
     #[error(
         "SSTable generation {generation} in {dir} is incomplete (no valid TOC): \
          it was never finished and is deleted at start-up"
     )]
-    Incomplete {
-        dir: PathBuf,
-        generation: Generation,
-    },
+    Incomplete { dir: PathBuf, generation: Generation },
 
     #[error(
         "partitions fed to the SSTable writer out of order: {next:?} after {previous:?} \
          (partitions must be strictly increasing by (token, key))"
     )]
-    OutOfOrder {
-        previous: PartitionPosition,
-        next: PartitionPosition,
-    },
+    OutOfOrder { previous: PartitionPosition, next: PartitionPosition },
 
     #[error("{what} is {size_bytes} bytes, more than the SSTable limit of {max_bytes} bytes")]
-    TooLarge {
-        what: &'static str,
-        size_bytes: usize,
-        max_bytes: usize,
-    },
+    TooLarge { what: &'static str, size_bytes: usize, max_bytes: usize },
 }
 
 impl SstableError {
@@ -61,27 +47,15 @@ impl SstableError {
         operation: &'static str,
         path: &'a Path,
     ) -> impl FnOnce(E) -> SstableError + 'a {
-        move |e| SstableError::Io {
-            operation,
-            path: path.to_path_buf(),
-            source: e.into(),
-        }
+        move |e| SstableError::Io { operation, path: path.to_path_buf(), source: e.into() }
     }
 
     pub(crate) fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> SstableError {
-        SstableError::Corrupt {
-            path: path.to_path_buf(),
-            offset,
-            reason: reason.into(),
-        }
+        SstableError::Corrupt { path: path.to_path_buf(), offset, reason: reason.into() }
     }
 
     /// A decoding error inside a region that starts at `base_offset` of `path`.
     pub(crate) fn decode(path: &Path, base_offset: u64, error: DecodeError) -> SstableError {
-        SstableError::corrupt(
-            path,
-            base_offset.saturating_add(error.offset as u64),
-            error.reason,
-        )
+        SstableError::corrupt(path, base_offset.saturating_add(error.offset as u64), error.reason)
     }
 }

@@ -144,17 +144,11 @@ pub fn check_file_header(bytes: &[u8], component: Component) -> Result<(), Decod
     let mut r = WireReader::new(bytes);
     let magic = r.take(4, "file magic")?;
     if Some(magic) != component.magic().map(|m| &m[..]) {
-        return Err(DecodeError::new(
-            0,
-            format!("not a {} file (magic {magic:02x?})", component.name()),
-        ));
+        return Err(DecodeError::new(0, format!("not a {} file (magic {magic:02x?})", component.name())));
     }
     let version = r.u16("format version")?;
     if version != FORMAT_VERSION {
-        return Err(DecodeError::new(
-            4,
-            format!("format version {version}, this build reads only {FORMAT_VERSION}"),
-        ));
+        return Err(DecodeError::new(4, format!("format version {version}, this build reads only {FORMAT_VERSION}")));
     }
     let reserved = r.u16("reserved header field")?;
     if reserved != 0 {
@@ -165,10 +159,7 @@ pub fn check_file_header(bytes: &[u8], component: Component) -> Result<(), Decod
 
 /// The TOC's content: one component name per line, in [`Component::ALL`] order.
 pub fn toc_text() -> String {
-    Component::ALL
-        .iter()
-        .map(|c| format!("{}\n", c.name()))
-        .collect()
+    Component::ALL.iter().map(|c| format!("{}\n", c.name())).collect()
 }
 
 #[cfg(test)]

@@ -78,10 +78,7 @@ pub fn decode_page(payload: &[u8]) -> Result<Vec<IndexEntry>, DecodeError> {
             key: r.owned_bytes(MAX_PARTITION_KEY_BYTES, "index key")?,
         };
         if entries.last().is_some_and(|e| e.position >= position) {
-            return Err(DecodeError::new(
-                at,
-                "index entries are not in increasing order",
-            ));
+            return Err(DecodeError::new(at, "index entries are not in increasing order"));
         }
         entries.push(IndexEntry {
             position,
@@ -104,10 +101,7 @@ mod tests {
 
     fn entry(token: i64, key: &'static [u8]) -> IndexEntry {
         IndexEntry {
-            position: PartitionPosition {
-                token,
-                key: Bytes::from_static(key),
-            },
+            position: PartitionPosition { token, key: Bytes::from_static(key) },
             block_offset: 8 + token as u64,
             block_frame_len: 100,
             offset_in_block: 7,
@@ -118,9 +112,7 @@ mod tests {
     fn pages_round_trip_and_fill_up() {
         let mut b = IndexPageBuilder::default();
         assert!(b.take().is_none());
-        let entries: Vec<_> = (0..SUMMARY_INTERVAL_ENTRIES as i64)
-            .map(|t| entry(t, b"k"))
-            .collect();
+        let entries: Vec<_> = (0..SUMMARY_INTERVAL_ENTRIES as i64).map(|t| entry(t, b"k")).collect();
         for e in &entries {
             assert!(!b.is_full());
             b.push(e);

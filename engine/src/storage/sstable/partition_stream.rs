@@ -34,20 +34,14 @@ impl PartitionStream {
     }
 
     /// Loads the first block and skips `offset_in_block` bytes of it (point reads).
-    pub async fn seek_in_first_block(
-        &mut self,
-        offset_in_block: usize,
-    ) -> Result<(), SstableError> {
+    pub async fn seek_in_first_block(&mut self, offset_in_block: usize) -> Result<(), SstableError> {
         let offset = self.frames.offset();
         let loaded = self.load_block().await?;
         if !loaded || offset_in_block >= self.pending.len() {
             return Err(SstableError::corrupt(
                 self.frames.path(),
                 offset,
-                format!(
-                    "index points {offset_in_block} bytes into a block of {} bytes",
-                    self.pending.len()
-                ),
+                format!("index points {offset_in_block} bytes into a block of {} bytes", self.pending.len()),
             ));
         }
         self.consumed = offset_in_block;
@@ -81,9 +75,7 @@ impl PartitionStream {
     }
 
     /// The next partition, `None` at a clean end of the data.
-    pub async fn next_partition(
-        &mut self,
-    ) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
+    pub async fn next_partition(&mut self) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
         if !self.ensure(1).await? {
             return Ok(None);
         }
@@ -103,10 +95,7 @@ impl PartitionStream {
             SstableError::corrupt(
                 self.frames.path(),
                 at,
-                format!(
-                    "partition entry at byte {} of the block stream: {}",
-                    e.offset, e.reason
-                ),
+                format!("partition entry at byte {} of the block stream: {}", e.offset, e.reason),
             )
         })?;
         self.consumed = start + len;
@@ -116,10 +105,6 @@ impl PartitionStream {
     }
 
     fn truncated(&self, at: u64) -> SstableError {
-        SstableError::corrupt(
-            self.frames.path(),
-            at,
-            "data ends inside a partition entry (truncated)",
-        )
+        SstableError::corrupt(self.frames.path(), at, "data ends inside a partition entry (truncated)")
     }
 }

@@ -19,8 +19,8 @@ use super::component_file::{open_dma, read_exact_at, read_whole};
 use super::error::SstableError;
 use super::format::{
     check_file_header, component_path, Component, Generation, DATA_BLOCK_BYTES, FILE_HEADER_BYTES,
-    MAX_FILTER_FILE_BYTES, MAX_INDEX_PAGE_BYTES, MAX_STATISTICS_FILE_BYTES, MAX_SUMMARY_FILE_BYTES,
-    MAX_TOC_FILE_BYTES, SCAN_READ_BYTES,
+    MAX_FILTER_FILE_BYTES, MAX_INDEX_PAGE_BYTES, MAX_STATISTICS_FILE_BYTES, MAX_SUMMARY_FILE_BYTES, MAX_TOC_FILE_BYTES,
+    SCAN_READ_BYTES,
 };
 use super::frame_reader::FrameReader;
 use super::index::decode_page;
@@ -44,27 +44,13 @@ pub struct SstableReader {
 impl SstableReader {
     pub async fn open(dir: &Path, generation: Generation) -> Result<SstableReader, SstableError> {
         check_toc(dir, generation).await?;
-        let statistics = Statistics::decode(
-            &read_framed(
-                dir,
-                generation,
-                Component::Statistics,
-                MAX_STATISTICS_FILE_BYTES,
-            )
-            .await?,
-        )
-        .map_err(|e| {
-            SstableError::decode(
-                &component_path(dir, generation, Component::Statistics),
-                0,
-                e,
-            )
-        })?;
+        let statistics =
+            Statistics::decode(&read_framed(dir, generation, Component::Statistics, MAX_STATISTICS_FILE_BYTES).await?)
+                .map_err(|e| SstableError::decode(&component_path(dir, generation, Component::Statistics), 0, e))?;
         let filter_path = component_path(dir, generation, Component::Filter);
-        let filter = BloomFilter::decode(
-            &read_framed(dir, generation, Component::Filter, MAX_FILTER_FILE_BYTES).await?,
-        )
-        .map_err(|e| SstableError::decode(&filter_path, 0, e))?;
+        let filter =
+            BloomFilter::decode(&read_framed(dir, generation, Component::Filter, MAX_FILTER_FILE_BYTES).await?)
+                .map_err(|e| SstableError::decode(&filter_path, 0, e))?;
         let summary_path = component_path(dir, generation, Component::Summary);
         let summary = Summary::decode(
             &read_framed(dir, generation, Component::Summary, MAX_SUMMARY_FILE_BYTES).await?,
@@ -75,14 +61,13 @@ impl SstableReader {
         let data_path = component_path(dir, generation, Component::Data);
         let data = open_checked(&data_path, Component::Data, statistics.data_size_bytes).await?;
         let index_path = component_path(dir, generation, Component::Index);
-        let index =
-            match open_checked(&index_path, Component::Index, statistics.index_size_bytes).await {
-                Ok(index) => index,
-                Err(e) => {
-                    let _ = data.close().await;
-                    return Err(e);
-                }
-            };
+        let index = match open_checked(&index_path, Component::Index, statistics.index_size_bytes).await {
+            Ok(index) => index,
+            Err(e) => {
+                let _ = data.close().await;
+                return Err(e);
+            }
+        };
         Ok(SstableReader {
             dir: dir.to_path_buf(),
             generation,
@@ -114,10 +99,7 @@ impl SstableReader {
     }
 
     /// The partition at `position`, if this SSTable has it.
-    pub async fn read_partition(
-        &self,
-        position: &PartitionPosition,
-    ) -> Result<Option<Partition>, SstableError> {
+    pub async fn read_partition(&self, position: &PartitionPosition) -> Result<Option<Partition>, SstableError> {
         let s = &self.statistics;
         if s.partition_count == 0 || position.token < s.min_token || position.token > s.max_token {
             return Ok(None);
@@ -128,13 +110,8 @@ impl SstableReader {
         let Some(page) = self.summary.page_for(position) else {
             return Ok(None);
         };
-        let frame = read_exact_at(
-            &self.index,
-            &self.index_path,
-            page.page_offset,
-            page.page_frame_len as usize,
-        )
-        .await?;
+        let frame =
+            read_exact_at(&self.index, &self.index_path, page.page_offset, page.page_frame_len as usize).await?;
         let corrupt = |e| SstableError::decode(&self.index_path, page.page_offset, e);
         let (payload, len) = decode_block(&frame, MAX_INDEX_PAGE_BYTES).map_err(corrupt)?;
         if len != frame.len() {
@@ -159,18 +136,13 @@ impl SstableReader {
             DATA_BLOCK_BYTES,
         );
         let mut stream = PartitionStream::new(frames);
-        stream
-            .seek_in_first_block(entry.offset_in_block as usize)
-            .await?;
+        stream.seek_in_first_block(entry.offset_in_block as usize).await?;
         match stream.next_partition().await? {
             Some((found, partition)) if found == *position => Ok(Some(partition)),
             found => Err(SstableError::corrupt(
                 &self.data_path,
                 entry.block_offset,
-                format!(
-                    "index entry for {position:?} leads to {:?}",
-                    found.map(|(p, _)| p)
-                ),
+                format!("index entry for {position:?} leads to {:?}", found.map(|(p, _)| p)),
             )),
         }
     }
@@ -186,11 +158,7 @@ impl SstableReader {
             SCAN_READ_BYTES,
             DATA_BLOCK_BYTES,
         );
-        SstableScanner::new(
-            PartitionStream::new(frames),
-            self.data_path.clone(),
-            self.statistics.partition_count,
-        )
+        SstableScanner::new(PartitionStream::new(frames), self.data_path.clone(), self.statistics.partition_count)
     }
 
     /// Closes the files (scanners still holding Data.db keep it open until dropped).
@@ -208,10 +176,7 @@ async fn check_toc(dir: &Path, generation: Generation) -> Result<(), SstableErro
     let text = match read_whole(&path, MAX_TOC_FILE_BYTES).await {
         Ok(t) => t,
         Err(SstableError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SstableError::Incomplete {
-                dir: dir.to_path_buf(),
-                generation,
-            });
+            return Err(SstableError::Incomplete { dir: dir.to_path_buf(), generation });
         }
         Err(e) => return Err(e),
     };
@@ -239,8 +204,8 @@ async fn read_framed(
     let bytes = read_whole(&path, max_len).await?;
     check_file_header(&bytes, component).map_err(|e| SstableError::decode(&path, 0, e))?;
     let frame = &bytes[FILE_HEADER_BYTES..];
-    let (payload, len) = decode_block(frame, max_len as usize)
-        .map_err(|e| SstableError::decode(&path, FILE_HEADER_BYTES as u64, e))?;
+    let (payload, len) =
+        decode_block(frame, max_len as usize).map_err(|e| SstableError::decode(&path, FILE_HEADER_BYTES as u64, e))?;
     if len != frame.len() {
         return Err(SstableError::corrupt(
             &path,
@@ -252,11 +217,7 @@ async fn read_framed(
 }
 
 /// Opens a streamed component, checks its header and its recorded size.
-async fn open_checked(
-    path: &Path,
-    component: Component,
-    size_bytes: u64,
-) -> Result<DmaFile, SstableError> {
+async fn open_checked(path: &Path, component: Component, size_bytes: u64) -> Result<DmaFile, SstableError> {
     let file = open_dma(path).await?;
     let checked = async {
         let actual = file.file_size().await.map_err(SstableError::io("stat", path))?;

@@ -13,12 +13,8 @@ use super::format::{parse_file_name, Component, Generation};
 
 /// Removes leftovers of unfinished writes; returns the complete generations in order.
 pub async fn remove_incomplete(dir: &Path) -> Result<Vec<Generation>, SstableError> {
-    let directory = glommio::io::Directory::open(dir)
-        .await
-        .map_err(SstableError::io("open directory", dir))?;
-    let listing = directory
-        .sync_read_dir()
-        .map_err(SstableError::io("list directory", dir));
+    let directory = glommio::io::Directory::open(dir).await.map_err(SstableError::io("open directory", dir))?;
+    let listing = directory.sync_read_dir().map_err(SstableError::io("list directory", dir));
     let _ = directory.close().await;
     let mut files = Vec::new();
     for entry in listing? {
@@ -38,9 +34,7 @@ pub async fn remove_incomplete(dir: &Path) -> Result<Vec<Generation>, SstableErr
     for (name, (generation, _, temporary)) in &files {
         if *temporary || !complete.contains(generation) {
             let path = dir.join(name);
-            glommio::io::remove(&path)
-                .await
-                .map_err(SstableError::io("remove", &path))?;
+            glommio::io::remove(&path).await.map_err(SstableError::io("remove", &path))?;
             removed = true;
         }
     }

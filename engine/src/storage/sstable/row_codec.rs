@@ -27,9 +27,7 @@ use crate::storage::partition::{Partition, Row};
 
 use super::error::SstableError;
 use super::format::{MAX_PARTITION_ENTRY_BYTES, MAX_PARTITION_KEY_BYTES};
-use super::wire::{
-    put_bytes, put_i64, put_u16, put_u32, put_u8, put_varint, DecodeError, WireReader,
-};
+use super::wire::{put_bytes, put_i64, put_u16, put_u32, put_u8, put_varint, DecodeError, WireReader};
 
 /// The u32 length in front of every partition entry.
 pub const ENTRY_LEN_BYTES: usize = 4;
@@ -100,14 +98,7 @@ pub fn decode_partition_entry(body: &[u8]) -> Result<(PartitionPosition, Partiti
 }
 
 fn encode_partition(p: &Partition, out: &mut Vec<u8>) {
-    put_u8(
-        out,
-        if p.deletion.is_some() {
-            PARTITION_HAS_DELETION
-        } else {
-            0
-        },
-    );
+    put_u8(out, if p.deletion.is_some() { PARTITION_HAS_DELETION } else { 0 });
     if let Some(d) = p.deletion {
         encode_deletion(d, out);
     }
@@ -130,11 +121,7 @@ fn decode_partition(r: &mut WireReader<'_>) -> Result<Partition, DecodeError> {
     if flags & !PARTITION_HAS_DELETION != 0 {
         return Err(r.error(format!("unknown partition flags {flags:#04x}")));
     }
-    let deletion = if flags & PARTITION_HAS_DELETION != 0 {
-        Some(decode_deletion(r)?)
-    } else {
-        None
-    };
+    let deletion = if flags & PARTITION_HAS_DELETION != 0 { Some(decode_deletion(r)?) } else { None };
     let static_row = decode_row(r)?;
     let n = r.count("range deletion count")?;
     let mut range_deletions = Vec::with_capacity(n);
@@ -150,21 +137,13 @@ fn decode_partition(r: &mut WireReader<'_>) -> Result<Partition, DecodeError> {
         let at = r.position();
         let sort_key = r.owned_bytes(usize::MAX, "row sort key")?;
         if previous.as_ref().is_some_and(|p| *p >= sort_key) {
-            return Err(DecodeError::new(
-                at,
-                "rows are not in strictly increasing sort-key order",
-            ));
+            return Err(DecodeError::new(at, "rows are not in strictly increasing sort-key order"));
         }
         let row = decode_row(r)?;
         previous = Some(sort_key.clone());
         rows.insert(sort_key, row);
     }
-    Ok(Partition {
-        deletion,
-        static_row,
-        rows,
-        range_deletions,
-    })
+    Ok(Partition { deletion, static_row, rows, range_deletions })
 }
 
 fn encode_row(row: &Row, out: &mut Vec<u8>) {
@@ -191,14 +170,7 @@ fn encode_row(row: &Row, out: &mut Vec<u8>) {
     put_varint(out, row.cells.len() as u64);
     for (column, cell) in &row.cells {
         put_u16(out, *column);
-        put_u8(
-            out,
-            if cell.value.is_some() {
-                CELL_HAS_VALUE
-            } else {
-                0
-            },
-        );
+        put_u8(out, if cell.value.is_some() { CELL_HAS_VALUE } else { 0 });
         put_i64(out, cell.timestamp);
         put_u32(out, cell.ttl_seconds);
         put_u32(out, cell.expires_at);
@@ -227,21 +199,14 @@ fn decode_row(r: &mut WireReader<'_>) -> Result<Row, DecodeError> {
     } else {
         None
     };
-    let deletion = if flags & ROW_HAS_DELETION != 0 {
-        Some(decode_deletion(r)?)
-    } else {
-        None
-    };
+    let deletion = if flags & ROW_HAS_DELETION != 0 { Some(decode_deletion(r)?) } else { None };
     let n = r.count("cell count")?;
     let mut cells = Vec::with_capacity(n);
     for _ in 0..n {
         let at = r.position();
         let column = r.u16("cell column")?;
         if cells.last().is_some_and(|(c, _)| *c >= column) {
-            return Err(DecodeError::new(
-                at,
-                "cells are not in strictly increasing column order",
-            ));
+            return Err(DecodeError::new(at, "cells are not in strictly increasing column order"));
         }
         let cell_flags = r.u8("cell flags")?;
         if cell_flags & !CELL_HAS_VALUE != 0 {
@@ -250,27 +215,11 @@ fn decode_row(r: &mut WireReader<'_>) -> Result<Row, DecodeError> {
         let timestamp = r.i64("cell timestamp")?;
         let ttl_seconds = r.u32("cell ttl")?;
         let expires_at = r.u32("cell expiry")?;
-        let value = if cell_flags & CELL_HAS_VALUE != 0 {
-            Some(r.owned_bytes(usize::MAX, "cell value")?)
-        } else {
-            None
-        };
-        cells.push((
-            column,
-            Cell {
-                timestamp,
-                value,
-                ttl_seconds,
-                expires_at,
-            },
-        ));
+        let value =
+            if cell_flags & CELL_HAS_VALUE != 0 { Some(r.owned_bytes(usize::MAX, "cell value")?) } else { None };
+        cells.push((column, Cell { timestamp, value, ttl_seconds, expires_at }));
     }
-    Ok(Row {
-        clustering,
-        marker,
-        deletion,
-        cells,
-    })
+    Ok(Row { clustering, marker, deletion, cells })
 }
 
 fn encode_deletion(d: DeletionTime, out: &mut Vec<u8>) {
@@ -279,10 +228,7 @@ fn encode_deletion(d: DeletionTime, out: &mut Vec<u8>) {
 }
 
 fn decode_deletion(r: &mut WireReader<'_>) -> Result<DeletionTime, DecodeError> {
-    Ok(DeletionTime {
-        marked_at: r.i64("deletion timestamp")?,
-        local_deletion_time: r.u32("local deletion time")?,
-    })
+    Ok(DeletionTime { marked_at: r.i64("deletion timestamp")?, local_deletion_time: r.u32("local deletion time")? })
 }
 
 fn encode_bound(b: &ClusteringBound, out: &mut Vec<u8>) {
@@ -302,12 +248,8 @@ fn encode_bound(b: &ClusteringBound, out: &mut Vec<u8>) {
 fn decode_bound(r: &mut WireReader<'_>) -> Result<ClusteringBound, DecodeError> {
     match r.u8("bound kind")? {
         BOUND_UNBOUNDED => Ok(ClusteringBound::Unbounded),
-        BOUND_INCLUSIVE => Ok(ClusteringBound::Inclusive(
-            r.owned_bytes(usize::MAX, "bound prefix")?,
-        )),
-        BOUND_EXCLUSIVE => Ok(ClusteringBound::Exclusive(
-            r.owned_bytes(usize::MAX, "bound prefix")?,
-        )),
+        BOUND_INCLUSIVE => Ok(ClusteringBound::Inclusive(r.owned_bytes(usize::MAX, "bound prefix")?)),
+        BOUND_EXCLUSIVE => Ok(ClusteringBound::Exclusive(r.owned_bytes(usize::MAX, "bound prefix")?)),
         other => Err(r.error(format!("unknown bound kind {other}"))),
     }
 }
@@ -329,10 +271,7 @@ mod tests {
 
     #[test]
     fn sample_partition_round_trips() {
-        let pos = PartitionPosition {
-            token: -5,
-            key: Bytes::from_static(b"k"),
-        };
+        let pos = PartitionPosition { token: -5, key: Bytes::from_static(b"k") };
         let p = sample_partition(3);
         let (pos2, p2) = round_trip(&pos, &p);
         assert_eq!(pos, pos2);
@@ -341,10 +280,7 @@ mod tests {
 
     #[test]
     fn every_truncation_is_an_error() {
-        let pos = PartitionPosition {
-            token: 1,
-            key: Bytes::from_static(b"key"),
-        };
+        let pos = PartitionPosition { token: 1, key: Bytes::from_static(b"key") };
         let mut out = Vec::new();
         encode_partition_entry(&pos, &sample_partition(2), &mut out).unwrap();
         let body = &out[ENTRY_LEN_BYTES..];
@@ -358,10 +294,7 @@ mod tests {
 
     #[test]
     fn oversized_keys_are_refused() {
-        let pos = PartitionPosition {
-            token: 1,
-            key: Bytes::from(vec![0; MAX_PARTITION_KEY_BYTES + 1]),
-        };
+        let pos = PartitionPosition { token: 1, key: Bytes::from(vec![0; MAX_PARTITION_KEY_BYTES + 1]) };
         let mut out = vec![1, 2];
         assert!(encode_partition_entry(&pos, &Partition::default(), &mut out).is_err());
         assert_eq!(out, vec![1, 2]);

@@ -21,28 +21,17 @@ pub struct SstableScanner {
 
 impl SstableScanner {
     pub(crate) fn new(stream: PartitionStream, path: PathBuf, expected: u64) -> SstableScanner {
-        SstableScanner {
-            stream,
-            path,
-            last: None,
-            seen: 0,
-            expected,
-        }
+        SstableScanner { stream, path, last: None, seen: 0, expected }
     }
 
     /// The next partition, or `None` after the last one.
-    pub async fn next_partition(
-        &mut self,
-    ) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
+    pub async fn next_partition(&mut self) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
         let Some((position, partition)) = self.stream.next_partition().await? else {
             if self.seen != self.expected {
                 return Err(SstableError::corrupt(
                     &self.path,
                     0,
-                    format!(
-                        "{} partitions in the data, the statistics say {}",
-                        self.seen, self.expected
-                    ),
+                    format!("{} partitions in the data, the statistics say {}", self.seen, self.expected),
                 ));
             }
             return Ok(None);

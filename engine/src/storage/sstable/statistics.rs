@@ -147,20 +147,8 @@ mod tests {
     fn collects_and_round_trips() {
         let mut s = Statistics::default();
         let p = sample_partition(2);
-        s.add_partition(
-            &PartitionPosition {
-                token: -3,
-                key: Bytes::from_static(b"a"),
-            },
-            &p,
-        );
-        s.add_partition(
-            &PartitionPosition {
-                token: 9,
-                key: Bytes::from_static(b"b"),
-            },
-            &p,
-        );
+        s.add_partition(&PartitionPosition { token: -3, key: Bytes::from_static(b"a") }, &p);
+        s.add_partition(&PartitionPosition { token: 9, key: Bytes::from_static(b"b") }, &p);
         assert_eq!((s.min_token, s.max_token, s.partition_count), (-3, 9, 2));
         assert_eq!(s.row_count, 2 * p.rows.len() as u64);
         assert!(s.tombstone_count > 0 && s.min_timestamp <= s.max_timestamp);

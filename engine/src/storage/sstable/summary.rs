@@ -64,21 +64,14 @@ impl Summary {
             };
             let page_offset = r.u64("summary page offset")?;
             let page_frame_len = r.u32("summary page frame length")?;
-            let in_order = entries.last().is_none_or(|e| {
-                e.first < first && e.page_offset + u64::from(e.page_frame_len) == page_offset
-            });
+            let in_order = entries
+                .last()
+                .is_none_or(|e| e.first < first && e.page_offset + u64::from(e.page_frame_len) == page_offset);
             let end = page_offset.checked_add(u64::from(page_frame_len));
             if !in_order || end.is_none_or(|end| end > index_len) {
-                return Err(DecodeError::new(
-                    at,
-                    "summary entry out of order or outside the index",
-                ));
+                return Err(DecodeError::new(at, "summary entry out of order or outside the index"));
             }
-            entries.push(SummaryEntry {
-                first,
-                page_offset,
-                page_frame_len,
-            });
+            entries.push(SummaryEntry { first, page_offset, page_frame_len });
         }
         r.finish("summary")?;
         Ok(Summary { entries })
@@ -91,20 +84,13 @@ mod tests {
     use bytes::Bytes;
 
     fn pos(token: i64) -> PartitionPosition {
-        PartitionPosition {
-            token,
-            key: Bytes::from_static(b"k"),
-        }
+        PartitionPosition { token, key: Bytes::from_static(b"k") }
     }
 
     fn summary() -> Summary {
         let mut s = Summary::default();
         for (i, t) in [10, 20, 30].into_iter().enumerate() {
-            s.push(SummaryEntry {
-                first: pos(t),
-                page_offset: 8 + 100 * i as u64,
-                page_frame_len: 100,
-            });
+            s.push(SummaryEntry { first: pos(t), page_offset: 8 + 100 * i as u64, page_frame_len: 100 });
         }
         s
     }

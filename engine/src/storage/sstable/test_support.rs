@@ -29,21 +29,11 @@ pub fn sample_partition(n: usize) -> Partition {
             marker: (i % 3 != 2).then_some(Liveness {
                 timestamp: ts,
                 ttl_seconds: if i % 2 == 0 { 0 } else { 60 },
-                expires_at: if i % 2 == 0 {
-                    NEVER_EXPIRES
-                } else {
-                    1_700_000_060
-                },
+                expires_at: if i % 2 == 0 { NEVER_EXPIRES } else { 1_700_000_060 },
             }),
-            deletion: (i % 4 == 3).then_some(DeletionTime {
-                marked_at: ts - 1,
-                local_deletion_time: 1_700_000_000,
-            }),
+            deletion: (i % 4 == 3).then_some(DeletionTime { marked_at: ts - 1, local_deletion_time: 1_700_000_000 }),
             cells: vec![
-                (
-                    1,
-                    Cell::live(ts, b(&format!("value-{i}")), 0, 1_700_000_000),
-                ),
+                (1, Cell::live(ts, b(&format!("value-{i}")), 0, 1_700_000_000)),
                 (2, Cell::live(ts, Bytes::new(), 3_600, 1_700_000_000)),
                 (5, Cell::tombstone(ts + 1, 1_700_000_001)),
             ],
@@ -51,18 +41,12 @@ pub fn sample_partition(n: usize) -> Partition {
         rows.insert(b(&format!("\x01c{i:05}\x00")), row);
     }
     Partition {
-        deletion: Some(DeletionTime {
-            marked_at: 10,
-            local_deletion_time: 1_600_000_000,
-        }),
+        deletion: Some(DeletionTime { marked_at: 10, local_deletion_time: 1_600_000_000 }),
         static_row: Row {
             clustering: vec![],
             marker: None,
             deletion: None,
-            cells: vec![
-                (0, Cell::live(7, b("static"), 0, 0)),
-                (3, Cell::tombstone(8, 99)),
-            ],
+            cells: vec![(0, Cell::live(7, b("static"), 0, 0)), (3, Cell::tombstone(8, 99))],
         },
         rows,
         range_deletions: vec![
@@ -71,18 +55,9 @@ pub fn sample_partition(n: usize) -> Partition {
                     start: ClusteringBound::Inclusive(b("\x01a")),
                     end: ClusteringBound::Exclusive(b("\x01b")),
                 },
-                DeletionTime {
-                    marked_at: 20,
-                    local_deletion_time: 1_650_000_000,
-                },
+                DeletionTime { marked_at: 20, local_deletion_time: 1_650_000_000 },
             ),
-            (
-                ClusteringRange::ALL,
-                DeletionTime {
-                    marked_at: 5,
-                    local_deletion_time: 1,
-                },
-            ),
+            (ClusteringRange::ALL, DeletionTime { marked_at: 5, local_deletion_time: 1 }),
         ],
     }
 }
@@ -92,25 +67,13 @@ fn arb_bytes(max: usize) -> impl Strategy<Value = Bytes> {
 }
 
 fn arb_deletion() -> impl Strategy<Value = DeletionTime> {
-    (any::<i64>(), any::<u32>()).prop_map(|(marked_at, local_deletion_time)| DeletionTime {
-        marked_at,
-        local_deletion_time,
-    })
+    (any::<i64>(), any::<u32>())
+        .prop_map(|(marked_at, local_deletion_time)| DeletionTime { marked_at, local_deletion_time })
 }
 
 fn arb_cell() -> impl Strategy<Value = Cell> {
-    (
-        any::<i64>(),
-        proptest::option::of(arb_bytes(20)),
-        any::<u32>(),
-        any::<u32>(),
-    )
-        .prop_map(|(timestamp, value, ttl_seconds, expires_at)| Cell {
-            timestamp,
-            value,
-            ttl_seconds,
-            expires_at,
-        })
+    (any::<i64>(), proptest::option::of(arb_bytes(20)), any::<u32>(), any::<u32>())
+        .prop_map(|(timestamp, value, ttl_seconds, expires_at)| Cell { timestamp, value, ttl_seconds, expires_at })
 }
 
 fn arb_row() -> impl Strategy<Value = Row> {
@@ -122,11 +85,7 @@ fn arb_row() -> impl Strategy<Value = Row> {
     )
         .prop_map(|(clustering, marker, deletion, cells)| Row {
             clustering,
-            marker: marker.map(|(timestamp, ttl_seconds, expires_at)| Liveness {
-                timestamp,
-                ttl_seconds,
-                expires_at,
-            }),
+            marker: marker.map(|(timestamp, ttl_seconds, expires_at)| Liveness { timestamp, ttl_seconds, expires_at }),
             deletion,
             cells: cells.into_iter().collect(),
         })
@@ -151,20 +110,12 @@ pub fn arb_partition() -> impl Strategy<Value = Partition> {
             deletion,
             static_row,
             rows,
-            range_deletions: ranges
-                .into_iter()
-                .map(|((start, end), d)| (ClusteringRange { start, end }, d))
-                .collect(),
+            range_deletions: ranges.into_iter().map(|((start, end), d)| (ClusteringRange { start, end }, d)).collect(),
         })
 }
 
 /// A row's fields, comparable.
-type RowParts<'a> = (
-    &'a Vec<Bytes>,
-    &'a Option<Liveness>,
-    &'a Option<DeletionTime>,
-    &'a Vec<(ColumnId, Cell)>,
-);
+type RowParts<'a> = (&'a Vec<Bytes>, &'a Option<Liveness>, &'a Option<DeletionTime>, &'a Vec<(ColumnId, Cell)>);
 
 fn row_parts(r: &Row) -> RowParts<'_> {
     (&r.clustering, &r.marker, &r.deletion, &r.cells)
@@ -201,9 +152,7 @@ pub struct TestDir(PathBuf);
 impl TestDir {
     pub fn new(name: &str) -> TestDir {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let base = std::env::var_os("PERCORE_TEST_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
+        let base = std::env::var_os("PERCORE_TEST_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = base.join(format!("percore-sstable-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

@@ -8,30 +8,20 @@ use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::model::cell::{Cell, DeletionTime, Liveness, NEVER_EXPIRES};
-use crate::model::mutation::{
-    ClusteringBound, ClusteringKey, ClusteringRange, Mutation, PartitionPosition, RowUpdate,
-};
+use crate::model::mutation::{ClusteringBound, ClusteringKey, ClusteringRange, Mutation, PartitionPosition, RowUpdate};
 use crate::model::token::{serialize_partition_key, token_of};
 use crate::storage::memtable::Memtable;
 
 use super::format::{component_path, temp_path, Component, Compression, Generation};
 use super::test_support::{assert_partitions_eq, run, TestDir};
-use super::{
-    remove_incomplete, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics,
-};
+use super::{remove_incomplete, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics};
 
 const NOW: u32 = 1_700_000_000;
 
 fn position(i: usize) -> PartitionPosition {
     let mut key = Vec::new();
-    serialize_partition_key(
-        &[format!("user-{i}").as_bytes(), &(i as u32).to_be_bytes()],
-        &mut key,
-    );
-    PartitionPosition {
-        token: token_of(&key),
-        key: Bytes::from(key),
-    }
+    serialize_partition_key(&[format!("user-{i}").as_bytes(), &(i as u32).to_be_bytes()], &mut key);
+    PartitionPosition { token: token_of(&key), key: Bytes::from(key) }
 }
 
 fn row(ck: usize, ts: i64, marker: bool, value: &[u8]) -> RowUpdate {
@@ -40,11 +30,7 @@ fn row(ck: usize, ts: i64, marker: bool, value: &[u8]) -> RowUpdate {
             sort_key: Bytes::from(format!("\x01{ck:08}\x00")),
             values: vec![Bytes::copy_from_slice(&(ck as u32).to_be_bytes())],
         },
-        marker: marker.then_some(Liveness {
-            timestamp: ts,
-            ttl_seconds: 0,
-            expires_at: NEVER_EXPIRES,
-        }),
+        marker: marker.then_some(Liveness { timestamp: ts, ttl_seconds: 0, expires_at: NEVER_EXPIRES }),
         deletion: None,
         cells: vec![
             (1, Cell::live(ts, Bytes::copy_from_slice(value), 0, NOW)),
@@ -61,43 +47,22 @@ fn memtable(n: usize) -> Memtable {
         let mut mu = Mutation::new(Uuid::nil(), position(i));
         let rows = if i == 7 { 3_000 } else { i % 6 };
         for ck in 0..rows {
-            mu.rows.push(row(
-                ck,
-                ts,
-                ck % 2 == 0,
-                format!("v{i}-{ck}-{}", "x".repeat(ck % 50)).as_bytes(),
-            ));
+            mu.rows.push(row(ck, ts, ck % 2 == 0, format!("v{i}-{ck}-{}", "x".repeat(ck % 50)).as_bytes()));
         }
         match i % 5 {
-            0 => mu
-                .static_cells
-                .push((0, Cell::live(ts, Bytes::from_static(b"static"), 0, NOW))),
-            1 => {
-                mu.partition_deletion = Some(DeletionTime {
-                    marked_at: ts - 500,
-                    local_deletion_time: NOW,
-                })
-            }
+            0 => mu.static_cells.push((0, Cell::live(ts, Bytes::from_static(b"static"), 0, NOW))),
+            1 => mu.partition_deletion = Some(DeletionTime { marked_at: ts - 500, local_deletion_time: NOW }),
             2 => mu.range_deletions.push((
                 ClusteringRange {
                     start: ClusteringBound::Inclusive(Bytes::from_static(b"\x01")),
                     end: ClusteringBound::Exclusive(Bytes::from_static(b"\x02")),
                 },
-                DeletionTime {
-                    marked_at: ts - 1,
-                    local_deletion_time: NOW,
-                },
+                DeletionTime { marked_at: ts - 1, local_deletion_time: NOW },
             )),
             3 => mu.rows.push(RowUpdate {
-                clustering: ClusteringKey {
-                    sort_key: Bytes::from_static(b"\x01zz\x00"),
-                    values: vec![],
-                },
+                clustering: ClusteringKey { sort_key: Bytes::from_static(b"\x01zz\x00"), values: vec![] },
                 marker: None,
-                deletion: Some(DeletionTime {
-                    marked_at: ts,
-                    local_deletion_time: NOW,
-                }),
+                deletion: Some(DeletionTime { marked_at: ts, local_deletion_time: NOW }),
                 cells: vec![(3, Cell::tombstone(ts, NOW))],
             }),
             _ => mu.static_cells.push((4, Cell::tombstone(ts, NOW))),
@@ -108,22 +73,11 @@ fn memtable(n: usize) -> Memtable {
 }
 
 fn options(compression: Compression, expected_partitions: usize) -> SstableWriterOptions {
-    SstableWriterOptions {
-        compression,
-        bloom_filter_fp_chance: 0.01,
-        expected_partitions,
-    }
+    SstableWriterOptions { compression, bloom_filter_fp_chance: 0.01, expected_partitions }
 }
 
-async fn write(
-    dir: &Path,
-    generation: Generation,
-    m: &Memtable,
-    compression: Compression,
-) -> Statistics {
-    let mut w = SstableWriter::create(dir, generation, options(compression, m.partition_count()))
-        .await
-        .unwrap();
+async fn write(dir: &Path, generation: Generation, m: &Memtable, compression: Compression) -> Statistics {
+    let mut w = SstableWriter::create(dir, generation, options(compression, m.partition_count())).await.unwrap();
     for (pos, p) in m.partitions_from(None) {
         w.write_partition(pos, p).await.unwrap();
     }
@@ -143,27 +97,17 @@ fn memtable_round_trips_through_point_reads_and_scans() {
             let m = memtable(600);
             let stats = write(&path, 1, &m, compression).await;
             assert_eq!(stats.partition_count, 600);
-            assert_eq!(
-                stats.row_count,
-                m.partitions_from(None)
-                    .map(|(_, p)| p.rows.len() as u64)
-                    .sum::<u64>()
-            );
+            assert_eq!(stats.row_count, m.partitions_from(None).map(|(_, p)| p.rows.len() as u64).sum::<u64>());
             assert!(stats.tombstone_count > 0 && stats.min_local_deletion_time == NOW);
             assert!(
-                stats.data_size_bytes > 3 * super::format::DATA_BLOCK_BYTES as u64
-                    || compression == Compression::Lz4
+                stats.data_size_bytes > 3 * super::format::DATA_BLOCK_BYTES as u64 || compression == Compression::Lz4
             );
 
             let r = SstableReader::open(&path, 1).await.unwrap();
             assert_eq!(*r.statistics(), stats);
             for (pos, p) in m.partitions_from(None) {
                 assert!(r.may_contain(&pos.key));
-                let read = r
-                    .read_partition(pos)
-                    .await
-                    .unwrap()
-                    .expect("present partition");
+                let read = r.read_partition(pos).await.unwrap().expect("present partition");
                 assert_partitions_eq(p, &read);
             }
             let mut maybe = 0;
@@ -172,10 +116,7 @@ fn memtable_round_trips_through_point_reads_and_scans() {
                 maybe += usize::from(r.may_contain(&absent.key));
                 assert!(r.read_partition(&absent).await.unwrap().is_none());
             }
-            assert!(
-                maybe < 2_000 / 20,
-                "bloom filter said maybe for {maybe} of 2000 absent keys"
-            );
+            assert!(maybe < 2_000 / 20, "bloom filter said maybe for {maybe} of 2000 absent keys");
 
             let mut scan = r.scan();
             let mut expected = m.partitions_from(None);
@@ -210,9 +151,7 @@ fn out_of_order_partitions_are_refused() {
     run(move || async move {
         let m = memtable(3);
         let parts: Vec<_> = m.partitions_from(None).collect();
-        let mut w = SstableWriter::create(&path, 1, options(Compression::Lz4, 3))
-            .await
-            .unwrap();
+        let mut w = SstableWriter::create(&path, 1, options(Compression::Lz4, 3)).await.unwrap();
         w.write_partition(parts[1].0, parts[1].1).await.unwrap();
         let err = w.write_partition(parts[0].0, parts[0].1).await.unwrap_err();
         assert!(matches!(err, SstableError::OutOfOrder { .. }), "{err}");
@@ -285,10 +224,7 @@ fn a_flipped_bit_in_a_data_block_is_reported_as_corrupt() {
         let len = std::fs::metadata(&data).unwrap().len() as usize;
         for offset in [8, len / 3, len / 2, len - 1] {
             flip(&data, offset, 0x10);
-            assert!(
-                read_all_checked(&path, &m).await > 0,
-                "flip at {offset} went unnoticed"
-            );
+            assert!(read_all_checked(&path, &m).await > 0, "flip at {offset} went unnoticed");
             flip(&data, offset, 0x10);
         }
         assert_eq!(read_all_checked(&path, &m).await, 0);
@@ -302,13 +238,9 @@ fn damage_anywhere_never_yields_wrong_data() {
     run(move || async move {
         let m = memtable(40);
         write(&path, 1, &m, Compression::None).await;
-        for component in [
-            Component::Data,
-            Component::Index,
-            Component::Summary,
-            Component::Filter,
-            Component::Statistics,
-        ] {
+        for component in
+            [Component::Data, Component::Index, Component::Summary, Component::Filter, Component::Statistics]
+        {
             let file = component_path(&path, 1, component);
             let len = std::fs::metadata(&file).unwrap().len() as usize;
             let step = (len / 40).max(1);
@@ -329,21 +261,14 @@ fn truncated_components_are_refused() {
     run(move || async move {
         let m = memtable(50);
         write(&path, 1, &m, Compression::Lz4).await;
-        for component in [
-            Component::Data,
-            Component::Index,
-            Component::Summary,
-            Component::Filter,
-            Component::Statistics,
-        ] {
+        for component in
+            [Component::Data, Component::Index, Component::Summary, Component::Filter, Component::Statistics]
+        {
             let file = component_path(&path, 1, component);
             let original = std::fs::read(&file).unwrap();
             for cut in [1, original.len() / 2] {
                 std::fs::write(&file, &original[..original.len() - cut]).unwrap();
-                let err = SstableReader::open(&path, 1)
-                    .await
-                    .err()
-                    .expect("truncated file accepted");
+                let err = SstableReader::open(&path, 1).await.err().expect("truncated file accepted");
                 assert!(is_corrupt(&err), "{component:?}: {err}");
             }
             std::fs::write(&file, &original).unwrap();
@@ -365,37 +290,19 @@ fn a_generation_without_toc_is_refused_and_cleaned_up() {
         std::fs::write(temp_path(&path, 3, Component::Data), b"partial").unwrap();
         std::fs::write(path.join("unrelated.txt"), b"keep").unwrap();
 
-        let err = SstableReader::open(&path, 2)
-            .await
-            .err()
-            .expect("no TOC accepted");
-        assert!(
-            matches!(err, SstableError::Incomplete { generation: 2, .. }),
-            "{err}"
-        );
+        let err = SstableReader::open(&path, 2).await.err().expect("no TOC accepted");
+        assert!(matches!(err, SstableError::Incomplete { generation: 2, .. }), "{err}");
 
         std::fs::write(component_path(&path, 1, Component::Toc), b"Data.db\n").unwrap();
-        let err = SstableReader::open(&path, 1)
-            .await
-            .err()
-            .expect("partial TOC accepted");
+        let err = SstableReader::open(&path, 1).await.err().expect("partial TOC accepted");
         assert!(is_corrupt(&err), "{err}");
-        std::fs::write(
-            component_path(&path, 1, Component::Toc),
-            super::format::toc_text(),
-        )
-        .unwrap();
+        std::fs::write(component_path(&path, 1, Component::Toc), super::format::toc_text()).unwrap();
 
         assert_eq!(remove_incomplete(&path).await.unwrap(), vec![1]);
-        let mut names: Vec<String> = std::fs::read_dir(&path)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
-        let mut expected: Vec<String> = Component::ALL
-            .iter()
-            .map(|c| format!("1-{}", c.name()))
-            .collect();
+        let mut expected: Vec<String> = Component::ALL.iter().map(|c| format!("1-{}", c.name())).collect();
         expected.push("unrelated.txt".into());
         expected.sort();
         assert_eq!(names, expected);

@@ -16,10 +16,7 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn new(offset: usize, reason: impl Into<String>) -> DecodeError {
-        DecodeError {
-            offset,
-            reason: reason.into(),
-        }
+        DecodeError { offset, reason: reason.into() }
     }
 }
 
@@ -86,10 +83,7 @@ impl<'a> WireReader<'a> {
 
     pub fn take(&mut self, len: usize, what: &str) -> Result<&'a [u8], DecodeError> {
         if len > self.remaining() {
-            return Err(self.error(format!(
-                "{what}: needs {len} bytes, only {} left",
-                self.remaining()
-            )));
+            return Err(self.error(format!("{what}: needs {len} bytes, only {} left", self.remaining())));
         }
         let slice = &self.buf[self.pos..self.pos + len];
         self.pos += len;
@@ -135,10 +129,7 @@ impl<'a> WireReader<'a> {
                 return Ok(v);
             }
         }
-        Err(DecodeError::new(
-            start,
-            format!("{what}: varint overflows u64"),
-        ))
+        Err(DecodeError::new(start, format!("{what}: varint overflows u64")))
     }
 
     /// A varint that must not exceed `max` (a count or a length).
@@ -146,10 +137,7 @@ impl<'a> WireReader<'a> {
         let start = self.pos;
         let v = self.varint(what)?;
         if v > max as u64 {
-            return Err(DecodeError::new(
-                start,
-                format!("{what}: {v} exceeds the bound {max}"),
-            ));
+            return Err(DecodeError::new(start, format!("{what}: {v} exceeds the bound {max}")));
         }
         Ok(v as usize)
     }

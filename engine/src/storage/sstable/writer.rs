@@ -23,9 +23,7 @@ use super::block::encode_block;
 use super::bloom::BloomFilter;
 use super::component_file::{sync_dir, write_component, ComponentWriter};
 use super::error::SstableError;
-use super::format::{
-    put_file_header, toc_text, Component, Compression, Generation, DATA_BLOCK_BYTES,
-};
+use super::format::{put_file_header, toc_text, Component, Compression, Generation, DATA_BLOCK_BYTES};
 use super::index::{IndexEntry, IndexPageBuilder};
 use super::row_codec::encode_partition_entry;
 use super::statistics::Statistics;
@@ -90,10 +88,7 @@ impl SstableWriter {
             block_starts: Vec::new(),
             page: IndexPageBuilder::default(),
             summary: Summary::default(),
-            filter: BloomFilter::with_capacity(
-                options.expected_partitions,
-                options.bloom_filter_fp_chance,
-            ),
+            filter: BloomFilter::with_capacity(options.expected_partitions, options.bloom_filter_fp_chance),
             statistics: Statistics::default(),
             last: None,
             scratch: Vec::new(),
@@ -108,10 +103,7 @@ impl SstableWriter {
     ) -> Result<(), SstableError> {
         if let Some(last) = &self.last {
             if last >= position {
-                return Err(SstableError::OutOfOrder {
-                    previous: last.clone(),
-                    next: position.clone(),
-                });
+                return Err(SstableError::OutOfOrder { previous: last.clone(), next: position.clone() });
             }
         }
         let mut entry = std::mem::take(&mut self.scratch);
@@ -120,8 +112,7 @@ impl SstableWriter {
         self.filter.insert(&position.key);
         self.statistics.add_partition(position, partition);
         debug_assert!(self.block.len() < DATA_BLOCK_BYTES);
-        self.block_starts
-            .push((position.clone(), self.block.len() as u32));
+        self.block_starts.push((position.clone(), self.block.len() as u32));
         let mut rest = &entry[..];
         while !rest.is_empty() {
             let n = rest.len().min(DATA_BLOCK_BYTES - self.block.len());
@@ -144,12 +135,7 @@ impl SstableWriter {
         self.data.write(&frame).await?;
         self.block.clear();
         for (position, offset_in_block) in std::mem::take(&mut self.block_starts) {
-            self.page.push(&IndexEntry {
-                position,
-                block_offset,
-                block_frame_len: frame_len,
-                offset_in_block,
-            });
+            self.page.push(&IndexEntry { position, block_offset, block_frame_len: frame_len, offset_in_block });
             if self.page.is_full() {
                 self.flush_page().await?;
             }
@@ -166,11 +152,7 @@ impl SstableWriter {
         let page_frame_len = encode_block(&payload, self.compression, &mut frame) as u32;
         let page_offset = self.index.position();
         self.index.write(&frame).await?;
-        self.summary.push(SummaryEntry {
-            first,
-            page_offset,
-            page_frame_len,
-        });
+        self.summary.push(SummaryEntry { first, page_offset, page_frame_len });
         Ok(())
     }
 
@@ -188,34 +170,13 @@ impl SstableWriter {
 
         let mut payload = Vec::new();
         self.summary.encode(&mut payload);
-        write_framed(
-            dir,
-            generation,
-            Component::Summary,
-            &payload,
-            self.compression,
-        )
-        .await?;
+        write_framed(dir, generation, Component::Summary, &payload, self.compression).await?;
         payload.clear();
         self.filter.encode(&mut payload);
-        write_framed(
-            dir,
-            generation,
-            Component::Filter,
-            &payload,
-            Compression::None,
-        )
-        .await?;
+        write_framed(dir, generation, Component::Filter, &payload, Compression::None).await?;
         payload.clear();
         self.statistics.encode(&mut payload);
-        write_framed(
-            dir,
-            generation,
-            Component::Statistics,
-            &payload,
-            Compression::None,
-        )
-        .await?;
+        write_framed(dir, generation, Component::Statistics, &payload, Compression::None).await?;
         sync_dir(dir).await?;
 
         write_component(dir, generation, Component::Toc, toc_text().as_bytes()).await?;

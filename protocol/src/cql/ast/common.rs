@@ -13,18 +13,12 @@ pub struct QualifiedName {
 impl QualifiedName {
     /// A name without keyspace.
     pub fn unqualified(name: impl Into<String>) -> Self {
-        QualifiedName {
-            keyspace: None,
-            name: name.into(),
-        }
+        QualifiedName { keyspace: None, name: name.into() }
     }
 
     /// A name with a keyspace.
     pub fn qualified(keyspace: impl Into<String>, name: impl Into<String>) -> Self {
-        QualifiedName {
-            keyspace: Some(keyspace.into()),
-            name: name.into(),
-        }
+        QualifiedName { keyspace: Some(keyspace.into()), name: name.into() }
     }
 }
 

@@ -19,14 +19,13 @@ pub use common::{OptionValue, Options, Ordering, QualifiedName, UsingClause};
 pub use describe::{DescribeStatement, DescribeTarget};
 pub use index::{CreateIndexStatement, DropIndexStatement, IndexTarget, IndexTargetKind};
 pub use modification::{
-    Assignment, BatchKind, BatchStatement, DeleteSelector, DeleteStatement, InsertStatement,
-    InsertValues, UpdateStatement,
+    Assignment, BatchKind, BatchStatement, DeleteSelector, DeleteStatement, InsertStatement, InsertValues,
+    UpdateStatement,
 };
 pub use relation::{Condition, ConditionTarget, InValues, Operator, Relation};
 pub use schema::{
-    AlterKeyspaceStatement, AlterTableAction, AlterTableStatement, ColumnDef,
-    CreateKeyspaceStatement, CreateTableStatement, DropKeyspaceStatement, DropTableStatement,
-    TruncateStatement, UseStatement,
+    AlterKeyspaceStatement, AlterTableAction, AlterTableStatement, ColumnDef, CreateKeyspaceStatement,
+    CreateTableStatement, DropKeyspaceStatement, DropTableStatement, TruncateStatement, UseStatement,
 };
 pub use select::{SelectStatement, Selection, Selector, SelectorExpr};
 pub use term::{BindMarker, BindMarkerInfo, Literal, Term};

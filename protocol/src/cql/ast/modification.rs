@@ -20,10 +20,7 @@ pub struct InsertStatement {
 pub enum InsertValues {
     /// `(a, b) VALUES (1, ?)`. The parser does not check that the counts match: the engine
     /// reports that as an invalid request, like Cassandra.
-    Columns {
-        columns: Vec<String>,
-        values: Vec<Term>,
-    },
+    Columns { columns: Vec<String>, values: Vec<Term> },
     /// `JSON '…'` or `JSON ?`; `default_unset` is `DEFAULT UNSET` (the default is `NULL`).
     Json { value: Term, default_unset: bool },
 }
@@ -45,17 +42,9 @@ pub enum Assignment {
     /// `c = v`
     Set { column: String, value: Term },
     /// `c[k] = v`
-    SetElement {
-        column: String,
-        key: Term,
-        value: Term,
-    },
+    SetElement { column: String, key: Term, value: Term },
     /// `c.f = v`
-    SetField {
-        column: String,
-        field: String,
-        value: Term,
-    },
+    SetField { column: String, field: String, value: Term },
     /// `c = c + v` or `c += v`. `c = c -1` (lexed as the integer `-1`) is, as in
     /// Cassandra, an addition of `-1`.
     Add { column: String, value: Term },

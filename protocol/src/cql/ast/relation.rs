@@ -29,37 +29,17 @@ pub enum InValues {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Relation {
     /// `col op value`; op is any [`Operator`] (incl. `CONTAINS [KEY]`, `LIKE`).
-    Simple {
-        column: String,
-        op: Operator,
-        value: Term,
-    },
+    Simple { column: String, op: Operator, value: Term },
     /// `col[key] op value` (a map element).
-    MapElement {
-        column: String,
-        key: Term,
-        op: Operator,
-        value: Term,
-    },
+    MapElement { column: String, key: Term, op: Operator, value: Term },
     /// `col IN …`
     In { column: String, values: InValues },
     /// `TOKEN(a, b) op value`; the value is often `token(?, ?)` (a function call term).
-    Token {
-        columns: Vec<String>,
-        op: Operator,
-        value: Term,
-    },
+    Token { columns: Vec<String>, op: Operator, value: Term },
     /// `(a, b) op value`; the value is a tuple literal or a bind marker.
-    MultiColumn {
-        columns: Vec<String>,
-        op: Operator,
-        value: Term,
-    },
+    MultiColumn { columns: Vec<String>, op: Operator, value: Term },
     /// `(a, b) IN …`
-    MultiColumnIn {
-        columns: Vec<String>,
-        values: InValues,
-    },
+    MultiColumnIn { columns: Vec<String>, values: InValues },
     /// `col IS NOT NULL`
     IsNotNull { column: String },
 }
@@ -83,13 +63,6 @@ pub enum ConditionTarget {
 /// One condition of a lightweight transaction (`IF a = 1 AND b[2] > 3 AND c IN (…)`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    Compare {
-        target: ConditionTarget,
-        op: Operator,
-        value: Term,
-    },
-    In {
-        target: ConditionTarget,
-        values: InValues,
-    },
+    Compare { target: ConditionTarget, op: Operator, value: Term },
+    In { target: ConditionTarget, values: InValues },
 }

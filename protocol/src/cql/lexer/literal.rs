@@ -56,9 +56,7 @@ impl Lexer<'_> {
     }
 
     fn digits_len(&self, at: usize) -> usize {
-        self.bytes.get(at..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_digit()).count()
-        })
+        self.bytes.get(at..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
     }
 
     fn sign_len(&self, at: usize) -> usize {
@@ -72,8 +70,7 @@ impl Lexer<'_> {
         }
         let len = self.word_len(start + 1);
         let word = self.src.get(start + 1..start + 1 + len)?;
-        (word.eq_ignore_ascii_case("nan") || word.eq_ignore_ascii_case("infinity"))
-            .then_some(start + 1 + len)
+        (word.eq_ignore_ascii_case("nan") || word.eq_ignore_ascii_case("infinity")).then_some(start + 1 + len)
     }
 
     fn integer_len(&self, start: usize) -> usize {
@@ -117,20 +114,17 @@ impl Lexer<'_> {
         if !self.byte(start).is_ascii_alphabetic() {
             return 0;
         }
-        1 + self.bytes.get(start + 1..).map_or(0, |rest| {
-            rest.iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
-                .count()
-        })
+        1 + self
+            .bytes
+            .get(start + 1..)
+            .map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count())
     }
 
     fn hex_len(&self, start: usize) -> usize {
         if self.byte(start) != b'0' || !matches!(self.byte(start + 1), b'x' | b'X') {
             return 0;
         }
-        2 + self.bytes.get(start + 2..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_hexdigit()).count()
-        })
+        2 + self.bytes.get(start + 2..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_hexdigit()).count())
     }
 
     fn uuid_len(&self, start: usize) -> usize {

@@ -14,13 +14,7 @@ use super::token::{Symbol, Token, TokenKind};
 
 /// Splits `source` into tokens; the last token is always [`TokenKind::Eof`].
 pub fn tokenize(source: &str) -> Result<Vec<Token>, ParseError> {
-    let mut lexer = Lexer {
-        src: source,
-        bytes: source.as_bytes(),
-        pos: 0,
-        line: 1,
-        column: 0,
-    };
+    let mut lexer = Lexer { src: source, bytes: source.as_bytes(), pos: 0, line: 1, column: 0 };
     let mut tokens = Vec::new();
     loop {
         lexer.skip_trivia()?;
@@ -47,9 +41,7 @@ impl Lexer<'_> {
     }
 
     fn peek_char(&self) -> Option<char> {
-        self.src
-            .get(self.pos..)
-            .and_then(|rest| rest.chars().next())
+        self.src.get(self.pos..).and_then(|rest| rest.chars().next())
     }
 
     /// Advances over one character, keeping line and column up to date.
@@ -96,8 +88,7 @@ impl Lexer<'_> {
                     self.bump();
                     loop {
                         if self.pos >= self.bytes.len() {
-                            return Err(self
-                                .error_here("mismatched character '<EOF>' expecting '*'".into()));
+                            return Err(self.error_here("mismatched character '<EOF>' expecting '*'".into()));
                         }
                         if self.byte(self.pos) == b'*' && self.byte(self.pos + 1) == b'/' {
                             self.bump();
@@ -114,14 +105,8 @@ impl Lexer<'_> {
 
     fn next_token(&mut self) -> Result<Token, ParseError> {
         let (start, line, column) = (self.pos, self.line, self.column);
-        let make = |lexer: &Self, kind: TokenKind, text: String| Token {
-            kind,
-            text,
-            line,
-            column,
-            start,
-            end: lexer.pos,
-        };
+        let make =
+            |lexer: &Self, kind: TokenKind, text: String| Token { kind, text, line, column, start, end: lexer.pos };
         let Some(c) = self.peek_char() else {
             return Ok(make(self, TokenKind::Eof, String::new()));
         };
@@ -145,20 +130,14 @@ impl Lexer<'_> {
                     return Ok(make(self, kind, text));
                 }
                 // A lone '-' (or "-=").
-                self.symbol(start)
-                    .map(|kind| make(self, kind, self.text_from(start)))
+                self.symbol(start).map(|kind| make(self, kind, self.text_from(start)))
             }
-            _ => self
-                .symbol(start)
-                .map(|kind| make(self, kind, self.text_from(start))),
+            _ => self.symbol(start).map(|kind| make(self, kind, self.text_from(start))),
         }
     }
 
     fn text_from(&self, start: usize) -> String {
-        self.src
-            .get(start..self.pos)
-            .unwrap_or_default()
-            .to_string()
+        self.src.get(start..self.pos).unwrap_or_default().to_string()
     }
 
     fn symbol(&mut self, start: usize) -> Result<TokenKind, ParseError> {
@@ -191,10 +170,7 @@ impl Lexer<'_> {
             b'%' => (Symbol::Percent, 1),
             _ => {
                 let shown = self.peek_char().unwrap_or(' ');
-                return Err(self.error_here(format!(
-                    "no viable alternative at character '{}'",
-                    shown.escape_default()
-                )));
+                return Err(self.error_here(format!("no viable alternative at character '{}'", shown.escape_default())));
             }
         };
         self.bump_to(start + len);
@@ -216,10 +192,7 @@ impl Lexer<'_> {
                     }
                 }
                 Some(c) => text.push(c),
-                None => {
-                    return Err(self
-                        .error_here(format!("mismatched character '<EOF>' expecting '{quote}'")))
-                }
+                None => return Err(self.error_here(format!("mismatched character '<EOF>' expecting '{quote}'"))),
             }
         }
     }

@@ -29,26 +29,15 @@ pub struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub fn new(source: &'a str, tokens: Vec<Token>) -> Self {
-        let eof = tokens
-            .last()
-            .filter(|t| t.kind == TokenKind::Eof)
-            .cloned()
-            .unwrap_or(Token {
-                kind: TokenKind::Eof,
-                text: String::new(),
-                line: 1,
-                column: 0,
-                start: source.len(),
-                end: source.len(),
-            });
-        Parser {
-            source,
-            tokens,
-            eof,
-            pos: 0,
-            depth: 0,
-            bind_markers: Vec::new(),
-        }
+        let eof = tokens.last().filter(|t| t.kind == TokenKind::Eof).cloned().unwrap_or(Token {
+            kind: TokenKind::Eof,
+            text: String::new(),
+            line: 1,
+            column: 0,
+            start: source.len(),
+            end: source.len(),
+        });
+        Parser { source, tokens, eof, pos: 0, depth: 0, bind_markers: Vec::new() }
     }
 
     pub fn peek(&self) -> &Token {
@@ -56,9 +45,7 @@ impl<'a> Parser<'a> {
     }
 
     pub fn peek_at(&self, ahead: usize) -> &Token {
-        self.tokens
-            .get(self.pos.saturating_add(ahead))
-            .unwrap_or(&self.eof)
+        self.tokens.get(self.pos.saturating_add(ahead)).unwrap_or(&self.eof)
     }
 
     /// Consumes and returns the current token (EOF is never consumed).
@@ -150,19 +137,13 @@ impl<'a> Parser<'a> {
 
     /// `mismatched input 'x' expecting <expected>` at the current token.
     pub fn mismatch(&self, expected: &str) -> ParseError {
-        let message = format!(
-            "mismatched input '{}' expecting {expected}",
-            self.display(self.peek())
-        );
+        let message = format!("mismatched input '{}' expecting {expected}", self.display(self.peek()));
         self.error_at_current(message)
     }
 
     /// `no viable alternative at input 'x'` at the current token.
     pub fn no_viable(&self) -> ParseError {
-        let message = format!(
-            "no viable alternative at input '{}'",
-            self.display(self.peek())
-        );
+        let message = format!("no viable alternative at input '{}'", self.display(self.peek()));
         self.error_at_current(message)
     }
 
@@ -183,10 +164,7 @@ impl<'a> Parser<'a> {
         if token.kind == TokenKind::Eof {
             return "<EOF>".to_string();
         }
-        self.source
-            .get(token.start..token.end)
-            .unwrap_or(&token.text)
-            .to_string()
+        self.source.get(token.start..token.end).unwrap_or(&token.text).to_string()
     }
 
     /// ` (SELECT * [FRM] t...)`: the statement around the current token, as Cassandra shows.
@@ -203,12 +181,8 @@ impl<'a> Parser<'a> {
         let (Some(from), Some(to)) = (self.tokens.get(first), self.tokens.get(last)) else {
             return String::new();
         };
-        let piece = |a: usize, b: usize| -> String {
-            self.source
-                .get(a..b)
-                .unwrap_or_default()
-                .replace(['\n', '\r'], " ")
-        };
+        let piece =
+            |a: usize, b: usize| -> String { self.source.get(a..b).unwrap_or_default().replace(['\n', '\r'], " ") };
         let to_end = to.end.max(offending.end);
         let mut out = String::from(" (");
         if from.start > 0 {
@@ -229,9 +203,7 @@ impl<'a> Parser<'a> {
     /// Runs `parse` one nesting level deeper, failing past [`NESTING_DEPTH_MAX`].
     pub fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
         if self.depth >= NESTING_DEPTH_MAX {
-            return Err(self.error_at_current(format!(
-                "maximum nesting depth {NESTING_DEPTH_MAX} exceeded"
-            )));
+            return Err(self.error_at_current(format!("maximum nesting depth {NESTING_DEPTH_MAX} exceeded")));
         }
         self.depth += 1;
         let result = parse(self);
@@ -266,8 +238,7 @@ impl<'a> Parser<'a> {
     /// Registers a new bind marker and returns it.
     pub fn new_marker(&mut self, name: Option<String>) -> BindMarker {
         let index = self.bind_markers.len();
-        self.bind_markers
-            .push(BindMarkerInfo { name: name.clone() });
+        self.bind_markers.push(BindMarkerInfo { name: name.clone() });
         BindMarker { index, name }
     }
 }

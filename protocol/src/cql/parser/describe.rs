@@ -20,10 +20,7 @@ impl Parser<'_> {
         if with_internals {
             self.expect_word("internals")?;
         }
-        Ok(Statement::Describe(DescribeStatement {
-            target,
-            with_internals,
-        }))
+        Ok(Statement::Describe(DescribeStatement { target, with_internals }))
     }
 
     fn parse_describe_target(&mut self) -> PResult<DescribeTarget> {
@@ -50,11 +47,7 @@ impl Parser<'_> {
             self.advance();
         }
         if self.eat_word("keyspace") {
-            let name = if self.at_ident() {
-                Some(self.parse_keyspace_name()?)
-            } else {
-                None
-            };
+            let name = if self.at_ident() { Some(self.parse_keyspace_name()?) } else { None };
             return Ok(DescribeTarget::Keyspace { name, only });
         }
         if self.eat_word("table") || self.eat_word("columnfamily") {
@@ -65,19 +58,14 @@ impl Parser<'_> {
         }
         if self.eat_word("materialized") {
             self.expect_word("view")?;
-            return Ok(DescribeTarget::MaterializedView(
-                self.parse_qualified_name("view")?,
-            ));
+            return Ok(DescribeTarget::MaterializedView(self.parse_qualified_name("view")?));
         }
         let named: [(&str, TargetOfName); 3] = [
             ("type", DescribeTarget::Type),
             ("function", DescribeTarget::Function),
             ("aggregate", DescribeTarget::Aggregate),
         ];
-        if let Some((word, make)) = named
-            .into_iter()
-            .find(|(word, _)| self.at_word(word) && self.next_is_name())
-        {
+        if let Some((word, make)) = named.into_iter().find(|(word, _)| self.at_word(word) && self.next_is_name()) {
             self.advance();
             return Ok(make(self.parse_qualified_name(word)?));
         }

@@ -1,8 +1,6 @@
 //! Secondary index statements: `CREATE [CUSTOM] INDEX`, `DROP INDEX`.
 
-use super::super::ast::{
-    CreateIndexStatement, DropIndexStatement, IndexTarget, IndexTargetKind, Options, Statement,
-};
+use super::super::ast::{CreateIndexStatement, DropIndexStatement, IndexTarget, IndexTargetKind, Options, Statement};
 use super::super::token::{Symbol, TokenKind};
 use super::cursor::{PResult, Parser};
 
@@ -12,19 +10,13 @@ impl Parser<'_> {
         let custom = self.eat_word("custom");
         self.expect_word("index")?;
         let if_not_exists = self.eat_if_not_exists()?;
-        let name = if self.at_word("on") {
-            None
-        } else {
-            Some(self.parse_ident()?)
-        };
+        let name = if self.at_word("on") { None } else { Some(self.parse_ident()?) };
         self.expect_word("on")?;
         let table = self.parse_qualified_name("table")?;
         self.expect_symbol(Symbol::LParen)?;
         let target = self.parse_index_target()?;
         if self.at_symbol(Symbol::Comma) {
-            return Err(self.error_at_current(
-                "Indexes on more than one column are not supported".to_string(),
-            ));
+            return Err(self.error_at_current("Indexes on more than one column are not supported".to_string()));
         }
         self.expect_symbol(Symbol::RParen)?;
         let custom_class = if self.eat_word("using") {
@@ -35,11 +27,7 @@ impl Parser<'_> {
         } else {
             None
         };
-        let options = if self.eat_word("with") {
-            self.parse_properties()?
-        } else {
-            Options::new()
-        };
+        let options = if self.eat_word("with") { self.parse_properties()? } else { Options::new() };
         Ok(Statement::CreateIndex(CreateIndexStatement {
             name,
             table,
@@ -64,10 +52,7 @@ impl Parser<'_> {
         .map(|(_, kind)| kind);
         let Some(kind) = kind else {
             let column = self.parse_cident()?;
-            return Ok(IndexTarget {
-                column,
-                kind: IndexTargetKind::Simple,
-            });
+            return Ok(IndexTarget { column, kind: IndexTargetKind::Simple });
         };
         self.advance();
         self.expect_symbol(Symbol::LParen)?;

@@ -27,11 +27,7 @@ impl Parser<'_> {
         let name = self.parse_keyspace_name()?;
         self.expect_word("with")?;
         let options = self.parse_properties()?;
-        Ok(Statement::CreateKeyspace(CreateKeyspaceStatement {
-            name,
-            if_not_exists,
-            options,
-        }))
+        Ok(Statement::CreateKeyspace(CreateKeyspaceStatement { name, if_not_exists, options }))
     }
 
     /// After `ALTER`.
@@ -40,10 +36,7 @@ impl Parser<'_> {
         let name = self.parse_keyspace_name()?;
         self.expect_word("with")?;
         let options = self.parse_properties()?;
-        Ok(Statement::AlterKeyspace(AlterKeyspaceStatement {
-            name,
-            options,
-        }))
+        Ok(Statement::AlterKeyspace(AlterKeyspaceStatement { name, options }))
     }
 
     /// After `DROP`.
@@ -51,9 +44,6 @@ impl Parser<'_> {
         self.expect_keyspace_keyword()?;
         let if_exists = self.eat_if_exists()?;
         let name = self.parse_keyspace_name()?;
-        Ok(Statement::DropKeyspace(DropKeyspaceStatement {
-            name,
-            if_exists,
-        }))
+        Ok(Statement::DropKeyspace(DropKeyspaceStatement { name, if_exists }))
     }
 }

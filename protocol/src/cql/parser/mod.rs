@@ -39,10 +39,7 @@ pub fn parse_statement(text: &str) -> Result<ParsedStatement, ParseError> {
     if !parser.at_eof() {
         return Err(parser.mismatch("EOF"));
     }
-    Ok(ParsedStatement {
-        statement,
-        bind_markers: parser.bind_markers,
-    })
+    Ok(ParsedStatement { statement, bind_markers: parser.bind_markers })
 }
 
 impl Parser<'_> {

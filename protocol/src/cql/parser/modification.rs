@@ -1,8 +1,8 @@
 //! `INSERT`, `UPDATE`, `DELETE`, their `USING` clause, and `BATCH`.
 
 use super::super::ast::{
-    Assignment, BatchKind, BatchStatement, DeleteSelector, DeleteStatement, InsertStatement,
-    InsertValues, Literal, Statement, Term, UpdateStatement, UsingClause,
+    Assignment, BatchKind, BatchStatement, DeleteSelector, DeleteStatement, InsertStatement, InsertValues, Literal,
+    Statement, Term, UpdateStatement, UsingClause,
 };
 use super::super::token::{Symbol, TokenKind};
 use super::cursor::{PResult, Parser};
@@ -18,23 +18,11 @@ pub struct UsingAllowed {
 
 impl UsingAllowed {
     /// `INSERT`, `UPDATE`, `BATCH`.
-    pub const ALL: UsingAllowed = UsingAllowed {
-        ttl: true,
-        timestamp: true,
-        timeout: true,
-    };
+    pub const ALL: UsingAllowed = UsingAllowed { ttl: true, timestamp: true, timeout: true };
     /// `DELETE` (ScyllaDB's `usingTimestampTimeoutClause`).
-    pub const NO_TTL: UsingAllowed = UsingAllowed {
-        ttl: false,
-        timestamp: true,
-        timeout: true,
-    };
+    pub const NO_TTL: UsingAllowed = UsingAllowed { ttl: false, timestamp: true, timeout: true };
     /// `SELECT`.
-    pub const TIMEOUT_ONLY: UsingAllowed = UsingAllowed {
-        ttl: false,
-        timestamp: false,
-        timeout: true,
-    };
+    pub const TIMEOUT_ONLY: UsingAllowed = UsingAllowed { ttl: false, timestamp: false, timeout: true };
 }
 
 impl Parser<'_> {
@@ -56,20 +44,12 @@ impl Parser<'_> {
                 return Err(self.no_viable());
             };
             if slot.is_some() {
-                return Err(self.error_at(
-                    &token,
-                    format!(
-                        "Multiple definitions of USING {}",
-                        token.text.to_uppercase()
-                    ),
-                ));
+                return Err(
+                    self.error_at(&token, format!("Multiple definitions of USING {}", token.text.to_uppercase()))
+                );
             }
             self.advance();
-            *slot = Some(if is_int {
-                self.parse_int_value()?
-            } else {
-                self.parse_term()?
-            });
+            *slot = Some(if is_int { self.parse_int_value()? } else { self.parse_term()? });
             if !self.eat_word("and") {
                 return Ok(using);
             }
@@ -83,9 +63,7 @@ impl Parser<'_> {
         let values = if self.eat_word("json") {
             let value = match self.parse_marker()? {
                 Some(marker) => Term::Bind(marker),
-                None if self.peek().kind == TokenKind::String => {
-                    Term::Literal(Literal::String(self.advance().text))
-                }
+                None if self.peek().kind == TokenKind::String => Term::Literal(Literal::String(self.advance().text)),
                 None => return Err(self.no_viable()),
             };
             let mut default_unset = false;
@@ -96,10 +74,7 @@ impl Parser<'_> {
                     return Err(self.no_viable());
                 }
             }
-            InsertValues::Json {
-                value,
-                default_unset,
-            }
+            InsertValues::Json { value, default_unset }
         } else {
             let columns = self.parse_ident_tuple()?;
             self.expect_word("values")?;
@@ -113,12 +88,7 @@ impl Parser<'_> {
         };
         let if_not_exists = self.eat_if_not_exists()?;
         let using = self.parse_using(UsingAllowed::ALL)?;
-        Ok(Statement::Insert(InsertStatement {
-            table,
-            values,
-            if_not_exists,
-            using,
-        }))
+        Ok(Statement::Insert(InsertStatement { table, values, if_not_exists, using }))
     }
 
     pub fn parse_update(&mut self) -> PResult<Statement> {
@@ -133,14 +103,7 @@ impl Parser<'_> {
         self.expect_word("where")?;
         let where_clause = self.parse_where_clause()?;
         let (if_exists, conditions) = self.parse_if_clause()?;
-        Ok(Statement::Update(UpdateStatement {
-            table,
-            using,
-            assignments,
-            where_clause,
-            if_exists,
-            conditions,
-        }))
+        Ok(Statement::Update(UpdateStatement { table, using, assignments, where_clause, if_exists, conditions }))
     }
 
     /// One `SET` item (`columnOperation`).
@@ -165,11 +128,7 @@ impl Parser<'_> {
             let field = self.parse_ident()?;
             self.expect_symbol(Symbol::Eq)?;
             let value = self.parse_term()?;
-            return Ok(Assignment::SetField {
-                column,
-                field,
-                value,
-            });
+            return Ok(Assignment::SetField { column, field, value });
         }
         if !self.at_symbol(Symbol::Eq) {
             return Err(self.no_viable());
@@ -191,29 +150,16 @@ impl Parser<'_> {
             let other = self.parse_cident()?;
             let sign = self.advance();
             if other != column {
-                let shown = if sign.is_symbol(Symbol::Plus) {
-                    '+'
-                } else {
-                    '-'
-                };
+                let shown = if sign.is_symbol(Symbol::Plus) { '+' } else { '-' };
                 return Err(self.error_at(
                     &other_token,
                     format!("Only expressions of the form X = X {shown} <value> are supported."),
                 ));
             }
             return Ok(match sign.kind {
-                TokenKind::Symbol(Symbol::Plus) => Assignment::Add {
-                    column,
-                    value: self.parse_term()?,
-                },
-                TokenKind::Symbol(Symbol::Minus) => Assignment::Subtract {
-                    column,
-                    value: self.parse_term()?,
-                },
-                _ => Assignment::Add {
-                    column,
-                    value: Term::Literal(Literal::Integer(sign.text)),
-                },
+                TokenKind::Symbol(Symbol::Plus) => Assignment::Add { column, value: self.parse_term()? },
+                TokenKind::Symbol(Symbol::Minus) => Assignment::Subtract { column, value: self.parse_term()? },
+                _ => Assignment::Add { column, value: Term::Literal(Literal::Integer(sign.text)) },
             });
         }
         let value = self.parse_term()?;
@@ -224,10 +170,7 @@ impl Parser<'_> {
         let other_token = self.peek().clone();
         let other = self.parse_cident()?;
         if other != column {
-            return Err(self.error_at(
-                &other_token,
-                "Only expressions of the form X = <value> + X are supported.",
-            ));
+            return Err(self.error_at(&other_token, "Only expressions of the form X = <value> + X are supported."));
         }
         Ok(Assignment::Prepend { column, value })
     }
@@ -249,14 +192,7 @@ impl Parser<'_> {
         self.expect_word("where")?;
         let where_clause = self.parse_where_clause()?;
         let (if_exists, conditions) = self.parse_if_clause()?;
-        Ok(Statement::Delete(DeleteStatement {
-            columns,
-            table,
-            using,
-            where_clause,
-            if_exists,
-            conditions,
-        }))
+        Ok(Statement::Delete(DeleteStatement { columns, table, using, where_clause, if_exists, conditions }))
     }
 
     fn parse_delete_selector(&mut self) -> PResult<DeleteSelector> {
@@ -300,10 +236,6 @@ impl Parser<'_> {
         }
         self.expect_word("apply")?;
         self.expect_word("batch")?;
-        Ok(Statement::Batch(BatchStatement {
-            kind,
-            using,
-            statements,
-        }))
+        Ok(Statement::Batch(BatchStatement { kind, using, statements }))
     }
 }

@@ -63,9 +63,7 @@ impl Parser<'_> {
     /// A keyspace, table, type or index name part; `what` is used in the error for `?`.
     fn parse_schema_name(&mut self, what: &str) -> PResult<String> {
         if self.at_symbol(Symbol::QMark) {
-            return Err(
-                self.error_at_current(format!("Bind variables cannot be used for {what} names"))
-            );
+            return Err(self.error_at_current(format!("Bind variables cannot be used for {what} names")));
         }
         self.parse_ident()
     }
@@ -76,11 +74,7 @@ impl Parser<'_> {
 
     /// `[ks.]name`; `what` ("table", "index", "type") names the object in errors.
     pub fn parse_qualified_name(&mut self, what: &str) -> PResult<QualifiedName> {
-        let first = self.parse_schema_name(if self.at_symbol_at(1, Symbol::Dot) {
-            "keyspace"
-        } else {
-            what
-        })?;
+        let first = self.parse_schema_name(if self.at_symbol_at(1, Symbol::Dot) { "keyspace" } else { what })?;
         if self.eat_symbol(Symbol::Dot) {
             let name = self.parse_schema_name(what)?;
             Ok(QualifiedName::qualified(first, name))

@@ -20,10 +20,7 @@ impl Parser<'_> {
         let name_token = self.peek().clone();
         let name = self.parse_ident()?;
         if options.iter().any(|(existing, _)| *existing == name) {
-            return Err(self.error_at(
-                &name_token,
-                format!("Multiple definition for property {name}"),
-            ));
+            return Err(self.error_at(&name_token, format!("Multiple definition for property {name}")));
         }
         self.expect_symbol(Symbol::Eq)?;
         let value = if self.at_symbol(Symbol::LBrace) {

@@ -39,11 +39,7 @@ impl Parser<'_> {
         if !self.eat_word("contains") {
             return None;
         }
-        Some(if self.eat_word("key") {
-            Operator::ContainsKey
-        } else {
-            Operator::Contains
-        })
+        Some(if self.eat_word("key") { Operator::ContainsKey } else { Operator::Contains })
     }
 
     fn parse_relation(&mut self) -> PResult<Relation> {
@@ -83,11 +79,7 @@ impl Parser<'_> {
         }
         if self.eat_word("like") {
             let value = self.parse_term()?;
-            return Ok(Relation::Simple {
-                column,
-                op: Operator::Like,
-                value,
-            });
+            return Ok(Relation::Simple { column, op: Operator::Like, value });
         }
         if self.eat_word("is") {
             self.expect_word("not")?;
@@ -103,12 +95,7 @@ impl Parser<'_> {
             self.expect_symbol(Symbol::RBracket)?;
             let op = self.parse_relation_type()?;
             let value = self.parse_term()?;
-            return Ok(Relation::MapElement {
-                column,
-                key,
-                op,
-                value,
-            });
+            return Ok(Relation::MapElement { column, key, op, value });
         }
         Err(self.no_viable())
     }
@@ -138,9 +125,7 @@ impl Parser<'_> {
             || next.is_word("contains")
             || matches!(
                 next.kind,
-                TokenKind::Symbol(
-                    Symbol::Eq | Symbol::Lt | Symbol::Lte | Symbol::Gt | Symbol::Gte | Symbol::Neq
-                )
+                TokenKind::Symbol(Symbol::Eq | Symbol::Lt | Symbol::Lte | Symbol::Gt | Symbol::Gte | Symbol::Neq)
             );
         if self.at_word("exists") && !column_named_exists {
             self.advance();

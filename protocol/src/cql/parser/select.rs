@@ -4,9 +4,7 @@
 //! column while `SELECT JSON * FROM t` is a JSON select: like Cassandra's syntactic
 //! predicates, the keyword reading is tried first and abandoned if no `FROM` follows.
 
-use super::super::ast::{
-    Ordering, SelectStatement, Selection, Selector, SelectorExpr, Statement, UsingClause,
-};
+use super::super::ast::{Ordering, SelectStatement, Selection, Selector, SelectorExpr, Statement, UsingClause};
 use super::super::token::{Symbol, TokenKind};
 use super::cursor::{PResult, Parser};
 use super::modification::UsingAllowed;
@@ -25,11 +23,7 @@ impl Parser<'_> {
         let selection = self.parse_selection()?;
         self.expect_word("from")?;
         let from = self.parse_qualified_name("table")?;
-        let where_clause = if self.eat_word("where") {
-            self.parse_where_clause()?
-        } else {
-            Vec::new()
-        };
+        let where_clause = if self.eat_word("where") { self.parse_where_clause()? } else { Vec::new() };
         let mut group_by = Vec::new();
         if self.eat_word("group") {
             self.expect_word("by")?;
@@ -61,11 +55,7 @@ impl Parser<'_> {
             self.expect_word("limit")?;
             per_partition_limit = Some(self.parse_int_value()?);
         }
-        let limit = if self.eat_word("limit") {
-            Some(self.parse_int_value()?)
-        } else {
-            None
-        };
+        let limit = if self.eat_word("limit") { Some(self.parse_int_value()?) } else { None };
         let allow_filtering = self.eat_word("allow");
         if allow_filtering {
             self.expect_word("filtering")?;
@@ -121,11 +111,7 @@ impl Parser<'_> {
 
     fn parse_selector(&mut self) -> PResult<Selector> {
         let expr = self.parse_selector_expr()?;
-        let alias = if self.eat_word("as") {
-            Some(self.parse_ident()?)
-        } else {
-            None
-        };
+        let alias = if self.eat_word("as") { Some(self.parse_ident()?) } else { None };
         Ok(Selector { expr, alias })
     }
 
@@ -135,17 +121,11 @@ impl Parser<'_> {
             loop {
                 if p.eat_symbol(Symbol::Dot) {
                     let field = p.parse_ident()?;
-                    expr = SelectorExpr::FieldAccess {
-                        expr: Box::new(expr),
-                        field,
-                    };
+                    expr = SelectorExpr::FieldAccess { expr: Box::new(expr), field };
                 } else if p.eat_symbol(Symbol::LBracket) {
                     let key = p.parse_term()?;
                     p.expect_symbol(Symbol::RBracket)?;
-                    expr = SelectorExpr::ElementAccess {
-                        expr: Box::new(expr),
-                        key,
-                    };
+                    expr = SelectorExpr::ElementAccess { expr: Box::new(expr), key };
                 } else {
                     return Ok(expr);
                 }
@@ -167,11 +147,7 @@ impl Parser<'_> {
             self.expect_symbol(Symbol::LParen)?;
             let column = self.parse_cident()?;
             self.expect_symbol(Symbol::RParen)?;
-            return Ok(if writetime {
-                SelectorExpr::WriteTime(column)
-            } else {
-                SelectorExpr::Ttl(column)
-            });
+            return Ok(if writetime { SelectorExpr::WriteTime(column) } else { SelectorExpr::Ttl(column) });
         }
         if call && self.at_word("cast") {
             self.advance();
@@ -180,10 +156,7 @@ impl Parser<'_> {
             self.expect_word("as")?;
             let ty = self.parse_type()?;
             self.expect_symbol(Symbol::RParen)?;
-            return Ok(SelectorExpr::Cast {
-                expr: Box::new(expr),
-                ty,
-            });
+            return Ok(SelectorExpr::Cast { expr: Box::new(expr), ty });
         }
         if self.at_function_call() {
             let name = self.parse_function_name()?;
@@ -200,10 +173,7 @@ impl Parser<'_> {
             }
             return Ok(SelectorExpr::FunctionCall { name, args });
         }
-        if self.at_simple_value()
-            || self.at_symbol(Symbol::LBracket)
-            || self.at_symbol(Symbol::LBrace)
-        {
+        if self.at_simple_value() || self.at_symbol(Symbol::LBracket) || self.at_symbol(Symbol::LBrace) {
             return Ok(SelectorExpr::Term(self.parse_term()?));
         }
         Ok(SelectorExpr::Column(self.parse_cident()?))
@@ -212,8 +182,8 @@ impl Parser<'_> {
     /// `count ( * )` or `count ( 1 )` at the current position.
     fn at_count_all(&self) -> bool {
         let argument = self.peek_at(2);
-        let is_star_or_one = argument.is_symbol(Symbol::Star)
-            || (argument.kind == TokenKind::Integer && argument.text == "1");
+        let is_star_or_one =
+            argument.is_symbol(Symbol::Star) || (argument.kind == TokenKind::Integer && argument.text == "1");
         is_star_or_one && self.at_symbol_at(3, Symbol::RParen)
     }
 }

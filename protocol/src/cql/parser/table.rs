@@ -1,8 +1,8 @@
 //! Table statements: `CREATE TABLE`, `ALTER TABLE`, `DROP TABLE`, `TRUNCATE`.
 
 use super::super::ast::{
-    AlterTableAction, AlterTableStatement, ColumnDef, CreateTableStatement, DropTableStatement,
-    Options, Ordering, QualifiedName, Statement, TruncateStatement,
+    AlterTableAction, AlterTableStatement, ColumnDef, CreateTableStatement, DropTableStatement, Options, Ordering,
+    QualifiedName, Statement, TruncateStatement,
 };
 use super::super::token::{Symbol, Token};
 use super::cursor::{PResult, Parser};
@@ -47,10 +47,7 @@ impl Parser<'_> {
         let close = self.peek().clone();
         self.expect_symbol(Symbol::RParen)?;
         let Some((partition_key, clustering_key)) = table.primary_key.take() else {
-            return Err(self.error_at(
-                &close,
-                "No PRIMARY KEY specified for table (exactly one required)",
-            ));
+            return Err(self.error_at(&close, "No PRIMARY KEY specified for table (exactly one required)"));
         };
         if self.eat_word("with") {
             self.parse_table_property(&mut table)?;
@@ -128,11 +125,7 @@ impl Parser<'_> {
         let name = self.parse_ident()?;
         let ty = self.parse_type()?;
         let is_static = self.eat_word("static");
-        Ok(ColumnDef {
-            name,
-            ty,
-            is_static,
-        })
+        Ok(ColumnDef { name, ty, is_static })
     }
 
     /// `COMPACT STORAGE`, `CLUSTERING ORDER BY (c ASC|DESC, …)` or a property.
@@ -204,11 +197,7 @@ impl Parser<'_> {
         } else {
             return Err(self.no_viable());
         };
-        Ok(Statement::AlterTable(AlterTableStatement {
-            name,
-            if_exists,
-            action,
-        }))
+        Ok(Statement::AlterTable(AlterTableStatement { name, if_exists, action }))
     }
 
     /// `a TO b (AND c TO d)*`

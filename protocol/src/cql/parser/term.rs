@@ -36,9 +36,7 @@ impl Parser<'_> {
             TokenKind::String => Literal::String(text),
             TokenKind::Integer => Literal::Integer(text),
             TokenKind::Float if text.eq_ignore_ascii_case("-nan") => Literal::Float("NaN".into()),
-            TokenKind::Float if text.eq_ignore_ascii_case("-infinity") => {
-                Literal::Float("-Infinity".into())
-            }
+            TokenKind::Float if text.eq_ignore_ascii_case("-infinity") => Literal::Float("-Infinity".into()),
             TokenKind::Float => Literal::Float(text),
             TokenKind::Boolean => Literal::Boolean(text.eq_ignore_ascii_case("true")),
             TokenKind::Duration => Literal::Duration(text),
@@ -52,9 +50,7 @@ impl Parser<'_> {
                 }
             },
             TokenKind::Word if text.eq_ignore_ascii_case("nan") => Literal::Float("NaN".into()),
-            TokenKind::Word if text.eq_ignore_ascii_case("infinity") => {
-                Literal::Float("Infinity".into())
-            }
+            TokenKind::Word if text.eq_ignore_ascii_case("infinity") => Literal::Float("Infinity".into()),
             _ => return None,
         };
         Some(Ok(literal))
@@ -68,8 +64,9 @@ impl Parser<'_> {
                 Ok(literal)
             }
             Some(Err(error)) => Err(error),
-            None if self.at_symbol(Symbol::QMark) || self.at_symbol(Symbol::Colon) => Err(self
-                .error_at_current("bind variables are not supported in DDL queries".to_string())),
+            None if self.at_symbol(Symbol::QMark) || self.at_symbol(Symbol::Colon) => {
+                Err(self.error_at_current("bind variables are not supported in DDL queries".to_string()))
+            }
             None => Err(self.no_viable()),
         }
     }
@@ -205,10 +202,7 @@ impl Parser<'_> {
         });
         if let Some(ty) = hint {
             let term = self.parse_term()?;
-            return Ok(Term::TypeCast {
-                ty,
-                term: Box::new(term),
-            });
+            return Ok(Term::TypeCast { ty, term: Box::new(term) });
         }
         let items = self.parse_term_list(Symbol::LParen, Symbol::RParen)?;
         if items.is_empty() {
@@ -221,10 +215,9 @@ impl Parser<'_> {
 
     fn at_term_start(&self) -> bool {
         match self.peek().kind {
-            TokenKind::Symbol(s) => matches!(
-                s,
-                Symbol::QMark | Symbol::Colon | Symbol::LBracket | Symbol::LBrace | Symbol::LParen
-            ),
+            TokenKind::Symbol(s) => {
+                matches!(s, Symbol::QMark | Symbol::Colon | Symbol::LBracket | Symbol::LBrace | Symbol::LParen)
+            }
             TokenKind::Eof => false,
             _ => true,
         }

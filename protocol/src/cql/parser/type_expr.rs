@@ -56,13 +56,8 @@ impl Parser<'_> {
         };
         let name_token = self.peek().clone();
         let name = self.parse_ident()?;
-        if name_token.kind == TokenKind::Word
-            && (is_reserved_type_name(&name) || native_type(&name).is_some())
-        {
-            return Err(self.error_at(
-                &name_token,
-                format!("Invalid (reserved) user type name {name}"),
-            ));
+        if name_token.kind == TokenKind::Word && (is_reserved_type_name(&name) || native_type(&name).is_some()) {
+            return Err(self.error_at(&name_token, format!("Invalid (reserved) user type name {name}")));
         }
         Ok(QualifiedName { keyspace, name })
     }

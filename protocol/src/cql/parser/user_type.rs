@@ -1,8 +1,6 @@
 //! User type statements: `CREATE TYPE`, `ALTER TYPE`, `DROP TYPE`.
 
-use super::super::ast::{
-    AlterTypeAction, AlterTypeStatement, CreateTypeStatement, DropTypeStatement, Statement,
-};
+use super::super::ast::{AlterTypeAction, AlterTypeStatement, CreateTypeStatement, DropTypeStatement, Statement};
 use super::super::token::Symbol;
 use super::cursor::{PResult, Parser};
 
@@ -22,11 +20,7 @@ impl Parser<'_> {
             }
         }
         self.expect_symbol(Symbol::RParen)?;
-        Ok(Statement::CreateType(CreateTypeStatement {
-            name,
-            if_not_exists,
-            fields,
-        }))
+        Ok(Statement::CreateType(CreateTypeStatement { name, if_not_exists, fields }))
     }
 
     /// After `ALTER`.

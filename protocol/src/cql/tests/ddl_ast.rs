@@ -2,8 +2,8 @@
 
 use super::{parse_err, statement};
 use crate::cql::{
-    AlterTableAction, AlterTypeAction, ColumnDef, DescribeStatement, DescribeTarget, IndexTarget,
-    IndexTargetKind, Literal, OptionValue, Ordering, QualifiedName, Statement, TypeExpr,
+    AlterTableAction, AlterTypeAction, ColumnDef, DescribeStatement, DescribeTarget, IndexTarget, IndexTargetKind,
+    Literal, OptionValue, Ordering, QualifiedName, Statement, TypeExpr,
 };
 
 fn native(name: &str) -> TypeExpr {
@@ -29,17 +29,11 @@ fn stress_create_keyspace() {
             (
                 "replication".to_string(),
                 OptionValue::Map(vec![
-                    (
-                        string("class"),
-                        string("org.apache.cassandra.locator.NetworkTopologyStrategy")
-                    ),
+                    (string("class"), string("org.apache.cassandra.locator.NetworkTopologyStrategy")),
                     (string("replication_factor"), string("1")),
                 ])
             ),
-            (
-                "durable_writes".to_string(),
-                OptionValue::Constant(Literal::Boolean(true))
-            ),
+            ("durable_writes".to_string(), OptionValue::Constant(Literal::Boolean(true))),
         ]
     );
 }
@@ -53,21 +47,11 @@ fn stress_create_table() {
     };
     assert_eq!(table.name, QualifiedName::unqualified("standard1"));
     assert!(table.if_not_exists);
-    let column = |name: &str| ColumnDef {
-        name: name.into(),
-        ty: native("blob"),
-        is_static: false,
-    };
-    assert_eq!(
-        table.columns,
-        vec![column("key"), column("C0"), column("C1")]
-    );
+    let column = |name: &str| ColumnDef { name: name.into(), ty: native("blob"), is_static: false };
+    assert_eq!(table.columns, vec![column("key"), column("C0"), column("C1")]);
     assert_eq!(table.partition_key, vec!["key".to_string()]);
     assert!(table.clustering_key.is_empty());
-    assert_eq!(
-        table.options,
-        vec![("compression".to_string(), OptionValue::Map(vec![]))]
-    );
+    assert_eq!(table.options, vec![("compression".to_string(), OptionValue::Map(vec![]))]);
 }
 
 #[test]
@@ -82,16 +66,10 @@ fn create_table_with_composite_key_and_properties() {
     assert_eq!(table.name, QualifiedName::qualified("ks", "t"));
     assert_eq!(table.partition_key, vec!["a".to_string(), "b".to_string()]);
     assert_eq!(table.clustering_key, vec!["c".to_string()]);
-    assert_eq!(
-        table.clustering_order,
-        vec![("c".to_string(), Ordering::Desc)]
-    );
+    assert_eq!(table.clustering_order, vec![("c".to_string(), Ordering::Desc)]);
     assert!(table.compact_storage);
-    let types: Vec<(String, TypeExpr, bool)> = table
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), c.ty.clone(), c.is_static))
-        .collect();
+    let types: Vec<(String, TypeExpr, bool)> =
+        table.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.is_static)).collect();
     assert_eq!(
         types,
         vec![
@@ -107,11 +85,7 @@ fn create_table_with_composite_key_and_properties() {
                 false
             ),
             ("s".into(), TypeExpr::Set(Box::new(native("int"))), true),
-            (
-                "v".into(),
-                TypeExpr::Vector(Box::new(native("float")), 3),
-                false
-            ),
+            ("v".into(), TypeExpr::Vector(Box::new(native("float")), 3), false),
         ]
     );
     assert_eq!(
@@ -125,10 +99,7 @@ fn create_table_with_composite_key_and_properties() {
                     (string("sstable_size_in_mb"), Literal::Integer("160".into())),
                 ])
             ),
-            (
-                "speculative_retry".to_string(),
-                OptionValue::Identifier("NONE".into())
-            ),
+            ("speculative_retry".to_string(), OptionValue::Identifier("NONE".into())),
         ]
     );
 }
@@ -166,8 +137,7 @@ fn exactly_one_primary_key() {
 
 #[test]
 fn duplicate_properties_are_rejected() {
-    let error =
-        parse_err("CREATE KEYSPACE ks WITH durable_writes = true AND durable_writes = false");
+    let error = parse_err("CREATE KEYSPACE ks WITH durable_writes = true AND durable_writes = false");
     assert_eq!((error.line, error.column), (1, 50));
 }
 
@@ -188,38 +158,18 @@ fn alter_table_actions() {
     assert_eq!(
         action("ALTER TABLE t ADD (c int, d text STATIC)"),
         AlterTableAction::Add(vec![
-            ColumnDef {
-                name: "c".into(),
-                ty: native("int"),
-                is_static: false
-            },
-            ColumnDef {
-                name: "d".into(),
-                ty: native("text"),
-                is_static: true
-            },
+            ColumnDef { name: "c".into(), ty: native("int"), is_static: false },
+            ColumnDef { name: "d".into(), ty: native("text"), is_static: true },
         ])
     );
-    assert_eq!(
-        action("ALTER TABLE t DROP (c, \"D\")"),
-        AlterTableAction::Drop(vec!["c".into(), "D".into()])
-    );
-    assert_eq!(
-        action("ALTER TABLE t DROP compact"),
-        AlterTableAction::Drop(vec!["compact".into()])
-    );
-    assert_eq!(
-        action("ALTER TABLE t DROP COMPACT STORAGE"),
-        AlterTableAction::DropCompactStorage
-    );
+    assert_eq!(action("ALTER TABLE t DROP (c, \"D\")"), AlterTableAction::Drop(vec!["c".into(), "D".into()]));
+    assert_eq!(action("ALTER TABLE t DROP compact"), AlterTableAction::Drop(vec!["compact".into()]));
+    assert_eq!(action("ALTER TABLE t DROP COMPACT STORAGE"), AlterTableAction::DropCompactStorage);
     assert_eq!(
         action("ALTER TABLE t RENAME a TO b AND c TO d"),
         AlterTableAction::Rename(vec![("a".into(), "b".into()), ("c".into(), "d".into())])
     );
-    assert_eq!(
-        action("ALTER TABLE t ALTER c TYPE blob"),
-        AlterTableAction::AlterType("c".into(), native("blob"))
-    );
+    assert_eq!(action("ALTER TABLE t ALTER c TYPE blob"), AlterTableAction::AlterType("c".into(), native("blob")));
     assert_eq!(
         action("ALTER TABLE t WITH gc_grace_seconds = 10"),
         AlterTableAction::WithOptions(vec![(
@@ -231,27 +181,17 @@ fn alter_table_actions() {
 
 #[test]
 fn type_statements() {
-    let Statement::CreateType(create) =
-        statement("CREATE TYPE IF NOT EXISTS ks.address (street text, zip int,)")
+    let Statement::CreateType(create) = statement("CREATE TYPE IF NOT EXISTS ks.address (street text, zip int,)")
     else {
         panic!("not a create type");
     };
     assert_eq!(create.name, QualifiedName::qualified("ks", "address"));
     assert!(create.if_not_exists);
-    assert_eq!(
-        create.fields,
-        vec![
-            ("street".into(), native("text")),
-            ("zip".into(), native("int"))
-        ]
-    );
+    assert_eq!(create.fields, vec![("street".into(), native("text")), ("zip".into(), native("int"))]);
     let Statement::AlterType(alter) = statement("ALTER TYPE address ADD country text") else {
         panic!("not an alter type");
     };
-    assert_eq!(
-        alter.action,
-        AlterTypeAction::Add("country".into(), native("text"))
-    );
+    assert_eq!(alter.action, AlterTypeAction::Add("country".into(), native("text")));
     let Statement::DropType(drop) = statement("DROP TYPE IF EXISTS address") else {
         panic!("not a drop type");
     };
@@ -269,13 +209,7 @@ fn index_statements() {
     };
     assert_eq!(index.name, Some("idx".into()));
     assert_eq!(index.table, QualifiedName::qualified("ks", "t"));
-    assert_eq!(
-        index.target,
-        IndexTarget {
-            column: "m".into(),
-            kind: IndexTargetKind::Keys
-        }
-    );
+    assert_eq!(index.target, IndexTarget { column: "m".into(), kind: IndexTargetKind::Keys });
     assert!(index.if_not_exists && index.custom);
     assert_eq!(index.custom_class, Some("some.Class".into()));
     assert_eq!(index.options.len(), 1);
@@ -283,13 +217,7 @@ fn index_statements() {
         panic!("not a create index");
     };
     assert_eq!(index.name, None);
-    assert_eq!(
-        index.target,
-        IndexTarget {
-            column: "values".into(),
-            kind: IndexTargetKind::Simple
-        }
-    );
+    assert_eq!(index.target, IndexTarget { column: "values".into(), kind: IndexTargetKind::Simple });
     let Statement::DropIndex(drop) = statement("DROP INDEX IF EXISTS ks.idx") else {
         panic!("not a drop index");
     };
@@ -330,67 +258,28 @@ fn describe_targets() {
     let target = |text: &str| describe(text).target;
     assert_eq!(target("DESCRIBE CLUSTER"), DescribeTarget::Cluster);
     assert_eq!(target("DESC KEYSPACES"), DescribeTarget::Keyspaces);
-    assert_eq!(
-        target("DESCRIBE SCHEMA"),
-        DescribeTarget::Schema { full: false }
-    );
-    assert_eq!(
-        target("DESCRIBE FULL SCHEMA"),
-        DescribeTarget::Schema { full: true }
-    );
-    assert_eq!(
-        target("DESCRIBE KEYSPACE"),
-        DescribeTarget::Keyspace {
-            name: None,
-            only: false
-        }
-    );
-    assert_eq!(
-        target("DESC ONLY KEYSPACE Ks"),
-        DescribeTarget::Keyspace {
-            name: Some("ks".into()),
-            only: true
-        }
-    );
+    assert_eq!(target("DESCRIBE SCHEMA"), DescribeTarget::Schema { full: false });
+    assert_eq!(target("DESCRIBE FULL SCHEMA"), DescribeTarget::Schema { full: true });
+    assert_eq!(target("DESCRIBE KEYSPACE"), DescribeTarget::Keyspace { name: None, only: false });
+    assert_eq!(target("DESC ONLY KEYSPACE Ks"), DescribeTarget::Keyspace { name: Some("ks".into()), only: true });
     assert_eq!(target("DESCRIBE TABLES"), DescribeTarget::Tables);
-    assert_eq!(
-        target("DESCRIBE TABLE ks.t"),
-        DescribeTarget::Table(QualifiedName::qualified("ks", "t"))
-    );
-    assert_eq!(
-        target("DESCRIBE COLUMNFAMILY t"),
-        DescribeTarget::Table(QualifiedName::unqualified("t"))
-    );
+    assert_eq!(target("DESCRIBE TABLE ks.t"), DescribeTarget::Table(QualifiedName::qualified("ks", "t")));
+    assert_eq!(target("DESCRIBE COLUMNFAMILY t"), DescribeTarget::Table(QualifiedName::unqualified("t")));
     assert_eq!(target("DESCRIBE TYPES"), DescribeTarget::Types);
-    assert_eq!(
-        target("DESCRIBE TYPE address"),
-        DescribeTarget::Type(QualifiedName::unqualified("address"))
-    );
+    assert_eq!(target("DESCRIBE TYPE address"), DescribeTarget::Type(QualifiedName::unqualified("address")));
     assert_eq!(target("DESCRIBE FUNCTIONS"), DescribeTarget::Functions);
-    assert_eq!(
-        target("DESCRIBE FUNCTION ks.f"),
-        DescribeTarget::Function(QualifiedName::qualified("ks", "f"))
-    );
+    assert_eq!(target("DESCRIBE FUNCTION ks.f"), DescribeTarget::Function(QualifiedName::qualified("ks", "f")));
     assert_eq!(target("DESCRIBE AGGREGATES"), DescribeTarget::Aggregates);
-    assert_eq!(
-        target("DESCRIBE INDEX idx"),
-        DescribeTarget::Index(QualifiedName::unqualified("idx"))
-    );
+    assert_eq!(target("DESCRIBE INDEX idx"), DescribeTarget::Index(QualifiedName::unqualified("idx")));
     assert_eq!(
         target("DESCRIBE MATERIALIZED VIEW ks.mv"),
         DescribeTarget::MaterializedView(QualifiedName::qualified("ks", "mv"))
     );
-    assert_eq!(
-        target("DESCRIBE ks.\"T\""),
-        DescribeTarget::Generic(QualifiedName::qualified("ks", "T"))
-    );
+    assert_eq!(target("DESCRIBE ks.\"T\""), DescribeTarget::Generic(QualifiedName::qualified("ks", "T")));
     assert_eq!(
         describe("DESCRIBE KEYSPACE ks WITH INTERNALS"),
         DescribeStatement {
-            target: DescribeTarget::Keyspace {
-                name: Some("ks".into()),
-                only: false
-            },
+            target: DescribeTarget::Keyspace { name: Some("ks".into()), only: false },
             with_internals: true
         }
     );

@@ -9,20 +9,13 @@ fn kinds(text: &str) -> Vec<(TokenKind, String)> {
         Ok(tokens) => tokens,
         Err(error) => panic!("failed to lex {text:?}: {error}"),
     };
-    tokens
-        .into_iter()
-        .filter(|t| t.kind != TokenKind::Eof)
-        .map(|t| (t.kind, t.text))
-        .collect()
+    tokens.into_iter().filter(|t| t.kind != TokenKind::Eof).map(|t| (t.kind, t.text)).collect()
 }
 
 fn one(text: &str) -> (TokenKind, String) {
     let tokens = kinds(text);
     assert_eq!(tokens.len(), 1, "{text:?} gave {tokens:?}");
-    tokens
-        .into_iter()
-        .next()
-        .unwrap_or((TokenKind::Eof, String::new()))
+    tokens.into_iter().next().unwrap_or((TokenKind::Eof, String::new()))
 }
 
 #[test]
@@ -46,18 +39,9 @@ fn numbers_durations_uuids() {
     assert_eq!(one("PT2H"), (Duration, "PT2H".into()));
     assert_eq!(one("P2W"), (Duration, "P2W".into()));
     assert_eq!(one("P1Y2M3DT4H5M6S"), (Duration, "P1Y2M3DT4H5M6S".into()));
-    assert_eq!(
-        one("P0001-02-03T04:05:06"),
-        (Duration, "P0001-02-03T04:05:06".into())
-    );
-    assert_eq!(
-        one("123e4567-e89b-12d3-a456-426655440000"),
-        (Uuid, "123e4567-e89b-12d3-a456-426655440000".into())
-    );
-    assert_eq!(
-        one("deadbeef-e89b-12d3-a456-426655440000"),
-        (Uuid, "deadbeef-e89b-12d3-a456-426655440000".into())
-    );
+    assert_eq!(one("P0001-02-03T04:05:06"), (Duration, "P0001-02-03T04:05:06".into()));
+    assert_eq!(one("123e4567-e89b-12d3-a456-426655440000"), (Uuid, "123e4567-e89b-12d3-a456-426655440000".into()));
+    assert_eq!(one("deadbeef-e89b-12d3-a456-426655440000"), (Uuid, "deadbeef-e89b-12d3-a456-426655440000".into()));
     assert_eq!(one("0xCafe"), (Hex, "0xCafe".into()));
     assert_eq!(one("0x"), (Hex, "0x".into()));
 }
@@ -65,39 +49,16 @@ fn numbers_durations_uuids() {
 #[test]
 fn longest_match_splits() {
     use TokenKind::*;
-    assert_eq!(
-        kinds("c-1"),
-        vec![(Word, "c".into()), (Integer, "-1".into())]
-    );
-    assert_eq!(
-        kinds("1h30"),
-        vec![(Duration, "1h".into()), (Integer, "30".into())]
-    );
+    assert_eq!(kinds("c-1"), vec![(Word, "c".into()), (Integer, "-1".into())]);
+    assert_eq!(kinds("1h30"), vec![(Duration, "1h".into()), (Integer, "30".into())]);
     assert_eq!(kinds("P1Dx"), vec![(Word, "P1Dx".into())]);
     assert_eq!(kinds("p1d"), vec![(Word, "p1d".into())]);
     assert_eq!(
         kinds("1..2"),
-        vec![
-            (Integer, "1".into()),
-            (Symbol(self::Symbol::Range), "..".into()),
-            (Integer, "2".into())
-        ]
+        vec![(Integer, "1".into()), (Symbol(self::Symbol::Range), "..".into()), (Integer, "2".into())]
     );
-    assert_eq!(
-        kinds("a - b"),
-        vec![
-            (Word, "a".into()),
-            (Symbol(self::Symbol::Minus), "-".into()),
-            (Word, "b".into())
-        ]
-    );
-    assert_eq!(
-        kinds("deadbeef-"),
-        vec![
-            (Word, "deadbeef".into()),
-            (Symbol(self::Symbol::Minus), "-".into())
-        ]
-    );
+    assert_eq!(kinds("a - b"), vec![(Word, "a".into()), (Symbol(self::Symbol::Minus), "-".into()), (Word, "b".into())]);
+    assert_eq!(kinds("deadbeef-"), vec![(Word, "deadbeef".into()), (Symbol(self::Symbol::Minus), "-".into())]);
     assert_eq!(
         kinds("frozen<list<int>>"),
         vec![
@@ -110,10 +71,7 @@ fn longest_match_splits() {
             (Symbol(self::Symbol::Gt), ">".into()),
         ]
     );
-    assert_eq!(
-        kinds("True false"),
-        vec![(Boolean, "True".into()), (Boolean, "false".into())]
-    );
+    assert_eq!(kinds("True false"), vec![(Boolean, "True".into()), (Boolean, "false".into())]);
 }
 
 #[test]
@@ -123,10 +81,7 @@ fn strings_and_names() {
     assert_eq!(one("''"), (String, "".into()));
     assert_eq!(one("$$a 'b' $ c$$"), (String, "a 'b' $ c".into()));
     assert_eq!(one("'héllo ☃'"), (String, "héllo ☃".into()));
-    assert_eq!(
-        one("\"Quoted\"\"Name\""),
-        (QuotedName, "Quoted\"Name".into())
-    );
+    assert_eq!(one("\"Quoted\"\"Name\""), (QuotedName, "Quoted\"Name".into()));
     assert_eq!(one("\"\""), (QuotedName, "".into()));
 }
 
@@ -136,18 +91,9 @@ fn comments_and_positions() {
         Ok(tokens) => tokens,
         Err(error) => panic!("{error}"),
     };
-    let positions: Vec<(std::string::String, u32, u32)> = tokens
-        .iter()
-        .map(|t| (t.text.clone(), t.line, t.column))
-        .collect();
-    assert_eq!(
-        positions,
-        vec![
-            ("SELECT".into(), 3, 9),
-            ("x".into(), 4, 2),
-            ("".into(), 4, 3)
-        ]
-    );
+    let positions: Vec<(std::string::String, u32, u32)> =
+        tokens.iter().map(|t| (t.text.clone(), t.line, t.column)).collect();
+    assert_eq!(positions, vec![("SELECT".into(), 3, 9), ("x".into(), 4, 2), ("".into(), 4, 3)]);
 }
 
 #[test]

@@ -2,9 +2,8 @@
 
 use super::{parse_err, parse_ok, statement};
 use crate::cql::{
-    Assignment, BatchKind, BindMarker, BindMarkerInfo, Condition, ConditionTarget, DeleteSelector,
-    InValues, InsertValues, Literal, Operator, QualifiedName, Relation, Statement, Term,
-    UsingClause,
+    Assignment, BatchKind, BindMarker, BindMarkerInfo, Condition, ConditionTarget, DeleteSelector, InValues,
+    InsertValues, Literal, Operator, QualifiedName, Relation, Statement, Term, UsingClause,
 };
 
 fn int(s: &str) -> Term {
@@ -46,22 +45,13 @@ fn insert_json() {
     let Statement::Insert(insert) = statement("INSERT INTO t JSON ? DEFAULT UNSET") else {
         panic!("not an insert");
     };
-    assert_eq!(
-        insert.values,
-        InsertValues::Json {
-            value: bind(0),
-            default_unset: true
-        }
-    );
+    assert_eq!(insert.values, InsertValues::Json { value: bind(0), default_unset: true });
     let Statement::Insert(insert) = statement("INSERT INTO t JSON '{}'") else {
         panic!("not an insert");
     };
     assert_eq!(
         insert.values,
-        InsertValues::Json {
-            value: Term::Literal(Literal::String("{}".into())),
-            default_unset: false
-        }
+        InsertValues::Json { value: Term::Literal(Literal::String("{}".into())), default_unset: false }
     );
 }
 
@@ -76,24 +66,11 @@ fn stress_counter_update() {
     assert_eq!(
         update.assignments,
         vec![
-            Assignment::Add {
-                column: "C0".into(),
-                value: bind(0)
-            },
-            Assignment::Add {
-                column: "C1".into(),
-                value: bind(1)
-            },
+            Assignment::Add { column: "C0".into(), value: bind(0) },
+            Assignment::Add { column: "C1".into(), value: bind(1) },
         ]
     );
-    assert_eq!(
-        update.where_clause,
-        vec![Relation::Simple {
-            column: "key".into(),
-            op: Operator::Eq,
-            value: bind(2)
-        }]
-    );
+    assert_eq!(update.where_clause, vec![Relation::Simple { column: "key".into(), op: Operator::Eq, value: bind(2) }]);
 }
 
 #[test]
@@ -107,44 +84,19 @@ fn assignment_kinds() {
     assert_eq!(
         update.assignments,
         vec![
-            Assignment::Set {
-                column: "a".into(),
-                value: int("1")
-            },
-            Assignment::Add {
-                column: "b".into(),
-                value: Term::Set(vec![int("1")])
-            },
-            Assignment::Subtract {
-                column: "c".into(),
-                value: Term::Set(vec![int("2")])
-            },
-            Assignment::Prepend {
-                column: "d".into(),
-                value: Term::List(vec![int("0")])
-            },
-            Assignment::Add {
-                column: "e".into(),
-                value: int("-1")
-            },
-            Assignment::Add {
-                column: "f".into(),
-                value: int("2")
-            },
-            Assignment::Subtract {
-                column: "g".into(),
-                value: bind(0)
-            },
+            Assignment::Set { column: "a".into(), value: int("1") },
+            Assignment::Add { column: "b".into(), value: Term::Set(vec![int("1")]) },
+            Assignment::Subtract { column: "c".into(), value: Term::Set(vec![int("2")]) },
+            Assignment::Prepend { column: "d".into(), value: Term::List(vec![int("0")]) },
+            Assignment::Add { column: "e".into(), value: int("-1") },
+            Assignment::Add { column: "f".into(), value: int("2") },
+            Assignment::Subtract { column: "g".into(), value: bind(0) },
             Assignment::SetElement {
                 column: "m".into(),
                 key: Term::Literal(Literal::String("k".into())),
                 value: Term::Literal(Literal::String("v".into())),
             },
-            Assignment::SetField {
-                column: "u".into(),
-                field: "f".into(),
-                value: int("3")
-            },
+            Assignment::SetField { column: "u".into(), field: "f".into(), value: int("3") },
         ]
     );
 }
@@ -169,16 +121,9 @@ fn update_conditions() {
     assert_eq!(
         update.conditions,
         vec![
+            Condition::Compare { target: ConditionTarget::Column("a".into()), op: Operator::Eq, value: int("1") },
             Condition::Compare {
-                target: ConditionTarget::Column("a".into()),
-                op: Operator::Eq,
-                value: int("1")
-            },
-            Condition::Compare {
-                target: ConditionTarget::Element {
-                    column: "b".into(),
-                    key: int("2")
-                },
+                target: ConditionTarget::Element { column: "b".into(), key: int("2") },
                 op: Operator::Gt,
                 value: int("3")
             },
@@ -187,25 +132,15 @@ fn update_conditions() {
                 values: InValues::List(vec![int("1"), int("2")])
             },
             Condition::Compare {
-                target: ConditionTarget::Field {
-                    column: "d".into(),
-                    field: "f".into()
-                },
+                target: ConditionTarget::Field { column: "d".into(), field: "f".into() },
                 op: Operator::Neq,
                 value: Term::Literal(Literal::String("x".into()))
             },
             Condition::In {
                 target: ConditionTarget::Column("e".into()),
-                values: InValues::Marker(BindMarker {
-                    index: 0,
-                    name: None
-                })
+                values: InValues::Marker(BindMarker { index: 0, name: None })
             },
-            Condition::Compare {
-                target: ConditionTarget::Column("l".into()),
-                op: Operator::Contains,
-                value: int("4")
-            },
+            Condition::Compare { target: ConditionTarget::Column("l".into()), op: Operator::Contains, value: int("4") },
         ]
     );
 }
@@ -216,8 +151,7 @@ fn if_exists_versus_column_named_exists() {
         panic!("not an update");
     };
     assert!(update.if_exists && update.conditions.is_empty());
-    let Statement::Update(update) = statement("UPDATE t SET v = 1 WHERE k = 1 IF exists = 1")
-    else {
+    let Statement::Update(update) = statement("UPDATE t SET v = 1 WHERE k = 1 IF exists = 1") else {
         panic!("not an update");
     };
     assert!(!update.if_exists);
@@ -226,23 +160,17 @@ fn if_exists_versus_column_named_exists() {
 
 #[test]
 fn delete_forms() {
-    let Statement::Delete(delete) = statement(
-        "DELETE a, b[?], c.f FROM ks.t USING TIMESTAMP 1 AND TIMEOUT 2s WHERE k = ? IF EXISTS",
-    ) else {
+    let Statement::Delete(delete) =
+        statement("DELETE a, b[?], c.f FROM ks.t USING TIMESTAMP 1 AND TIMEOUT 2s WHERE k = ? IF EXISTS")
+    else {
         panic!("not a delete");
     };
     assert_eq!(
         delete.columns,
         vec![
             DeleteSelector::Column("a".into()),
-            DeleteSelector::Element {
-                column: "b".into(),
-                key: bind(0)
-            },
-            DeleteSelector::Field {
-                column: "c".into(),
-                field: "f".into()
-            },
+            DeleteSelector::Element { column: "b".into(), key: bind(0) },
+            DeleteSelector::Field { column: "c".into(), field: "f".into() },
         ]
     );
     assert_eq!(delete.table, QualifiedName::qualified("ks", "t"));
@@ -282,9 +210,7 @@ fn batch_numbers_markers_across_statements() {
             BindMarkerInfo { name: None },
             BindMarkerInfo { name: None },
             BindMarkerInfo { name: None },
-            BindMarkerInfo {
-                name: Some("b".into())
-            },
+            BindMarkerInfo { name: Some("b".into()) },
             BindMarkerInfo { name: None },
             BindMarkerInfo { name: None },
         ]
@@ -298,14 +224,7 @@ fn batch_numbers_markers_across_statements() {
     let Some(Statement::Delete(delete)) = batch.statements.get(2) else {
         panic!("third statement is not a delete");
     };
-    assert_eq!(
-        delete.where_clause,
-        vec![Relation::Simple {
-            column: "a".into(),
-            op: Operator::Eq,
-            value: bind(5)
-        }]
-    );
+    assert_eq!(delete.where_clause, vec![Relation::Simple { column: "a".into(), op: Operator::Eq, value: bind(5) }]);
     let Statement::Batch(batch) = statement("BEGIN COUNTER BATCH APPLY BATCH") else {
         panic!("not a batch");
     };
@@ -320,10 +239,5 @@ fn batch_numbers_markers_across_statements() {
 fn batch_rejects_other_statements() {
     let error = parse_err("BEGIN BATCH SELECT * FROM t APPLY BATCH");
     assert_eq!((error.line, error.column), (1, 12));
-    assert!(
-        error
-            .message
-            .starts_with("mismatched input 'SELECT' expecting K_APPLY"),
-        "{error}"
-    );
+    assert!(error.message.starts_with("mismatched input 'SELECT' expecting K_APPLY"), "{error}");
 }

@@ -182,22 +182,11 @@ proptest! {
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let deep = 100_000;
-    let nested_lists = format!(
-        "SELECT * FROM t WHERE a = {}1{}",
-        "[".repeat(deep),
-        "]".repeat(deep)
-    );
-    let nested_tuples = format!(
-        "SELECT * FROM t WHERE a = {}1{}",
-        "(".repeat(deep),
-        ")".repeat(deep)
-    );
+    let nested_lists = format!("SELECT * FROM t WHERE a = {}1{}", "[".repeat(deep), "]".repeat(deep));
+    let nested_tuples = format!("SELECT * FROM t WHERE a = {}1{}", "(".repeat(deep), ")".repeat(deep));
     let nested_maps = format!("SELECT * FROM t WHERE a = {}", "{1: ".repeat(deep));
     let nested_relations = format!("SELECT * FROM t WHERE {}a = 1", "(".repeat(deep));
-    let nested_types = format!(
-        "CREATE TABLE t (a {}int PRIMARY KEY)",
-        "frozen<".repeat(deep)
-    );
+    let nested_types = format!("CREATE TABLE t (a {}int PRIMARY KEY)", "frozen<".repeat(deep));
     let nested_selectors = format!("SELECT {}a FROM t", "f(".repeat(deep));
     let nested_casts = format!("SELECT * FROM t WHERE a = {}1", "(int) ".repeat(deep));
     let nested_distinct = format!("SELECT JSON {}a FROM t", "DISTINCT ".repeat(deep));
@@ -219,18 +208,10 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 fn nesting_up_to_the_limit_is_accepted() {
     // Each list level is one term level; the relation itself takes one more.
     let depth = NESTING_DEPTH_MAX - 2;
-    let text = format!(
-        "SELECT * FROM t WHERE a = {}1{}",
-        "[".repeat(depth),
-        "]".repeat(depth)
-    );
+    let text = format!("SELECT * FROM t WHERE a = {}1{}", "[".repeat(depth), "]".repeat(depth));
     assert!(parse_statement(&text).is_ok());
     let depth = NESTING_DEPTH_MAX + 1;
-    let text = format!(
-        "SELECT * FROM t WHERE a = {}1{}",
-        "[".repeat(depth),
-        "]".repeat(depth)
-    );
+    let text = format!("SELECT * FROM t WHERE a = {}1{}", "[".repeat(depth), "]".repeat(depth));
     let error = parse_statement(&text).err();
     assert!(error.is_some_and(|e| e.message.contains("nesting depth")));
 }

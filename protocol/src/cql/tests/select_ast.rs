@@ -2,8 +2,8 @@
 
 use super::{parse_ok, statement};
 use crate::cql::{
-    BindMarker, BindMarkerInfo, InValues, Literal, Operator, Ordering, QualifiedName, Relation,
-    SelectStatement, Selection, Selector, SelectorExpr, Statement, Term, TypeExpr,
+    BindMarker, BindMarkerInfo, InValues, Literal, Operator, Ordering, QualifiedName, Relation, SelectStatement,
+    Selection, Selector, SelectorExpr, Statement, Term, TypeExpr,
 };
 
 fn select(text: &str) -> SelectStatement {
@@ -26,10 +26,7 @@ fn bind(index: usize) -> Term {
 }
 
 fn column(name: &str) -> Selector {
-    Selector {
-        expr: SelectorExpr::Column(name.into()),
-        alias: None,
-    }
+    Selector { expr: SelectorExpr::Column(name.into()), alias: None }
 }
 
 #[test]
@@ -42,11 +39,7 @@ fn system_local_query() {
             distinct: false,
             selection: Selection::All,
             from: QualifiedName::qualified("system", "local"),
-            where_clause: vec![Relation::Simple {
-                column: "key".into(),
-                op: Operator::Eq,
-                value: string("local"),
-            }],
+            where_clause: vec![Relation::Simple { column: "key".into(), op: Operator::Eq, value: string("local") }],
             group_by: vec![],
             order_by: vec![],
             per_partition_limit: None,
@@ -60,31 +53,20 @@ fn system_local_query() {
 
 #[test]
 fn driver_metadata_query_with_in_marker_and_timeout() {
-    let parsed = parse_ok(
-        "SELECT * FROM system_schema.keyspaces WHERE keyspace_name IN ? USING TIMEOUT 120000ms",
-    );
+    let parsed = parse_ok("SELECT * FROM system_schema.keyspaces WHERE keyspace_name IN ? USING TIMEOUT 120000ms");
     assert_eq!(parsed.bind_markers, vec![BindMarkerInfo { name: None }]);
     let Statement::Select(s) = parsed.statement else {
         panic!("not a select");
     };
-    assert_eq!(
-        s.from,
-        QualifiedName::qualified("system_schema", "keyspaces")
-    );
+    assert_eq!(s.from, QualifiedName::qualified("system_schema", "keyspaces"));
     assert_eq!(
         s.where_clause,
         vec![Relation::In {
             column: "keyspace_name".into(),
-            values: InValues::Marker(BindMarker {
-                index: 0,
-                name: None
-            }),
+            values: InValues::Marker(BindMarker { index: 0, name: None }),
         }]
     );
-    assert_eq!(
-        s.timeout,
-        Some(Term::Literal(Literal::Duration("120000ms".into())))
-    );
+    assert_eq!(s.timeout, Some(Term::Literal(Literal::Duration("120000ms".into()))));
 }
 
 #[test]
@@ -92,20 +74,9 @@ fn peers_selectors() {
     let s = select(
         "SELECT peer, data_center, host_id, rack, release_version, rpc_address, schema_version, tokens FROM system.peers",
     );
-    let names = [
-        "peer",
-        "data_center",
-        "host_id",
-        "rack",
-        "release_version",
-        "rpc_address",
-        "schema_version",
-        "tokens",
-    ];
-    assert_eq!(
-        s.selection,
-        Selection::Selectors(names.iter().map(|n| column(n)).collect())
-    );
+    let names =
+        ["peer", "data_center", "host_id", "rack", "release_version", "rpc_address", "schema_version", "tokens"];
+    assert_eq!(s.selection, Selection::Selectors(names.iter().map(|n| column(n)).collect()));
     assert_eq!(s.from, QualifiedName::qualified("system", "peers"));
 }
 
@@ -113,23 +84,13 @@ fn peers_selectors() {
 fn stress_select_with_uppercase_key_and_quoted_table() {
     let s = select("SELECT * FROM \"standard1\" WHERE KEY=?");
     assert_eq!(s.from, QualifiedName::unqualified("standard1"));
-    assert_eq!(
-        s.where_clause,
-        vec![Relation::Simple {
-            column: "key".into(),
-            op: Operator::Eq,
-            value: bind(0),
-        }]
-    );
+    assert_eq!(s.where_clause, vec![Relation::Simple { column: "key".into(), op: Operator::Eq, value: bind(0) }]);
 }
 
 #[test]
 fn identifiers_fold_case_unless_quoted() {
     let s = select("SELECT MyCol, \"MyCol\", \"a\"\"b\" FROM MyKs.\"MyTable\"");
-    assert_eq!(
-        s.selection,
-        Selection::Selectors(vec![column("mycol"), column("MyCol"), column("a\"b")])
-    );
+    assert_eq!(s.selection, Selection::Selectors(vec![column("mycol"), column("MyCol"), column("a\"b")]));
     assert_eq!(s.from, QualifiedName::qualified("myks", "MyTable"));
 }
 
@@ -140,10 +101,7 @@ fn json_and_distinct_are_keywords_or_columns() {
     assert_eq!(s.selection, Selection::Selectors(vec![column("a")]));
     let s = select("SELECT json, distinct FROM t");
     assert!(!s.json && !s.distinct);
-    assert_eq!(
-        s.selection,
-        Selection::Selectors(vec![column("json"), column("distinct")])
-    );
+    assert_eq!(s.selection, Selection::Selectors(vec![column("json"), column("distinct")]));
     let s = select("SELECT json FROM t");
     assert!(!s.json);
     let s = select("SELECT JSON json FROM t");
@@ -175,28 +133,16 @@ fn selector_kinds() {
                 expr: Box::new(SelectorExpr::Column("c".into())),
                 ty: TypeExpr::Native("text".into()),
             },
-            SelectorExpr::FieldAccess {
-                expr: Box::new(SelectorExpr::Column("u".into())),
-                field: "f".into(),
-            },
-            SelectorExpr::ElementAccess {
-                expr: Box::new(SelectorExpr::Column("m".into())),
-                key: string("k"),
-            },
+            SelectorExpr::FieldAccess { expr: Box::new(SelectorExpr::Column("u".into())), field: "f".into() },
+            SelectorExpr::ElementAccess { expr: Box::new(SelectorExpr::Column("m".into())), key: string("k") },
             SelectorExpr::FunctionCall {
                 name: QualifiedName::qualified("ks", "fn"),
-                args: vec![
-                    SelectorExpr::Column("a".into()),
-                    SelectorExpr::Term(int("1")),
-                ],
+                args: vec![SelectorExpr::Column("a".into()), SelectorExpr::Term(int("1")),],
             },
             SelectorExpr::Term(string("lit")),
         ]
     );
-    assert_eq!(
-        selectors.get(1).and_then(|s| s.alias.clone()),
-        Some("n".into())
-    );
+    assert_eq!(selectors.get(1).and_then(|s| s.alias.clone()), Some("n".into()));
 }
 
 #[test]
@@ -210,10 +156,7 @@ fn token_and_multi_column_relations() {
             Relation::Token {
                 columns: vec!["a".into(), "b".into()],
                 op: Operator::Gt,
-                value: Term::FunctionCall {
-                    name: QualifiedName::unqualified("token"),
-                    args: vec![bind(0), bind(1)],
-                },
+                value: Term::FunctionCall { name: QualifiedName::unqualified("token"), args: vec![bind(0), bind(1)] },
             },
             Relation::MultiColumn {
                 columns: vec!["c".into(), "d".into()],
@@ -224,10 +167,7 @@ fn token_and_multi_column_relations() {
                 columns: vec!["c".into(), "d".into()],
                 values: InValues::List(vec![Term::Tuple(vec![int("1"), int("2")]), bind(3)]),
             },
-            Relation::In {
-                column: "e".into(),
-                values: InValues::List(vec![int("3"), bind(4)]),
-            },
+            Relation::In { column: "e".into(), values: InValues::List(vec![int("3"), bind(4)]) },
         ]
     );
 }
@@ -240,33 +180,12 @@ fn other_relations() {
     assert_eq!(
         s.where_clause,
         vec![
-            Relation::Simple {
-                column: "m".into(),
-                op: Operator::ContainsKey,
-                value: string("k"),
-            },
-            Relation::Simple {
-                column: "l".into(),
-                op: Operator::Contains,
-                value: int("1"),
-            },
-            Relation::MapElement {
-                column: "n".into(),
-                key: string("k"),
-                op: Operator::Neq,
-                value: int("2"),
-            },
-            Relation::Simple {
-                column: "s".into(),
-                op: Operator::Like,
-                value: string("a%"),
-            },
+            Relation::Simple { column: "m".into(), op: Operator::ContainsKey, value: string("k") },
+            Relation::Simple { column: "l".into(), op: Operator::Contains, value: int("1") },
+            Relation::MapElement { column: "n".into(), key: string("k"), op: Operator::Neq, value: int("2") },
+            Relation::Simple { column: "s".into(), op: Operator::Like, value: string("a%") },
             Relation::IsNotNull { column: "x".into() },
-            Relation::Simple {
-                column: "y".into(),
-                op: Operator::Lt,
-                value: int("3"),
-            },
+            Relation::Simple { column: "y".into(), op: Operator::Lt, value: int("3") },
         ]
     );
 }
@@ -277,20 +196,11 @@ fn trailing_clauses() {
         "SELECT a FROM t WHERE a = 1 GROUP BY a, B ORDER BY b DESC, c PER PARTITION LIMIT 2 LIMIT ? ALLOW FILTERING BYPASS CACHE USING TIMEOUT :t",
     );
     assert_eq!(s.group_by, vec!["a".to_string(), "b".to_string()]);
-    assert_eq!(
-        s.order_by,
-        vec![("b".into(), Ordering::Desc), ("c".into(), Ordering::Asc)]
-    );
+    assert_eq!(s.order_by, vec![("b".into(), Ordering::Desc), ("c".into(), Ordering::Asc)]);
     assert_eq!(s.per_partition_limit, Some(int("2")));
     assert_eq!(s.limit, Some(bind(0)));
     assert!(s.allow_filtering && s.bypass_cache);
-    assert_eq!(
-        s.timeout,
-        Some(Term::Bind(BindMarker {
-            index: 1,
-            name: Some("t".into())
-        }))
-    );
+    assert_eq!(s.timeout, Some(Term::Bind(BindMarker { index: 1, name: Some("t".into()) })));
 }
 
 #[test]
@@ -353,16 +263,10 @@ fn collection_and_udt_terms() {
             Term::EmptyBraces,
             Term::Udt(vec![("f".into(), int("1")), ("G".into(), string("x"))]),
             Term::Tuple(vec![int("1"), string("x")]),
-            Term::TypeCast {
-                ty: TypeExpr::Native("int".into()),
-                term: Box::new(bind(0)),
-            },
+            Term::TypeCast { ty: TypeExpr::Native("int".into()), term: Box::new(bind(0)) },
             Term::FunctionCall {
                 name: QualifiedName::unqualified("totimestamp"),
-                args: vec![Term::FunctionCall {
-                    name: QualifiedName::unqualified("now"),
-                    args: vec![],
-                }],
+                args: vec![Term::FunctionCall { name: QualifiedName::unqualified("now"), args: vec![] }],
             },
             Term::TypeCast {
                 ty: TypeExpr::Frozen(Box::new(TypeExpr::Map(
@@ -377,21 +281,14 @@ fn collection_and_udt_terms() {
 
 #[test]
 fn named_markers_are_recorded_in_order() {
-    let parsed =
-        parse_ok("SELECT * FROM t WHERE a = :First AND b = ? AND c = :\"Second\" LIMIT :lim");
+    let parsed = parse_ok("SELECT * FROM t WHERE a = :First AND b = ? AND c = :\"Second\" LIMIT :lim");
     assert_eq!(
         parsed.bind_markers,
         vec![
-            BindMarkerInfo {
-                name: Some("first".into())
-            },
+            BindMarkerInfo { name: Some("first".into()) },
             BindMarkerInfo { name: None },
-            BindMarkerInfo {
-                name: Some("Second".into())
-            },
-            BindMarkerInfo {
-                name: Some("lim".into())
-            },
+            BindMarkerInfo { name: Some("Second".into()) },
+            BindMarkerInfo { name: Some("lim".into()) },
         ]
     );
 }
@@ -406,10 +303,6 @@ fn markers_inside_backtracked_syntax_are_counted_once() {
     };
     assert_eq!(
         s.where_clause.get(1),
-        Some(&Relation::Simple {
-            column: "b".into(),
-            op: Operator::Eq,
-            value: Term::Tuple(vec![bind(2), bind(3)]),
-        })
+        Some(&Relation::Simple { column: "b".into(), op: Operator::Eq, value: Term::Tuple(vec![bind(2), bind(3)]) })
     );
 }

@@ -68,10 +68,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn new(s: &'a str) -> Self {
-        Cursor {
-            b: s.as_bytes(),
-            i: 0,
-        }
+        Cursor { b: s.as_bytes(), i: 0 }
     }
 
     fn done(&self) -> bool {
@@ -137,9 +134,7 @@ impl<'a> Cursor<'a> {
 /// the fraction `.5` as 5 ms (`SimpleDateFormat`); we read it as 500 ms, as 4.1+ does.
 pub fn parse_timestamp(s: &str) -> Result<i64, LiteralError> {
     if is_raw_integer(s) {
-        return s
-            .parse::<i64>()
-            .map_err(|_| LiteralError::TimestampInteger(s.to_string()));
+        return s.parse::<i64>().map_err(|_| LiteralError::TimestampInteger(s.to_string()));
     }
     parse_timestamp_text(s).ok_or_else(|| LiteralError::Timestamp(s.to_string()))
 }
@@ -180,9 +175,7 @@ fn date_time_form(s: &str) -> Option<i64> {
     }
     let offset_ms = zone(&mut c)?;
     let time_ms = (hour * 3_600_000 + minute * 60_000 + second * 1000 + millis) as i64;
-    days.checked_mul(MS_PER_DAY)?
-        .checked_add(time_ms)?
-        .checked_sub(offset_ms)
+    days.checked_mul(MS_PER_DAY)?.checked_add(time_ms)?.checked_sub(offset_ms)
 }
 
 /// `0.f` (with `n` fraction digits) in whole milliseconds, truncated.
@@ -271,11 +264,7 @@ pub fn format_timestamp(ms: i64) -> String {
     let days = ms.div_euclid(MS_PER_DAY);
     let rem = ms.rem_euclid(MS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
-    let year = if y < 0 {
-        format!("-{:04}", y.unsigned_abs())
-    } else {
-        format!("{y:04}")
-    };
+    let year = if y < 0 { format!("-{:04}", y.unsigned_abs()) } else { format!("{y:04}") };
     format!(
         "{year}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03}Z",
         rem / 3_600_000,
@@ -321,11 +310,7 @@ pub fn parse_date(s: &str) -> Result<u32, LiteralError> {
     if !sign_ok || year > MAX_YEAR {
         return Err(err());
     }
-    let year = if sign < 0 {
-        -(year as i64)
-    } else {
-        year as i64
-    };
+    let year = if sign < 0 { -(year as i64) } else { year as i64 };
     let (month, day) = month_day(&mut c, 2, 2).ok_or_else(err)?;
     if !c.done() {
         return Err(err());
@@ -429,14 +414,9 @@ pub fn format_time(ns: i64) -> String {
     let minutes = next(60);
     let hours = next(24);
     let mut out = String::with_capacity(18);
-    for (value, width, sep) in [
-        (hours, 2, ":"),
-        (minutes, 2, ":"),
-        (seconds, 2, "."),
-        (milli, 3, ""),
-        (micro, 3, ""),
-        (nano, 3, ""),
-    ] {
+    for (value, width, sep) in
+        [(hours, 2, ":"), (minutes, 2, ":"), (seconds, 2, "."), (milli, 3, ""), (micro, 3, ""), (nano, 3, "")]
+    {
         // Cassandra's leftPadZeros: one '0' per power of ten the value is below.
         for i in 1..width {
             if value < 10i64.pow(i) {
@@ -465,17 +445,7 @@ mod tests {
         assert_eq!(days_from_civil(1, 1, 1), Y1_MS / MS_PER_DAY);
         assert_eq!(civil_from_days(i64::from(i32::MIN)), (-5_877_641, 6, 23));
         assert_eq!(civil_from_days(i64::from(i32::MAX)), (5_881_580, 7, 11));
-        for z in [
-            -1_000_000_000i64,
-            -719_468,
-            -1,
-            0,
-            59,
-            60,
-            365,
-            2_932_896,
-            1 << 40,
-        ] {
+        for z in [-1_000_000_000i64, -719_468, -1, 0, 59, 60, 365, 2_932_896, 1 << 40] {
             let (y, m, d) = civil_from_days(z);
             assert_eq!(days_from_civil(y, m, d), z);
         }
@@ -518,24 +488,15 @@ mod tests {
         assert_eq!(parse_timestamp("2011-02-04-01:00"), Ok(1_296_781_200_000));
         assert_eq!(parse_timestamp("2011-02-03 04:05:06.789"), Ok(t + 6789));
         assert_eq!(parse_timestamp("2011-02-03 04:05:06.5"), Ok(t + 6500));
-        assert_eq!(
-            parse_timestamp("2011-02-03 04:05:06.123456789"),
-            Ok(t + 6123)
-        );
+        assert_eq!(parse_timestamp("2011-02-03 04:05:06.123456789"), Ok(t + 6123));
         assert_eq!(parse_timestamp("1970-01-01 00:00:00"), Ok(0));
         assert_eq!(parse_timestamp("1969-12-31 23:59:59.999"), Ok(-1));
         assert_eq!(parse_timestamp("-1"), Ok(-1));
         assert_eq!(parse_timestamp("0001-01-01 00:00"), Ok(Y1_MS));
         assert_eq!(parse_timestamp("2000-02-29"), Ok(951_782_400_000));
-        assert_eq!(
-            parse_timestamp("9999-12-31 23:59:59.999"),
-            Ok(253_402_300_799_999)
-        );
+        assert_eq!(parse_timestamp("9999-12-31 23:59:59.999"), Ok(253_402_300_799_999));
         assert_eq!(parse_timestamp("+10000-01-01"), Ok(253_402_300_800_000));
-        assert_eq!(
-            parse_timestamp("10000-01-01 00:00"),
-            Ok(253_402_300_800_000)
-        );
+        assert_eq!(parse_timestamp("10000-01-01 00:00"), Ok(253_402_300_800_000));
     }
 
     #[test]
@@ -570,11 +531,7 @@ mod tests {
             "2011-02-03 04:05\u{e9}",
             " 2011-02-03",
         ] {
-            assert_eq!(
-                parse_timestamp(s),
-                Err(LiteralError::Timestamp(s.to_string())),
-                "{s}"
-            );
+            assert_eq!(parse_timestamp(s), Err(LiteralError::Timestamp(s.to_string())), "{s}");
         }
         assert_eq!(
             parse_timestamp("9223372036854775808"),
@@ -590,24 +547,12 @@ mod tests {
 
     #[test]
     fn timestamp_format() {
-        assert_eq!(
-            format_timestamp(1_296_705_900_000),
-            "2011-02-03 04:05:00.000Z"
-        );
+        assert_eq!(format_timestamp(1_296_705_900_000), "2011-02-03 04:05:00.000Z");
         assert_eq!(format_timestamp(0), "1970-01-01 00:00:00.000Z");
         assert_eq!(format_timestamp(-1), "1969-12-31 23:59:59.999Z");
-        assert_eq!(
-            format_timestamp(951_782_400_123),
-            "2000-02-29 00:00:00.123Z"
-        );
-        assert_eq!(
-            format_timestamp(253_402_300_799_999),
-            "9999-12-31 23:59:59.999Z"
-        );
-        assert_eq!(
-            format_timestamp(253_402_300_800_000),
-            "10000-01-01 00:00:00.000Z"
-        );
+        assert_eq!(format_timestamp(951_782_400_123), "2000-02-29 00:00:00.123Z");
+        assert_eq!(format_timestamp(253_402_300_799_999), "9999-12-31 23:59:59.999Z");
+        assert_eq!(format_timestamp(253_402_300_800_000), "10000-01-01 00:00:00.000Z");
         assert_eq!(format_timestamp(Y1_MS), "0001-01-01 00:00:00.000Z");
         assert_eq!(format_timestamp(Y1_MS - 1), "0000-12-31 23:59:59.999Z");
         assert_eq!(format_timestamp(i64::MAX), "292278994-08-17 07:12:55.807Z");
@@ -631,11 +576,7 @@ mod tests {
         assert_eq!(parse_date("2147483648"), Ok(epoch));
         assert_eq!(parse_date("4294967295"), Ok(u32::MAX));
         for s in ["4294967296", "-1", "99999999999999999999"] {
-            assert_eq!(
-                parse_date(s),
-                Err(LiteralError::DateInteger(s.into())),
-                "{s}"
-            );
+            assert_eq!(parse_date(s), Err(LiteralError::DateInteger(s.into())), "{s}");
         }
         for s in [
             "",
@@ -654,14 +595,8 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), Err(LiteralError::Date(s.into())), "{s}");
         }
-        assert_eq!(
-            parse_date("-5877641-06-22"),
-            Err(LiteralError::DateTooEarly("-5877641-06-22".into()))
-        );
-        assert_eq!(
-            parse_date("+5881580-07-12"),
-            Err(LiteralError::DateTooLate("+5881580-07-12".into()))
-        );
+        assert_eq!(parse_date("-5877641-06-22"), Err(LiteralError::DateTooEarly("-5877641-06-22".into())));
+        assert_eq!(parse_date("+5881580-07-12"), Err(LiteralError::DateTooLate("+5881580-07-12".into())));
         assert_eq!(
             LiteralError::DateTooEarly("x".into()).to_string(),
             "Input date x is less than min supported date -5877641-06-23T00:00Z"
@@ -693,11 +628,7 @@ mod tests {
         assert_eq!(parse_time("0"), Ok(0));
         assert_eq!(parse_time("86399999999999"), Ok(NANOS_PER_DAY - 1));
         for s in ["86400000000000", "-1", "99999999999999999999"] {
-            assert_eq!(
-                parse_time(s),
-                Err(LiteralError::TimeInteger(s.into())),
-                "{s}"
-            );
+            assert_eq!(parse_time(s), Err(LiteralError::TimeInteger(s.into())), "{s}");
         }
         for s in [
             "",

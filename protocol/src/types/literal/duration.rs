@@ -82,9 +82,7 @@ fn parse_units(source: &str, b: &mut Builder) -> Result<bool, LiteralError> {
             (Some(b'u'), Some(b's')) => (Unit::Micros, 2),
             (Some(b'n'), Some(b's')) => (Unit::Nanos, 2),
             (Some(b'm'), _) => (Unit::Minutes, 1),
-            _ if rest.starts_with("µs".as_bytes()) || rest.starts_with("µS".as_bytes()) => {
-                (Unit::Micros, "µs".len())
-            }
+            _ if rest.starts_with("µs".as_bytes()) || rest.starts_with("µS".as_bytes()) => (Unit::Micros, "µs".len()),
             _ => return Ok(false),
         };
         b.add(unit, digits)?;
@@ -105,11 +103,7 @@ fn parse_designators(source: &str, b: &mut Builder) -> Result<bool, LiteralError
     }
     if let Some(time) = rest.strip_prefix('T') {
         rest = time;
-        for (designator, unit) in [
-            ('H', Unit::Hours),
-            ('M', Unit::Minutes),
-            ('S', Unit::Seconds),
-        ] {
+        for (designator, unit) in [('H', Unit::Hours), ('M', Unit::Minutes), ('S', Unit::Seconds)] {
             if let Some((digits, tail)) = number_then(rest, designator) {
                 b.add(unit, digits)?;
                 rest = tail;
@@ -145,9 +139,7 @@ fn parse_alternative(source: &str, b: &mut Builder) -> Result<bool, LiteralError
         && bytes[11] == b'T'
         && bytes[14] == b':'
         && bytes[17] == b':'
-        && FIELDS
-            .iter()
-            .all(|&(from, to, _)| bytes[from..to].iter().all(u8::is_ascii_digit));
+        && FIELDS.iter().all(|&(from, to, _)| bytes[from..to].iter().all(u8::is_ascii_digit));
     if !shape {
         return Ok(false);
     }
@@ -210,29 +202,16 @@ struct Builder {
 
 impl Builder {
     fn new(negative: bool) -> Self {
-        Builder {
-            negative,
-            months: 0,
-            days: 0,
-            nanos: 0,
-            last: None,
-        }
+        Builder { negative, months: 0, days: 0, nanos: 0, last: None }
     }
 
     fn add(&mut self, unit: Unit, digits: &str) -> Result<(), LiteralError> {
         if let Some(last) = self.last {
             if unit == last {
-                return Err(invalid(format!(
-                    "The {} are specified multiple times",
-                    unit.name()
-                )));
+                return Err(invalid(format!("The {} are specified multiple times", unit.name())));
             }
             if unit < last {
-                return Err(invalid(format!(
-                    "The {} should be after {}",
-                    last.name(),
-                    unit.name()
-                )));
+                return Err(invalid(format!("The {} should be after {}", last.name(), unit.name())));
             }
         }
         self.last = Some(unit);
@@ -249,16 +228,10 @@ impl Builder {
             Unit::Nanos => (&mut self.nanos, i64::MAX, 1, "nanoseconds"),
         };
         // A number too long for a long is certainly over the limit.
-        let count = digits
-            .parse::<i64>()
-            .ok()
-            .filter(|&n| n <= (max - *total) / per_unit);
+        let count = digits.parse::<i64>().ok().filter(|&n| n <= (max - *total) / per_unit);
         let Some(count) = count else {
             // Cassandra's message names i32::MAX as the limit for every unit.
-            return Err(invalid(format!(
-                "The total number of {what} must be less or equal to {}",
-                i32::MAX
-            )));
+            return Err(invalid(format!("The total number of {what} must be less or equal to {}", i32::MAX)));
         };
         *total += count * per_unit;
         Ok(())
@@ -267,11 +240,7 @@ impl Builder {
     fn build(&self) -> DurationValue {
         // Totals were kept within i32::MAX / i64::MAX, so the casts and negations are exact.
         let sign: i64 = if self.negative { -1 } else { 1 };
-        DurationValue {
-            months: (sign * self.months) as i32,
-            days: (sign * self.days) as i32,
-            nanos: sign * self.nanos,
-        }
+        DurationValue { months: (sign * self.months) as i32, days: (sign * self.days) as i32, nanos: sign * self.nanos }
     }
 }
 
@@ -323,11 +292,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn dv(months: i32, days: i32, nanos: i64) -> DurationValue {
-        DurationValue {
-            months,
-            days,
-            nanos,
-        }
+        DurationValue { months, days, nanos }
     }
 
     fn ok(s: &str) -> DurationValue {
@@ -350,10 +315,7 @@ mod tests {
         assert_eq!(ok("1Y2MO3W4D5H6M7S8MS9US10NS"), all);
         assert_eq!(ok("1y2mO3w4d5h6m7s8mS9µs10nS"), all);
         assert_eq!(ok("1y2Mo3w4d5h6m7s8Ms9µS10Ns"), all);
-        assert_eq!(
-            ok("12h30m"),
-            dv(0, 0, 12 * NANOS_PER_HOUR + 30 * NANOS_PER_MINUTE)
-        );
+        assert_eq!(ok("12h30m"), dv(0, 0, 12 * NANOS_PER_HOUR + 30 * NANOS_PER_MINUTE));
         assert_eq!(ok("-1h"), dv(0, 0, -NANOS_PER_HOUR));
         assert_eq!(ok("-2y3d"), dv(-24, -3, 0));
         assert_eq!(ok("0h"), dv(0, 0, 0));
@@ -366,11 +328,7 @@ mod tests {
 
     #[test]
     fn iso_forms() {
-        let iso = dv(
-            14,
-            3,
-            4 * NANOS_PER_HOUR + 5 * NANOS_PER_MINUTE + 6 * NANOS_PER_SECOND,
-        );
+        let iso = dv(14, 3, 4 * NANOS_PER_HOUR + 5 * NANOS_PER_MINUTE + 6 * NANOS_PER_SECOND);
         assert_eq!(ok("P1Y2M3DT4H5M6S"), iso);
         assert_eq!(ok("P0001-02-03T04:05:06"), iso);
         assert_eq!(ok("-P1Y2M3DT4H5M6S"), dv(-14, -3, -iso.nanos));
@@ -414,42 +372,20 @@ mod tests {
             ("-P-1D", "P-1D"),
             ("Pé-", "Pé-"),
         ] {
-            assert_eq!(
-                parse_duration(input),
-                Err(LiteralError::Duration(reported.to_string())),
-                "{input}"
-            );
+            assert_eq!(parse_duration(input), Err(LiteralError::Duration(reported.to_string())), "{input}");
         }
-        assert_eq!(
-            LiteralError::Duration("x".into()).to_string(),
-            "Unable to convert 'x' to a duration"
-        );
+        assert_eq!(LiteralError::Duration("x".into()).to_string(), "Unable to convert 'x' to a duration");
     }
 
     #[test]
     fn order_and_overflow_errors() {
         let inv = |s: &str| Err(LiteralError::InvalidDuration(s.to_string()));
-        assert_eq!(
-            parse_duration("1h1h"),
-            inv("The hours are specified multiple times")
-        );
-        assert_eq!(
-            parse_duration("1h2d"),
-            inv("The hours should be after days")
-        );
-        assert_eq!(
-            parse_duration("1m1mo"),
-            inv("The minutes should be after months")
-        );
-        assert_eq!(
-            parse_duration("1us1µs"),
-            inv("The microseconds are specified multiple times")
-        );
+        assert_eq!(parse_duration("1h1h"), inv("The hours are specified multiple times"));
+        assert_eq!(parse_duration("1h2d"), inv("The hours should be after days"));
+        assert_eq!(parse_duration("1m1mo"), inv("The minutes should be after months"));
+        assert_eq!(parse_duration("1us1µs"), inv("The microseconds are specified multiple times"));
         // Unit errors come before the shape error, as in Cassandra.
-        assert_eq!(
-            parse_duration("1h2dx"),
-            inv("The hours should be after days")
-        );
+        assert_eq!(parse_duration("1h2dx"), inv("The hours should be after days"));
         let months = inv("The total number of months must be less or equal to 2147483647");
         let days = inv("The total number of days must be less or equal to 2147483647");
         let nanos = inv("The total number of nanoseconds must be less or equal to 2147483647");
@@ -472,50 +408,30 @@ mod tests {
     #[test]
     fn format() {
         let f = |m, d, n| format_duration(&dv(m, d, n));
-        assert_eq!(
-            f(
-                14,
-                3,
-                4 * NANOS_PER_HOUR + 5 * NANOS_PER_MINUTE + 6 * NANOS_PER_SECOND
-            ),
-            "1y2mo3d4h5m6s"
-        );
+        assert_eq!(f(14, 3, 4 * NANOS_PER_HOUR + 5 * NANOS_PER_MINUTE + 6 * NANOS_PER_SECOND), "1y2mo3d4h5m6s");
         assert_eq!(f(0, 0, -NANOS_PER_HOUR), "-1h");
         assert_eq!(f(0, 14, 0), "14d");
         assert_eq!(f(12, 0, 0), "1y");
         assert_eq!(f(0, 0, 1_001_001_001), "1s1ms1us1ns");
         assert_eq!(f(0, 0, 0), "");
-        assert_eq!(
-            f(i32::MAX, i32::MAX, i64::MAX),
-            "178956970y7mo2147483647d2562047h47m16s854ms775us807ns"
-        );
-        assert_eq!(
-            f(i32::MIN, i32::MIN, i64::MIN),
-            "-178956970y8mo2147483648d2562047h47m16s854ms775us808ns"
-        );
+        assert_eq!(f(i32::MAX, i32::MAX, i64::MAX), "178956970y7mo2147483647d2562047h47m16s854ms775us807ns");
+        assert_eq!(f(i32::MIN, i32::MIN, i64::MIN), "-178956970y8mo2147483648d2562047h47m16s854ms775us808ns");
         assert_eq!(f(1, -1, 0), "-1mo1d");
     }
 
     fn same_sign_duration() -> impl Strategy<Value = DurationValue> {
-        (
-            0..=i32::MAX,
-            0..=i32::MAX,
-            0..=i64::MAX,
-            any::<bool>(),
-            1..8u8,
-        )
-            .prop_map(|(m, d, n, neg, mask)| {
-                let (m, d, n) = (
-                    if mask & 1 != 0 { m } else { 0 },
-                    if mask & 2 != 0 { d } else { 0 },
-                    if mask & 4 != 0 { n } else { 0 },
-                );
-                if neg {
-                    dv(-m, -d, -n)
-                } else {
-                    dv(m, d, n)
-                }
-            })
+        (0..=i32::MAX, 0..=i32::MAX, 0..=i64::MAX, any::<bool>(), 1..8u8).prop_map(|(m, d, n, neg, mask)| {
+            let (m, d, n) = (
+                if mask & 1 != 0 { m } else { 0 },
+                if mask & 2 != 0 { d } else { 0 },
+                if mask & 4 != 0 { n } else { 0 },
+            );
+            if neg {
+                dv(-m, -d, -n)
+            } else {
+                dv(m, d, n)
+            }
+        })
     }
 
     proptest! {

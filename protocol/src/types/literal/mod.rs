@@ -19,13 +19,9 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use thiserror::Error;
 
-pub use datetime::{
-    format_date, format_time, format_timestamp, parse_date, parse_time, parse_timestamp,
-};
+pub use datetime::{format_date, format_time, format_timestamp, parse_date, parse_time, parse_timestamp};
 pub use duration::{format_duration, parse_duration, DurationValue};
-pub use numeric::{
-    decimal_order_key, format_decimal, format_varint, parse_decimal, parse_varint, varint_order_key,
-};
+pub use numeric::{decimal_order_key, format_decimal, format_varint, parse_decimal, parse_varint, varint_order_key};
 
 /// Why a literal could not be turned into a value. `Display` is Cassandra's message for the
 /// same failure (what a client sees in the `InvalidRequest`/`SyntaxError`).
@@ -190,51 +186,23 @@ mod tests {
             "550e8400-e29b-41d4-a716-4466554400000",
             "550e8400-e29b-41d4-a716-44665544000é",
         ] {
-            assert_eq!(
-                parse_uuid(bad),
-                Err(LiteralError::Uuid(bad.to_string())),
-                "{bad}"
-            );
+            assert_eq!(parse_uuid(bad), Err(LiteralError::Uuid(bad.to_string())), "{bad}");
         }
-        assert_eq!(
-            LiteralError::Uuid("x".into()).to_string(),
-            "Unable to make UUID from 'x'"
-        );
+        assert_eq!(LiteralError::Uuid("x".into()).to_string(), "Unable to make UUID from 'x'");
     }
 
     #[test]
     fn inet_forms() {
-        assert_eq!(
-            parse_inet("127.0.0.1"),
-            Ok(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1)))
-        );
+        assert_eq!(parse_inet("127.0.0.1"), Ok(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))));
         assert_eq!(parse_inet("::1"), Ok(IpAddr::V6(Ipv6Addr::LOCALHOST)));
         assert_eq!(parse_inet("[::1]"), Ok(IpAddr::V6(Ipv6Addr::LOCALHOST)));
         assert_eq!(
             parse_inet("2001:DB8::ff00:42:8329"),
-            Ok(IpAddr::V6(Ipv6Addr::new(
-                0x2001, 0xdb8, 0, 0, 0, 0xff00, 0x42, 0x8329
-            )))
+            Ok(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0xff00, 0x42, 0x8329)))
         );
-        assert_eq!(
-            parse_inet("::ffff:10.1.2.3"),
-            Ok(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)))
-        );
-        for bad in [
-            "",
-            "[]",
-            "[127.0.0.1]",
-            "256.0.0.1",
-            "1.2.3",
-            "::1]",
-            "[::1",
-            "host",
-        ] {
-            assert_eq!(
-                parse_inet(bad),
-                Err(LiteralError::Inet(bad.to_string())),
-                "{bad}"
-            );
+        assert_eq!(parse_inet("::ffff:10.1.2.3"), Ok(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))));
+        for bad in ["", "[]", "[127.0.0.1]", "256.0.0.1", "1.2.3", "::1]", "[::1", "host"] {
+            assert_eq!(parse_inet(bad), Err(LiteralError::Inet(bad.to_string())), "{bad}");
         }
     }
 
@@ -243,16 +211,9 @@ mod tests {
         assert_eq!(parse_blob_hex("0x"), Ok(vec![]));
         assert_eq!(parse_blob_hex("0X00fFa1"), Ok(vec![0x00, 0xff, 0xa1]));
         for bad in ["", "0", "x00", "0x0", "0x0g", "00", "0xé0", "0x 0"] {
-            assert_eq!(
-                parse_blob_hex(bad),
-                Err(LiteralError::Blob(bad.to_string())),
-                "{bad}"
-            );
+            assert_eq!(parse_blob_hex(bad), Err(LiteralError::Blob(bad.to_string())), "{bad}");
         }
-        assert_eq!(
-            LiteralError::Blob("0x0".into()).to_string(),
-            "cannot parse '0x0' as hex bytes"
-        );
+        assert_eq!(LiteralError::Blob("0x0".into()).to_string(), "cannot parse '0x0' as hex bytes");
     }
 
     proptest! {

@@ -40,9 +40,7 @@ fn digits_to_limbs(digits: &[u8]) -> Vec<u32> {
     let head = digits.len() % 9;
     let chunks = std::iter::once(&digits[..head]).chain(digits[head..].chunks(9));
     for chunk in chunks.filter(|c| !c.is_empty()) {
-        let value = chunk
-            .iter()
-            .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+        let value = chunk.iter().fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
         mul_add(&mut limbs, 10u32.pow(chunk.len() as u32), value);
     }
     while limbs.last() == Some(&0) {
@@ -69,10 +67,8 @@ fn limbs_to_digits(mut limbs: Vec<u32>) -> String {
 
 /// Big-endian unsigned bytes to limbs.
 fn be_bytes_to_limbs(bytes: &[u8]) -> Vec<u32> {
-    let mut limbs: Vec<u32> = bytes
-        .rchunks(4)
-        .map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
-        .collect();
+    let mut limbs: Vec<u32> =
+        bytes.rchunks(4).map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
     while limbs.last() == Some(&0) {
         limbs.pop();
     }
@@ -219,10 +215,7 @@ pub fn parse_decimal(s: &str) -> Result<(i32, Vec<u8>), LiteralError> {
         let magnitude: i64 = exp_digits.parse().map_err(|_| err())?;
         exponent = if exp_negative { -magnitude } else { magnitude };
     }
-    let scale = fraction_digits
-        .checked_sub(exponent)
-        .and_then(|v| i32::try_from(v).ok())
-        .ok_or_else(err)?;
+    let scale = fraction_digits.checked_sub(exponent).and_then(|v| i32::try_from(v).ok()).ok_or_else(err)?;
     let magnitude = limbs_to_be_bytes(&digits_to_limbs(&digits));
     Ok((scale, twos_complement(negative, &magnitude)))
 }
@@ -364,11 +357,7 @@ mod tests {
     }
 
     fn bytes_i128(b: &[u8]) -> i128 {
-        let fill = if b.first().is_some_and(|x| x & 0x80 != 0) {
-            0xFF
-        } else {
-            0
-        };
+        let fill = if b.first().is_some_and(|x| x & 0x80 != 0) { 0xFF } else { 0 };
         let mut buf = [fill; 16];
         buf[16 - b.len()..].copy_from_slice(b);
         i128::from_be_bytes(buf)
@@ -410,10 +399,7 @@ mod tests {
         assert_eq!(format_varint(&two_200), TWO_200);
         let mut minus_two_200 = vec![0xFF];
         minus_two_200.extend([0u8; 25]);
-        assert_eq!(
-            parse_varint(&format!("-{TWO_200}")),
-            Ok(minus_two_200.clone())
-        );
+        assert_eq!(parse_varint(&format!("-{TWO_200}")), Ok(minus_two_200.clone()));
         assert_eq!(format_varint(&minus_two_200), format!("-{TWO_200}"));
         // -2^199 fits exactly in 25 bytes.
         let mut minus_two_199 = vec![0x80];
@@ -422,28 +408,16 @@ mod tests {
             parse_varint("-803469022129495137770981046170581301261101496891396417650688"),
             Ok(minus_two_199.clone())
         );
-        assert_eq!(
-            format_varint(&minus_two_199),
-            "-803469022129495137770981046170581301261101496891396417650688"
-        );
+        assert_eq!(format_varint(&minus_two_199), "-803469022129495137770981046170581301261101496891396417650688");
         assert_eq!(format_varint(&[]), "");
         assert_eq!(format_varint(&[0, 0, 0]), "0");
         assert_eq!(format_varint(&[0xFF, 0xFF, 0xFF]), "-1");
         assert_eq!(format_varint(&[0x00, 0x00, 0x80]), "128");
         assert_eq!(format_varint(&[0x80]), "-128");
-        for bad in [
-            "-", "+", "1.0", "1e3", " 1", "1 ", "0x10", "--1", "+-1", "١",
-        ] {
-            assert_eq!(
-                parse_varint(bad),
-                Err(LiteralError::Varint(bad.to_string())),
-                "{bad}"
-            );
+        for bad in ["-", "+", "1.0", "1e3", " 1", "1 ", "0x10", "--1", "+-1", "١"] {
+            assert_eq!(parse_varint(bad), Err(LiteralError::Varint(bad.to_string())), "{bad}");
         }
-        assert_eq!(
-            LiteralError::Varint("x".into()).to_string(),
-            "unable to make int from 'x'"
-        );
+        assert_eq!(LiteralError::Varint("x".into()).to_string(), "unable to make int from 'x'");
     }
 
     #[test]
@@ -465,10 +439,7 @@ mod tests {
         assert_eq!(p("1E2147483647"), ok(-2147483647, "1"));
         assert_eq!(p("1E-2147483647"), ok(2147483647, "1"));
         assert_eq!(p("1E2147483648"), ok(i32::MIN, "1"));
-        assert_eq!(
-            p("0.1E-2147483647"),
-            Err(LiteralError::Decimal("0.1E-2147483647".into()))
-        );
+        assert_eq!(p("0.1E-2147483647"), Err(LiteralError::Decimal("0.1E-2147483647".into())));
         assert_eq!(p(&format!("{TWO_200}.5")), ok(1, &format!("{TWO_200}5")));
         for bad in [
             "",
@@ -491,16 +462,9 @@ mod tests {
             "1ee2",
             "é",
         ] {
-            assert_eq!(
-                parse_decimal(bad),
-                Err(LiteralError::Decimal(bad.to_string())),
-                "{bad}"
-            );
+            assert_eq!(parse_decimal(bad), Err(LiteralError::Decimal(bad.to_string())), "{bad}");
         }
-        assert_eq!(
-            LiteralError::Decimal("x".into()).to_string(),
-            "unable to make BigDecimal from 'x'"
-        );
+        assert_eq!(LiteralError::Decimal("x".into()).to_string(), "unable to make BigDecimal from 'x'");
     }
 
     #[test]
@@ -568,14 +532,7 @@ mod tests {
             negate(&mut v);
             v
         };
-        let ordered = [
-            neg_bigger,
-            neg_big,
-            i128_bytes(-1),
-            i128_bytes(1),
-            big,
-            bigger,
-        ];
+        let ordered = [neg_bigger, neg_big, i128_bytes(-1), i128_bytes(1), big, bigger];
         for w in ordered.windows(2) {
             assert!(vkey(&w[0]) < vkey(&w[1]));
         }
@@ -594,9 +551,8 @@ mod tests {
         assert_eq!(d("0"), d("0E+5"));
         assert_eq!(d("-2.50"), d("-2.5"));
         let ordered = [
-            "-1E+100", "-123.45", "-12.5", "-12.45", "-12.4", "-1", "-0.5", "-0.05", "-1E-100",
-            "0", "1E-100", "0.05", "0.5", "0.505", "0.51", "1", "1.000001", "12.4", "12.45",
-            "12.5", "123.45", "1E+63", "1E+64", "1E+100",
+            "-1E+100", "-123.45", "-12.5", "-12.45", "-12.4", "-1", "-0.5", "-0.05", "-1E-100", "0", "1E-100", "0.05",
+            "0.5", "0.505", "0.51", "1", "1.000001", "12.4", "12.45", "12.5", "123.45", "1E+63", "1E+64", "1E+100",
         ];
         for w in ordered.windows(2) {
             assert!(d(w[0]) < d(w[1]), "{} < {}", w[0], w[1]);
@@ -634,11 +590,7 @@ mod tests {
     }
 
     fn padded(bytes: Vec<u8>, pad: usize) -> Vec<u8> {
-        let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) {
-            0xFF
-        } else {
-            0
-        };
+        let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) { 0xFF } else { 0 };
         let mut out = vec![fill; pad];
         out.extend(bytes);
         out
