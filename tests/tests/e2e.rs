@@ -7,6 +7,8 @@
 
 #[path = "e2e/common.rs"]
 mod common;
+#[path = "e2e/compression.rs"]
+mod compression;
 #[path = "e2e/connect.rs"]
 mod connect;
 #[path = "e2e/paging.rs"]
