@@ -60,11 +60,7 @@ pub struct ProfileArgs {
     #[arg(long, value_enum, default_value = "write")]
     pub workload: WorkloadKind,
     /// Fixed-rate steps in percent of the measured maximum.
-    #[arg(
-        long,
-        default_value = "10,20,30,40,50,60,70,80,90",
-        value_delimiter = ','
-    )]
+    #[arg(long, default_value = "10,20,30,40,50,60,70,80,90", value_delimiter = ',')]
     pub steps: Vec<f64>,
     /// Duration of the max-throughput run and of each step.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
@@ -90,8 +86,9 @@ pub struct RunArgs {
     /// Measured duration (e.g. 30s, 2m).
     #[arg(long, short = 'd', value_parser = parse_duration)]
     pub duration: Option<Duration>,
-    /// Warm-up before measuring (not recorded).
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    /// Warm-up before measuring (not recorded); also lets the driver open its
+    /// per-shard connections, without which early requests land on the wrong shard.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
     pub warmup: Duration,
     /// Open-loop target rate in op/s (request i due at start + i/R; latency from that time).
     #[arg(long, short = 'r')]
@@ -155,7 +152,7 @@ pub struct RunArgs {
     /// Page size for reads.
     #[arg(long, default_value_t = 5000)]
     pub page_size: i32,
-    /// Client-side request timeout.
+    /// Client-side request timeout (`0s`: none, saves a timer per request).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// RNG seed.
@@ -181,10 +178,7 @@ pub struct RunArgs {
 
 impl RunArgs {
     pub fn rate(&self) -> Result<Option<f64>> {
-        self.rate
-            .as_deref()
-            .map(crate::keys::parse_count_f64)
-            .transpose()
+        self.rate.as_deref().map(crate::keys::parse_count_f64).transpose()
     }
 
     /// Operation limit: explicit `--ops`, else unlimited with `--duration`, else 1M.
@@ -197,10 +191,7 @@ impl RunArgs {
     }
 
     pub fn cpus(&self) -> Result<Vec<usize>> {
-        self.cpu
-            .as_deref()
-            .map(parse_cpu_list)
-            .unwrap_or(Ok(Vec::new()))
+        self.cpu.as_deref().map(parse_cpu_list).unwrap_or(Ok(Vec::new()))
     }
 }
 
@@ -221,9 +212,7 @@ pub fn parse_cpu_list(s: &str) -> Result<Vec<usize>> {
 /// `500ms`, `30s`, `2m`, `1h`, bare number = seconds.
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
-    let idx = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let idx = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, unit) = s.split_at(idx);
     let v: f64 = num.parse().with_context(|| format!("bad duration {s:?}"))?;
     let secs = match unit.trim() {
@@ -253,17 +242,9 @@ mod tests {
 
     #[test]
     fn cli_parses() {
-        let cli = Cli::try_parse_from([
-            "percore-bench",
-            "mixed",
-            "--ratio",
-            "write=1,read=1",
-            "--rate",
-            "10k",
-            "-d",
-            "10s",
-        ])
-        .unwrap();
+        let cli =
+            Cli::try_parse_from(["percore-bench", "mixed", "--ratio", "write=1,read=1", "--rate", "10k", "-d", "10s"])
+                .unwrap();
         let Command::Mixed(a) = cli.cmd else { panic!() };
         assert_eq!(a.rate().unwrap(), Some(10_000.0));
         assert_eq!(a.op_limit().unwrap(), None);

@@ -19,11 +19,9 @@ pub fn process_cpu_seconds() -> f64 {
 
 /// Pin the calling thread to `cpu`.
 pub fn pin_current(cpu: usize) -> Result<()> {
-    let ids = core_affinity::get_core_ids().unwrap_or_default();
-    let Some(id) = ids.into_iter().find(|c| c.id == cpu) else {
-        bail!("cpu {cpu} not available to this process");
-    };
-    if !core_affinity::set_for_current(id) {
+    // Not looked up in get_core_ids(): that lists only the CPUs of the current
+    // (possibly already pinned) mask, which threads inherit from their spawner.
+    if !core_affinity::set_for_current(core_affinity::CoreId { id: cpu }) {
         bail!("could not pin to cpu {cpu}");
     }
     Ok(())

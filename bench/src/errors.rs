@@ -64,8 +64,9 @@ pub fn classify_prepare(e: &PrepareError) -> ErrorKind {
 fn classify_attempt(a: &RequestAttemptError) -> ErrorKind {
     match a {
         RequestAttemptError::DbError(db, _) => classify_db(db),
-        RequestAttemptError::BrokenConnectionError(_)
-        | RequestAttemptError::UnableToAllocStreamId => ErrorKind::Connection,
+        RequestAttemptError::BrokenConnectionError(_) | RequestAttemptError::UnableToAllocStreamId => {
+            ErrorKind::Connection
+        }
         _ => ErrorKind::Other,
     }
 }
@@ -102,9 +103,6 @@ mod tests {
         assert_eq!(classify_db(&DbError::ServerError), ErrorKind::ServerError);
         let e = ExecutionError::RequestTimeout(std::time::Duration::from_secs(1));
         assert_eq!(classify(&e), ErrorKind::Timeout);
-        assert_eq!(
-            ErrorKind::ALL.iter().map(|k| k.index()).collect::<Vec<_>>(),
-            (0..KINDS).collect::<Vec<_>>()
-        );
+        assert_eq!(ErrorKind::ALL.iter().map(|k| k.index()).collect::<Vec<_>>(), (0..KINDS).collect::<Vec<_>>());
     }
 }

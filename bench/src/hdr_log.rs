@@ -26,28 +26,20 @@ pub type HdrWriter<'a> = IntervalLogWriter<'a, 'a, BufWriter<File>, V2DeflateSer
 impl HdrOut {
     pub fn create(path: &Path, start: SystemTime, comment: &str) -> Result<Self> {
         let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut log = HdrOut {
-            out: BufWriter::new(file),
-            ser: V2DeflateSerializer::new(),
-        };
+        let mut log = HdrOut { out: BufWriter::new(file), ser: V2DeflateSerializer::new() };
         IntervalLogWriterBuilder::new()
             .add_comment(comment)
             .add_comment("[Histogram log format version 1.3]")
             .with_start_time(start)
             .with_base_time(start)
             .begin_log_with(&mut log.out, &mut log.ser)?;
-        writeln!(
-            log.out,
-            "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
-        )?;
+        writeln!(log.out, "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"")?;
         Ok(log)
     }
 
     /// The interval writer (max column in ms, like the Java writer's default).
     pub fn writer(&mut self) -> Result<HdrWriter<'_>> {
-        Ok(IntervalLogWriterBuilder::new()
-            .with_max_value_divisor(1e6)
-            .begin_log_with(&mut self.out, &mut self.ser)?)
+        Ok(IntervalLogWriterBuilder::new().with_max_value_divisor(1e6).begin_log_with(&mut self.out, &mut self.ser)?)
     }
 }
 
@@ -59,8 +51,7 @@ pub fn write(
     len: Duration,
     tag: Option<&str>,
 ) -> Result<()> {
-    w.write_histogram(h, start, len, tag.and_then(Tag::new))
-        .map_err(|e| anyhow::anyhow!("hdr log: {e}"))
+    w.write_histogram(h, start, len, tag.and_then(Tag::new)).map_err(|e| anyhow::anyhow!("hdr log: {e}"))
 }
 
 #[cfg(test)]
@@ -78,32 +69,13 @@ mod tests {
         h.record(3_000_000).unwrap();
         {
             let mut w = log.writer().unwrap();
-            write(
-                &mut w,
-                &h,
-                Duration::from_secs(0),
-                Duration::from_secs(1),
-                None,
-            )
-            .unwrap();
-            write(
-                &mut w,
-                &h,
-                Duration::from_secs(1),
-                Duration::from_secs(1),
-                Some("write"),
-            )
-            .unwrap();
+            write(&mut w, &h, Duration::from_secs(0), Duration::from_secs(1), None).unwrap();
+            write(&mut w, &h, Duration::from_secs(1), Duration::from_secs(1), Some("write")).unwrap();
         }
         drop(log);
         let text = std::fs::read(&path).unwrap();
         let s = String::from_utf8_lossy(&text);
-        assert!(
-            s.starts_with(
-                "#percore-bench test\n#[Histogram log format version 1.3]\n#[StartTime: "
-            ),
-            "{s}"
-        );
+        assert!(s.starts_with("#percore-bench test\n#[Histogram log format version 1.3]\n#[StartTime: "), "{s}");
         assert!(s.contains("\n\"StartTimestamp\",\"Interval_Length\""));
         assert!(s.contains("#[BaseTime: "));
         let hist: Vec<_> = IntervalLogIterator::new(&text)

@@ -72,13 +72,7 @@ impl Dist {
             }
             _ => None,
         };
-        Ok(Dist {
-            kind,
-            min,
-            max,
-            zipf,
-            seq: Arc::new(AtomicU64::new(0)),
-        })
+        Ok(Dist { kind, min, max, zipf, seq: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Parse a spec; `default_range` is used when the spec gives no `(A..B)`.
@@ -86,9 +80,7 @@ impl Dist {
         let spec = spec.trim();
         let (name, inner) = match spec.find('(') {
             Some(i) => {
-                let inner = spec[i + 1..]
-                    .strip_suffix(')')
-                    .with_context(|| format!("missing ')' in {spec:?}"))?;
+                let inner = spec[i + 1..].strip_suffix(')').with_context(|| format!("missing ')' in {spec:?}"))?;
                 (&spec[..i], Some(inner))
             }
             None => (spec, None),
@@ -98,9 +90,7 @@ impl Dist {
             None => (name, None),
         };
         let name = name.trim().to_ascii_lowercase();
-        let mut args: Vec<&str> = inner
-            .map(|s| s.split(',').map(str::trim).collect())
-            .unwrap_or_default();
+        let mut args: Vec<&str> = inner.map(|s| s.split(',').map(str::trim).collect()).unwrap_or_default();
         if let Some(a) = colon_arg {
             args.push(a);
         }
@@ -117,9 +107,7 @@ impl Dist {
         };
         let num = |d: f64| -> Result<f64> {
             match rest.first() {
-                Some(v) => v
-                    .parse()
-                    .with_context(|| format!("bad parameter in {spec:?}")),
+                Some(v) => v.parse().with_context(|| format!("bad parameter in {spec:?}")),
                 None => Ok(d),
             }
         };
@@ -151,9 +139,7 @@ impl Dist {
                 let v = (mean + z * sd).round();
                 v.clamp(self.min as f64, self.max as f64) as u64
             }
-            DistKind::Zipf { .. } => {
-                self.min + self.zipf.as_ref().expect("zipf table").sample(rng) - 1
-            }
+            DistKind::Zipf { .. } => self.min + self.zipf.as_ref().expect("zipf table").sample(rng) - 1,
         }
     }
 }
@@ -171,11 +157,7 @@ impl ZipfTable {
     fn new(n: u64, s: f64) -> Self {
         let n = n as f64;
         let q = if s != 1.0 { 1.0 / (1.0 - s) } else { 0.0 };
-        let t = if s != 1.0 {
-            (n.powf(1.0 - s) - s) * q
-        } else {
-            1.0 + n.ln()
-        };
+        let t = if s != 1.0 { (n.powf(1.0 - s) - s) * q } else { 1.0 + n.ln() };
         ZipfTable { n, s, t, q }
     }
 
@@ -229,10 +211,7 @@ mod tests {
         let d = Dist::parse(spec, (min, max)).unwrap();
         let mut rng = Rng::new(1);
         let v: Vec<u64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
-        assert!(
-            v.iter().all(|&x| x >= min && x <= max),
-            "{spec} out of range"
-        );
+        assert!(v.iter().all(|&x| x >= min && x <= max), "{spec} out of range");
         v
     }
 

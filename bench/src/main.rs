@@ -39,9 +39,7 @@ fn runtime(threads: usize, cpus: Vec<usize>) -> Result<tokio::runtime::Runtime> 
         cpu::pin_current(c)?;
     }
     if threads <= 1 {
-        return Ok(tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?);
+        return Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?);
     }
     let next = Arc::new(AtomicUsize::new(0));
     let mut b = tokio::runtime::Builder::new_multi_thread();
@@ -67,33 +65,22 @@ fn main() -> ExitCode {
         Command::User(a) => (Some(WorkloadKind::User), a),
         Command::Profile(p) => (None, &p.run),
     };
-    let result = run_args
-        .cpus()
-        .and_then(|cpus| runtime(run_args.threads, cpus))
-        .and_then(|rt| {
-            rt.block_on(async {
-                match (kind, cli.cmd) {
-                    (
-                        Some(k),
-                        Command::Write(a)
-                        | Command::Read(a)
-                        | Command::Mixed(a)
-                        | Command::Counter(a)
-                        | Command::User(a),
-                    ) => {
-                        let s = run::run(k, a).await?;
-                        // Every operation failed: say so in the exit status.
-                        Ok(if s.total_ops == 0 && s.total_errors > 0 {
-                            ExitCode::from(1)
-                        } else {
-                            ExitCode::SUCCESS
-                        })
-                    }
-                    (_, Command::Profile(p)) => profile::run(p).await.map(|_| ExitCode::SUCCESS),
-                    _ => unreachable!(),
+    let result = run_args.cpus().and_then(|cpus| runtime(run_args.threads, cpus)).and_then(|rt| {
+        rt.block_on(async {
+            match (kind, cli.cmd) {
+                (
+                    Some(k),
+                    Command::Write(a) | Command::Read(a) | Command::Mixed(a) | Command::Counter(a) | Command::User(a),
+                ) => {
+                    let s = run::run(k, a).await?;
+                    // Every operation failed: say so in the exit status.
+                    Ok(if s.total_ops == 0 && s.total_errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
                 }
-            })
-        });
+                (_, Command::Profile(p)) => profile::run(p).await.map(|_| ExitCode::SUCCESS),
+                _ => unreachable!(),
+            }
+        })
+    });
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -37,43 +37,24 @@ pub async fn run(p: ProfileArgs) -> Result<()> {
             let s = bench.measure(&ph).await?;
             print!("{}", crate::report::format(&s));
             let m = s.op_rate;
-            steps.push(Step {
-                label: "max".into(),
-                percent: None,
-                target_rate: None,
-                summary: s,
-            });
+            steps.push(Step { label: "max".into(), percent: None, target_rate: None, summary: s });
             m
         }
     };
-    anyhow::ensure!(
-        max > 0.0,
-        "maximum throughput is zero (all operations failed?)"
-    );
+    anyhow::ensure!(max > 0.0, "maximum throughput is zero (all operations failed?)");
 
     for &pct in &p.steps {
         let rate = max * pct / 100.0;
-        println!(
-            "== step {pct}% of {max:.0} op/s = {rate:.0} op/s (open loop, {:?})",
-            p.step_duration
-        );
+        println!("== step {pct}% of {max:.0} op/s = {rate:.0} op/s (open loop, {:?})", p.step_duration);
         let mut ph = bench.phase(&format!("{pct}%"), d, None, Some(rate));
         ph.hdr_log = Some(p.out.join(format!("step-{pct:03}.hlog")));
         let s = bench.measure(&ph).await?;
         print!("{}", crate::report::format(&s));
-        steps.push(Step {
-            label: format!("{pct}%"),
-            percent: Some(pct),
-            target_rate: Some(rate),
-            summary: s,
-        });
+        steps.push(Step { label: format!("{pct}%"), percent: Some(pct), target_rate: Some(rate), summary: s });
     }
 
     let title = format!("percore-bench {:?}: latency vs throughput", p.workload).to_lowercase();
-    std::fs::write(
-        p.out.join("profile.svg"),
-        latency_chart(&title, &points(&steps)),
-    )?;
+    std::fs::write(p.out.join("profile.svg"), latency_chart(&title, &points(&steps)))?;
     std::fs::write(p.out.join("profile.md"), markdown(&title, max, &steps))?;
     std::fs::write(p.out.join("profile.csv"), csv(&steps))?;
     write_json(&p.out.join("profile.json"), &steps)?;
@@ -96,10 +77,7 @@ fn points(steps: &[Step]) -> Vec<Point> {
 }
 
 fn server_us(s: &Summary) -> String {
-    s.server
-        .as_ref()
-        .and_then(|v| v.cpu_us_per_op)
-        .map_or("n/a".into(), |v| format!("{v:.1}"))
+    s.server.as_ref().and_then(|v| v.cpu_us_per_op).map_or("n/a".into(), |v| format!("{v:.1}"))
 }
 
 pub fn markdown(title: &str, max: f64, steps: &[Step]) -> String {
@@ -128,7 +106,9 @@ pub fn markdown(title: &str, max: f64, steps: &[Step]) -> String {
 }
 
 pub fn csv(steps: &[Step]) -> String {
-    let mut o = String::from("step,target_ops,achieved_ops,p50_ms,p99_ms,p999_ms,max_ms,errors,client_us_per_op,server_us_per_op\n");
+    let mut o = String::from(
+        "step,target_ops,achieved_ops,p50_ms,p99_ms,p999_ms,max_ms,errors,client_us_per_op,server_us_per_op\n",
+    );
     for s in steps {
         let l = &s.summary.latency;
         let _ = writeln!(
@@ -143,11 +123,7 @@ pub fn csv(steps: &[Step]) -> String {
             l.max,
             s.summary.total_errors,
             s.summary.client_cpu_us_per_op,
-            s.summary
-                .server
-                .as_ref()
-                .and_then(|v| v.cpu_us_per_op)
-                .map_or(String::new(), |v| format!("{v:.3}"))
+            s.summary.server.as_ref().and_then(|v| v.cpu_us_per_op).map_or(String::new(), |v| format!("{v:.3}"))
         );
     }
     o

@@ -21,19 +21,8 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    pub fn new(
-        start: Instant,
-        rate: Option<f64>,
-        limit: Option<u64>,
-        duration: Option<Duration>,
-    ) -> Self {
-        Schedule {
-            start,
-            rate,
-            limit,
-            end: duration.map(|d| start + d),
-            next: AtomicU64::new(0),
-        }
+    pub fn new(start: Instant, rate: Option<f64>, limit: Option<u64>, duration: Option<Duration>) -> Self {
+        Schedule { start, rate, limit, end: duration.map(|d| start + d), next: AtomicU64::new(0) }
     }
 
     /// Offset of request `i`'s intended start from the schedule start.
@@ -96,14 +85,9 @@ mod tests {
     fn open_loop_intended_times() {
         let t0 = Instant::now();
         let s = Schedule::new(t0, Some(1000.0), Some(5), None);
-        let due: Vec<Duration> = std::iter::from_fn(|| s.next())
-            .map(|d| d.unwrap() - t0)
-            .collect();
+        let due: Vec<Duration> = std::iter::from_fn(|| s.next()).map(|d| d.unwrap() - t0).collect();
         assert_eq!(due, (0..5).map(Duration::from_millis).collect::<Vec<_>>());
-        assert_eq!(
-            Schedule::intended_offset(4.0, 10),
-            Duration::from_millis(2500)
-        );
+        assert_eq!(Schedule::intended_offset(4.0, 10), Duration::from_millis(2500));
     }
 
     #[test]
@@ -116,10 +100,7 @@ mod tests {
     #[test]
     fn closed_loop_limit() {
         let s = Schedule::new(Instant::now(), None, Some(3), None);
-        assert_eq!(
-            std::iter::from_fn(|| s.next()).collect::<Vec<_>>(),
-            vec![None, None, None]
-        );
+        assert_eq!(std::iter::from_fn(|| s.next()).collect::<Vec<_>>(), vec![None, None, None]);
     }
 
     #[test]

@@ -101,12 +101,7 @@ fn op_summary(name: &str, o: &OpStats, secs: f64) -> OpSummary {
     }
 }
 
-pub fn build(
-    info: RunInfo,
-    names: &[String],
-    r: &PhaseResult,
-    server: Result<ServerDelta, String>,
-) -> Summary {
+pub fn build(info: RunInfo, names: &[String], r: &PhaseResult, server: Result<ServerDelta, String>) -> Summary {
     let secs = r.elapsed.as_secs_f64().max(1e-9);
     let total = r.total();
     let all = op_summary("total", &total, secs);
@@ -119,13 +114,7 @@ pub fn build(
     let (server, server_note) = match server {
         Ok(d) => {
             let us = d.cpu_seconds.map(|c| c * 1e6 / attempts);
-            (
-                Some(ServerSummary {
-                    delta: d,
-                    cpu_us_per_op: us,
-                }),
-                None,
-            )
+            (Some(ServerSummary { delta: d, cpu_us_per_op: us }), None)
         }
         Err(note) => (None, Some(note)),
     };
@@ -144,11 +133,7 @@ pub fn build(
         concurrency: info.concurrency,
         connections_per_shard: info.connections,
         client_threads: info.threads,
-        per_op: names
-            .iter()
-            .zip(&r.per_op)
-            .map(|(n, o)| op_summary(n, o, secs))
-            .collect(),
+        per_op: names.iter().zip(&r.per_op).map(|(n, o)| op_summary(n, o, secs)).collect(),
         client_cpu_seconds: r.client_cpu_seconds,
         client_cpu_us_per_op: r.client_cpu_seconds * 1e6 / attempts,
         server,
@@ -172,34 +157,14 @@ pub fn format(s: &Summary) -> String {
     let multi = s.per_op.len() > 1;
     let per = |f: &dyn Fn(&OpSummary) -> String| -> String {
         if multi {
-            let parts: Vec<String> = s
-                .per_op
-                .iter()
-                .map(|p| format!("{}: {}", p.name, f(p)))
-                .collect();
+            let parts: Vec<String> = s.per_op.iter().map(|p| format!("{}: {}", p.name, f(p))).collect();
             format!("  [{}]", parts.join(", "))
         } else {
             String::new()
         }
     };
-    line(
-        &mut o,
-        "Op rate",
-        format!(
-            "{:.0} op/s{}",
-            s.op_rate,
-            per(&|p| format!("{:.0} op/s", p.op_rate))
-        ),
-    );
-    line(
-        &mut o,
-        "Row rate",
-        format!(
-            "{:.0} row/s{}",
-            s.row_rate,
-            per(&|p| format!("{:.0} row/s", p.row_rate))
-        ),
-    );
+    line(&mut o, "Op rate", format!("{:.0} op/s{}", s.op_rate, per(&|p| format!("{:.0} op/s", p.op_rate))));
+    line(&mut o, "Row rate", format!("{:.0} row/s{}", s.row_rate, per(&|p| format!("{:.0} row/s", p.row_rate))));
     type Pick = fn(&Latency) -> f64;
     let lat: [(&str, Pick); 6] = [
         ("Latency mean", |l| l.mean),
@@ -210,27 +175,11 @@ pub fn format(s: &Summary) -> String {
         ("Latency max", |l| l.max),
     ];
     for (label, f) in lat {
-        line(
-            &mut o,
-            label,
-            format!(
-                "{:.3} ms{}",
-                f(&s.latency),
-                per(&|p| format!("{:.3} ms", f(&p.latency)))
-            ),
-        );
+        line(&mut o, label, format!("{:.3} ms{}", f(&s.latency), per(&|p| format!("{:.3} ms", f(&p.latency)))));
     }
     line(&mut o, "Total operations", format!("{}", s.total_ops));
-    let kinds: Vec<String> = s
-        .errors_by_kind
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    let kinds = if kinds.is_empty() {
-        String::new()
-    } else {
-        format!("  [{}]", kinds.join(", "))
-    };
+    let kinds: Vec<String> = s.errors_by_kind.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let kinds = if kinds.is_empty() { String::new() } else { format!("  [{}]", kinds.join(", ")) };
     line(&mut o, "Total errors", format!("{}{kinds}", s.total_errors));
     line(&mut o, "Total operation time", hms(s.duration_seconds));
     for (kind, msg) in &s.error_samples {
@@ -264,17 +213,8 @@ pub fn format(s: &Summary) -> String {
             );
             for (shard, req) in &sv.delta.requests_per_shard {
                 let local = sv.delta.local_per_shard.get(shard).copied().unwrap_or(0);
-                let f = sv
-                    .delta
-                    .forwarded_per_shard
-                    .get(shard)
-                    .copied()
-                    .unwrap_or(0);
-                line(
-                    &mut o,
-                    &format!("  shard {shard}"),
-                    format!("requests {req}, local {local}, forwarded {f}"),
-                );
+                let f = sv.delta.forwarded_per_shard.get(shard).copied().unwrap_or(0);
+                line(&mut o, &format!("  shard {shard}"), format!("requests {req}, local {local}, forwarded {f}"));
             }
         }
         (None, Some(note)) => line(&mut o, "Server metrics", format!("skipped ({note})")),
@@ -298,22 +238,11 @@ mod tests {
         let mut per_op = vec![OpStats::default(), OpStats::default()];
         let mut error_samples = BTreeMap::new();
         r.drain(&mut per_op, &mut error_samples);
-        PhaseResult {
-            elapsed: Duration::from_secs(2),
-            per_op,
-            error_samples,
-            client_cpu_seconds: 0.01,
-        }
+        PhaseResult { elapsed: Duration::from_secs(2), per_op, error_samples, client_cpu_seconds: 0.01 }
     }
 
     fn info() -> RunInfo {
-        RunInfo {
-            workload: "mixed".into(),
-            target_rate: None,
-            concurrency: 8,
-            connections: 1,
-            threads: 1,
-        }
+        RunInfo { workload: "mixed".into(), target_rate: None, concurrency: 8, connections: 1, threads: 1 }
     }
 
     #[test]
@@ -321,12 +250,7 @@ mod tests {
         let names = vec!["write".to_string(), "read".to_string()];
         let s = build(info(), &names, &result(), Err("unreachable".into()));
         let text = format(&s);
-        assert!(
-            text.contains(
-                "\nOp rate                   : 500 op/s  [write: 250 op/s, read: 250 op/s]\n"
-            ),
-            "{text}"
-        );
+        assert!(text.contains("\nOp rate                   : 500 op/s  [write: 250 op/s, read: 250 op/s]\n"), "{text}");
         for label in [
             "Latency mean              : ",
             "Latency median            : ",

@@ -26,21 +26,10 @@ impl Bench {
         let def = workload::define(kind, &args)?;
         let session = Arc::new(crate::session::connect(&args).await?);
         let wl = Arc::new(workload::prepare(&session, &def, &args).await?);
-        Ok(Bench {
-            session,
-            wl,
-            kind,
-            args,
-        })
+        Ok(Bench { session, wl, kind, args })
     }
 
-    pub fn phase(
-        &self,
-        label: &str,
-        duration: Option<Duration>,
-        ops: Option<u64>,
-        rate: Option<f64>,
-    ) -> Phase {
+    pub fn phase(&self, label: &str, duration: Option<Duration>, ops: Option<u64>, rate: Option<f64>) -> Phase {
         Phase {
             label: label.to_string(),
             duration,
@@ -58,8 +47,7 @@ impl Bench {
         if self.args.no_metrics {
             return Err("--no-metrics".into());
         }
-        server_metrics::scrape(&self.args.metrics_url)
-            .map_err(|e| format!("{}: {e:#}", self.args.metrics_url))
+        server_metrics::scrape(&self.args.metrics_url).map_err(|e| format!("{}: {e:#}", self.args.metrics_url))
     }
 
     pub async fn warmup(&self) -> Result<()> {
@@ -123,10 +111,7 @@ pub async fn run(kind: WorkloadKind, args: RunArgs) -> Result<Summary> {
     }
     if let Some(r) = p.rate {
         if s.op_rate < 0.95 * r {
-            println!(
-                "WARNING: achieved {:.0} op/s, below the target {r:.0} op/s (raise --concurrency?)",
-                s.op_rate
-            );
+            println!("WARNING: achieved {:.0} op/s, below the target {r:.0} op/s (raise --concurrency?)", s.op_rate);
         }
     }
     Ok(s)

@@ -53,11 +53,7 @@ impl PhaseResult {
     }
 }
 
-pub async fn run_phase(
-    session: &Arc<Session>,
-    wl: &Arc<Workload>,
-    p: &Phase,
-) -> Result<PhaseResult> {
+pub async fn run_phase(session: &Arc<Session>, wl: &Arc<Workload>, p: &Phase) -> Result<PhaseResult> {
     let rec = Arc::new(Recorder::new(p.shards, wl.ops.len()));
     let start = Instant::now();
     let wall = SystemTime::now();
@@ -74,24 +70,12 @@ pub async fn run_phase(
     // Open loop: a timerfd ticker hands out one permit per due request.
     let gate = p.rate.map(|_| Arc::new(Semaphore::new(0)));
     let ticker = match (p.rate, &gate) {
-        (Some(r), Some(g)) => Some(tokio::spawn(crate::ticker::run(
-            r,
-            start,
-            sched.clone(),
-            g.clone(),
-            nslots,
-        ))),
+        (Some(r), Some(g)) => Some(tokio::spawn(crate::ticker::run(r, start, sched.clone(), g.clone(), nslots))),
         _ => None,
     };
     let slots: Vec<_> = (0..nslots)
         .map(|id| {
-            let (s, w, sc, r, g) = (
-                session.clone(),
-                wl.clone(),
-                sched.clone(),
-                rec.clone(),
-                gate.clone(),
-            );
+            let (s, w, sc, r, g) = (session.clone(), wl.clone(), sched.clone(), rec.clone(), gate.clone());
             tokio::spawn(slot(id, s, w, sc, r, g, p.seed))
         })
         .collect();
@@ -99,20 +83,13 @@ pub async fn run_phase(
         s.await.context("load slot panicked")?;
     }
     if let Some(t) = ticker {
-        t.await
-            .context("ticker panicked")?
-            .context("open-loop ticker (timerfd)")?;
+        t.await.context("ticker panicked")?.context("open-loop ticker (timerfd)")?;
     }
     let elapsed = start.elapsed();
     let client_cpu_seconds = crate::cpu::process_cpu_seconds() - cpu0;
     drop(stop_tx);
     let (per_op, error_samples) = reporter.join().expect("reporter thread")?;
-    Ok(PhaseResult {
-        elapsed,
-        per_op,
-        error_samples,
-        client_cpu_seconds,
-    })
+    Ok(PhaseResult { elapsed, per_op, error_samples, client_cpu_seconds })
 }
 
 /// One in-flight request slot.
@@ -143,25 +120,16 @@ async fn slot(
         let Some(stmt) = &op.stmt else {
             // Not preparable: ask again so the server's current answer is counted.
             match session.prepare(op.cql.as_str()).await {
-                Ok(_) => rec.err(shard, i, ErrorKind::Other, || {
-                    format!("{}: prepared late; restart the run", op.name)
-                }),
-                Err(e) => rec.err(shard, i, classify_prepare(&e), || {
-                    format!("{}: {e}", op.name)
-                }),
+                Ok(_) => rec.err(shard, i, ErrorKind::Other, || format!("{}: prepared late; restart the run", op.name)),
+                Err(e) => rec.err(shard, i, classify_prepare(&e), || format!("{}: {e}", op.name)),
             }
             continue;
         };
         match session.execute_unpaged(stmt, &row).await {
             Ok(res) => {
                 let latency = from.elapsed();
-                let rows = if op.reads_rows {
-                    res.into_rows_result()
-                        .map(|r| r.rows_num() as u64)
-                        .unwrap_or(0)
-                } else {
-                    1
-                };
+                let rows =
+                    if op.reads_rows { res.into_rows_result().map(|r| r.rows_num() as u64).unwrap_or(0) } else { 1 };
                 rec.ok(shard, i, latency, rows);
             }
             Err(e) => rec.err(shard, i, classify(&e), || format!("{}: {e}", op.name)),
@@ -182,11 +150,7 @@ fn report_loop(
 ) -> Result<Drained> {
     let n = names.len();
     let mut hdr_out = match &p.hdr_log {
-        Some(path) => Some(HdrOut::create(
-            path,
-            wall,
-            &format!("percore-bench {} ({})", p.label, names.join(",")),
-        )?),
+        Some(path) => Some(HdrOut::create(path, wall, &format!("percore-bench {} ({})", p.label, names.join(",")))?),
         None => None,
     };
     let mut hdr = hdr_out.as_mut().map(|h| h.writer()).transpose()?;
@@ -203,10 +167,7 @@ fn report_loop(
     loop {
         let next = start + Duration::from_secs(tick);
         let wait = next.saturating_duration_since(Instant::now());
-        let finished = !matches!(
-            stop.recv_timeout(wait),
-            Err(mpsc::RecvTimeoutError::Timeout)
-        );
+        let finished = !matches!(stop.recv_timeout(wait), Err(mpsc::RecvTimeoutError::Timeout));
         let now = Instant::now();
         rec.drain(&mut interval, &mut samples);
         all.reset();
@@ -217,10 +178,7 @@ fn report_loop(
         total_ops += all.ops;
         let secs = (now - last).as_secs_f64();
         if p.progress && (all.ops > 0 || all.error_count() > 0 || !finished) {
-            println!(
-                "{}",
-                progress_line((now - start).as_secs_f64(), total_ops, secs, &all)
-            );
+            println!("{}", progress_line((now - start).as_secs_f64(), total_ops, secs, &all));
         }
         if let Some(w) = hdr.as_mut() {
             let (from, len) = (last - start, now - last);

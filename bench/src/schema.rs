@@ -75,10 +75,7 @@ impl SchemaOpts {
             };
             with.push(format!("compression = {m}"));
         }
-        let mut ddl = format!(
-            "CREATE TABLE IF NOT EXISTS {}.{table} ({body})",
-            self.keyspace
-        );
+        let mut ddl = format!("CREATE TABLE IF NOT EXISTS {}.{table} ({body})", self.keyspace);
         if !with.is_empty() {
             ddl.push_str(" WITH ");
             ddl.push_str(&with.join(" AND "));
@@ -90,14 +87,8 @@ impl SchemaOpts {
     pub fn standard_table(&self, columns: usize, clustered: bool) -> (String, String) {
         let cols: Vec<String> = (0..columns).map(|i| format!("\"C{i}\" blob")).collect();
         if clustered {
-            let body = format!(
-                "key blob, ck bigint, {}, PRIMARY KEY (key, ck)",
-                cols.join(", ")
-            );
-            (
-                "standard1_rows".into(),
-                self.table_ddl("standard1_rows", &body),
-            )
+            let body = format!("key blob, ck bigint, {}, PRIMARY KEY (key, ck)", cols.join(", "));
+            ("standard1_rows".into(), self.table_ddl("standard1_rows", &body))
         } else {
             let body = format!("key blob PRIMARY KEY, {}", cols.join(", "));
             ("standard1".into(), self.table_ddl("standard1", &body))
@@ -106,10 +97,7 @@ impl SchemaOpts {
 
     pub fn counter_table(&self, columns: usize) -> String {
         let cols: Vec<String> = (0..columns).map(|i| format!("\"C{i}\" counter")).collect();
-        self.table_ddl(
-            "counter1",
-            &format!("key blob PRIMARY KEY, {}", cols.join(", ")),
-        )
+        self.table_ddl("counter1", &format!("key blob PRIMARY KEY, {}", cols.join(", ")))
     }
 }
 
@@ -118,12 +106,7 @@ mod tests {
     use super::*;
 
     fn opts() -> SchemaOpts {
-        SchemaOpts {
-            keyspace: "keyspace1".into(),
-            replication: "1".into(),
-            compaction: None,
-            compression: None,
-        }
+        SchemaOpts { keyspace: "keyspace1".into(), replication: "1".into(), compaction: None, compression: None }
     }
 
     #[test]
@@ -144,10 +127,7 @@ mod tests {
 
     #[test]
     fn maps() {
-        assert_eq!(
-            cql_map("LZ4Compressor", "sstable_compression"),
-            "{'sstable_compression': 'LZ4Compressor'}"
-        );
+        assert_eq!(cql_map("LZ4Compressor", "sstable_compression"), "{'sstable_compression': 'LZ4Compressor'}");
         assert_eq!(
             replication_map("class=SimpleStrategy,replication_factor=3"),
             "{'class': 'SimpleStrategy', 'replication_factor': 3}"
@@ -159,8 +139,8 @@ mod tests {
         let mut o = opts();
         o.compression = Some("none".into());
         o.compaction = Some("LeveledCompactionStrategy".into());
-        assert!(o.table_ddl("t", "k int PRIMARY KEY").ends_with(
-            "WITH compaction = {'class': 'LeveledCompactionStrategy'} AND compression = {}"
-        ));
+        assert!(o
+            .table_ddl("t", "k int PRIMARY KEY")
+            .ends_with("WITH compaction = {'class': 'LeveledCompactionStrategy'} AND compression = {}"));
     }
 }

@@ -29,11 +29,7 @@ pub fn parse(text: &str) -> Scrape {
                 None => continue,
             },
         };
-        let Some(value) = rest
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse::<f64>().ok())
-        else {
+        let Some(value) = rest.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()) else {
             continue;
         };
         let (name, labels) = match series.split_once('{') {
@@ -87,8 +83,7 @@ pub struct ServerDelta {
 }
 
 pub fn delta(before: &Scrape, after: &Scrape) -> ServerDelta {
-    let d =
-        |name: &str| -> Option<f64> { Some(after.sum(name)? - before.sum(name).unwrap_or(0.0)) };
+    let d = |name: &str| -> Option<f64> { Some(after.sum(name)? - before.sum(name).unwrap_or(0.0)) };
     let per_shard = |name: &str| -> BTreeMap<u32, u64> {
         let b = before.by_shard(name);
         after
@@ -109,35 +104,21 @@ pub fn delta(before: &Scrape, after: &Scrape) -> ServerDelta {
 
 /// GET `url` (`http://host:port/path`) and parse the body.
 pub fn scrape(url: &str) -> Result<Scrape> {
-    let rest = url
-        .strip_prefix("http://")
-        .context("only http:// URLs are supported")?;
+    let rest = url.strip_prefix("http://").context("only http:// URLs are supported")?;
     let (hostport, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let hostport = if hostport.contains(':') {
-        hostport.to_string()
-    } else {
-        format!("{hostport}:80")
-    };
-    let addr = hostport
-        .to_socket_addrs()?
-        .next()
-        .with_context(|| format!("cannot resolve {hostport}"))?;
+    let hostport = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:80") };
+    let addr = hostport.to_socket_addrs()?.next().with_context(|| format!("cannot resolve {hostport}"))?;
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
     let host = hostport.split(':').next().unwrap_or("");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/plain\r\nConnection: close\r\n\r\n"
-    )?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/plain\r\nConnection: close\r\n\r\n")?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .context("malformed HTTP response")?;
+    let (head, body) = text.split_once("\r\n\r\n").context("malformed HTTP response")?;
     let status = head.lines().next().unwrap_or("");
     if status.split_whitespace().nth(1) != Some("200") {
         bail!("HTTP status {status:?}");
@@ -146,11 +127,7 @@ pub fn scrape(url: &str) -> Result<Scrape> {
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    Ok(parse(&if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    }))
+    Ok(parse(&if chunked { dechunk(body) } else { body.to_string() }))
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -192,9 +169,6 @@ mod tests {
 
     #[test]
     fn chunked() {
-        assert_eq!(
-            dechunk("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
-            "hello world"
-        );
+        assert_eq!(dechunk("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), "hello world");
     }
 }

@@ -17,7 +17,8 @@ use crate::workload::parse_consistency;
 pub async fn connect(a: &RunArgs) -> Result<Session> {
     let profile = ExecutionProfile::builder()
         .consistency(parse_consistency(&a.consistency)?)
-        .request_timeout(Some(a.timeout))
+        // `--timeout 0s` drops the driver's per-request timer (server timeouts still count).
+        .request_timeout((!a.timeout.is_zero()).then_some(a.timeout))
         .retry_policy(Arc::new(FallthroughRetryPolicy))
         .build();
     let per_shard = NonZeroUsize::new(a.connections.max(1)).expect("non-zero");

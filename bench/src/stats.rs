@@ -26,12 +26,7 @@ pub struct OpStats {
 
 impl Default for OpStats {
     fn default() -> Self {
-        OpStats {
-            hist: new_histogram(),
-            ops: 0,
-            rows: 0,
-            errors: [0; KINDS],
-        }
+        OpStats { hist: new_histogram(), ops: 0, rows: 0, errors: [0; KINDS] }
     }
 }
 
@@ -73,10 +68,7 @@ impl Recorder {
         Recorder {
             shards: (0..shards.max(1))
                 .map(|_| {
-                    Mutex::new(Shard {
-                        ops: (0..nops).map(|_| OpStats::default()).collect(),
-                        samples: BTreeMap::new(),
-                    })
+                    Mutex::new(Shard { ops: (0..nops).map(|_| OpStats::default()).collect(), samples: BTreeMap::new() })
                 })
                 .collect(),
             nops,
@@ -161,9 +153,7 @@ mod tests {
         r.ok(1, 0, Duration::from_micros(1500), 1);
         r.ok(1, 1, Duration::from_millis(2), 10);
         r.err(0, 1, ErrorKind::Timeout, || "boom".into());
-        r.err(0, 1, ErrorKind::Timeout, || {
-            unreachable!("only first sample kept")
-        });
+        r.err(0, 1, ErrorKind::Timeout, || unreachable!("only first sample kept"));
         let mut out = vec![OpStats::default(), OpStats::default()];
         let mut samples = BTreeMap::new();
         r.drain(&mut out, &mut samples);

@@ -20,12 +20,7 @@ pub const BATCH: Duration = Duration::from_micros(10);
 #[allow(unsafe_code)]
 fn timerfd() -> io::Result<OwnedFd> {
     // SAFETY: plain syscall; the returned fd is owned by the OwnedFd.
-    let fd = unsafe {
-        libc::timerfd_create(
-            libc::CLOCK_MONOTONIC,
-            libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
-        )
-    };
+    let fd = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -37,10 +32,7 @@ fn timerfd() -> io::Result<OwnedFd> {
 fn arm(fd: &OwnedFd, after: Duration) -> io::Result<()> {
     let after = after.max(Duration::from_nanos(1)); // zero would disarm
     let spec = libc::itimerspec {
-        it_interval: libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        },
+        it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
         it_value: libc::timespec {
             tv_sec: after.as_secs() as libc::time_t,
             tv_nsec: after.subsec_nanos() as libc::c_long,
@@ -92,9 +84,7 @@ pub async fn run(
     while sched.is_due_index(released) {
         let now = Instant::now();
         let mut n = 0;
-        while sched.is_due_index(released + n)
-            && start + Schedule::intended_offset(rate, released + n) <= now + BATCH
-        {
+        while sched.is_due_index(released + n) && start + Schedule::intended_offset(rate, released + n) <= now + BATCH {
             n += 1;
         }
         if n > 0 {

@@ -81,11 +81,7 @@ impl Pool {
     pub fn new(len: usize, seed: u64) -> Self {
         const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut rng = Rng::new(seed ^ 0x5EED);
-        Pool(
-            (0..len.max(64))
-                .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
-                .collect(),
-        )
+        Pool((0..len.max(64)).map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize]).collect())
     }
     pub fn len(&self) -> usize {
         self.0.len()
@@ -96,15 +92,8 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl ColumnGen {
     pub fn new(name: &str, enc: Encoding, spec: ColumnSpec) -> Self {
-        let salt = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        });
-        ColumnGen {
-            name: name.to_string(),
-            enc,
-            spec,
-            salt,
-        }
+        let salt = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        ColumnGen { name: name.to_string(), enc, spec, salt }
     }
 
     /// Largest value size this generator can ask of the pool.
@@ -147,18 +136,12 @@ impl ColumnGen {
             Encoding::Float => out.extend_from_slice(&(k as f32).to_be_bytes()),
             Encoding::Double => out.extend_from_slice(&(k as f64).to_be_bytes()),
             Encoding::Timestamp => out.extend_from_slice(&(k as i64).to_be_bytes()),
-            Encoding::Date => {
-                out.extend_from_slice(&((1u32 << 31).wrapping_add(k as u32)).to_be_bytes())
-            }
+            Encoding::Date => out.extend_from_slice(&((1u32 << 31).wrapping_add(k as u32)).to_be_bytes()),
             Encoding::Uuid | Encoding::TimeUuid => {
                 let mut b = [0u8; 16];
                 b[..8].copy_from_slice(&h.to_be_bytes());
                 b[8..].copy_from_slice(&mix64(h).to_be_bytes());
-                let version = if self.enc == Encoding::Uuid {
-                    0x40
-                } else {
-                    0x10
-                };
+                let version = if self.enc == Encoding::Uuid { 0x40 } else { 0x10 };
                 b[6] = (b[6] & 0x0F) | version;
                 b[8] = (b[8] & 0x3F) | 0x80;
                 out.extend_from_slice(&b);
@@ -176,10 +159,7 @@ pub struct RawRow {
 
 impl RawRow {
     pub fn with_capacity(bytes: usize, cells: usize) -> Self {
-        RawRow {
-            buf: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(cells),
-        }
+        RawRow { buf: Vec::with_capacity(bytes), ends: Vec::with_capacity(cells) }
     }
 
     /// Regenerate every cell from `gens`.
@@ -201,18 +181,11 @@ impl RawRow {
 }
 
 impl SerializeRow for RawRow {
-    fn serialize(
-        &self,
-        ctx: &RowSerializationContext<'_>,
-        writer: &mut RowWriter,
-    ) -> Result<(), SerializationError> {
+    fn serialize(&self, ctx: &RowSerializationContext<'_>, writer: &mut RowWriter) -> Result<(), SerializationError> {
         debug_assert_eq!(ctx.columns().len(), self.ends.len());
         let mut start = 0;
         for &end in &self.ends {
-            writer
-                .make_cell_writer()
-                .set_value(&self.buf[start..end])
-                .map_err(SerializationError::new)?;
+            writer.make_cell_writer().set_value(&self.buf[start..end]).map_err(SerializationError::new)?;
             start = end;
         }
         Ok(())
@@ -228,10 +201,7 @@ mod tests {
     use super::*;
 
     fn spec(pop: &str, size: &str) -> ColumnSpec {
-        ColumnSpec {
-            population: Dist::parse(pop, (1, 1000)).unwrap(),
-            size: Dist::parse(size, (1, 1)).unwrap(),
-        }
+        ColumnSpec { population: Dist::parse(pop, (1, 1000)).unwrap(), size: Dist::parse(size, (1, 1)).unwrap() }
     }
 
     #[test]

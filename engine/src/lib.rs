@@ -12,6 +12,7 @@ pub mod cql;
 pub mod limits;
 pub mod metrics;
 pub mod model;
+pub mod nodetool;
 pub mod runtime;
 pub mod schema;
 pub mod storage;

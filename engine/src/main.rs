@@ -42,6 +42,14 @@ struct Cli {
     commitlog_sync: Option<String>,
     #[arg(long)]
     commitlog_directory: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Operator commands against a running node, with nodetool's syntax.
+    Nodetool(percore::nodetool::NodetoolArgs),
 }
 
 /// glommio's reactor logs an ERROR for every file on a device without io_uring polling
@@ -101,7 +109,17 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = match config_from(Cli::parse()) {
+    let mut cli = Cli::parse();
+    if let Some(Command::Nodetool(args)) = cli.command.take() {
+        return match percore::nodetool::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("nodetool: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = match config_from(cli) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("percore: {e}");

@@ -11,18 +11,12 @@ use crate::values::ColumnSpec;
 pub fn define(a: &RunArgs) -> Result<WorkloadDef> {
     let s = schema_opts(a);
     let (columns, _) = standard_columns(a)?;
-    let set: Vec<String> = (0..a.columns)
-        .map(|i| format!("\"C{i}\" = \"C{i}\" + ?"))
-        .collect();
+    let set: Vec<String> = (0..a.columns).map(|i| format!("\"C{i}\" = \"C{i}\" + ?")).collect();
     Ok(WorkloadDef {
         setup: vec![s.keyspace_ddl(), s.counter_table(a.columns)],
         ops: vec![OpDef {
             name: "counter".into(),
-            cql: format!(
-                "UPDATE {}.counter1 SET {} WHERE KEY = ?",
-                a.keyspace,
-                set.join(", ")
-            ),
+            cql: format!("UPDATE {}.counter1 SET {} WHERE KEY = ?", a.keyspace, set.join(", ")),
             weight: 1.0,
             reads_rows: false,
         }],

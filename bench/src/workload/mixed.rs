@@ -8,10 +8,5 @@ use crate::args::RunArgs;
 
 pub fn define(a: &RunArgs) -> Result<WorkloadDef> {
     let (columns, default_column) = standard_columns(a)?;
-    Ok(WorkloadDef {
-        setup: write::setup(a),
-        ops: vec![write::op(a), read::op(a)],
-        columns,
-        default_column,
-    })
+    Ok(WorkloadDef { setup: write::setup(a), ops: vec![write::op(a), read::op(a)], columns, default_column })
 }

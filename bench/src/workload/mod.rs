@@ -70,10 +70,7 @@ impl Workload {
         }
         let total = *self.cumulative.last().unwrap();
         let x = rng.next_f64() * total;
-        self.cumulative
-            .iter()
-            .position(|&c| x < c)
-            .unwrap_or(self.cumulative.len() - 1)
+        self.cumulative.iter().position(|&c| x < c).unwrap_or(self.cumulative.len() - 1)
     }
 
     pub fn op_names(&self) -> Vec<String> {
@@ -107,13 +104,7 @@ pub fn size_dist(s: &str) -> Result<Dist> {
 /// Column specs of the standard (cassandra-stress) tables.
 pub fn standard_columns(a: &RunArgs) -> Result<(HashMap<String, ColumnSpec>, ColumnSpec)> {
     let mut cols = HashMap::new();
-    cols.insert(
-        "key".to_string(),
-        ColumnSpec {
-            population: key_dist(a)?,
-            size: Dist::parse("fixed(10)", (0, 0))?,
-        },
-    );
+    cols.insert("key".to_string(), ColumnSpec { population: key_dist(a)?, size: Dist::parse("fixed(10)", (0, 0))? });
     if a.rows_per_partition > 1 {
         cols.insert(
             "ck".to_string(),
@@ -123,10 +114,7 @@ pub fn standard_columns(a: &RunArgs) -> Result<(HashMap<String, ColumnSpec>, Col
             },
         );
     }
-    let value = ColumnSpec {
-        population: Dist::parse("uniform(1..100B)", (0, 0))?,
-        size: size_dist(&a.col_size)?,
-    };
+    let value = ColumnSpec { population: Dist::parse("uniform(1..100B)", (0, 0))?, size: size_dist(&a.col_size)? };
     Ok((cols, value))
 }
 
@@ -135,13 +123,8 @@ pub fn apply_ratio(def: &mut WorkloadDef, ratio: Option<&str>) -> Result<()> {
     let Some(ratio) = ratio else { return Ok(()) };
     let mut seen = HashMap::new();
     for part in ratio.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, w) = part
-            .split_once('=')
-            .with_context(|| format!("bad ratio {part:?}"))?;
-        let w: f64 = w
-            .trim()
-            .parse()
-            .with_context(|| format!("bad weight in {part:?}"))?;
+        let (name, w) = part.split_once('=').with_context(|| format!("bad ratio {part:?}"))?;
+        let w: f64 = w.trim().parse().with_context(|| format!("bad weight in {part:?}"))?;
         seen.insert(name.trim().to_ascii_lowercase(), w);
     }
     for (name, _) in seen.iter() {
@@ -151,10 +134,7 @@ pub fn apply_ratio(def: &mut WorkloadDef, ratio: Option<&str>) -> Result<()> {
         }
     }
     for op in &mut def.ops {
-        op.weight = seen
-            .get(&op.name.to_ascii_lowercase())
-            .copied()
-            .unwrap_or(0.0);
+        op.weight = seen.get(&op.name.to_ascii_lowercase()).copied().unwrap_or(0.0);
     }
     def.ops.retain(|o| o.weight > 0.0);
     if def.ops.is_empty() {
@@ -172,8 +152,7 @@ pub fn define(kind: WorkloadKind, a: &RunArgs) -> Result<WorkloadDef> {
         WorkloadKind::Counter => counter::define(a)?,
         WorkloadKind::User => {
             let path = a.yaml.as_ref().context("`user` needs --yaml FILE")?;
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             user::define(&user::parse(&text)?, a)?
         }
     };
@@ -200,10 +179,7 @@ pub fn parse_consistency(s: &str) -> Result<Consistency> {
 pub async fn prepare(session: &Session, def: &WorkloadDef, a: &RunArgs) -> Result<Workload> {
     if !a.no_schema {
         for ddl in &def.setup {
-            session
-                .query_unpaged(ddl.as_str(), ())
-                .await
-                .with_context(|| format!("schema: {ddl}"))?;
+            session.query_unpaged(ddl.as_str(), ()).await.with_context(|| format!("schema: {ddl}"))?;
         }
     }
     let consistency = parse_consistency(&a.consistency)?;
@@ -233,29 +209,17 @@ pub async fn prepare(session: &Session, def: &WorkloadDef, a: &RunArgs) -> Resul
         let mut gens = Vec::new();
         for spec in stmt.get_variable_col_specs().iter() {
             let name = spec.name();
-            let enc = Encoding::of(spec.typ())
-                .with_context(|| format!("bind marker {name:?} of {:?}", d.name))?;
+            let enc = Encoding::of(spec.typ()).with_context(|| format!("bind marker {name:?} of {:?}", d.name))?;
             let cs = def
                 .columns
                 .get(name)
-                .or_else(|| {
-                    def.columns
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                        .map(|(_, v)| v)
-                })
+                .or_else(|| def.columns.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
                 .unwrap_or(&def.default_column);
             let g = ColumnGen::new(name, enc, cs.clone());
             max_size = max_size.max(g.max_size() as usize);
             gens.push(g);
         }
-        ops.push(Op {
-            name: d.name.clone(),
-            cql: d.cql.clone(),
-            stmt: Some(stmt),
-            gens,
-            reads_rows: d.reads_rows,
-        });
+        ops.push(Op { name: d.name.clone(), cql: d.cql.clone(), stmt: Some(stmt), gens, reads_rows: d.reads_rows });
     }
     let mut acc = 0.0;
     let cumulative = def
@@ -283,9 +247,7 @@ mod tests {
     pub fn args(extra: &[&str]) -> RunArgs {
         let mut v = vec!["percore-bench", "write"];
         v.extend_from_slice(extra);
-        let Command::Write(a) = Cli::try_parse_from(v).unwrap().cmd else {
-            unreachable!()
-        };
+        let Command::Write(a) = Cli::try_parse_from(v).unwrap().cmd else { unreachable!() };
         a
     }
 
@@ -299,25 +261,13 @@ mod tests {
             "UPDATE keyspace1.standard1 SET \"C0\" = ?, \"C1\" = ?, \"C2\" = ?, \"C3\" = ?, \"C4\" = ? WHERE KEY = ?"
         );
         let r = define(WorkloadKind::Read, &a).unwrap();
-        assert_eq!(
-            r.ops[0].cql,
-            "SELECT * FROM keyspace1.standard1 WHERE KEY = ?"
-        );
+        assert_eq!(r.ops[0].cql, "SELECT * FROM keyspace1.standard1 WHERE KEY = ?");
         let m = define(WorkloadKind::Mixed, &args(&["--ratio", "write=1,read=3"])).unwrap();
-        assert_eq!(
-            m.ops.iter().map(|o| o.weight).collect::<Vec<_>>(),
-            vec![1.0, 3.0]
-        );
+        assert_eq!(m.ops.iter().map(|o| o.weight).collect::<Vec<_>>(), vec![1.0, 3.0]);
         assert!(define(WorkloadKind::Mixed, &args(&["--ratio", "nope=1"])).is_err());
         let c = define(WorkloadKind::Counter, &a).unwrap();
         assert!(c.ops[0].cql.contains("\"C0\" = \"C0\" + ?"));
-        let i = define(
-            WorkloadKind::Write,
-            &args(&["--write-stmt", "insert", "--rows-per-partition", "10"]),
-        )
-        .unwrap();
-        assert!(i.ops[0]
-            .cql
-            .starts_with("INSERT INTO keyspace1.standard1_rows (key, ck, \"C0\""));
+        let i = define(WorkloadKind::Write, &args(&["--write-stmt", "insert", "--rows-per-partition", "10"])).unwrap();
+        assert!(i.ops[0].cql.starts_with("INSERT INTO keyspace1.standard1_rows (key, ck, \"C0\""));
     }
 }

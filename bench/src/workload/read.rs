@@ -7,11 +7,7 @@ use super::{standard_columns, write, OpDef, WorkloadDef};
 use crate::args::RunArgs;
 
 pub fn op(a: &RunArgs) -> OpDef {
-    let table = if a.rows_per_partition > 1 {
-        "standard1_rows"
-    } else {
-        "standard1"
-    };
+    let table = if a.rows_per_partition > 1 { "standard1_rows" } else { "standard1" };
     OpDef {
         name: "read".into(),
         cql: format!("SELECT * FROM {}.{table} WHERE KEY = ?", a.keyspace),
@@ -22,10 +18,5 @@ pub fn op(a: &RunArgs) -> OpDef {
 
 pub fn define(a: &RunArgs) -> Result<WorkloadDef> {
     let (columns, default_column) = standard_columns(a)?;
-    Ok(WorkloadDef {
-        setup: write::setup(a),
-        ops: vec![op(a)],
-        columns,
-        default_column,
-    })
+    Ok(WorkloadDef { setup: write::setup(a), ops: vec![op(a)], columns, default_column })
 }

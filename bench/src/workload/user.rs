@@ -91,11 +91,8 @@ pub fn define(p: &Profile, a: &RunArgs) -> Result<WorkloadDef> {
     }
     let mut columns = HashMap::new();
     for c in &p.columnspec {
-        let population = Dist::parse(
-            c.population.as_deref().unwrap_or(DEFAULT_POPULATION),
-            (1, 1),
-        )
-        .with_context(|| format!("columnspec {:?} population", c.name))?;
+        let population = Dist::parse(c.population.as_deref().unwrap_or(DEFAULT_POPULATION), (1, 1))
+            .with_context(|| format!("columnspec {:?} population", c.name))?;
         let size = super::size_dist(c.size.as_deref().unwrap_or(DEFAULT_SIZE))
             .with_context(|| format!("columnspec {:?} size", c.name))?;
         columns.insert(c.name.clone(), ColumnSpec { population, size });
@@ -106,12 +103,7 @@ pub fn define(p: &Profile, a: &RunArgs) -> Result<WorkloadDef> {
         .map(|(name, q)| {
             let cql = q.cql.trim().trim_end_matches(';').to_string();
             let reads_rows = cql.to_ascii_uppercase().starts_with("SELECT");
-            OpDef {
-                name: name.clone(),
-                cql,
-                weight: q.weight,
-                reads_rows,
-            }
+            OpDef { name: name.clone(), cql, weight: q.weight, reads_rows }
         })
         .filter(|o| o.weight > 0.0)
         .collect();
@@ -163,11 +155,7 @@ queries:
         assert!(d.setup[0].starts_with("CREATE KEYSPACE IF NOT EXISTS \"ks1\""));
         assert_eq!(d.setup[1], "USE \"ks1\"");
         assert!(!d.setup[2].ends_with(';'));
-        let names: Vec<_> = d
-            .ops
-            .iter()
-            .map(|o| (o.name.as_str(), o.reads_rows))
-            .collect();
+        let names: Vec<_> = d.ops.iter().map(|o| (o.name.as_str(), o.reads_rows)).collect();
         assert_eq!(names, vec![("insert", false), ("read", true)]);
         assert_eq!(d.columns["pk"].population.max, 100_000);
         assert_eq!(d.columns["v"].size.min, 50);
@@ -177,8 +165,7 @@ queries:
     fn rejects_bad_profiles() {
         assert!(parse("queries: {}").is_err());
         assert!(parse("bogus: 1\nqueries: {a: {cql: x}}").is_err());
-        let p = parse("queries: {a: {cql: 'SELECT 1'}}\ncolumnspec: [{name: x, size: 'what(1)'}]")
-            .unwrap();
+        let p = parse("queries: {a: {cql: 'SELECT 1'}}\ncolumnspec: [{name: x, size: 'what(1)'}]").unwrap();
         assert!(define(&p, &super::super::tests::args(&[])).is_err());
     }
 }

@@ -43,7 +43,9 @@ pub async fn execute_on_coordinator(
     debug_assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD);
     let _serialised =
         shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
-    let DdlOutcome::Changed { schema, event } = change::apply(&shard.schema(), &statement, keyspace.as_deref())? else {
+    let DdlOutcome::Changed { schema, event } =
+        change::apply(&shard.schema(), &statement, keyspace.as_deref(), &shard.node.config.data_center)?
+    else {
         return Ok(None);
     };
     persist::save(shard.node.config.data_directory(), &schema)
@@ -74,12 +76,49 @@ pub fn install_locally(shard: &Shard, schema: Arc<Schema>, change: Option<&Schem
     }
 }
 
-/// TRUNCATE: every shard drops the table's data.
+/// TRUNCATE, coordinated by shard 0: every shard drops the table's data and seals its
+/// commitlog segment; shard 0 records where each shard's later entries begin (so replay
+/// skips the truncated ones) before acknowledging.
 pub async fn truncate(shard: &Rc<Shard>, table: uuid::Uuid) -> Result<(), CqlError> {
+    if shard.id != SCHEMA_COORDINATOR_SHARD {
+        return match shard.router.call(SCHEMA_COORDINATOR_SHARD, ShardRequest::TruncateTable { table }).await? {
+            ShardReply::Done => Ok(()),
+            _ => Err(CqlError::server("unexpected reply to TRUNCATE".into())),
+        };
+    }
+    let _serialised =
+        shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
     let others = (0..shard.nr_shards())
         .filter(|&s| s != shard.id)
         .map(|s| shard.router.call(s, ShardRequest::Truncate { table }));
-    try_join_all(others).await?;
-    shard.store.borrow_mut().truncate(&table);
-    Ok(())
+    let mut sealed = Vec::with_capacity(shard.nr_shards());
+    for reply in try_join_all(others).await? {
+        match reply {
+            ShardReply::Truncated(segment) => sealed.push(segment),
+            _ => return Err(CqlError::server("unexpected reply to a truncate".into())),
+        }
+    }
+    sealed.push(truncate_local(shard, table).await);
+    let record = {
+        let mut record = shard.truncations.borrow_mut();
+        record.record(table, sealed);
+        record.clone()
+    };
+    record
+        .save(shard.node.config.data_directory())
+        .await
+        .map_err(|e| CqlError::server(format!("cannot save the truncation record: {e}")))
+}
+
+/// Drops this shard's memtables and SSTables of a table; returns where this shard's
+/// commitlog entries after the truncation begin.
+pub async fn truncate_local(shard: &Shard, table: uuid::Uuid) -> crate::storage::commitlog::segment::SegmentName {
+    let sealed = shard.commitlog.seal_active();
+    let (released, sstables) = shard.store.borrow_mut().truncate(&table);
+    shard.commitlog.release(released);
+    for sstable in sstables {
+        crate::storage::sstable_set::delete_sstable(&sstable.reader).await;
+    }
+    shard.refresh_storage_metrics();
+    sealed
 }

@@ -34,8 +34,12 @@ pub enum ShardRequest {
     InstallSchema { schema: Arc<Schema>, change: Option<SchemaChange> },
     /// Prepare a statement so EXECUTE finds it on this shard too.
     Prepare { keyspace: Option<String>, query: String },
-    /// Drop all data of a table (TRUNCATE).
+    /// Drop this shard's data of a table (part of a TRUNCATE).
     Truncate { table: uuid::Uuid },
+    /// Run a whole TRUNCATE (sent to shard 0, which records truncations).
+    TruncateTable { table: uuid::Uuid },
+    /// Flush memtables (of these tables, or all) to SSTables (`nodetool flush`).
+    Flush { tables: Option<Vec<uuid::Uuid>> },
 }
 
 pub enum ShardReply {
@@ -43,6 +47,8 @@ pub enum ShardReply {
     Page(ReadPage),
     Scanned(ScanPage),
     SchemaChanged(Option<SchemaChange>),
+    /// Where the shard's commitlog entries after a truncation begin.
+    Truncated(crate::storage::commitlog::segment::SegmentName),
     Done,
 }
 
@@ -71,8 +77,8 @@ pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardRep
             super::write::apply::apply_local(shard, mutations).await?;
             Ok(ShardReply::Applied)
         }
-        ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read))),
-        ShardRequest::Scan(scan) => Ok(ShardReply::Scanned(super::read::scan::scan_local(shard, &scan))),
+        ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read).await?)),
+        ShardRequest::Scan(scan) => Ok(ShardReply::Scanned(super::read::scan::scan_local(shard, &scan).await?)),
         ShardRequest::Ddl { statement, keyspace } => {
             Ok(ShardReply::SchemaChanged(ddl::execute_on_coordinator(shard, statement, keyspace).await?))
         }
@@ -84,8 +90,13 @@ pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardRep
             processor::prepare_locally(shard, keyspace.as_deref(), &query)?;
             Ok(ShardReply::Done)
         }
-        ShardRequest::Truncate { table } => {
-            shard.store.borrow_mut().truncate(&table);
+        ShardRequest::Truncate { table } => Ok(ShardReply::Truncated(ddl::truncate_local(shard, table).await)),
+        ShardRequest::TruncateTable { table } => {
+            ddl::truncate(shard, table).await?;
+            Ok(ShardReply::Done)
+        }
+        ShardRequest::Flush { tables } => {
+            crate::runtime::flush_scheduler::flush_tables(shard, tables.as_deref()).await.map_err(CqlError::server)?;
             Ok(ShardReply::Done)
         }
     }

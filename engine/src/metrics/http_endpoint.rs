@@ -1,27 +1,31 @@
-//! The Prometheus text endpoint (`/metrics` on `prometheus_port`), served by shard 0:
-//! per-shard counters labelled `shard`, and `process_cpu_seconds_total`.
+//! The node's HTTP endpoint on `prometheus_port`, served by shard 0: Prometheus text at
+//! `GET /metrics` (per-shard counters labelled `shard`, and `process_cpu_seconds_total`),
+//! and the operator actions `percore nodetool` calls, on Scylla's REST paths:
+//! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]` and `POST /storage_service/flush`.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use futures::{AsyncReadExt, AsyncWriteExt};
-use glommio::net::{TcpListener, TcpStream};
+use glommio::net::TcpStream;
 
 use crate::limits::METRICS_REQUEST_BYTES_MAX;
 use crate::runtime::node_state::NodeState;
+use crate::runtime::shard::Shard;
 
 use super::ShardMetrics;
 
-pub fn start(node: Arc<NodeState>) -> std::io::Result<()> {
+pub fn start(shard: Rc<Shard>) -> std::io::Result<()> {
+    let node = shard.node.clone();
     let config = &node.config;
     let addr = SocketAddr::new(config.prometheus_address.unwrap_or(config.rpc_address()), config.prometheus_port);
-    let listener = TcpListener::bind(addr)?;
+    let listener = crate::transport::listen_socket::listen(addr, false)?;
     glommio::spawn_local(async move {
         loop {
             match listener.accept().await {
                 Ok(stream) => {
-                    glommio::spawn_local(serve(node.clone(), stream)).detach();
+                    glommio::spawn_local(serve(shard.clone(), stream)).detach();
                 }
                 Err(e) => tracing::warn!("metrics endpoint: accept failed: {e}"),
             }
@@ -31,7 +35,7 @@ pub fn start(node: Arc<NodeState>) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn serve(node: Arc<NodeState>, mut stream: TcpStream) {
+async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     let mut request = Vec::new();
     let mut chunk = [0u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -43,15 +47,68 @@ async fn serve(node: Arc<NodeState>, mut stream: TcpStream) {
             return;
         }
     }
-    let path = std::str::from_utf8(&request).ok().and_then(|r| r.split_whitespace().nth(1)).unwrap_or("/");
-    let (status, body) =
-        if path == "/metrics" { ("200 OK", render(&node)) } else { ("404 Not Found", "not found\n".to_string()) };
+    let text = std::str::from_utf8(&request).unwrap_or("");
+    let mut words = text.split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+    let (status, body) = route(&shard, method, target).await;
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.close().await;
+}
+
+async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, String) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    match (method, path) {
+        ("GET", "/metrics") => ("200 OK", render(&shard.node)),
+        ("POST", "/storage_service/flush") => flush_route(shard, None, &[]).await,
+        ("POST", p) if p.starts_with("/storage_service/keyspace_flush/") => {
+            let keyspace = &p["/storage_service/keyspace_flush/".len()..];
+            let tables: Vec<&str> = query
+                .split('&')
+                .filter_map(|kv| kv.strip_prefix("cf="))
+                .flat_map(|v| v.split(','))
+                .filter(|t| !t.is_empty())
+                .collect();
+            flush_route(shard, Some(keyspace), &tables).await
+        }
+        _ => ("404 Not Found", "not found\n".to_string()),
+    }
+}
+
+/// Flushes the named tables (all of the keyspace, or every user table) on every shard.
+async fn flush_route(shard: &Rc<Shard>, keyspace: Option<&str>, tables: &[&str]) -> (&'static str, String) {
+    let schema = shard.schema();
+    let ids: Option<Vec<uuid::Uuid>> = match keyspace {
+        None => None,
+        Some(ks) => {
+            let Some(def) = schema.keyspace(ks).filter(|k| !k.is_system) else {
+                return ("400 Bad Request", format!("unknown keyspace {ks}\n"));
+            };
+            let mut ids = Vec::new();
+            for t in tables {
+                match def.tables.get(*t) {
+                    Some(t) => ids.push(t.id),
+                    None => return ("400 Bad Request", format!("unknown table {ks}.{t}\n")),
+                }
+            }
+            if tables.is_empty() {
+                ids.extend(def.tables.values().map(|t| t.id));
+            }
+            Some(ids)
+        }
+    };
+    let others = (0..shard.nr_shards())
+        .filter(|&s| s != shard.id)
+        .map(|s| shard.router.call(s, crate::cql::shard_ops::ShardRequest::Flush { tables: ids.clone() }));
+    let local = crate::runtime::flush_scheduler::flush_tables(shard, ids.as_deref());
+    match futures::future::join(futures::future::try_join_all(others), local).await {
+        (Ok(_), Ok(())) => ("200 OK", String::new()),
+        (Err(e), _) => ("500 Internal Server Error", format!("{}\n", e.message)),
+        (_, Err(e)) => ("500 Internal Server Error", format!("{e}\n")),
+    }
 }
 
 type Counter = fn(&ShardMetrics) -> &std::sync::atomic::AtomicU64;
@@ -84,6 +141,9 @@ const SHARD_COUNTERS: &[(&str, &str, &str, Counter)] = &[
         &m.mutations_applied
     }),
     ("percore_memtable_bytes", "gauge", "Bytes held in memtables", |m| &m.memtable_bytes),
+    ("percore_commitlog_segments", "gauge", "Commitlog segments on disk", |m| &m.commitlog_segments),
+    ("percore_sstables", "gauge", "SSTables read by this shard", |m| &m.sstables),
+    ("percore_memtable_flushes_total", "counter", "Memtables flushed to SSTables", |m| &m.memtable_flushes),
     ("percore_mesh_requests_received_total", "counter", "Requests received from other shards", |m| {
         &m.mesh_requests_received
     }),

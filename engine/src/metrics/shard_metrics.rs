@@ -24,6 +24,12 @@ pub struct ShardMetrics {
     pub mutations_applied: AtomicU64,
     /// Memtable bytes held by this shard.
     pub memtable_bytes: AtomicU64,
+    /// Commitlog segments on disk.
+    pub commitlog_segments: AtomicU64,
+    /// SSTables this shard reads.
+    pub sstables: AtomicU64,
+    /// Memtables flushed to SSTables.
+    pub memtable_flushes: AtomicU64,
     /// Requests received over the cross-shard queues.
     pub mesh_requests_received: AtomicU64,
 }

@@ -3,6 +3,7 @@
 //! context every task of a shard shares ([`shard`]).
 
 pub mod cpuset;
+pub mod flush_scheduler;
 pub mod mesh;
 pub mod node;
 pub mod node_state;

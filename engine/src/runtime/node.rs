@@ -19,6 +19,8 @@ use crate::limits;
 use crate::schema::{persist, Schema};
 use crate::storage::commitlog::replay::{self, FoundSegment};
 use crate::storage::commitlog::{Commitlog, CommitlogConfig};
+use crate::storage::sstable_set::open_table_sstables;
+use crate::storage::truncation_record::TruncationRecord;
 use crate::transport::listener::{self, HandoffMesh};
 
 use super::cpuset::{self, CpusetError, ShardPlacement};
@@ -50,7 +52,7 @@ pub fn run(config: Config) -> Result<(), NodeError> {
     std::fs::create_dir_all(&data_dir)
         .map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     let host_id = load_or_create_host_id(&data_dir)?;
-    let schema = Arc::new(persist::load(&data_dir)?);
+    let schema = Arc::new(persist::load(&data_dir, &config.data_center)?);
     let commitlog_dir = config.commitlog_directory();
     std::fs::create_dir_all(&commitlog_dir)
         .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?;
@@ -62,7 +64,11 @@ pub fn run(config: Config) -> Result<(), NodeError> {
     check_ports_free(&config)?;
 
     let shard_memory_bytes = config.memory_bytes.unwrap_or_else(default_memory_bytes) / nr_shards as u64;
-    let node = NodeState::new(config, nr_shards, host_id, shard_memory_bytes, generation);
+    let truncations = TruncationRecord::load(&data_dir).map_err(|source| NodeError::DataDirectory {
+        path: data_dir.join("truncated.json").display().to_string(),
+        source,
+    })?;
+    let node = NodeState::new(config, nr_shards, host_id, shard_memory_bytes, generation, truncations);
     if !old_segments.is_empty() {
         tracing::info!("percore: replaying {} commitlog segment(s) of earlier runs", old_segments.len());
     }
@@ -137,6 +143,7 @@ async fn run_shard(
     let shard = Shard::new(node.clone(), router.clone(), schema, commitlog);
     mesh::spawn_reply_pumps(router, reply_rx);
     crate::cql::shard_ops::spawn_request_pumps(shard.clone(), request_rx);
+    open_sstables(&shard).await?;
     let stats = replay_assigned(&shard, &old_segments).await?;
     if stats.segments > 0 {
         tracing::info!("shard {}: replayed {} segment(s), {} mutation(s)", shard.id, stats.segments, stats.mutations);
@@ -144,17 +151,38 @@ async fn run_shard(
     // No shard serves clients before every shard has replayed its share.
     node.mark_replayed();
     while !node.all_replayed() {
+        if node.shutdown_requested() {
+            return Ok(());
+        }
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
     let listeners = listener::start(shard.clone(), handoff_mesh).await.map_err(|e| e.to_string())?;
     if shard.id == 0 {
-        crate::metrics::http_endpoint::start(node.clone()).map_err(|e| e.to_string())?;
+        crate::metrics::http_endpoint::start(shard.clone()).map_err(|e| e.to_string())?;
     }
     while !node.shutdown_requested() {
         glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
     }
     drop(listeners);
     shard.commitlog.shutdown().await;
+    Ok(())
+}
+
+/// Opens every SSTable this shard reads, for every table of the schema.
+async fn open_sstables(shard: &Rc<Shard>) -> Result<(), String> {
+    let schema = shard.schema();
+    let data_dir = shard.node.config.data_directory().to_path_buf();
+    let mut opened = 0;
+    for table in schema.keyspaces().flat_map(|k| k.tables.values()).filter(|t| !t.is_virtual) {
+        let mut store = std::mem::take(shard.store.borrow_mut().table_mut(&table.id));
+        let result = open_table_sstables(&data_dir, table, shard.id, shard.nr_shards(), &mut store).await;
+        *shard.store.borrow_mut().table_mut(&table.id) = store;
+        opened += result?;
+    }
+    if opened > 0 {
+        tracing::info!("shard {}: opened {opened} SSTable(s)", shard.id);
+    }
+    shard.refresh_storage_metrics();
     Ok(())
 }
 

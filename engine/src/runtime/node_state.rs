@@ -19,6 +19,8 @@ pub struct NodeState {
     pub metrics: Box<[ShardMetrics]>,
     /// This run's commitlog generation (greater than any segment found at start).
     pub commitlog_generation: u64,
+    /// Truncations as of start-up (replay skips what they cover).
+    pub truncations_at_start: crate::storage::truncation_record::TruncationRecord,
     /// Shards that have finished replaying the commitlog (none serves clients before all).
     replayed_shards: AtomicUsize,
     shutdown: AtomicBool,
@@ -31,6 +33,7 @@ impl NodeState {
         host_id: Uuid,
         shard_memory_bytes: u64,
         commitlog_generation: u64,
+        truncations_at_start: crate::storage::truncation_record::TruncationRecord,
     ) -> Arc<NodeState> {
         Arc::new(NodeState {
             config,
@@ -39,6 +42,7 @@ impl NodeState {
             shard_memory_bytes,
             metrics: (0..nr_shards).map(|_| ShardMetrics::default()).collect(),
             commitlog_generation,
+            truncations_at_start,
             replayed_shards: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
         })

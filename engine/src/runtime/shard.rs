@@ -18,6 +18,9 @@ use crate::storage::ShardStore;
 use super::mesh::ShardRouter;
 use super::node_state::NodeState;
 
+/// Shares of the flush task queue (the default queue, serving requests, has 1000).
+const FLUSH_QUEUE_SHARES: usize = 100;
+
 pub struct Shard {
     pub id: usize,
     pub node: Arc<NodeState>,
@@ -27,6 +30,12 @@ pub struct Shard {
     pub commitlog: Rc<Commitlog>,
     pub prepared: RefCell<PreparedCache>,
     pub events: RefCell<EventSubscribers>,
+    /// Tables with a flush in progress on this shard.
+    pub flushing_tables: RefCell<ahash::AHashSet<uuid::Uuid>>,
+    /// Low-priority task queue for flushes (and later compaction).
+    pub flush_queue: glommio::TaskQueueHandle,
+    /// Truncations (kept up to date on the schema coordinator, which records them).
+    pub truncations: RefCell<crate::storage::truncation_record::TruncationRecord>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
     pub ddl_lock: glommio::sync::Semaphore,
     in_flight_requests: Cell<usize>,
@@ -39,6 +48,7 @@ impl Shard {
         schema: Arc<Schema>,
         commitlog: Rc<Commitlog>,
     ) -> Rc<Shard> {
+        let truncations = RefCell::new(node.truncations_at_start.clone());
         Rc::new(Shard {
             id: router.shard_id(),
             node,
@@ -48,6 +58,13 @@ impl Shard {
             commitlog,
             prepared: RefCell::new(PreparedCache::default()),
             events: RefCell::new(EventSubscribers::default()),
+            flushing_tables: RefCell::new(Default::default()),
+            flush_queue: glommio::executor().create_task_queue(
+                glommio::Shares::Static(FLUSH_QUEUE_SHARES),
+                glommio::Latency::NotImportant,
+                "flush",
+            ),
+            truncations,
             ddl_lock: glommio::sync::Semaphore::new(1),
             in_flight_requests: Cell::new(0),
         })
@@ -72,9 +89,19 @@ impl Shard {
     }
 
     pub fn install_schema(&self, schema: Arc<Schema>) {
-        self.store.borrow_mut().retain_tables(|id| schema.table_by_id(id).is_some());
+        let released = self.store.borrow_mut().retain_tables(|id| schema.table_by_id(id).is_some());
+        self.commitlog.release(released);
         self.prepared.borrow_mut().clear();
         *self.schema.borrow_mut() = schema;
+    }
+
+    /// Publishes storage gauges.
+    pub fn refresh_storage_metrics(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let metrics = self.metrics();
+        metrics.memtable_bytes.store(self.store.borrow().size_bytes() as u64, Relaxed);
+        metrics.commitlog_segments.store(self.commitlog.segments_on_disk() as u64, Relaxed);
+        metrics.sstables.store(self.store.borrow().sstable_count() as u64, Relaxed);
     }
 
     /// Admits one more request if the shard is below its bound.

@@ -26,7 +26,13 @@ pub enum DdlOutcome {
     Unchanged,
 }
 
-pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&str>) -> Result<DdlOutcome, CqlError> {
+/// `local_datacenter`: the node's datacenter (for NetworkTopologyStrategy's shorthand).
+pub fn apply(
+    schema: &Schema,
+    statement: &Statement,
+    session_keyspace: Option<&str>,
+    local_datacenter: &str,
+) -> Result<DdlOutcome, CqlError> {
     let mut keyspaces = schema.keyspace_map().clone();
     let event = match statement {
         Statement::CreateKeyspace(s) => {
@@ -38,7 +44,7 @@ pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&s
                     Err(CqlError::already_exists(&s.name, ""))
                 };
             }
-            let (replication, durable_writes) = keyspace_options(&s.options, None)?;
+            let (replication, durable_writes) = keyspace_options(&s.options, None, local_datacenter)?;
             let ks = KeyspaceDef {
                 name: s.name.clone(),
                 replication,
@@ -52,7 +58,7 @@ pub fn apply(schema: &Schema, statement: &Statement, session_keyspace: Option<&s
         Statement::AlterKeyspace(s) => {
             let ks = user_keyspace(schema, &s.name)?;
             let (replication, durable_writes) =
-                keyspace_options(&s.options, Some((&ks.replication, ks.durable_writes)))?;
+                keyspace_options(&s.options, Some((&ks.replication, ks.durable_writes)), local_datacenter)?;
             let ks = KeyspaceDef { replication, durable_writes, ..(**ks).clone() };
             keyspaces.insert(s.name.clone(), Arc::new(ks));
             SchemaChange::Keyspace { change: SchemaChangeType::Updated, keyspace: s.name.clone() }

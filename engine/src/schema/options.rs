@@ -148,12 +148,18 @@ impl TableOptions {
 }
 
 /// Validated keyspace options: replication with the full strategy class, durable writes.
-pub fn keyspace_options(options: &Options, current: Option<(&StringMap, bool)>) -> Result<(StringMap, bool), CqlError> {
+/// `local_datacenter` receives NetworkTopologyStrategy's `replication_factor` shorthand
+/// (ScyllaDB expands it per datacenter; drivers read the keys as datacenter names).
+pub fn keyspace_options(
+    options: &Options,
+    current: Option<(&StringMap, bool)>,
+    local_datacenter: &str,
+) -> Result<(StringMap, bool), CqlError> {
     let mut replication = current.map(|(r, _)| r.clone());
     let mut durable_writes = current.is_none_or(|(_, d)| d);
     for (name, value) in options {
         match name.as_str() {
-            "replication" => replication = Some(replication_map(&option_map(name, value)?)?),
+            "replication" => replication = Some(replication_map(&option_map(name, value)?, local_datacenter)?),
             "durable_writes" => {
                 durable_writes = match literal_text(value).as_deref().map(str::to_ascii_lowercase).as_deref() {
                     Some("true") => true,
@@ -170,7 +176,7 @@ pub fn keyspace_options(options: &Options, current: Option<(&StringMap, bool)>) 
 
 const STRATEGY_PACKAGE: &str = "org.apache.cassandra.locator.";
 
-fn replication_map(given: &StringMap) -> Result<StringMap, CqlError> {
+fn replication_map(given: &StringMap, local_datacenter: &str) -> Result<StringMap, CqlError> {
     let class = given.get("class").ok_or_else(|| CqlError::config("Missing replication strategy class".into()))?;
     let short = class.strip_prefix(STRATEGY_PACKAGE).unwrap_or(class);
     let mut out = StringMap::new();
@@ -185,7 +191,8 @@ fn replication_map(given: &StringMap) -> Result<StringMap, CqlError> {
         "NetworkTopologyStrategy" => {
             for (k, v) in given.iter().filter(|(k, _)| *k != "class") {
                 check_rf(v)?;
-                out.insert(k.clone(), v.clone());
+                let datacenter = if k == "replication_factor" { local_datacenter } else { k.as_str() };
+                out.entry(datacenter.to_string()).or_insert_with(|| v.clone());
             }
         }
         "LocalStrategy" | "EverywhereStrategy" => {}
@@ -216,16 +223,17 @@ mod tests {
             "replication".to_string(),
             OptionValue::Map(vec![(s("class"), s("NetworkTopologyStrategy")), (s("replication_factor"), s("1"))]),
         )];
-        let (r, durable) = keyspace_options(&opts, None).unwrap();
+        let (r, durable) = keyspace_options(&opts, None, "dc1").unwrap();
         assert_eq!(r["class"], "org.apache.cassandra.locator.NetworkTopologyStrategy");
-        assert_eq!(r["replication_factor"], "1");
+        assert_eq!(r["dc1"], "1", "the replication_factor shorthand names the local datacenter");
+        assert!(!r.contains_key("replication_factor"));
         assert!(durable);
     }
 
     #[test]
     fn simple_strategy_needs_a_replication_factor() {
         let opts = vec![("replication".to_string(), OptionValue::Map(vec![(s("class"), s("SimpleStrategy"))]))];
-        assert!(keyspace_options(&opts, None).is_err());
+        assert!(keyspace_options(&opts, None, "dc1").is_err());
     }
 
     #[test]

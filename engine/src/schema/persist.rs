@@ -40,7 +40,7 @@ fn schema_dir(data_dir: &Path) -> PathBuf {
 }
 
 /// The built-in keyspaces plus whatever the schema file holds.
-pub fn load(data_dir: &Path) -> Result<Schema, SchemaLoadError> {
+pub fn load(data_dir: &Path, local_datacenter: &str) -> Result<Schema, SchemaLoadError> {
     let path = schema_dir(data_dir).join(SCHEMA_FILE);
     let mut schema = Schema::new(system_keyspaces::definitions());
     let text = match std::fs::read_to_string(&path) {
@@ -55,7 +55,7 @@ pub fn load(data_dir: &Path) -> Result<Schema, SchemaLoadError> {
     }
     for statement in &file.statements {
         let parsed = parse_statement(statement).map_err(|e| corrupt(format!("{e} in: {statement}")))?;
-        match change::apply(&schema, &parsed.statement, None)
+        match change::apply(&schema, &parsed.statement, None, local_datacenter)
             .map_err(|e| corrupt(format!("{} in: {statement}", e.message)))?
         {
             DdlOutcome::Changed { schema: next, .. } => schema = next,

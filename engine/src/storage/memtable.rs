@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use ahash::AHashMap;
+
 use crate::model::mutation::{Mutation, PartitionPosition};
 
 use super::partition::Partition;
@@ -12,12 +14,18 @@ use super::partition::Partition;
 pub struct Memtable {
     partitions: BTreeMap<PartitionPosition, Partition>,
     size_bytes: usize,
+    /// How many applied mutations were logged in each commitlog segment: the segments
+    /// this memtable keeps alive until it is flushed.
+    commitlog_segments: AHashMap<u64, u64>,
 }
 
 impl Memtable {
     /// Applies a mutation; all of it becomes visible at once (the shard is single-threaded,
     /// so a partition's mutation is atomic and isolated).
-    pub fn apply(&mut self, mutation: Mutation) {
+    pub fn apply(&mut self, mutation: Mutation, commitlog_segment: Option<u64>) {
+        if let Some(segment) = commitlog_segment {
+            *self.commitlog_segments.entry(segment).or_insert(0) += 1;
+        }
         let mut delta = 0isize;
         let partition = self.partitions.entry(mutation.position).or_insert_with(|| {
             delta += std::mem::size_of::<Partition>() as isize;
@@ -53,6 +61,14 @@ impl Memtable {
 
     pub fn size_bytes(&self) -> usize {
         self.size_bytes
+    }
+
+    pub fn commitlog_segments(&self) -> &AHashMap<u64, u64> {
+        &self.commitlog_segments
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.partitions.is_empty()
     }
 
     pub fn partition_count(&self) -> usize {

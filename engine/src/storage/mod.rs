@@ -1,12 +1,16 @@
-//! Per-shard storage. Today: the memtables each shard owns, per table, ordered by
-//! (token, partition key) and by byte-comparable clustering key. Commitlog, SSTables and
-//! compaction arrive with the storage-engine work and plug in beneath [`ShardStore`].
+//! Per-shard storage: the commitlog every write goes to first ([`commitlog`]), the
+//! memtables ordered by (token, partition key) and byte-comparable clustering key
+//! ([`memtable`], [`partition`]), flushes of sealed memtables ([`flush`]) into immutable
+//! SSTables ([`sstable`]), all held per table by a shard's [`ShardStore`]. Compaction is next.
 
 pub mod commitlog;
+pub mod flush;
 pub mod memtable;
 pub mod partition;
 pub mod shard_store;
 pub mod sstable;
+pub mod sstable_set;
+pub mod truncation_record;
 
 pub use memtable::Memtable;
 pub use partition::{Partition, Row};

@@ -186,3 +186,68 @@ mod tests {
         assert_eq!(keys(p.rows_in(&all, false, None)).len(), 5);
     }
 }
+
+impl Partition {
+    /// Folds another version of this partition in (from another memtable or an SSTable):
+    /// every cell, marker and deletion reconciled as if both had been applied here.
+    pub fn merge(&mut self, other: Partition) {
+        self.deletion = DeletionTime::merge(self.deletion, other.deletion);
+        self.static_row.marker = Liveness::merge(self.static_row.marker, other.static_row.marker);
+        self.static_row.deletion = DeletionTime::merge(self.static_row.deletion, other.static_row.deletion);
+        self.static_row.apply_cells(other.static_row.cells);
+        for (range, deletion) in other.range_deletions {
+            self.apply_range_deletion(range, deletion);
+        }
+        for (key, row) in other.rows {
+            match self.rows.get_mut(&key) {
+                Some(mine) => {
+                    mine.marker = Liveness::merge(mine.marker, row.marker);
+                    mine.deletion = DeletionTime::merge(mine.deletion, row.deletion);
+                    mine.apply_cells(row.cells);
+                }
+                None => {
+                    self.rows.insert(key, row);
+                }
+            }
+        }
+    }
+
+    /// A deep copy (memtable partitions are copied when merged with other sources).
+    pub fn to_owned_copy(&self) -> Partition {
+        Partition {
+            deletion: self.deletion,
+            static_row: self.static_row.clone(),
+            rows: self.rows.clone(),
+            range_deletions: self.range_deletions.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::model::mutation::ClusteringKey;
+
+    fn with_cell(key: &'static [u8], ts: i64, value: &'static [u8]) -> Partition {
+        let mut p = Partition::default();
+        p.apply_row(RowUpdate {
+            clustering: ClusteringKey { sort_key: Bytes::from_static(key), values: vec![] },
+            marker: None,
+            deletion: None,
+            cells: vec![(3, Cell::live(ts, Bytes::from_static(value), 0, 0))],
+        });
+        p
+    }
+
+    #[test]
+    fn merge_reconciles_like_applying_both() {
+        let mut a = with_cell(b"r", 1, b"old");
+        a.merge(with_cell(b"r", 2, b"new"));
+        assert_eq!(a.rows[&Bytes::from_static(b"r")].cell(3).unwrap().value.as_deref(), Some(&b"new"[..]));
+        let mut b = with_cell(b"r", 2, b"new");
+        b.merge(with_cell(b"r", 1, b"old"));
+        assert_eq!(b.rows[&Bytes::from_static(b"r")].cell(3).unwrap().value.as_deref(), Some(&b"new"[..]));
+        b.merge(with_cell(b"s", 1, b"x"));
+        assert_eq!(b.rows.len(), 2);
+    }
+}

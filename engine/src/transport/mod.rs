@@ -6,4 +6,5 @@
 pub mod connection;
 pub mod frame_writer;
 pub mod handshake;
+pub mod listen_socket;
 pub mod listener;

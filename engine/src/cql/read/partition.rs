@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::cql::error::CqlError;
 use crate::model::mutation::{ClusteringRange, PartitionPosition};
 use crate::model::token::split_partition_key;
 use crate::runtime::shard::Shard;
@@ -37,12 +38,55 @@ pub struct ReadPage {
     pub more: bool,
 }
 
-pub fn read_local(shard: &Shard, read: &PartitionRead) -> ReadPage {
+/// Reads one partition on its owner: the memtables and every SSTable that may hold it,
+/// merged. With only the active memtable holding it (the common case) nothing is copied.
+pub async fn read_local(shard: &Shard, read: &PartitionRead) -> Result<ReadPage, CqlError> {
+    let merged = read_sstables(shard, &read.table, &read.position).await?;
     let store = shard.store.borrow();
-    let Some(partition) = store.memtable(&read.table.id).and_then(|m| m.partition(&read.position)) else {
-        return ReadPage::default();
+    let Some(table) = store.table(&read.table.id) else {
+        return Ok(match &merged {
+            Some(p) => read_partition(&read.table, &read.position, p, read),
+            None => ReadPage::default(),
+        });
     };
-    read_partition(&read.table, &read.position, partition, read)
+    let sealed: Vec<&Partition> = table.flushing.iter().filter_map(|m| m.partition(&read.position)).collect();
+    let active = table.active.partition(&read.position);
+    if merged.is_none() && sealed.is_empty() {
+        return Ok(active.map_or_else(ReadPage::default, |p| read_partition(&read.table, &read.position, p, read)));
+    }
+    let mut merged = merged.unwrap_or_default();
+    for p in sealed.into_iter().chain(active) {
+        merged.merge(p.to_owned_copy());
+    }
+    Ok(read_partition(&read.table, &read.position, &merged, read))
+}
+
+/// The partition as the table's SSTables hold it (merged), if any holds it.
+pub async fn read_sstables(
+    shard: &Shard,
+    table: &TableDef,
+    position: &PartitionPosition,
+) -> Result<Option<Partition>, CqlError> {
+    let readers: Vec<_> = match shard.store.borrow().table(&table.id) {
+        Some(t) => {
+            t.sstables.iter().filter(|s| s.reader.may_contain(&position.key)).map(|s| s.reader.clone()).collect()
+        }
+        None => return Ok(None),
+    };
+    let mut merged: Option<Partition> = None;
+    for reader in readers {
+        let found = reader.read_partition(position).await.map_err(|e| {
+            tracing::error!("shard {}: read of {}.{} failed: {e}", shard.id, table.keyspace, table.name);
+            CqlError::server(format!("read failed: {e}"))
+        })?;
+        if let Some(p) = found {
+            match &mut merged {
+                Some(m) => m.merge(p),
+                None => merged = Some(p),
+            }
+        }
+    }
+    Ok(merged)
 }
 
 pub fn partition_context<'a>(

@@ -6,9 +6,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::cql::error::CqlError;
 use crate::model::mutation::{ClusteringRange, PartitionPosition};
 use crate::runtime::shard::Shard;
 use crate::schema::TableDef;
+use crate::storage::sstable::SstableScanner;
+use crate::storage::Partition;
 
 use super::output::Output;
 use super::partition::{read_partition, PartitionRead};
@@ -63,21 +66,79 @@ pub struct ScanPage {
     pub exhausted: bool,
 }
 
-pub fn scan_local(shard: &Shard, scan: &ScanRead) -> ScanPage {
-    let mut page = ScanPage { exhausted: true, ..ScanPage::default() };
-    let store = shard.store.borrow();
-    let Some(memtable) = store.memtable(&scan.table.id) else {
-        return page;
-    };
-    let start = scan.start.as_ref().map(|s| (&s.partition, s.after_clustering.is_some()));
-    for (position, partition) in memtable.partitions_from(start) {
-        if scan.tokens.below_lower(position.token) {
-            continue;
+/// One source of partitions for a scan, positioned at its next partition.
+struct SstableCursor {
+    scanner: SstableScanner,
+    foreign: bool,
+    head: Option<(PartitionPosition, Partition)>,
+}
+
+impl SstableCursor {
+    /// Moves to the next partition this shard owns at or after `from`.
+    async fn advance(&mut self, shard: &Shard, from: Option<(&PartitionPosition, bool)>) -> Result<(), CqlError> {
+        loop {
+            self.head =
+                self.scanner.next_partition().await.map_err(|e| CqlError::server(format!("scan failed: {e}")))?;
+            let Some((position, _)) = &self.head else { return Ok(()) };
+            let before =
+                from.is_some_and(|(start, inclusive)| if inclusive { position < start } else { position <= start });
+            let not_mine = self.foreign && shard.owner_of(position.token) != shard.id;
+            if !before && !not_mine {
+                return Ok(());
+            }
         }
+    }
+}
+
+/// Scans this shard's partitions from `scan.start`, merging memtables and SSTables.
+pub async fn scan_local(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlError> {
+    let start = scan.start.as_ref().map(|s| (&s.partition, s.after_clustering.is_some()));
+    let scanners: Vec<(SstableScanner, bool)> = match shard.store.borrow().table(&scan.table.id) {
+        Some(t) => t.sstables.iter().map(|s| (s.reader.scan(), s.foreign)).collect(),
+        None => return Ok(ScanPage { exhausted: true, ..ScanPage::default() }),
+    };
+    let mut cursors = Vec::with_capacity(scanners.len());
+    for (scanner, foreign) in scanners {
+        let mut cursor = SstableCursor { scanner, foreign, head: None };
+        cursor.advance(shard, start).await?;
+        cursors.push(cursor);
+    }
+    let mut page = ScanPage { exhausted: true, ..ScanPage::default() };
+    // `cursor`: the last partition handled (exclusive), or the scan's start.
+    let mut cursor: Option<(PartitionPosition, bool)> = start.map(|(p, incl)| (p.clone(), incl));
+    loop {
+        // The next partition position over all sources.
+        let next_in_memtables = {
+            let store = shard.store.borrow();
+            let Some(t) = store.table(&scan.table.id) else { break };
+            std::iter::once(&t.active)
+                .chain(t.flushing.iter().map(|m| m.as_ref()))
+                .filter_map(|m| m.partitions_from(cursor.as_ref().map(|(p, i)| (p, *i))).next().map(|(p, _)| p.clone()))
+                .min()
+        };
+        let next_in_sstables = cursors.iter().filter_map(|c| c.head.as_ref().map(|(p, _)| p.clone())).min();
+        let Some(position) = [next_in_memtables, next_in_sstables].into_iter().flatten().min() else { break };
         if scan.tokens.above_upper(position.token) {
             break;
         }
-        let resume = scan.start.as_ref().filter(|s| &s.partition == position).and_then(|s| s.after_clustering.clone());
+        // Gather every version of the partition (SSTable cursors move past it).
+        let mut merged: Option<Partition> = None;
+        for c in cursors.iter_mut() {
+            if c.head.as_ref().is_some_and(|(p, _)| *p == position) {
+                if let Some((_, p)) = c.head.take() {
+                    match &mut merged {
+                        Some(m) => m.merge(p),
+                        None => merged = Some(p),
+                    }
+                }
+                c.advance(shard, Some((&position, false))).await?;
+            }
+        }
+        if scan.tokens.below_lower(position.token) {
+            cursor = Some((position, false));
+            continue;
+        }
+        let resume = scan.start.as_ref().filter(|s| s.partition == position).and_then(|s| s.after_clustering.clone());
         let remaining = if scan.count_only { usize::MAX } else { scan.row_limit - page.rows.len() };
         let read = PartitionRead {
             table: scan.table.clone(),
@@ -90,28 +151,63 @@ pub fn scan_local(shard: &Shard, scan: &ScanRead) -> ScanPage {
             count_only: scan.count_only,
             now: scan.now,
         };
-        // Rows are encoded one by one so the coordinator can merge shards row by row.
-        if scan.count_only {
-            page.count += read_partition(&scan.table, position, partition, &read).rows as u64;
-            continue;
+        let full = {
+            let store = shard.store.borrow();
+            let t = store.table(&scan.table.id);
+            let versions: Vec<&Partition> = t
+                .map(|t| {
+                    std::iter::once(&t.active)
+                        .chain(t.flushing.iter().map(|m| m.as_ref()))
+                        .filter_map(|m| m.partition(&position))
+                        .collect()
+                })
+                .unwrap_or_default();
+            match (merged, versions.as_slice()) {
+                (None, [only]) => collect_rows(scan, &position, only, read, &mut page),
+                (merged, versions) => {
+                    let mut m = merged.unwrap_or_default();
+                    for v in versions {
+                        m.merge(v.to_owned_copy());
+                    }
+                    collect_rows(scan, &position, &m, read, &mut page)
+                }
+            }
+        };
+        if full {
+            page.exhausted = false;
+            return Ok(page);
         }
-        let mut single = PartitionRead { row_limit: 1, ..read };
-        loop {
-            let one = read_partition(&scan.table, position, partition, &single);
-            if one.rows == 0 {
-                break;
-            }
-            let clustering = one.last_key.clone().unwrap_or_default();
-            page.rows.push(ScanRow { partition: position.clone(), clustering: clustering.clone(), cells: one.content });
-            if page.rows.len() >= scan.row_limit {
-                page.exhausted = false;
-                return page;
-            }
-            if !one.more {
-                break;
-            }
-            single.start_after = Some(clustering);
-        }
+        cursor = Some((position, false));
     }
-    page
+    Ok(page)
+}
+
+/// Adds the partition's rows to the page, one encoded row each; `true` once the page is full.
+fn collect_rows(
+    scan: &ScanRead,
+    position: &PartitionPosition,
+    partition: &Partition,
+    read: PartitionRead,
+    page: &mut ScanPage,
+) -> bool {
+    if scan.count_only {
+        page.count += read_partition(&scan.table, position, partition, &read).rows as u64;
+        return false;
+    }
+    let mut single = PartitionRead { row_limit: 1, ..read };
+    loop {
+        let one = read_partition(&scan.table, position, partition, &single);
+        if one.rows == 0 {
+            return false;
+        }
+        let clustering = one.last_key.clone().unwrap_or_default();
+        page.rows.push(ScanRow { partition: position.clone(), clustering: clustering.clone(), cells: one.content });
+        if page.rows.len() >= scan.row_limit {
+            return true;
+        }
+        if !one.more {
+            return false;
+        }
+        single.start_after = Some(clustering);
+    }
 }

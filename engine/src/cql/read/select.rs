@@ -130,7 +130,7 @@ async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPag
     let owner = shard.owner_of(read.position.token);
     if owner == shard.id {
         ShardMetrics::inc(&shard.metrics().cql_requests_local);
-        return Ok(read_local(shard, &read));
+        return read_local(shard, &read).await;
     }
     ShardMetrics::inc(&shard.metrics().cql_requests_forwarded);
     match shard.router.call(owner, ShardRequest::Read(read)).await? {
@@ -211,8 +211,8 @@ async fn scan_all_shards(shard: &Rc<Shard>, make: impl Fn() -> ScanRead) -> Resu
             }
         }
     });
-    let local = scan_local(shard, &make());
-    let mut pages = try_join_all(remote).await?;
+    let local_read = make();
+    let (mut pages, local) = futures::future::try_join(try_join_all(remote), scan_local(shard, &local_read)).await?;
     pages.push(local);
     Ok(pages)
 }

@@ -12,11 +12,9 @@ use crate::cql::shard_ops::{ShardReply, ShardRequest};
 use crate::metrics::ShardMetrics;
 use crate::model::mutation::Mutation;
 use crate::model::mutation_codec;
+use crate::runtime::flush_scheduler;
 use crate::runtime::shard::Shard;
 use crate::storage::commitlog::CommitlogError;
-
-/// Share of a shard's memory its memtables may hold (until flushing exists).
-const MEMTABLE_MEMORY_PERCENT: u64 = 50;
 
 pub async fn apply(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<(), CqlError> {
     apply_routed(shard, mutations, true).await
@@ -65,27 +63,39 @@ pub async fn apply_routed(shard: &Rc<Shard>, mutations: Vec<Mutation>, count_req
 }
 
 /// Applies mutations owned by this shard: commitlog first (waiting for durability per
-/// the sync mode), then the memtable.
-pub async fn apply_local(shard: &Shard, mutations: Vec<Mutation>) -> Result<(), CqlError> {
-    let budget = shard.node.shard_memory_bytes * MEMTABLE_MEMORY_PERCENT / 100;
-    let used = shard.store.borrow().size_bytes();
-    if used as u64 > budget {
+/// the sync mode), then the memtable; a memtable past its threshold starts a flush.
+pub async fn apply_local(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<(), CqlError> {
+    if !flush_scheduler::wait_for_memtable_room(shard).await {
         return Err(CqlError::overloaded(format!(
-            "shard {} memtables are full ({used} bytes of {budget}); retry later",
-            shard.id
+            "shard {} memtables stayed over their budget for {} ms: flushing is behind; retry later",
+            shard.id,
+            flush_scheduler::WRITE_STALL_MAX_MS
         )));
     }
     let entry = mutation_codec::encode_batch(&mutations);
-    shard.commitlog.append(&entry).await.map_err(|e| match e {
+    let segment = shard.commitlog.append(&entry).await.map_err(|e| match e {
         CommitlogError::TooLarge { .. } => CqlError::invalid(e.to_string()),
         _ => CqlError::server(e.to_string()),
     })?;
-    let mut store = shard.store.borrow_mut();
-    for m in mutations {
-        debug_assert_eq!(shard.owner_of(m.position.token), shard.id, "a partition lives on its owner shard");
-        store.apply(m);
-        ShardMetrics::inc(&shard.metrics().mutations_applied);
+    shard.commitlog.note_unflushed(segment, mutations.len() as u64);
+    let mut tables: Vec<uuid::Uuid> = Vec::with_capacity(1);
+    {
+        let mut store = shard.store.borrow_mut();
+        for m in mutations {
+            debug_assert_eq!(shard.owner_of(m.position.token), shard.id, "a partition lives on its owner shard");
+            if !tables.contains(&m.table_id) {
+                tables.push(m.table_id);
+            }
+            store.apply(m, Some(segment));
+            ShardMetrics::inc(&shard.metrics().mutations_applied);
+        }
     }
-    shard.metrics().memtable_bytes.store(store.size_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
+    for table in &tables {
+        flush_scheduler::maybe_schedule_flush(shard, table);
+    }
+    shard
+        .metrics()
+        .memtable_bytes
+        .store(shard.store.borrow().size_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }

@@ -37,8 +37,12 @@ pub async fn replay_assigned(shard: &Rc<Shard>, segments: &[FoundSegment]) -> Re
                     continue;
                 }
             };
-            // Mutations of tables dropped since they were written are not replayed.
-            let live: Vec<_> = mutations.into_iter().filter(|m| schema.table_by_id(&m.table_id).is_some()).collect();
+            // Mutations of tables dropped or truncated since they were written are not replayed.
+            let truncations = &shard.node.truncations_at_start;
+            let live: Vec<_> = mutations
+                .into_iter()
+                .filter(|m| schema.table_by_id(&m.table_id).is_some() && !truncations.skips(&m.table_id, &segment.name))
+                .collect();
             stats.mutations += live.len();
             apply_routed(shard, live, false).await.map_err(|e| format!("replaying {path}: {}", e.message))?;
         }

@@ -16,7 +16,9 @@
 //! itself never does I/O.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+
+use ahash::AHashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
@@ -96,6 +98,11 @@ impl SegmentBuffer {
 
 struct LogState {
     segments: VecDeque<SegmentBuffer>,
+    /// Unflushed mutations per segment number: a segment is deleted once it is retired
+    /// (full and written) and this count is zero.
+    unflushed: AHashMap<u64, u64>,
+    /// Full, written segments still on disk.
+    retired: BTreeMap<u64, PathBuf>,
     next_number: u64,
     appended_seq: u64,
     durable_seq: u64,
@@ -118,6 +125,8 @@ impl Commitlog {
             config,
             state: RefCell::new(LogState {
                 segments: VecDeque::new(),
+                unflushed: AHashMap::new(),
+                retired: BTreeMap::new(),
                 next_number: 0,
                 appended_seq: 0,
                 durable_seq: 0,
@@ -139,9 +148,10 @@ impl Commitlog {
         self.config.segment_bytes as usize - HEADER_BYTES - ENTRY_HEADER_BYTES
     }
 
-    /// Appends one entry and waits until it is durable per the sync mode.
-    pub async fn append(&self, payload: &[u8]) -> Result<(), CommitlogError> {
-        let done = {
+    /// Appends one entry and waits until it is durable per the sync mode; returns the
+    /// number of the segment that holds it.
+    pub async fn append(&self, payload: &[u8]) -> Result<u64, CommitlogError> {
+        let (done, segment) = {
             let mut st = self.state.borrow_mut();
             if let Some(reason) = &st.poisoned {
                 return Err(CommitlogError::Poisoned(reason.clone()));
@@ -173,15 +183,75 @@ impl Commitlog {
             let active = st.segments.back_mut().expect("an active segment exists");
             frame(payload, &mut active.tail);
             active.end_seq = seq;
+            let segment = active.name.number;
             debug_assert!(active.end() <= self.config.segment_bytes);
             let (tx, rx) = oneshot::channel();
             st.waiters.push_back((seq, tx));
             if let Some(wake) = st.wake_flusher.take() {
                 let _ = wake.send(());
             }
-            rx
+            (rx, segment)
         };
-        done.await.unwrap_or(Err(CommitlogError::Closed))
+        done.await.unwrap_or(Err(CommitlogError::Closed))?;
+        Ok(segment)
+    }
+
+    /// Seals the active segment (the next append starts a new one) and returns where later
+    /// entries begin: every entry appended before this call is in this shard's segments of
+    /// earlier generations, or of this generation numbered below the returned one.
+    pub fn seal_active(&self) -> SegmentName {
+        let mut st = self.state.borrow_mut();
+        if let Some(active) = st.segments.back_mut() {
+            active.sealed = true;
+        }
+        SegmentName { generation: self.config.generation, shard: self.config.shard, number: st.next_number }
+    }
+
+    /// `count` mutations logged in `segment` are now in a memtable.
+    pub fn note_unflushed(&self, segment: u64, count: u64) {
+        *self.state.borrow_mut().unflushed.entry(segment).or_insert(0) += count;
+    }
+
+    /// Mutations logged in these segments were flushed (or their table dropped): segments
+    /// nothing depends on any more are deleted.
+    pub fn release(self: &Rc<Self>, counts: impl IntoIterator<Item = (u64, u64)>) {
+        {
+            let mut st = self.state.borrow_mut();
+            for (segment, count) in counts {
+                if let Some(n) = st.unflushed.get_mut(&segment) {
+                    debug_assert!(*n >= count, "released more than was noted");
+                    *n = n.saturating_sub(count);
+                    if *n == 0 {
+                        st.unflushed.remove(&segment);
+                    }
+                }
+            }
+        }
+        self.recycle();
+    }
+
+    /// Deletes retired segments that hold no unflushed mutation.
+    fn recycle(self: &Rc<Self>) {
+        let removable: Vec<PathBuf> = {
+            let mut st = self.state.borrow_mut();
+            let numbers: Vec<u64> = st.retired.keys().filter(|n| !st.unflushed.contains_key(n)).copied().collect();
+            numbers.iter().filter_map(|n| st.retired.remove(n)).collect()
+        };
+        for path in removable {
+            glommio::spawn_local(async move {
+                match glommio::io::remove(&path).await {
+                    Ok(()) => tracing::debug!("commitlog segment {} recycled", path.display()),
+                    Err(e) => tracing::warn!("cannot delete commitlog segment {}: {e}", path.display()),
+                }
+            })
+            .detach();
+        }
+    }
+
+    /// Segments on disk (active and retired), for metrics.
+    pub fn segments_on_disk(&self) -> usize {
+        let st = self.state.borrow();
+        st.retired.len() + st.segments.iter().filter(|s| s.file.is_some()).count()
     }
 
     /// Clean shutdown: stop accepting appends and sync what was written.
@@ -222,7 +292,7 @@ impl Commitlog {
 
     /// Writes everything appended so far (front segment first); returns the sequence
     /// number now covered.
-    async fn flush_once(&self) -> std::io::Result<u64> {
+    async fn flush_once(self: &Rc<Self>) -> std::io::Result<u64> {
         let sync_every_write = self.config.mode == SyncMode::Batch;
         loop {
             // Snapshot the front segment's dirty range (no borrow is held across awaits).
@@ -268,11 +338,16 @@ impl Commitlog {
                 // Only a segment that was sealed before this write (and so synced) is done.
                 let done = sealed && seg.end() == end;
                 if done {
-                    st.segments.pop_front();
+                    if let Some(seg) = st.segments.pop_front() {
+                        st.retired.insert(seg.name.number, seg.name.path_in(&self.config.directory));
+                    }
                 }
                 (done, st.segments.len() > usize::from(!done))
             };
             self.complete_through(end_seq);
+            if finished {
+                self.recycle();
+            }
             if !finished && !more_segments {
                 break;
             }

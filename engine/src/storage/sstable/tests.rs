@@ -67,7 +67,7 @@ fn memtable(n: usize) -> Memtable {
             }),
             _ => mu.static_cells.push((4, Cell::tombstone(ts, NOW))),
         }
-        m.apply(mu);
+        m.apply(mu, None);
     }
     m
 }

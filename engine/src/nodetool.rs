@@ -1,0 +1,59 @@
+//! `percore nodetool`: operator commands with nodetool's syntax, sent to a running node's
+//! HTTP endpoint (`prometheus_port`, Scylla's REST paths). Runs in the client process.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+/// How long a nodetool command waits for the node (a flush of big memtables takes a while).
+const NODETOOL_TIMEOUT_S: u64 = 600;
+
+#[derive(Debug, Args)]
+pub struct NodetoolArgs {
+    /// Address of the node's HTTP endpoint.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The node's `prometheus_port`.
+    #[arg(long, short = 'p', default_value_t = 9180)]
+    port: u16,
+    #[command(subcommand)]
+    command: NodetoolCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum NodetoolCommand {
+    /// Flush memtables to SSTables: `flush [<keyspace> [<table>...]]`.
+    Flush { keyspace: Option<String>, tables: Vec<String> },
+}
+
+pub fn run(args: NodetoolArgs) -> Result<(), String> {
+    let path = match &args.command {
+        NodetoolCommand::Flush { keyspace: None, .. } => "/storage_service/flush".to_string(),
+        NodetoolCommand::Flush { keyspace: Some(ks), tables } if tables.is_empty() => {
+            format!("/storage_service/keyspace_flush/{ks}")
+        }
+        NodetoolCommand::Flush { keyspace: Some(ks), tables } => {
+            format!("/storage_service/keyspace_flush/{ks}?cf={}", tables.join(","))
+        }
+    };
+    post(&args.host, args.port, &path)
+}
+
+fn post(host: &str, port: u16, path: &str) -> Result<(), String> {
+    let mut stream =
+        TcpStream::connect((host, port)).map_err(|e| format!("cannot reach the node at {host}:{port}: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(NODETOOL_TIMEOUT_S))).map_err(|e| e.to_string())?;
+    let request = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    let status = response.lines().next().unwrap_or("");
+    if status.contains(" 200 ") {
+        Ok(())
+    } else {
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.trim()).unwrap_or("");
+        Err(format!("{status}: {body}"))
+    }
+}

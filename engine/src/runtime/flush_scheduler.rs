@@ -1,0 +1,105 @@
+//! When and where flushes run: a table's memtable is flushed once it passes its share of
+//! the shard's memtable budget (or on `nodetool flush`), one flush per table at a time, in
+//! the shard's low-priority task queue. Writers wait (bounded) while memtables are over
+//! budget, then get `Overloaded`.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::schema::TableDef;
+use crate::storage::flush::{flush_table, sstable_directory};
+
+use super::shard::Shard;
+
+/// Share of a shard's memory its memtables may hold in total.
+pub const MEMTABLE_MEMORY_PERCENT: u64 = 50;
+/// One table's active memtable is flushed past this share of the memtable budget.
+pub const MEMTABLE_FLUSH_SHARE_PERCENT: u64 = 25;
+/// Smallest flush threshold, so tiny `--memory` settings still make real SSTables.
+pub const MEMTABLE_FLUSH_BYTES_MIN: u64 = 1 << 20;
+/// How long a writer waits for flushes to free memtable memory before `Overloaded`.
+pub const WRITE_STALL_MAX_MS: u64 = 2_000;
+/// Polling interval of a stalled writer.
+const WRITE_STALL_POLL_MS: u64 = 1;
+
+pub fn memtable_budget_bytes(shard: &Shard) -> u64 {
+    shard.node.shard_memory_bytes * MEMTABLE_MEMORY_PERCENT / 100
+}
+
+pub fn flush_threshold_bytes(shard: &Shard) -> u64 {
+    (memtable_budget_bytes(shard) * MEMTABLE_FLUSH_SHARE_PERCENT / 100).max(MEMTABLE_FLUSH_BYTES_MIN)
+}
+
+/// Waits while the shard's memtables are over budget; `false` if they stayed over.
+pub async fn wait_for_memtable_room(shard: &Shard) -> bool {
+    let budget = memtable_budget_bytes(shard);
+    let mut waited = 0;
+    while shard.store.borrow().size_bytes() as u64 > budget {
+        if waited >= WRITE_STALL_MAX_MS {
+            return false;
+        }
+        glommio::timer::sleep(Duration::from_millis(WRITE_STALL_POLL_MS)).await;
+        waited += WRITE_STALL_POLL_MS;
+    }
+    true
+}
+
+/// Starts a background flush of the table if its memtable is past the threshold.
+pub fn maybe_schedule_flush(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
+    let due = shard.store.borrow().table(table_id).is_some_and(|t| {
+        t.active.size_bytes() as u64 >= flush_threshold_bytes(shard)
+            && !shard.flushing_tables.borrow().contains(table_id)
+    });
+    if !due {
+        return;
+    }
+    let Some(table) = shard.schema().table_by_id(table_id).cloned() else { return };
+    shard.flushing_tables.borrow_mut().insert(*table_id);
+    let shard = shard.clone();
+    let queue = shard.flush_queue;
+    let task = async move {
+        if let Err(e) = flush(&shard, &table).await {
+            tracing::error!("shard {}: flush of {}.{} failed: {e}", shard.id, table.keyspace, table.name);
+        }
+        shard.flushing_tables.borrow_mut().remove(&table.id);
+    };
+    match glommio::spawn_local_into(task, queue) {
+        Ok(t) => {
+            t.detach();
+        }
+        Err(e) => tracing::error!("cannot schedule a flush: {e}"),
+    }
+}
+
+/// Flushes one table now (also used by `nodetool flush`).
+pub async fn flush(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), String> {
+    let dir = sstable_directory(shard.node.config.data_directory(), table, shard.id, shard.nr_shards());
+    match flush_table(&shard.store, &shard.commitlog, dir, table).await {
+        Ok(Some(stats)) => {
+            crate::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
+            tracing::debug!(
+                "shard {}: flushed {}.{}: {} partitions",
+                shard.id,
+                table.keyspace,
+                table.name,
+                stats.partition_count
+            );
+            shard.refresh_storage_metrics();
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Flushes the given tables (all user tables when `None`) on this shard.
+pub async fn flush_tables(shard: &Rc<Shard>, tables: Option<&[uuid::Uuid]>) -> Result<(), String> {
+    let ids = shard.store.borrow().table_ids();
+    for id in ids.into_iter().filter(|id| tables.is_none_or(|t| t.contains(id))) {
+        if let Some(table) = shard.schema().table_by_id(&id).cloned() {
+            flush(shard, &table).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! Memtable flush: seal a table's active memtable (a new one takes writes at once), write
+//! it as an SSTable through DMA streams, open it, swap it in for the sealed memtable, and
+//! release the commitlog segments the memtable kept alive. Runs in the shard's
+//! low-priority flush task queue so foreground requests keep their latency.
+//!
+//! SSTables live in `<data>/data/<keyspace>/<table>-<id>/shard-<n>-of-<m>/`: each shard
+//! writes its own directory; `m` records the shard count, so after a restart with another
+//! `--smp` the SSTables are recognised as foreign (they hold partitions of several shards).
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use crate::schema::TableDef;
+
+use super::commitlog::Commitlog;
+use super::shard_store::ShardStore;
+use super::sstable::{Compression, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics};
+
+/// The directory holding one shard's SSTables of a table.
+pub fn sstable_directory(data_dir: &Path, table: &TableDef, shard: usize, nr_shards: usize) -> PathBuf {
+    table_directory(data_dir, table).join(format!("shard-{shard}-of-{nr_shards}"))
+}
+
+pub fn table_directory(data_dir: &Path, table: &TableDef) -> PathBuf {
+    data_dir.join("data").join(&table.keyspace).join(format!("{}-{}", table.name, table.id.simple()))
+}
+
+/// Parses `shard-<n>-of-<m>`.
+pub fn parse_shard_directory(name: &str) -> Option<(usize, usize)> {
+    let (n, m) = name.strip_prefix("shard-")?.split_once("-of-")?;
+    Some((n.parse().ok()?, m.parse().ok()?))
+}
+
+/// Creates `dir` and its missing parents through glommio (no blocking call on the executor).
+pub async fn create_directories(dir: &Path) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if glommio::io::Directory::open(d).await.is_ok() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        at = d.parent();
+    }
+    for d in missing.into_iter().rev() {
+        if let Err(e) = glommio::io::Directory::create(&d).await {
+            let exists =
+                matches!(&e, glommio::GlommioError::IoError(io) if io.kind() == std::io::ErrorKind::AlreadyExists);
+            if !exists {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn compression_of(table: &TableDef) -> Compression {
+    let o = &table.options.compression;
+    let disabled = o.get("enabled").is_some_and(|v| v == "false")
+        || o.get("sstable_compression").is_some_and(|v| v.is_empty())
+        || o.is_empty();
+    if disabled {
+        Compression::None
+    } else {
+        Compression::Lz4
+    }
+}
+
+/// Flushes the table's active memtable; `Ok(None)` when it was empty.
+pub async fn flush_table(
+    store: &RefCell<ShardStore>,
+    commitlog: &Rc<Commitlog>,
+    directory: PathBuf,
+    table: &TableDef,
+) -> Result<Option<Statistics>, SstableError> {
+    let sealed = {
+        let mut store = store.borrow_mut();
+        let t = store.table_mut(&table.id);
+        t.directory.get_or_insert_with(|| directory.clone());
+        t.seal()
+    };
+    let Some((memtable, generation)) = sealed else {
+        return Ok(None);
+    };
+    create_directories(&directory).await.map_err(|source| SstableError::Io {
+        operation: "create directory",
+        path: directory.clone(),
+        source,
+    })?;
+    let options = SstableWriterOptions {
+        compression: compression_of(table),
+        bloom_filter_fp_chance: table.options.bloom_filter_fp_chance,
+        expected_partitions: memtable.partition_count(),
+    };
+    let mut writer = SstableWriter::create(&directory, generation, options).await?;
+    for (position, partition) in memtable.partitions_from(None) {
+        if let Err(e) = writer.write_partition(position, partition).await {
+            writer.abort().await;
+            return Err(e);
+        }
+    }
+    let statistics = writer.finish().await?;
+    let reader = Rc::new(SstableReader::open(&directory, generation).await?);
+    let installed = {
+        let mut store = store.borrow_mut();
+        match store.table(&table.id) {
+            Some(t) if t.flushing.iter().any(|m| Rc::ptr_eq(m, &memtable)) => {
+                store.table_mut(&table.id).install_flushed(&memtable, reader);
+                true
+            }
+            // Dropped or truncated meanwhile: its segments were released then.
+            _ => false,
+        }
+    };
+    if installed {
+        commitlog.release(memtable.commitlog_segments().iter().map(|(s, c)| (*s, *c)));
+    }
+    Ok(Some(statistics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_directories_parse() {
+        assert_eq!(parse_shard_directory("shard-1-of-4"), Some((1, 4)));
+        assert_eq!(parse_shard_directory("shard-x-of-4"), None);
+        assert_eq!(parse_shard_directory("other"), None);
+    }
+}

@@ -1,0 +1,121 @@
+"""Memtables flushed to SSTables: by `percore nodetool flush` and automatically under
+memory pressure; data read back from SSTables merged with memtables, after kill -9 and
+restarts with another shard count; TRUNCATE removes flushed data too."""
+
+import random
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from percore_harness import Metrics, server_binary
+from support import connect, stop_checked
+
+
+def nodetool(server, *args):
+    cmd = [str(server_binary()), "nodetool", "-p", str(server.prometheus_port), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def metric_total(server, name):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{server.prometheus_port}/metrics", timeout=10).read().decode()
+    return Metrics(text).total(name)
+
+
+def sstable_files(data_dir):
+    return sorted(Path(data_dir, "data").rglob("*-Data.db"))
+
+
+def rows_of(server, table):
+    cluster, session = connect(server)
+    try:
+        return {tuple(r[:-1]): r[-1] for r in session.execute(f"SELECT * FROM {table}")}
+    finally:
+        cluster.shutdown()
+
+
+def test_nodetool_flush_then_restart_with_other_smp(percore_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = percore_factory.start(smp=2, data_dir=data_dir)
+    cluster, session = connect(server)
+    session.execute("CREATE KEYSPACE fl WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute("CREATE TABLE fl.t (p int, c int, v text, PRIMARY KEY (p, c))")
+    insert = session.prepare("INSERT INTO fl.t (p, c, v) VALUES (?, ?, ?)")
+    expected = {}
+    for p in range(50):
+        for c in range(20):
+            session.execute(insert, (p, c, f"old-{p}-{c}"))
+            expected[(p, c)] = f"old-{p}-{c}"
+    assert nodetool(server, "flush", "nope").returncode != 0, "an unknown keyspace is an error"
+    result = nodetool(server, "flush", "fl", "t")
+    assert result.returncode == 0, result.stderr
+    assert sstable_files(data_dir), "flush wrote no SSTable"
+    assert metric_total(server, "percore_memtable_flushes_total") >= 1
+    # Newer writes and deletes live in the memtable, over the flushed data.
+    for p in range(0, 50, 5):
+        session.execute("UPDATE fl.t SET v = %s WHERE p = %s AND c = 0", (f"new-{p}", p))
+        expected[(p, 0)] = f"new-{p}"
+    session.execute("DELETE FROM fl.t WHERE p = 7")
+    for c in range(20):
+        expected.pop((7, c))
+    session.execute("DELETE FROM fl.t WHERE p = 8 AND c = 3")
+    expected.pop((8, 3))
+    cluster.shutdown()
+    assert rows_of(server, "fl.t") == expected
+
+    for smp in (3, 1):
+        server.kill()
+        server.smp = smp
+        server.start()
+        assert rows_of(server, "fl.t") == expected, f"after kill -9 and restart with --smp {smp}"
+        cluster, session = connect(server)
+        for p in (1, 7, 8):  # point reads merge SSTables and memtables
+            got = {r.c: r.v for r in session.execute("SELECT c, v FROM fl.t WHERE p = %s", (p,))}
+            assert got == {c: v for (pp, c), v in expected.items() if pp == p}
+        cluster.shutdown()
+        assert nodetool(server, "flush").returncode == 0
+
+    cluster, session = connect(server)
+    session.execute("TRUNCATE fl.t")
+    cluster.shutdown()
+    assert rows_of(server, "fl.t") == {}
+    server.kill()
+    server.start()
+    assert rows_of(server, "fl.t") == {}, "truncated data must not come back from SSTables"
+    stop_checked(server)
+
+
+def test_memtables_flush_under_memory_pressure(percore_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = percore_factory.start(smp=2, data_dir=data_dir, extra_args=["--memory", "64M"])
+    cluster, session = connect(server)
+    session.execute("CREATE KEYSPACE mp WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute("CREATE TABLE mp.blobs (k int PRIMARY KEY, v blob)")
+    insert = session.prepare("INSERT INTO mp.blobs (k, v) VALUES (?, ?)")
+    rng = random.Random(7)
+    expected = {}
+    value = bytes(rng.getrandbits(8) for _ in range(4096))
+    for k in range(6000):  # ~24 MiB: several times the memtable flush threshold
+        if k % 1000 == 0:
+            print("written", k, flush=True)
+        session.execute(insert, (k, value[k % 64:] + k.to_bytes(4, "big")))
+        expected[k] = value[k % 64:] + k.to_bytes(4, "big")
+    cluster.shutdown()
+    assert metric_total(server, "percore_memtable_flushes_total") >= 2, "memory pressure must trigger flushes"
+    assert len(sstable_files(data_dir)) >= 2
+    got = {r.k: r.v for r in connect_and_select(server, "SELECT k, v FROM mp.blobs")}
+    assert got == expected
+    server.kill()
+    server.start()
+    got = {r.k: r.v for r in connect_and_select(server, "SELECT k, v FROM mp.blobs")}
+    assert got == expected, "after kill -9: flushed data from SSTables, the rest from the commitlog"
+    stop_checked(server)
+
+
+def connect_and_select(server, query):
+    cluster, session = connect(server)
+    try:
+        return list(session.execute(query))
+    finally:
+        cluster.shutdown()
