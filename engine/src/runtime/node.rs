@@ -162,6 +162,7 @@ async fn run_shard(
     }
     while !node.shutdown_requested() {
         glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
+        shard.refresh_storage_metrics();
     }
     drop(listeners);
     shard.commitlog.shutdown().await;

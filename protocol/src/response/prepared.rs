@@ -66,7 +66,7 @@ mod tests {
         PreparedResult {
             id: Bytes::from_static(&[0xAA; 16]),
             bind: PreparedMetadata { columns: vec![col("v"), col("key")], pk_indexes: vec![1] },
-            result: RowsMetadata { columns: vec![], paging_state: None, no_metadata: true },
+            result: RowsMetadata { columns: vec![].into(), paging_state: None, no_metadata: true },
         }
     }
 

@@ -33,7 +33,8 @@ pub struct ColumnSpec {
 /// Metadata of a Rows result.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RowsMetadata {
-    pub columns: Vec<ColumnSpec>,
+    /// Shared: a statement's result columns are the same for every page it returns.
+    pub columns: std::sync::Arc<[ColumnSpec]>,
     /// Present when more pages follow (sets Has_more_pages).
     pub paging_state: Option<Bytes>,
     /// Write only flags, column count and paging state (the client set skip_metadata).
@@ -160,7 +161,7 @@ mod tests {
     #[test]
     fn rows_with_global_spec() {
         let meta = RowsMetadata {
-            columns: vec![col("t", "k", CqlType::Int), col("t", "v", CqlType::Text)],
+            columns: vec![col("t", "k", CqlType::Int), col("t", "v", CqlType::Text)].into(),
             paging_state: None,
             no_metadata: false,
         };
@@ -180,7 +181,7 @@ mod tests {
     #[test]
     fn rows_with_per_column_spec_and_paging() {
         let meta = RowsMetadata {
-            columns: vec![col("a", "x", CqlType::Int), col("b", "y", CqlType::Int)],
+            columns: vec![col("a", "x", CqlType::Int), col("b", "y", CqlType::Int)].into(),
             paging_state: Some(Bytes::from_static(b"p")),
             no_metadata: false,
         };
@@ -204,7 +205,7 @@ mod tests {
     #[test]
     fn no_metadata_writes_only_flags_count_and_paging() {
         let meta = RowsMetadata {
-            columns: vec![col("t", "k", CqlType::Int)],
+            columns: vec![col("t", "k", CqlType::Int)].into(),
             paging_state: Some(Bytes::from_static(b"p")),
             no_metadata: true,
         };
@@ -215,7 +216,7 @@ mod tests {
 
     #[test]
     fn zero_copy_rows_patch_the_count() {
-        let meta = RowsMetadata { columns: vec![col("t", "k", CqlType::Int)], ..RowsMetadata::default() };
+        let meta = RowsMetadata { columns: vec![col("t", "k", CqlType::Int)].into(), ..RowsMetadata::default() };
         let mut direct = Vec::new();
         let mut cells = Vec::new();
         for i in 0..3i32 {

@@ -50,7 +50,7 @@ pub struct PreparedStatement {
     pub marker_names: Vec<Option<String>>,
     /// For each partition key column, the marker that binds it (empty if not all bound).
     pub pk_indexes: Vec<u16>,
-    pub result_columns: Vec<ColumnSpec>,
+    pub result_columns: std::sync::Arc<[ColumnSpec]>,
 }
 
 /// The outcome of analysis.
@@ -157,12 +157,12 @@ impl PreparedStatement {
             StatementPlan::Select(p) => {
                 (pk_indexes(&p.table, p.restrictions.partition.as_deref()), p.result_columns.clone())
             }
-            StatementPlan::Modify(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), vec![]),
+            StatementPlan::Modify(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), Vec::new().into()),
             StatementPlan::Batch(b) => match b.statements.first() {
-                Some(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), vec![]),
-                None => (vec![], vec![]),
+                Some(p) => (pk_indexes(&p.table, p.restrictions.partition.as_deref()), Vec::new().into()),
+                None => (vec![], Vec::new().into()),
             },
-            _ => (vec![], vec![]),
+            _ => (vec![], Vec::new().into()),
         };
         PreparedStatement {
             id,

@@ -20,7 +20,7 @@ use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
 pub struct SelectPlan {
     pub table: Arc<TableDef>,
     pub outputs: Arc<[Output]>,
-    pub result_columns: Vec<ColumnSpec>,
+    pub result_columns: std::sync::Arc<[ColumnSpec]>,
     /// `SELECT COUNT(*)`: one row with the number of matching rows.
     pub count: bool,
     pub restrictions: Restrictions,
@@ -142,7 +142,15 @@ pub fn analyze_select(
             analyze_term(t, &r, binds)
         })
         .transpose()?;
-    Ok(SelectPlan { table, outputs: outputs.into(), result_columns, count, restrictions, reversed, limit })
+    Ok(SelectPlan {
+        table,
+        outputs: outputs.into(),
+        result_columns: result_columns.into(),
+        count,
+        restrictions,
+        reversed,
+        limit,
+    })
 }
 
 /// Validates ORDER BY and says whether it reverses the clustering order.
