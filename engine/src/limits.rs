@@ -25,8 +25,13 @@ pub const UNPAGED_ROWS_MAX: usize = 1_000_000;
 pub const PAGE_BYTES_MAX: usize = 8 * 1024 * 1024;
 /// Statements in one BATCH.
 pub const BATCH_STATEMENTS_MAX: usize = 65_535;
+/// Partitions one statement may name through IN restrictions (Scylla's
+/// `max_partition_key_restrictions_per_query`).
+pub const PARTITION_KEYS_PER_QUERY_MAX: usize = 100;
 /// Bytes of a single value in a partition or clustering key (Cassandra's u16 length).
 pub const KEY_COMPONENT_BYTES_MAX: usize = 65_535;
+/// Bytes of a serialized partition key (composite keys included), as in Cassandra.
+pub const PARTITION_KEY_BYTES_MAX: usize = 65_535;
 /// Bytes of one CQL statement's text.
 pub const STATEMENT_TEXT_BYTES_MAX: usize = 1024 * 1024;
 /// How often each shard checks for a shutdown request.

@@ -24,6 +24,8 @@ use super::read::scan::{ScanPage, ScanRead};
 pub enum ShardRequest {
     /// Apply mutations this shard owns.
     Apply(Vec<Mutation>),
+    /// Apply replayed commitlog mutations this shard owns (no deadline on memtable room).
+    Replay(Vec<Mutation>),
     /// Read a page of one partition this shard owns.
     Read(PartitionRead),
     /// Scan this shard's partitions for a ring scan.
@@ -74,7 +76,11 @@ async fn pump(shard: Rc<Shard>, receiver: ConnectedReceiver<RequestEnvelope>) {
 pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardReply, CqlError> {
     match request {
         ShardRequest::Apply(mutations) => {
-            super::write::apply::apply_local(shard, mutations).await?;
+            super::write::apply::apply_owned(shard, mutations, true).await?;
+            Ok(ShardReply::Applied)
+        }
+        ShardRequest::Replay(mutations) => {
+            super::write::apply::apply_owned(shard, mutations, false).await?;
             Ok(ShardReply::Applied)
         }
         ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read).await?)),

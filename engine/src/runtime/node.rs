@@ -19,6 +19,7 @@ use crate::limits;
 use crate::schema::{persist, Schema};
 use crate::storage::commitlog::replay::{self, FoundSegment};
 use crate::storage::commitlog::{Commitlog, CommitlogConfig};
+use crate::storage::shard_store::TableStore;
 use crate::storage::sstable_set::open_table_sstables;
 use crate::storage::truncation_record::TruncationRecord;
 use crate::transport::listener::{self, HandoffMesh};
@@ -175,10 +176,17 @@ async fn open_sstables(shard: &Rc<Shard>) -> Result<(), String> {
     let data_dir = shard.node.config.data_directory().to_path_buf();
     let mut opened = 0;
     for table in schema.keyspaces().flat_map(|k| k.tables.values()).filter(|t| !t.is_virtual) {
-        let mut store = std::mem::take(shard.store.borrow_mut().table_mut(&table.id));
-        let result = open_table_sstables(&data_dir, table, shard.id, shard.nr_shards(), &mut store).await;
-        *shard.store.borrow_mut().table_mut(&table.id) = store;
-        opened += result?;
+        // Opened aside and added afterwards: other shards' replay may already be applying
+        // mutations to this table's memtable meanwhile.
+        let mut found = TableStore::default();
+        opened += open_table_sstables(&data_dir, table, shard.id, shard.nr_shards(), &mut found).await?;
+        let mut store = shard.store.borrow_mut();
+        let t = store.table_mut(&table.id);
+        t.sstables.extend(found.sstables);
+        t.next_generation = t.next_generation.max(found.next_generation);
+        if t.directory.is_none() {
+            t.directory = found.directory;
+        }
     }
     if opened > 0 {
         tracing::info!("shard {}: opened {opened} SSTable(s)", shard.id);

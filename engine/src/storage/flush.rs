@@ -102,11 +102,12 @@ pub async fn flush_table(
     }
     let statistics = writer.finish().await?;
     let reader = Rc::new(SstableReader::open(&directory, generation).await?);
+    let reader_for_install = reader.clone();
     let installed = {
         let mut store = store.borrow_mut();
         match store.table(&table.id) {
             Some(t) if t.flushing.iter().any(|m| Rc::ptr_eq(m, &memtable)) => {
-                store.table_mut(&table.id).install_flushed(&memtable, reader);
+                store.table_mut(&table.id).install_flushed(&memtable, reader_for_install);
                 true
             }
             // Dropped or truncated meanwhile: its segments were released then.
@@ -115,6 +116,9 @@ pub async fn flush_table(
     };
     if installed {
         commitlog.release(memtable.commitlog_segments().iter().map(|(s, c)| (*s, *c)));
+    } else {
+        // Truncated or dropped while flushing: the data must not come back at start-up.
+        super::sstable_set::delete_sstable(&reader).await;
     }
     Ok(Some(statistics))
 }

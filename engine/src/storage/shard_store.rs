@@ -30,6 +30,9 @@ pub struct TableStore {
     /// This shard's directory for new SSTables of the table, once known.
     pub directory: Option<PathBuf>,
     pub next_generation: Generation,
+    /// Bumped whenever memtables or SSTables move (seal, install): a read that awaited
+    /// SSTable I/O checks it and retries, so it never misses data in transit.
+    pub version: u64,
 }
 
 impl TableStore {
@@ -44,6 +47,7 @@ impl TableStore {
         }
         let sealed = Rc::new(std::mem::take(&mut self.active));
         self.flushing.push(sealed.clone());
+        self.version += 1;
         self.next_generation += 1;
         Some((sealed, self.next_generation))
     }
@@ -52,6 +56,7 @@ impl TableStore {
     pub fn install_flushed(&mut self, memtable: &Rc<Memtable>, reader: Rc<SstableReader>) {
         self.flushing.retain(|m| !Rc::ptr_eq(m, memtable));
         self.sstables.push(OpenSstable { reader, foreign: false });
+        self.version += 1;
     }
 }
 
@@ -91,13 +96,16 @@ impl ShardStore {
         released
     }
 
-    /// Empties a table (TRUNCATE); returns its released segment counts and SSTables.
+    /// Empties a table (TRUNCATE); returns its released segment counts and SSTables. The
+    /// table's generation counter stays, so new SSTables never reuse a deleted one's name.
     pub fn truncate(&mut self, table: &Uuid) -> (Vec<(u64, u64)>, Vec<OpenSstable>) {
-        match self.tables.remove(table) {
-            Some(mut t) => {
-                let released = release_counts(&t);
-                let sstables = std::mem::take(&mut t.sstables);
-                (released, sstables)
+        match self.tables.get_mut(table) {
+            Some(t) => {
+                let released = release_counts(t);
+                t.active = Memtable::default();
+                t.flushing.clear();
+                t.version += 1;
+                (released, std::mem::take(&mut t.sstables))
             }
             None => (vec![], vec![]),
         }

@@ -204,25 +204,27 @@ async fn execute(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, stream: i16, req
     conn.in_flight.set(conn.in_flight.get() + 1);
     let (shard, conn) = (shard.clone(), conn.clone());
     let mut work = Box::pin(async move {
-        let frame = {
-            let result = match shard.try_admit_request() {
-                Some(_guard) => processor::execute(&shard, &conn.session, request).await,
-                None => {
-                    ShardMetrics::inc(&shard.metrics().cql_requests_overloaded);
-                    Err(CqlError::overloaded("Too many requests in flight on this shard".into()))
-                }
-            };
-            let writer = conn.writer.get();
-            match result {
-                Ok(message) => writer.result(stream, &message),
-                Err(error) => {
-                    ShardMetrics::inc(&shard.metrics().cql_errors);
-                    writer.error(stream, &error)
-                }
+        let guard = shard.try_admit_request();
+        let result = match &guard {
+            Some(_) => processor::execute(&shard, &conn.session, request).await,
+            None => {
+                ShardMetrics::inc(&shard.metrics().cql_requests_overloaded);
+                Err(CqlError::overloaded("Too many requests in flight on this shard".into()))
             }
         };
-        conn.in_flight.set(conn.in_flight.get() - 1);
+        let writer = conn.writer.get();
+        let frame = match result {
+            Ok(message) => writer.result(stream, &message),
+            Err(error) => {
+                ShardMetrics::inc(&shard.metrics().cql_errors);
+                writer.error(stream, &error)
+            }
+        };
+        // The request stays counted (connection and shard) until its response is queued, so
+        // a client that stops reading runs into the bounds instead of parking responses.
         conn.send(frame).await;
+        drop(guard);
+        conn.in_flight.set(conn.in_flight.get() - 1);
     });
     if (&mut work).now_or_never().is_none() {
         glommio::spawn_local(work).detach();

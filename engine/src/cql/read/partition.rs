@@ -41,24 +41,48 @@ pub struct ReadPage {
 /// Reads one partition on its owner: the memtables and every SSTable that may hold it,
 /// merged. With only the active memtable holding it (the common case) nothing is copied.
 pub async fn read_local(shard: &Shard, read: &PartitionRead) -> Result<ReadPage, CqlError> {
-    let merged = read_sstables(shard, &read.table, &read.position).await?;
+    for _ in 0..READ_RETRIES_MAX {
+        let version = table_version(shard, &read.table);
+        let merged = read_sstables(shard, &read.table, &read.position).await?;
+        // A flush that installed its SSTable (or sealed a memtable) while we awaited would
+        // hide data from this read: start over.
+        if table_version(shard, &read.table) != version {
+            continue;
+        }
+        return Ok(read_versions(shard, read, merged));
+    }
+    Err(CqlError::server(format!(
+        "read of {}.{} kept racing memtable flushes; retry",
+        read.table.keyspace, read.table.name
+    )))
+}
+
+/// Times a read restarts because memtables or SSTables moved while it awaited I/O.
+const READ_RETRIES_MAX: usize = 16;
+
+pub fn table_version(shard: &Shard, table: &TableDef) -> Option<u64> {
+    shard.store.borrow().table(&table.id).map(|t| t.version)
+}
+
+/// Merges the SSTable version (already read) with the memtables, synchronously.
+fn read_versions(shard: &Shard, read: &PartitionRead, merged: Option<Partition>) -> ReadPage {
     let store = shard.store.borrow();
     let Some(table) = store.table(&read.table.id) else {
-        return Ok(match &merged {
+        return match &merged {
             Some(p) => read_partition(&read.table, &read.position, p, read),
             None => ReadPage::default(),
-        });
+        };
     };
     let sealed: Vec<&Partition> = table.flushing.iter().filter_map(|m| m.partition(&read.position)).collect();
     let active = table.active.partition(&read.position);
     if merged.is_none() && sealed.is_empty() {
-        return Ok(active.map_or_else(ReadPage::default, |p| read_partition(&read.table, &read.position, p, read)));
+        return active.map_or_else(ReadPage::default, |p| read_partition(&read.table, &read.position, p, read));
     }
     let mut merged = merged.unwrap_or_default();
     for p in sealed.into_iter().chain(active) {
         merged.merge(p.to_owned_copy());
     }
-    Ok(read_partition(&read.table, &read.position, &merged, read))
+    read_partition(&read.table, &read.position, &merged, read)
 }
 
 /// The partition as the table's SSTables hold it (merged), if any holds it.
@@ -128,7 +152,7 @@ pub fn read_partition(
         }
         page.rows += 1;
         page.last_key = Some(key.clone());
-        if page.rows >= read.row_limit {
+        if page.rows >= read.row_limit || page.content.len() >= crate::limits::PAGE_BYTES_MAX {
             page.more = true;
             return page;
         }

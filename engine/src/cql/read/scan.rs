@@ -64,6 +64,8 @@ pub struct ScanPage {
     pub count: u64,
     /// This shard has nothing after the last row returned.
     pub exhausted: bool,
+    /// Bytes of encoded rows (a page stops at `PAGE_BYTES_MAX`).
+    pub bytes: usize,
 }
 
 /// One source of partitions for a scan, positioned at its next partition.
@@ -90,8 +92,26 @@ impl SstableCursor {
     }
 }
 
-/// Scans this shard's partitions from `scan.start`, merging memtables and SSTables.
+/// Scans this shard's partitions from `scan.start`, merging memtables and SSTables; starts
+/// over if memtables or SSTables moved (a flush) while the scan awaited SSTable reads.
 pub async fn scan_local(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlError> {
+    for _ in 0..SCAN_RETRIES_MAX {
+        let version = super::partition::table_version(shard, &scan.table);
+        let page = scan_once(shard, scan).await?;
+        if super::partition::table_version(shard, &scan.table) == version {
+            return Ok(page);
+        }
+    }
+    Err(CqlError::server(format!(
+        "scan of {}.{} kept racing memtable flushes; retry",
+        scan.table.keyspace, scan.table.name
+    )))
+}
+
+/// Times a scan page restarts because memtables or SSTables moved meanwhile.
+const SCAN_RETRIES_MAX: usize = 8;
+
+async fn scan_once(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlError> {
     let start = scan.start.as_ref().map(|s| (&s.partition, s.after_clustering.is_some()));
     let scanners: Vec<(SstableScanner, bool)> = match shard.store.borrow().table(&scan.table.id) {
         Some(t) => t.sstables.iter().map(|s| (s.reader.scan(), s.foreign)).collect(),
@@ -201,8 +221,9 @@ fn collect_rows(
             return false;
         }
         let clustering = one.last_key.clone().unwrap_or_default();
+        page.bytes += one.content.len();
         page.rows.push(ScanRow { partition: position.clone(), clustering: clustering.clone(), cells: one.content });
-        if page.rows.len() >= scan.row_limit {
+        if page.rows.len() >= scan.row_limit || page.bytes >= crate::limits::PAGE_BYTES_MAX {
             return true;
         }
         if !one.more {

@@ -55,7 +55,10 @@ pub fn page_budget(plan: &SelectPlan, values: &BoundValues, page: &PageRequest) 
         Some(s) => s.remaining,
         None => limit,
     };
-    let page_size = page.page_size.filter(|&n| n > 0).map_or(limits::UNPAGED_ROWS_MAX, |n| n as usize);
+    let page_size = page
+        .page_size
+        .filter(|&n| n > 0)
+        .map_or(limits::UNPAGED_ROWS_MAX, |n| (n as usize).min(limits::UNPAGED_ROWS_MAX));
     let rows = remaining.map_or(page_size, |r| page_size.min(r as usize));
     Ok(PageBudget { rows, remaining, resume: state.map(|s| s.resume) })
 }
@@ -240,9 +243,19 @@ async fn scan(
         now,
     };
     let pages = scan_all_shards(shard, make).await?;
+    // A shard whose page was cut short only vouches for rows up to its last one: the merged
+    // page must not go past the earliest such row, or rows of that shard would be skipped.
+    let horizon = pages
+        .iter()
+        .filter(|p| !p.exhausted)
+        .filter_map(|p| p.rows.last().map(|r| (r.partition.clone(), r.clustering.clone())))
+        .min();
     let exhausted = pages.iter().all(|p| p.exhausted);
     let mut merged: Vec<_> = pages.into_iter().flat_map(|p| p.rows).collect();
     merged.sort_by(|a, b| (&a.partition, &a.clustering).cmp(&(&b.partition, &b.clustering)));
+    if let Some((partition, clustering)) = &horizon {
+        merged.retain(|r| (&r.partition, &r.clustering) <= (partition, clustering));
+    }
     let more = !exhausted || merged.len() > budget.rows;
     merged.truncate(budget.rows);
     let mut content = Vec::new();

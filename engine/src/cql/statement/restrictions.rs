@@ -284,10 +284,22 @@ pub fn partition_keys(
     columns: &[ColumnValues],
     values: &BoundValues,
 ) -> Result<Vec<Vec<Bytes>>, CqlError> {
-    let mut keys: Vec<Vec<Bytes>> = vec![Vec::new()];
+    let mut options_per_column = Vec::with_capacity(columns.len());
+    let mut combinations: usize = 1;
     for (restriction, &id) in columns.iter().zip(&table.partition_key) {
         let def = table.column(id);
         let options = column_values(restriction, values, &def.ty, &def.name)?;
+        combinations = combinations.saturating_mul(options.len());
+        if combinations > crate::limits::PARTITION_KEYS_PER_QUERY_MAX {
+            return Err(CqlError::invalid(format!(
+                "partition key cartesian product size {combinations} is greater than maximum {}",
+                crate::limits::PARTITION_KEYS_PER_QUERY_MAX
+            )));
+        }
+        options_per_column.push(options);
+    }
+    let mut keys: Vec<Vec<Bytes>> = vec![Vec::new()];
+    for options in &options_per_column {
         keys = keys
             .into_iter()
             .flat_map(|k| {
@@ -309,6 +321,14 @@ pub fn partition_keys(
                     table.column(id).name
                 )));
             }
+        }
+        // A composite key serializes each component with a 2-byte length and a 0 byte.
+        let serialized: usize = if key.len() == 1 { key[0].len() } else { key.iter().map(|c| c.len() + 3).sum() };
+        if serialized > crate::limits::PARTITION_KEY_BYTES_MAX {
+            return Err(CqlError::invalid(format!(
+                "Key length of {serialized} is longer than maximum of {}",
+                crate::limits::PARTITION_KEY_BYTES_MAX
+            )));
         }
     }
     Ok(keys)

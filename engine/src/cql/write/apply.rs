@@ -46,13 +46,14 @@ pub async fn apply_routed(shard: &Rc<Shard>, mutations: Vec<Mutation>, count_req
         if local.is_empty() {
             Ok(())
         } else {
-            apply_local(shard, local).await
+            apply_owned(shard, local, count_requests).await
         }
     };
     let remote = try_join_all(remote.into_iter().map(|(owner, batch)| {
         let shard = shard.clone();
         async move {
-            match shard.router.call(owner, ShardRequest::Apply(batch)).await? {
+            let request = if count_requests { ShardRequest::Apply(batch) } else { ShardRequest::Replay(batch) };
+            match shard.router.call(owner, request).await? {
                 ShardReply::Applied => Ok(()),
                 _ => Err(CqlError::server("unexpected reply to a mutation".into())),
             }
@@ -65,19 +66,26 @@ pub async fn apply_routed(shard: &Rc<Shard>, mutations: Vec<Mutation>, count_req
 /// Applies mutations owned by this shard: commitlog first (waiting for durability per
 /// the sync mode), then the memtable; a memtable past its threshold starts a flush.
 pub async fn apply_local(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<(), CqlError> {
-    if !flush_scheduler::wait_for_memtable_room(shard).await {
-        return Err(CqlError::overloaded(format!(
-            "shard {} memtables stayed over their budget for {} ms: flushing is behind; retry later",
-            shard.id,
-            flush_scheduler::WRITE_STALL_MAX_MS
-        )));
+    apply_owned(shard, mutations, true).await
+}
+
+/// `bounded_stall`: clients get `Overloaded` after a bounded wait for memtable room;
+/// commitlog replay waits as long as flushing takes.
+pub async fn apply_owned(shard: &Rc<Shard>, mutations: Vec<Mutation>, bounded_stall: bool) -> Result<(), CqlError> {
+    while !flush_scheduler::wait_for_memtable_room(shard).await {
+        if bounded_stall {
+            return Err(CqlError::overloaded(format!(
+                "shard {} memtables stayed over their budget for {} ms: flushing is behind; retry later",
+                shard.id,
+                flush_scheduler::WRITE_STALL_MAX_MS
+            )));
+        }
     }
     let entry = mutation_codec::encode_batch(&mutations);
-    let segment = shard.commitlog.append(&entry).await.map_err(|e| match e {
+    let segment = shard.commitlog.append(&entry, mutations.len() as u64).await.map_err(|e| match e {
         CommitlogError::TooLarge { .. } => CqlError::invalid(e.to_string()),
         _ => CqlError::server(e.to_string()),
     })?;
-    shard.commitlog.note_unflushed(segment, mutations.len() as u64);
     let mut tables: Vec<uuid::Uuid> = Vec::with_capacity(1);
     {
         let mut store = shard.store.borrow_mut();

@@ -148,9 +148,11 @@ impl Commitlog {
         self.config.segment_bytes as usize - HEADER_BYTES - ENTRY_HEADER_BYTES
     }
 
-    /// Appends one entry and waits until it is durable per the sync mode; returns the
-    /// number of the segment that holds it.
-    pub async fn append(&self, payload: &[u8]) -> Result<u64, CommitlogError> {
+    /// Appends one entry holding `mutations` mutations and waits until it is durable per
+    /// the sync mode; returns the number of the segment that holds it. The segment counts
+    /// the mutations as unflushed from this moment (before any await), so it cannot be
+    /// recycled before the memtable holding them is flushed.
+    pub async fn append(&self, payload: &[u8], mutations: u64) -> Result<u64, CommitlogError> {
         let (done, segment) = {
             let mut st = self.state.borrow_mut();
             if let Some(reason) = &st.poisoned {
@@ -185,6 +187,7 @@ impl Commitlog {
             active.end_seq = seq;
             let segment = active.name.number;
             debug_assert!(active.end() <= self.config.segment_bytes);
+            *st.unflushed.entry(segment).or_insert(0) += mutations;
             let (tx, rx) = oneshot::channel();
             st.waiters.push_back((seq, tx));
             if let Some(wake) = st.wake_flusher.take() {
@@ -192,8 +195,16 @@ impl Commitlog {
             }
             (rx, segment)
         };
-        done.await.unwrap_or(Err(CommitlogError::Closed))?;
-        Ok(segment)
+        match done.await.unwrap_or(Err(CommitlogError::Closed)) {
+            Ok(()) => Ok(segment),
+            Err(e) => {
+                // Not acknowledged, never applied: nothing will release these.
+                if let Some(n) = self.state.borrow_mut().unflushed.get_mut(&segment) {
+                    *n = n.saturating_sub(mutations);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Seals the active segment (the next append starts a new one) and returns where later
@@ -205,11 +216,6 @@ impl Commitlog {
             active.sealed = true;
         }
         SegmentName { generation: self.config.generation, shard: self.config.shard, number: st.next_number }
-    }
-
-    /// `count` mutations logged in `segment` are now in a memtable.
-    pub fn note_unflushed(&self, segment: u64, count: u64) {
-        *self.state.borrow_mut().unflushed.entry(segment).or_insert(0) += count;
     }
 
     /// Mutations logged in these segments were flushed (or their table dropped): segments
