@@ -214,7 +214,15 @@ pub fn format(s: &Summary) -> String {
             for (shard, req) in &sv.delta.requests_per_shard {
                 let local = sv.delta.local_per_shard.get(shard).copied().unwrap_or(0);
                 let f = sv.delta.forwarded_per_shard.get(shard).copied().unwrap_or(0);
-                line(&mut o, &format!("  shard {shard}"), format!("requests {req}, local {local}, forwarded {f}"));
+                let latency =
+                    sv.delta.mean_latency_ms_per_shard.get(shard).map_or("n/a".into(), |ms| format!("{ms:.3} ms"));
+                let busy =
+                    sv.delta.reactor_busy_seconds_per_shard.get(shard).map_or("n/a".into(), |s| format!("{s:.2} s"));
+                line(
+                    &mut o,
+                    &format!("  shard {shard}"),
+                    format!("requests {req}, local {local}, forwarded {f}, server mean latency {latency}, reactor busy {busy}"),
+                );
             }
         }
         (None, Some(note)) => line(&mut o, "Server metrics", format!("skipped ({note})")),

@@ -80,6 +80,11 @@ pub struct ServerDelta {
     pub requests_per_shard: BTreeMap<u32, u64>,
     pub local_per_shard: BTreeMap<u32, u64>,
     pub forwarded_per_shard: BTreeMap<u32, u64>,
+    /// Server-side mean request latency per shard over the phase, in ms (from the
+    /// `percore_cql_request_latency_seconds` histogram).
+    pub mean_latency_ms_per_shard: BTreeMap<u32, f64>,
+    /// Seconds each shard's executor was busy during the phase.
+    pub reactor_busy_seconds_per_shard: BTreeMap<u32, f64>,
 }
 
 pub fn delta(before: &Scrape, after: &Scrape) -> ServerDelta {
@@ -92,7 +97,22 @@ pub fn delta(before: &Scrape, after: &Scrape) -> ServerDelta {
             .map(|(k, v)| (k, (v - b.get(&k).copied().unwrap_or(0.0)).max(0.0) as u64))
             .collect()
     };
+    let per_shard_f64 = |name: &str| -> BTreeMap<u32, f64> {
+        let b = before.by_shard(name);
+        after.by_shard(name).into_iter().map(|(k, v)| (k, (v - b.get(&k).copied().unwrap_or(0.0)).max(0.0))).collect()
+    };
+    let latency_sum = per_shard_f64("percore_cql_request_latency_seconds_sum");
+    let latency_count = per_shard_f64("percore_cql_request_latency_seconds_count");
+    let mean_latency_ms_per_shard = latency_sum
+        .iter()
+        .filter_map(|(shard, sum)| {
+            let n = latency_count.get(shard).copied().unwrap_or(0.0);
+            (n > 0.0).then(|| (*shard, sum / n * 1e3))
+        })
+        .collect();
     ServerDelta {
+        mean_latency_ms_per_shard,
+        reactor_busy_seconds_per_shard: per_shard_f64("percore_reactor_busy_seconds_total"),
         cpu_seconds: d("process_cpu_seconds_total"),
         requests: d("percore_cql_requests_total").unwrap_or(0.0).max(0.0) as u64,
         errors: d("percore_cql_errors_total").map(|v| v.max(0.0) as u64),

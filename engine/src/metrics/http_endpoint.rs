@@ -157,6 +157,40 @@ pub fn render(node: &NodeState) -> String {
             let _ = writeln!(out, "{name}{{shard=\"{shard}\"}} {}", ShardMetrics::get(counter(metrics)));
         }
     }
+    let _ = writeln!(
+        out,
+        "# HELP percore_reactor_busy_seconds_total Time the shard's executor spent running tasks\n# TYPE percore_reactor_busy_seconds_total counter"
+    );
+    for (shard, m) in node.metrics.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "percore_reactor_busy_seconds_total{{shard=\"{shard}\"}} {}",
+            ShardMetrics::get(&m.reactor_busy_ns) as f64 / 1e9
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP percore_reactor_utilization Share of the last {} ms the shard's executor was busy\n# TYPE percore_reactor_utilization gauge",
+        crate::limits::SHUTDOWN_POLL_INTERVAL_MS
+    );
+    for (shard, m) in node.metrics.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "percore_reactor_utilization{{shard=\"{shard}\"}} {}",
+            ShardMetrics::get(&m.reactor_utilization_ppm) as f64 / 1e6
+        );
+    }
+    let name = "percore_cql_request_latency_seconds";
+    let _ = writeln!(out, "# HELP {name} Latency of QUERY/EXECUTE/BATCH requests\n# TYPE {name} histogram");
+    for (shard, m) in node.metrics.iter().enumerate() {
+        let (buckets, sum, count) = m.request_latency.snapshot();
+        for (bound_us, cumulative) in buckets {
+            let le = bound_us.map_or("+Inf".to_string(), |us| format!("{}", us as f64 / 1e6));
+            let _ = writeln!(out, "{name}_bucket{{shard=\"{shard}\",le=\"{le}\"}} {cumulative}");
+        }
+        let _ = writeln!(out, "{name}_sum{{shard=\"{shard}\"}} {sum}");
+        let _ = writeln!(out, "{name}_count{{shard=\"{shard}\"}} {count}");
+    }
     let _ = writeln!(out, "# HELP process_cpu_seconds_total User and system CPU time of the process\n# TYPE process_cpu_seconds_total counter");
     let _ = writeln!(out, "process_cpu_seconds_total {}", process_cpu_seconds());
     out

@@ -4,6 +4,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::latency_histogram::LatencyHistogram;
+
 /// One shard's counters, cache-line aligned so shards never share a line.
 #[derive(Debug, Default)]
 #[repr(align(128))]
@@ -32,6 +34,13 @@ pub struct ShardMetrics {
     pub memtable_flushes: AtomicU64,
     /// Requests received over the cross-shard queues.
     pub mesh_requests_received: AtomicU64,
+    /// Time the shard's executor spent running tasks, nanoseconds.
+    pub reactor_busy_ns: AtomicU64,
+    /// Share of the last sampling interval the executor was busy, in parts per million.
+    pub reactor_utilization_ppm: AtomicU64,
+    /// Latency of QUERY/EXECUTE/BATCH requests, from the frame being read to the response
+    /// being queued on the connection.
+    pub request_latency: LatencyHistogram,
 }
 
 impl ShardMetrics {

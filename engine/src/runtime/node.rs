@@ -161,9 +161,12 @@ async fn run_shard(
     if shard.id == 0 {
         crate::metrics::http_endpoint::start(shard.clone()).map_err(|e| e.to_string())?;
     }
+    let mut last = std::time::Instant::now();
     while !node.shutdown_requested() {
         glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
         shard.refresh_storage_metrics();
+        shard.sample_reactor(last.elapsed());
+        last = std::time::Instant::now();
     }
     drop(listeners);
     shard.commitlog.shutdown().await;

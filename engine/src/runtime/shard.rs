@@ -95,6 +95,16 @@ impl Shard {
         *self.schema.borrow_mut() = schema;
     }
 
+    /// Publishes the executor's busy time since the last call (over `interval`).
+    pub fn sample_reactor(&self, interval: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let busy = glommio::executor().executor_stats().total_runtime();
+        let metrics = self.metrics();
+        metrics.reactor_busy_ns.fetch_add(busy.as_nanos() as u64, Relaxed);
+        let ppm = (busy.as_nanos() * 1_000_000 / interval.as_nanos().max(1)).min(1_000_000);
+        metrics.reactor_utilization_ppm.store(ppm as u64, Relaxed);
+    }
+
     /// Publishes storage gauges.
     pub fn refresh_storage_metrics(&self) {
         use std::sync::atomic::Ordering::Relaxed;

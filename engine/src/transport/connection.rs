@@ -203,6 +203,7 @@ async fn execute(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, stream: i16, req
     }
     conn.in_flight.set(conn.in_flight.get() + 1);
     let (shard, conn) = (shard.clone(), conn.clone());
+    let started = std::time::Instant::now();
     let mut work = Box::pin(async move {
         let guard = shard.try_admit_request();
         let result = match &guard {
@@ -223,6 +224,7 @@ async fn execute(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, stream: i16, req
         // The request stays counted (connection and shard) until its response is queued, so
         // a client that stops reading runs into the bounds instead of parking responses.
         conn.send(frame).await;
+        shard.metrics().request_latency.record(started.elapsed());
         drop(guard);
         conn.in_flight.set(conn.in_flight.get() - 1);
     });
