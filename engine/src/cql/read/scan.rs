@@ -113,12 +113,20 @@ const SCAN_RETRIES_MAX: usize = 8;
 
 async fn scan_once(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlError> {
     let start = scan.start.as_ref().map(|s| (&s.partition, s.after_clustering.is_some()));
-    let scanners: Vec<(SstableScanner, bool)> = match shard.store.borrow().table(&scan.table.id) {
-        Some(t) => t.sstables.iter().map(|s| (s.reader.scan(), s.foreign)).collect(),
-        None => return Ok(ScanPage { exhausted: true, ..ScanPage::default() }),
-    };
-    let mut cursors = Vec::with_capacity(scanners.len());
-    for (scanner, foreign) in scanners {
+    let readers: Vec<(std::rc::Rc<crate::storage::sstable::SstableReader>, bool)> =
+        match shard.store.borrow().table(&scan.table.id) {
+            Some(t) => t.sstables.iter().map(|s| (s.reader.clone(), s.foreign)).collect(),
+            None => return Ok(ScanPage { exhausted: true, ..ScanPage::default() }),
+        };
+    let mut cursors = Vec::with_capacity(readers.len());
+    for (reader, foreign) in readers {
+        // Resume where the previous page stopped (summary + index seek), not at the start.
+        let scanner = match start {
+            Some((position, _)) => {
+                reader.scan_from(position).await.map_err(|e| CqlError::server(format!("scan failed: {e}")))?
+            }
+            None => reader.scan(),
+        };
         let mut cursor = SstableCursor { scanner, foreign, head: None };
         cursor.advance(shard, start).await?;
         cursors.push(cursor);

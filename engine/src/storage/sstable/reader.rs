@@ -147,6 +147,37 @@ impl SstableReader {
         }
     }
 
+    /// The partitions at or after `start`, in order: the summary and one index page find
+    /// where to begin, so resuming a scan does not re-read the file from its start.
+    pub async fn scan_from(&self, start: &PartitionPosition) -> Result<SstableScanner, SstableError> {
+        let pages = self.summary.entries();
+        let Some(first_page) = pages.partition_point(|e| e.first <= *start).checked_sub(1) else {
+            return Ok(self.scan());
+        };
+        for page in &pages[first_page..] {
+            let frame =
+                read_exact_at(&self.index, &self.index_path, page.page_offset, page.page_frame_len as usize).await?;
+            let corrupt = |e| SstableError::decode(&self.index_path, page.page_offset, e);
+            let (payload, _) = decode_block(&frame, MAX_INDEX_PAGE_BYTES).map_err(corrupt)?;
+            let entries = decode_page(&payload).map_err(corrupt)?;
+            let i = entries.partition_point(|e| e.position < *start);
+            let Some(entry) = entries.get(i) else { continue };
+            let frames = FrameReader::new(
+                self.data.clone(),
+                &self.data_path,
+                entry.block_offset,
+                self.statistics.data_size_bytes,
+                entry.block_frame_len as usize,
+                SCAN_READ_BYTES,
+                DATA_BLOCK_BYTES,
+            );
+            let mut stream = PartitionStream::new(frames);
+            stream.seek_in_first_block(entry.offset_in_block as usize).await?;
+            return Ok(SstableScanner::resumed(stream, self.data_path.clone()));
+        }
+        Ok(SstableScanner::finished(self.data_path.clone()))
+    }
+
     /// Every partition in order, streamed from Data.db.
     pub fn scan(&self) -> SstableScanner {
         let frames = FrameReader::new(

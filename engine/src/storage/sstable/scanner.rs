@@ -12,31 +12,44 @@ use super::error::SstableError;
 use super::partition_stream::PartitionStream;
 
 pub struct SstableScanner {
-    stream: PartitionStream,
+    /// `None` once known to be past the last partition.
+    stream: Option<PartitionStream>,
     path: PathBuf,
     last: Option<PartitionPosition>,
     seen: u64,
-    expected: u64,
+    /// Partitions a scan from the start must see (`None` for a scan resumed mid-file).
+    expected: Option<u64>,
 }
 
 impl SstableScanner {
     pub(crate) fn new(stream: PartitionStream, path: PathBuf, expected: u64) -> SstableScanner {
-        SstableScanner { stream, path, last: None, seen: 0, expected }
+        SstableScanner { stream: Some(stream), path, last: None, seen: 0, expected: Some(expected) }
+    }
+
+    /// A scan that starts mid-file (its count is not checked against the statistics).
+    pub(crate) fn resumed(stream: PartitionStream, path: PathBuf) -> SstableScanner {
+        SstableScanner { stream: Some(stream), path, last: None, seen: 0, expected: None }
+    }
+
+    /// A scan with nothing left.
+    pub(crate) fn finished(path: PathBuf) -> SstableScanner {
+        SstableScanner { stream: None, path, last: None, seen: 0, expected: None }
     }
 
     /// The next partition, or `None` after the last one.
     pub async fn next_partition(&mut self) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
-        let Some((position, partition)) = self.stream.next_partition().await? else {
-            if self.seen != self.expected {
+        let Some(stream) = self.stream.as_mut() else { return Ok(None) };
+        let Some((position, partition)) = stream.next_partition().await? else {
+            if self.expected.is_some_and(|expected| self.seen != expected) {
                 return Err(SstableError::corrupt(
                     &self.path,
                     0,
-                    format!("{} partitions in the data, the statistics say {}", self.seen, self.expected),
+                    format!("{} partitions in the data, the statistics say {:?}", self.seen, self.expected),
                 ));
             }
             return Ok(None);
         };
-        if self.last.as_ref().is_some_and(|l| *l >= position) || self.seen >= self.expected {
+        if self.last.as_ref().is_some_and(|l| *l >= position) || self.expected.is_some_and(|e| self.seen >= e) {
             return Err(SstableError::corrupt(
                 &self.path,
                 0,

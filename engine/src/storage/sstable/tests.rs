@@ -309,3 +309,31 @@ fn a_generation_without_toc_is_refused_and_cleaned_up() {
         assert_eq!(read_all_checked(&path, &m).await, 0);
     });
 }
+
+#[test]
+fn scans_resume_from_any_position() {
+    let dir = TestDir::new("scan-from");
+    let path = dir.path().to_path_buf();
+    run(move || async move {
+        let m = memtable(600);
+        write(&path, 1, &m, Compression::Lz4).await;
+        let r = SstableReader::open(&path, 1).await.unwrap();
+        let all: Vec<PartitionPosition> = m.partitions_from(None).map(|(p, _)| p.clone()).collect();
+        // Exact positions (first, inside, last), positions between partitions, and past the end.
+        let mut starts: Vec<PartitionPosition> =
+            vec![all[0].clone(), all[1].clone(), all[299].clone(), all[599].clone()];
+        starts.push(PartitionPosition { token: all[150].token, key: Bytes::from_static(b"") });
+        starts.push(PartitionPosition { token: i64::MIN, key: Bytes::new() });
+        starts.push(PartitionPosition { token: i64::MAX, key: Bytes::from_static(b"\xff\xff") });
+        for start in starts {
+            let mut scan = r.scan_from(&start).await.unwrap();
+            let mut got = Vec::new();
+            while let Some((pos, _)) = scan.next_partition().await.unwrap() {
+                got.push(pos);
+            }
+            let expected: Vec<PartitionPosition> = all.iter().filter(|p| **p >= start).cloned().collect();
+            assert_eq!(got, expected, "scan from {start:?}");
+        }
+        r.close().await;
+    });
+}
