@@ -42,6 +42,7 @@ pub struct ConnectionState {
     pub session: Session,
     out: LocalSender<Vec<u8>>,
     ready: Cell<bool>,
+    version_fixed: Cell<bool>,
     in_flight: Cell<usize>,
 }
 
@@ -80,6 +81,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream, _port: PortKind) {
         session: Session::new(peer),
         out: tx,
         ready: Cell::new(false),
+        version_fixed: Cell::new(false),
         in_flight: Cell::new(0),
     });
     read_loop(&shard, &conn, reader, fd).await;
@@ -140,10 +142,17 @@ fn response_version(requested: u8) -> u8 {
 
 async fn dispatch(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, header: FrameHeader, body: bytes::Bytes) {
     let mut writer = conn.writer.get();
-    if writer.version != header.version {
+    if !conn.version_fixed.get() {
         // The first frame fixes the connection's version.
         writer.version = header.version;
         conn.writer.set(writer);
+        conn.version_fixed.set(true);
+    } else if writer.version != header.version {
+        let error = CqlError::protocol(format!(
+            "Protocol version {} on a connection that uses version {}",
+            header.version, writer.version
+        ));
+        return conn.send(writer.error(header.stream, &error)).await;
     }
     let stream = header.stream;
     let max_frame = shard.node.config.max_frame_bytes();

@@ -76,6 +76,13 @@ async fn accept_loop(shard: Rc<Shard>, senders: Rc<Senders<Handoff>>, listener: 
             },
             PortKind::Plain => least_loaded(&shard),
         };
+        if ShardMetrics::get(&shard.node.metrics[target].cql_connections) >= crate::limits::SHARD_CONNECTIONS_MAX as u64
+        {
+            // An AcceptedTcpStream does not close its fd on drop; a bound TcpStream does.
+            tracing::warn!("shard {target} is at its connection limit; refusing a connection");
+            drop(stream.bind_to_executor());
+            continue;
+        }
         // Reserve the slot now so concurrent accepts on other shards see it.
         ShardMetrics::inc(&shard.node.metrics[target].cql_connections);
         if target == shard.id {
