@@ -50,6 +50,7 @@ pub fn run(config: Config) -> Result<(), NodeError> {
     let nr_shards = placements.len();
 
     let data_dir = config.data_directory().to_path_buf();
+    // Main thread, before the executors start: blocking I/O is fine here.
     std::fs::create_dir_all(&data_dir)
         .map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     let host_id = load_or_create_host_id(&data_dir)?;
@@ -221,6 +222,7 @@ fn default_memory_bytes() -> u64 {
 fn load_or_create_host_id(data_dir: &Path) -> Result<Uuid, NodeError> {
     let path = data_dir.join("host_id");
     let err = |source| NodeError::DataDirectory { path: path.display().to_string(), source };
+    // Main thread, before the executors start: blocking I/O is fine here.
     match std::fs::read_to_string(&path) {
         Ok(text) => Uuid::parse_str(text.trim()).map_err(|e| err(std::io::Error::other(e))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -43,6 +43,7 @@ fn schema_dir(data_dir: &Path) -> PathBuf {
 pub fn load(data_dir: &Path, local_datacenter: &str) -> Result<Schema, SchemaLoadError> {
     let path = schema_dir(data_dir).join(SCHEMA_FILE);
     let mut schema = Schema::new(system_keyspaces::definitions());
+    // Main thread, before the executors start: blocking I/O is fine here.
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(schema),

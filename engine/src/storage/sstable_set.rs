@@ -3,9 +3,10 @@
 //! At start-up each shard opens its own directory (`shard-<me>-of-<n>`, cleaning up
 //! incomplete SSTables there) and every directory written under another shard count
 //! (foreign: partitions of several shards; scans skip the ones this shard does not own).
-//! Listing directories is start-up work, before the shard serves clients.
+//! Directory listings are blocking syscalls: they run on glommio's blocking thread pool,
+//! off the reactor.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::schema::TableDef;
@@ -24,25 +25,16 @@ pub async fn open_table_sstables(
     store: &mut TableStore,
 ) -> Result<usize, String> {
     let dir = table_directory(data_dir, table);
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
-    };
+    let listing = glommio::executor().spawn_blocking(move || list_shard_directories(&dir)).await?;
     let mut opened = 0;
-    for entry in entries.flatten() {
-        let Some((owner, of)) = entry.file_name().to_str().and_then(parse_shard_directory) else { continue };
+    for (path, owner, of, foreign_generations) in listing {
         let mine = of == nr_shards && owner == shard;
         let foreign = of != nr_shards;
         if !mine && !foreign {
             continue;
         }
-        let path = entry.path();
-        let generations = if mine {
-            remove_incomplete(&path).await.map_err(|e| e.to_string())?
-        } else {
-            complete_generations(&path)?
-        };
+        let generations =
+            if mine { remove_incomplete(&path).await.map_err(|e| e.to_string())? } else { foreign_generations };
         for generation in generations {
             match SstableReader::open(&path, generation).await {
                 Ok(reader) => {
@@ -62,6 +54,26 @@ pub async fn open_table_sstables(
         }
     }
     Ok(opened)
+}
+
+type ShardDirectory = (PathBuf, usize, usize, Vec<Generation>);
+
+/// The table's `shard-<n>-of-<m>` directories with their complete generations (blocking:
+/// runs on the blocking thread pool).
+fn list_shard_directories(dir: &Path) -> Result<Vec<ShardDirectory>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let Some((owner, of)) = entry.file_name().to_str().and_then(parse_shard_directory) else { continue };
+        let path = entry.path();
+        let generations = complete_generations(&path)?;
+        out.push((path, owner, of, generations));
+    }
+    Ok(out)
 }
 
 /// Generations with a TOC (complete) in `dir`, without modifying it.

@@ -26,6 +26,7 @@ pub struct TruncationRecord {
 impl TruncationRecord {
     /// Start-up only (before the executors run).
     pub fn load(data_dir: &Path) -> std::io::Result<TruncationRecord> {
+        // Main thread, before the executors start: blocking I/O is fine here.
         match std::fs::read_to_string(data_dir.join(FILE_NAME)) {
             Ok(text) => serde_json::from_str(&text).map_err(std::io::Error::other),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TruncationRecord::default()),
