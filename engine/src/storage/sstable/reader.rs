@@ -23,11 +23,11 @@ use super::format::{
     SCAN_READ_BYTES,
 };
 use super::frame_reader::FrameReader;
-use super::index::decode_page;
+use super::index::{decode_page, IndexEntry};
 use super::partition_stream::PartitionStream;
 use super::scanner::SstableScanner;
 use super::statistics::Statistics;
-use super::summary::Summary;
+use super::summary::{Summary, SummaryEntry};
 
 pub struct SstableReader {
     dir: PathBuf,
@@ -110,18 +110,7 @@ impl SstableReader {
         let Some(page) = self.summary.page_for(position) else {
             return Ok(None);
         };
-        let frame =
-            read_exact_at(&self.index, &self.index_path, page.page_offset, page.page_frame_len as usize).await?;
-        let corrupt = |e| SstableError::decode(&self.index_path, page.page_offset, e);
-        let (payload, len) = decode_block(&frame, MAX_INDEX_PAGE_BYTES).map_err(corrupt)?;
-        if len != frame.len() {
-            return Err(SstableError::corrupt(
-                &self.index_path,
-                page.page_offset,
-                "index page shorter than the summary says",
-            ));
-        }
-        let entries = decode_page(&payload).map_err(corrupt)?;
+        let entries = self.read_index_page(page).await?;
         let Ok(i) = entries.binary_search_by(|e| e.position.cmp(position)) else {
             return Ok(None);
         };
@@ -155,11 +144,7 @@ impl SstableReader {
             return Ok(self.scan());
         };
         for page in &pages[first_page..] {
-            let frame =
-                read_exact_at(&self.index, &self.index_path, page.page_offset, page.page_frame_len as usize).await?;
-            let corrupt = |e| SstableError::decode(&self.index_path, page.page_offset, e);
-            let (payload, _) = decode_block(&frame, MAX_INDEX_PAGE_BYTES).map_err(corrupt)?;
-            let entries = decode_page(&payload).map_err(corrupt)?;
+            let entries = self.read_index_page(page).await?;
             let i = entries.partition_point(|e| e.position < *start);
             let Some(entry) = entries.get(i) else { continue };
             let frames = FrameReader::new(
@@ -176,6 +161,22 @@ impl SstableReader {
             return Ok(SstableScanner::resumed(stream, self.data_path.clone()));
         }
         Ok(SstableScanner::finished(self.data_path.clone()))
+    }
+
+    /// One index page, read exactly where the summary says and checked.
+    async fn read_index_page(&self, page: &SummaryEntry) -> Result<Vec<IndexEntry>, SstableError> {
+        let frame =
+            read_exact_at(&self.index, &self.index_path, page.page_offset, page.page_frame_len as usize).await?;
+        let corrupt = |e| SstableError::decode(&self.index_path, page.page_offset, e);
+        let (payload, len) = decode_block(&frame, MAX_INDEX_PAGE_BYTES).map_err(corrupt)?;
+        if len != frame.len() {
+            return Err(SstableError::corrupt(
+                &self.index_path,
+                page.page_offset,
+                "index page shorter than the summary says",
+            ));
+        }
+        decode_page(&payload).map_err(corrupt)
     }
 
     /// Every partition in order, streamed from Data.db.
