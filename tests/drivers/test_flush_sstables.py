@@ -4,6 +4,7 @@ restarts with another shard count; TRUNCATE removes flushed data too."""
 
 import random
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -119,3 +120,35 @@ def connect_and_select(server, query):
         return list(session.execute(query))
     finally:
         cluster.shutdown()
+
+
+def test_failed_flush_keeps_data_and_is_retried(percore_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = percore_factory.start(smp=1, data_dir=data_dir)
+    cluster, session = connect(server)
+    session.execute("CREATE KEYSPACE ff WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute("CREATE TABLE ff.t (k int PRIMARY KEY, v text)")
+    table_id = session.execute(
+        "SELECT id FROM system_schema.tables WHERE keyspace_name = 'ff' AND table_name = 't'").one().id
+    insert = session.prepare("INSERT INTO ff.t (k, v) VALUES (?, ?)")
+    for k in range(300):
+        session.execute(insert, (k, f"v{k}"))
+    cluster.shutdown()
+
+    # A file where the shard's SSTable directory must go makes the flush fail.
+    blocker = Path(data_dir, "data", "ff", f"t-{table_id.hex}", "shard-0-of-1")
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a directory")
+    result = nodetool(server, "flush", "ff", "t")
+    assert result.returncode != 0, "the flush must report the failure"
+    assert len(rows_of(server, "ff.t")) == 300, "the sealed memtable stays readable"
+
+    blocker.unlink()  # the disk "recovers": the background retry must finish the flush
+    deadline = time.monotonic() + 10
+    while not sstable_files(data_dir):
+        assert time.monotonic() < deadline, "the failed flush was never retried"
+        time.sleep(0.1)
+    server.kill()
+    server.start()
+    assert len(rows_of(server, "ff.t")) == 300
+    stop_checked(server)

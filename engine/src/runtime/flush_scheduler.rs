@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::schema::TableDef;
-use crate::storage::flush::{flush_table, sstable_directory};
+use crate::storage::flush::{
+    flush_table, next_generation, sstable_directory, still_sealed, write_sealed, SealedMemtable,
+};
 
 use super::shard::Shard;
 
@@ -20,6 +22,9 @@ pub const MEMTABLE_FLUSH_SHARE_PERCENT: u64 = 25;
 pub const MEMTABLE_FLUSH_BYTES_MIN: u64 = 1 << 20;
 /// How long a writer waits for flushes to free memtable memory before `Overloaded`.
 pub const WRITE_STALL_MAX_MS: u64 = 2_000;
+/// First and longest wait between attempts to write a sealed memtable that failed to flush.
+const FLUSH_RETRY_DELAY_MIN_MS: u64 = 100;
+const FLUSH_RETRY_DELAY_MAX_MS: u64 = 30_000;
 /// Polling interval of a stalled writer.
 const WRITE_STALL_POLL_MS: u64 = 1;
 
@@ -72,24 +77,71 @@ pub fn maybe_schedule_flush(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
     }
 }
 
-/// Flushes one table now (also used by `nodetool flush`).
+/// Flushes one table now (also used by `nodetool flush`). If writing the SSTable fails, the
+/// sealed memtable stays readable and a background task retries it with backoff, so its
+/// memory and commitlog segments are released once the disk works again.
 pub async fn flush(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), String> {
     let dir = sstable_directory(shard.node.config.data_directory(), table, shard.id, shard.nr_shards());
-    match flush_table(&shard.store, &shard.commitlog, dir, table).await {
+    match flush_table(&shard.store, &shard.commitlog, dir.clone(), table).await {
         Ok(Some(stats)) => {
-            crate::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
-            tracing::debug!(
-                "shard {}: flushed {}.{}: {} partitions",
-                shard.id,
-                table.keyspace,
-                table.name,
-                stats.partition_count
-            );
-            shard.refresh_storage_metrics();
+            flushed(shard, table, stats.partition_count);
             Ok(())
         }
         Ok(None) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err((e, sealed)) => {
+            if let Some(sealed) = sealed {
+                let (shard, table) = (shard.clone(), table.clone());
+                let queue = shard.flush_queue;
+                let retry = async move { retry_sealed(&shard, &table, &dir, sealed).await };
+                match glommio::spawn_local_into(retry, queue) {
+                    Ok(t) => {
+                        t.detach();
+                    }
+                    Err(e) => tracing::error!("cannot schedule a flush retry: {e}"),
+                }
+            }
+            Err(e.to_string())
+        }
+    }
+}
+
+fn flushed(shard: &Shard, table: &TableDef, partitions: u64) {
+    crate::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
+    tracing::debug!("shard {}: flushed {}.{}: {partitions} partitions", shard.id, table.keyspace, table.name);
+    shard.refresh_storage_metrics();
+}
+
+/// Retries writing a sealed memtable until it succeeds or its table is dropped/truncated.
+async fn retry_sealed(shard: &Rc<Shard>, table: &Arc<TableDef>, dir: &std::path::Path, mut sealed: SealedMemtable) {
+    let mut delay = Duration::from_millis(FLUSH_RETRY_DELAY_MIN_MS);
+    loop {
+        glommio::timer::sleep(delay).await;
+        if !still_sealed(&shard.store, table, &sealed.memtable) {
+            return;
+        }
+        sealed.generation = next_generation(&shard.store, table);
+        match write_sealed(&shard.store, &shard.commitlog, dir, table, &sealed).await {
+            Ok(stats) => {
+                tracing::info!(
+                    "shard {}: flush of {}.{} succeeded after retrying",
+                    shard.id,
+                    table.keyspace,
+                    table.name
+                );
+                flushed(shard, table, stats.partition_count);
+                return;
+            }
+            Err(e) => {
+                tracing::error!(
+                    "shard {}: flush of {}.{} failed again (retrying in {:?}): {e}",
+                    shard.id,
+                    table.keyspace,
+                    table.name,
+                    delay
+                );
+                delay = (delay * 2).min(Duration::from_millis(FLUSH_RETRY_DELAY_MAX_MS));
+            }
+        }
     }
 }
 

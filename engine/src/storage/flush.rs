@@ -14,8 +14,11 @@ use std::rc::Rc;
 use crate::schema::TableDef;
 
 use super::commitlog::Commitlog;
+use super::memtable::Memtable;
 use super::shard_store::ShardStore;
-use super::sstable::{Compression, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics};
+use super::sstable::{
+    Compression, Generation, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics,
+};
 
 /// The directory holding one shard's SSTables of a table.
 pub fn sstable_directory(data_dir: &Path, table: &TableDef, shard: usize, nr_shards: usize) -> PathBuf {
@@ -67,25 +70,62 @@ fn compression_of(table: &TableDef) -> Compression {
     }
 }
 
+/// A sealed memtable waiting to become an SSTable.
+pub struct SealedMemtable {
+    pub memtable: Rc<Memtable>,
+    pub generation: Generation,
+}
+
+/// Seals the table's active memtable for flushing; `None` when it is empty.
+pub fn seal(store: &RefCell<ShardStore>, directory: &Path, table: &TableDef) -> Option<SealedMemtable> {
+    let mut store = store.borrow_mut();
+    let t = store.table_mut(&table.id);
+    t.directory.get_or_insert_with(|| directory.to_path_buf());
+    t.seal().map(|(memtable, generation)| SealedMemtable { memtable, generation })
+}
+
+/// Whether a sealed memtable still waits for its SSTable (not dropped or truncated since).
+pub fn still_sealed(store: &RefCell<ShardStore>, table: &TableDef, memtable: &Rc<Memtable>) -> bool {
+    store.borrow().table(&table.id).is_some_and(|t| t.flushing.iter().any(|m| Rc::ptr_eq(m, memtable)))
+}
+
+/// A fresh generation number for a retried flush (a failed attempt may have left files).
+pub fn next_generation(store: &RefCell<ShardStore>, table: &TableDef) -> Generation {
+    let mut store = store.borrow_mut();
+    let t = store.table_mut(&table.id);
+    t.next_generation += 1;
+    t.next_generation
+}
+
 /// Flushes the table's active memtable; `Ok(None)` when it was empty.
 pub async fn flush_table(
     store: &RefCell<ShardStore>,
     commitlog: &Rc<Commitlog>,
     directory: PathBuf,
     table: &TableDef,
-) -> Result<Option<Statistics>, SstableError> {
-    let sealed = {
-        let mut store = store.borrow_mut();
-        let t = store.table_mut(&table.id);
-        t.directory.get_or_insert_with(|| directory.clone());
-        t.seal()
-    };
-    let Some((memtable, generation)) = sealed else {
+) -> Result<Option<Statistics>, (SstableError, Option<SealedMemtable>)> {
+    let Some(sealed) = seal(store, &directory, table) else {
         return Ok(None);
     };
-    create_directories(&directory).await.map_err(|source| SstableError::Io {
+    match write_sealed(store, commitlog, &directory, table, &sealed).await {
+        Ok(statistics) => Ok(Some(statistics)),
+        Err(e) => Err((e, Some(sealed))),
+    }
+}
+
+/// Writes a sealed memtable as an SSTable and swaps it in. On error the memtable stays
+/// sealed (readable, its commitlog segments kept) for a retry.
+pub async fn write_sealed(
+    store: &RefCell<ShardStore>,
+    commitlog: &Rc<Commitlog>,
+    directory: &Path,
+    table: &TableDef,
+    sealed: &SealedMemtable,
+) -> Result<Statistics, SstableError> {
+    let (memtable, generation) = (&sealed.memtable, sealed.generation);
+    create_directories(directory).await.map_err(|source| SstableError::Io {
         operation: "create directory",
-        path: directory.clone(),
+        path: directory.to_path_buf(),
         source,
     })?;
     let options = SstableWriterOptions {
@@ -93,7 +133,7 @@ pub async fn flush_table(
         bloom_filter_fp_chance: table.options.bloom_filter_fp_chance,
         expected_partitions: memtable.partition_count(),
     };
-    let mut writer = SstableWriter::create(&directory, generation, options).await?;
+    let mut writer = SstableWriter::create(directory, generation, options).await?;
     for (position, partition) in memtable.partitions_from(None) {
         if let Err(e) = writer.write_partition(position, partition).await {
             writer.abort().await;
@@ -101,26 +141,16 @@ pub async fn flush_table(
         }
     }
     let statistics = writer.finish().await?;
-    let reader = Rc::new(SstableReader::open(&directory, generation).await?);
-    let reader_for_install = reader.clone();
-    let installed = {
-        let mut store = store.borrow_mut();
-        match store.table(&table.id) {
-            Some(t) if t.flushing.iter().any(|m| Rc::ptr_eq(m, &memtable)) => {
-                store.table_mut(&table.id).install_flushed(&memtable, reader_for_install);
-                true
-            }
-            // Dropped or truncated meanwhile: its segments were released then.
-            _ => false,
-        }
-    };
+    let reader = Rc::new(SstableReader::open(directory, generation).await?);
+    let installed = still_sealed(store, table, memtable);
     if installed {
+        store.borrow_mut().table_mut(&table.id).install_flushed(memtable, reader.clone());
         commitlog.release(memtable.commitlog_segments().iter().map(|(s, c)| (*s, *c)));
     } else {
         // Truncated or dropped while flushing: the data must not come back at start-up.
         super::sstable_set::delete_sstable(&reader).await;
     }
-    Ok(Some(statistics))
+    Ok(statistics)
 }
 
 #[cfg(test)]
