@@ -78,3 +78,20 @@ def test_schema_survives_restart(percore_factory, tmp_path, smp):
     finally:
         cluster.shutdown()
     stop_checked(server)
+
+
+def test_relative_data_directory(percore_factory, tmp_path, monkeypatch):
+    """The README's first command runs with the default relative ./percore-data."""
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    server = percore_factory.start(smp=1, data_dir=Path("relative-data"))
+    cluster, session = connect(server)
+    try:
+        session.execute("CREATE KEYSPACE ks_rel WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        session.execute("CREATE TABLE ks_rel.t (k int PRIMARY KEY)")
+        session.execute("INSERT INTO ks_rel.t (k) VALUES (1)")
+    finally:
+        cluster.shutdown()
+    assert (tmp_path / "relative-data" / "schema" / "schema.json").exists()
+    stop_checked(server)

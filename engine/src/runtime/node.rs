@@ -44,7 +44,8 @@ pub enum NodeError {
 }
 
 /// Runs the node until SIGINT or SIGTERM.
-pub fn run(config: Config) -> Result<(), NodeError> {
+pub fn run(mut config: Config) -> Result<(), NodeError> {
+    make_paths_absolute(&mut config)?;
     let requested = config.cpuset.as_deref().map(cpuset::parse_cpuset).transpose()?;
     let placements = cpuset::plan(config.smp, requested, cpuset::process_cpus()?)?;
     let nr_shards = placements.len();
@@ -201,6 +202,20 @@ async fn open_sstables(shard: &Rc<Shard>) -> Result<(), String> {
 
 /// How often a shard that finished replay checks whether the others have.
 const REPLAY_BARRIER_POLL_MS: u64 = 2;
+
+/// glommio opens directories by absolute path only (a relative one fails with EBADF), and
+/// the node never changes its working directory: resolve the configured paths once.
+fn make_paths_absolute(config: &mut Config) -> Result<(), NodeError> {
+    let absolute = |p: &Path| {
+        std::path::absolute(p).map_err(|source| NodeError::DataDirectory { path: p.display().to_string(), source })
+    };
+    let data = absolute(config.data_directory())?;
+    config.data_file_directories = vec![data];
+    if let Some(dir) = &config.commitlog_directory {
+        config.commitlog_directory = Some(absolute(dir)?);
+    }
+    Ok(())
+}
 
 fn glommio_placement(placement: &ShardPlacement) -> Placement {
     match placement {
