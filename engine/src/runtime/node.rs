@@ -57,6 +57,7 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     let host_id = load_or_create_host_id(&data_dir)?;
     let schema = Arc::new(persist::load(&data_dir, &config.data_center)?);
     let commitlog_dir = config.commitlog_directory();
+    // Main thread, before the executors start: blocking I/O is fine here.
     std::fs::create_dir_all(&commitlog_dir)
         .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?;
     let old_segments = Arc::new(
@@ -242,6 +243,7 @@ fn load_or_create_host_id(data_dir: &Path) -> Result<Uuid, NodeError> {
         Ok(text) => Uuid::parse_str(text.trim()).map_err(|e| err(std::io::Error::other(e))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let id = Uuid::new_v4();
+            // Still the main thread at start-up.
             std::fs::write(&path, id.to_string()).map_err(err)?;
             Ok(id)
         }

@@ -61,6 +61,7 @@ type ShardDirectory = (PathBuf, usize, usize, Vec<Generation>);
 /// The table's `shard-<n>-of-<m>` directories with their complete generations (blocking:
 /// runs on the blocking thread pool).
 fn list_shard_directories(dir: &Path) -> Result<Vec<ShardDirectory>, String> {
+    // Blocking listing: only ever called through `spawn_blocking`, off the reactor.
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
@@ -78,6 +79,7 @@ fn list_shard_directories(dir: &Path) -> Result<Vec<ShardDirectory>, String> {
 
 /// Generations with a TOC (complete) in `dir`, without modifying it.
 fn complete_generations(dir: &Path) -> Result<Vec<Generation>, String> {
+    // Blocking listing: called from `list_shard_directories`, on the blocking thread pool.
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut generations: Vec<Generation> = entries
         .flatten()

@@ -101,9 +101,6 @@ pub async fn apply_owned(shard: &Rc<Shard>, mutations: Vec<Mutation>, bounded_st
     for table in &tables {
         flush_scheduler::maybe_schedule_flush(shard, table);
     }
-    shard
-        .metrics()
-        .memtable_bytes
-        .store(shard.store.borrow().size_bytes() as u64, std::sync::atomic::Ordering::Relaxed);
+    // The memtable gauge is published by the shard's periodic refresh, not per write.
     Ok(())
 }

@@ -115,17 +115,7 @@ impl SstableReader {
             return Ok(None);
         };
         let entry = &entries[i];
-        let frames = FrameReader::new(
-            self.data.clone(),
-            &self.data_path,
-            entry.block_offset,
-            self.statistics.data_size_bytes,
-            entry.block_frame_len as usize,
-            max_frame_bytes(DATA_BLOCK_BYTES),
-            DATA_BLOCK_BYTES,
-        );
-        let mut stream = PartitionStream::new(frames);
-        stream.seek_in_first_block(entry.offset_in_block as usize).await?;
+        let mut stream = self.stream_at(entry, max_frame_bytes(DATA_BLOCK_BYTES)).await?;
         match stream.next_partition().await? {
             Some((found, partition)) if found == *position => Ok(Some(partition)),
             found => Err(SstableError::corrupt(
@@ -147,20 +137,27 @@ impl SstableReader {
             let entries = self.read_index_page(page).await?;
             let i = entries.partition_point(|e| e.position < *start);
             let Some(entry) = entries.get(i) else { continue };
-            let frames = FrameReader::new(
-                self.data.clone(),
-                &self.data_path,
-                entry.block_offset,
-                self.statistics.data_size_bytes,
-                entry.block_frame_len as usize,
-                SCAN_READ_BYTES,
-                DATA_BLOCK_BYTES,
-            );
-            let mut stream = PartitionStream::new(frames);
-            stream.seek_in_first_block(entry.offset_in_block as usize).await?;
+            let stream = self.stream_at(entry, SCAN_READ_BYTES).await?;
             return Ok(SstableScanner::resumed(stream, self.data_path.clone()));
         }
         Ok(SstableScanner::finished(self.data_path.clone()))
+    }
+
+    /// A partition stream positioned at an index entry's partition; later reads fetch
+    /// `read_ahead_bytes` (one block for point reads, more for scans).
+    async fn stream_at(&self, entry: &IndexEntry, read_ahead_bytes: usize) -> Result<PartitionStream, SstableError> {
+        let frames = FrameReader::new(
+            self.data.clone(),
+            &self.data_path,
+            entry.block_offset,
+            self.statistics.data_size_bytes,
+            entry.block_frame_len as usize,
+            read_ahead_bytes,
+            DATA_BLOCK_BYTES,
+        );
+        let mut stream = PartitionStream::new(frames);
+        stream.seek_in_first_block(entry.offset_in_block as usize).await?;
+        Ok(stream)
     }
 
     /// One index page, read exactly where the summary says and checked.
