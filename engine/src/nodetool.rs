@@ -26,17 +26,19 @@ pub struct NodetoolArgs {
 enum NodetoolCommand {
     /// Flush memtables to SSTables: `flush [<keyspace> [<table>...]]`.
     Flush { keyspace: Option<String>, tables: Vec<String> },
+    /// Major compaction: `compact [<keyspace> [<table>...]]`.
+    Compact { keyspace: Option<String>, tables: Vec<String> },
 }
 
 pub fn run(args: NodetoolArgs) -> Result<(), String> {
-    let path = match &args.command {
-        NodetoolCommand::Flush { keyspace: None, .. } => "/storage_service/flush".to_string(),
-        NodetoolCommand::Flush { keyspace: Some(ks), tables } if tables.is_empty() => {
-            format!("/storage_service/keyspace_flush/{ks}")
-        }
-        NodetoolCommand::Flush { keyspace: Some(ks), tables } => {
-            format!("/storage_service/keyspace_flush/{ks}?cf={}", tables.join(","))
-        }
+    let (all, per_keyspace, keyspace, tables) = match &args.command {
+        NodetoolCommand::Flush { keyspace, tables } => ("flush", "keyspace_flush", keyspace, tables),
+        NodetoolCommand::Compact { keyspace, tables } => ("compact", "keyspace_compaction", keyspace, tables),
+    };
+    let path = match keyspace {
+        None => format!("/storage_service/{all}"),
+        Some(ks) if tables.is_empty() => format!("/storage_service/{per_keyspace}/{ks}"),
+        Some(ks) => format!("/storage_service/{per_keyspace}/{ks}?cf={}", tables.join(",")),
     };
     post(&args.host, args.port, &path)
 }

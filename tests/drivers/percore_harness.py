@@ -120,9 +120,10 @@ class Metrics:
 class PercoreServer:
     """One percore process on fresh free ports, with its own data dir."""
 
-    def __init__(self, smp, data_dir, extra_args=()):
+    def __init__(self, smp, data_dir, extra_args=(), log_dir=None):
         self.smp = smp
         self.data_dir = Path(data_dir)
+        self.log_dir = Path(log_dir) if log_dir else self.data_dir.parent
         self.extra_args = list(extra_args)
         self.proc = None
         self.port = self.shard_port = self.prometheus_port = None
@@ -139,7 +140,7 @@ class PercoreServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port, self.shard_port, self.prometheus_port = free_ports(3)
         self.starts += 1
-        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-stderr-{self.starts}.log"
+        self.log_path = self.log_dir / f"{self.data_dir.name}-stderr-{self.starts}.log"
         args = [
             str(binary),
             "--smp", str(self.smp),

@@ -42,6 +42,8 @@ pub enum ShardRequest {
     TruncateTable { table: uuid::Uuid },
     /// Flush memtables (of these tables, or all) to SSTables (`nodetool flush`).
     Flush { tables: Option<Vec<uuid::Uuid>> },
+    /// Major compaction of these tables, or all (`nodetool compact`).
+    Compact { tables: Option<Vec<uuid::Uuid>> },
 }
 
 pub enum ShardReply {
@@ -103,6 +105,12 @@ pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardRep
         }
         ShardRequest::Flush { tables } => {
             crate::runtime::flush_scheduler::flush_tables(shard, tables.as_deref()).await.map_err(CqlError::server)?;
+            Ok(ShardReply::Done)
+        }
+        ShardRequest::Compact { tables } => {
+            crate::runtime::compaction_scheduler::compact_tables(shard, tables.as_deref())
+                .await
+                .map_err(CqlError::server)?;
             Ok(ShardReply::Done)
         }
     }

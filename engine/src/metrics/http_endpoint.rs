@@ -1,7 +1,8 @@
 //! The node's HTTP endpoint on `prometheus_port`, served by shard 0: Prometheus text at
 //! `GET /metrics` (per-shard counters labelled `shard`, and `process_cpu_seconds_total`),
 //! and the operator actions `percore nodetool` calls, on Scylla's REST paths:
-//! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]` and `POST /storage_service/flush`.
+//! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]`, `POST /storage_service/flush`,
+//! `POST /storage_service/keyspace_compaction/<keyspace>[?cf=t1,t2]` and `POST /storage_service/compact`.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
@@ -63,23 +64,45 @@ async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, 
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match (method, path) {
         ("GET", "/metrics") => ("200 OK", render(&shard.node)),
-        ("POST", "/storage_service/flush") => flush_route(shard, None, &[]).await,
+        ("POST", "/storage_service/flush") => table_operation(shard, TableOperation::Flush, None, &[]).await,
+        ("POST", "/storage_service/compact") => table_operation(shard, TableOperation::Compact, None, &[]).await,
         ("POST", p) if p.starts_with("/storage_service/keyspace_flush/") => {
             let keyspace = &p["/storage_service/keyspace_flush/".len()..];
-            let tables: Vec<&str> = query
-                .split('&')
-                .filter_map(|kv| kv.strip_prefix("cf="))
-                .flat_map(|v| v.split(','))
-                .filter(|t| !t.is_empty())
-                .collect();
-            flush_route(shard, Some(keyspace), &tables).await
+            table_operation(shard, TableOperation::Flush, Some(keyspace), &tables_of(query)).await
+        }
+        ("POST", p) if p.starts_with("/storage_service/keyspace_compaction/") => {
+            let keyspace = &p["/storage_service/keyspace_compaction/".len()..];
+            table_operation(shard, TableOperation::Compact, Some(keyspace), &tables_of(query)).await
         }
         _ => ("404 Not Found", "not found\n".to_string()),
     }
 }
 
-/// Flushes the named tables (all of the keyspace, or every user table) on every shard.
-async fn flush_route(shard: &Rc<Shard>, keyspace: Option<&str>, tables: &[&str]) -> (&'static str, String) {
+/// The `cf=t1,t2` tables of a query string.
+fn tables_of(query: &str) -> Vec<&str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("cf="))
+        .flat_map(|v| v.split(','))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// What nodetool asks of tables.
+#[derive(Debug, Clone, Copy)]
+enum TableOperation {
+    Flush,
+    Compact,
+}
+
+/// Flushes or compacts the named tables (all of the keyspace, or every user table) on
+/// every shard.
+async fn table_operation(
+    shard: &Rc<Shard>,
+    operation: TableOperation,
+    keyspace: Option<&str>,
+    tables: &[&str],
+) -> (&'static str, String) {
     let schema = shard.schema();
     let ids: Option<Vec<uuid::Uuid>> = match keyspace {
         None => None,
@@ -100,10 +123,20 @@ async fn flush_route(shard: &Rc<Shard>, keyspace: Option<&str>, tables: &[&str])
             Some(ids)
         }
     };
-    let others = (0..shard.nr_shards())
-        .filter(|&s| s != shard.id)
-        .map(|s| shard.router.call(s, crate::cql::shard_ops::ShardRequest::Flush { tables: ids.clone() }));
-    let local = crate::runtime::flush_scheduler::flush_tables(shard, ids.as_deref());
+    use crate::cql::shard_ops::ShardRequest;
+    let request = |tables| match operation {
+        TableOperation::Flush => ShardRequest::Flush { tables },
+        TableOperation::Compact => ShardRequest::Compact { tables },
+    };
+    let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| shard.router.call(s, request(ids.clone())));
+    let local = async {
+        match operation {
+            TableOperation::Flush => crate::runtime::flush_scheduler::flush_tables(shard, ids.as_deref()).await,
+            TableOperation::Compact => {
+                crate::runtime::compaction_scheduler::compact_tables(shard, ids.as_deref()).await
+            }
+        }
+    };
     match futures::future::join(futures::future::try_join_all(others), local).await {
         (Ok(_), Ok(())) => ("200 OK", String::new()),
         (Err(e), _) => ("500 Internal Server Error", format!("{}\n", e.message)),
@@ -144,6 +177,19 @@ const SHARD_COUNTERS: &[(&str, &str, &str, Counter)] = &[
     ("percore_commitlog_segments", "gauge", "Commitlog segments on disk", |m| &m.commitlog_segments),
     ("percore_sstables", "gauge", "SSTables read by this shard", |m| &m.sstables),
     ("percore_memtable_flushes_total", "counter", "Memtables flushed to SSTables", |m| &m.memtable_flushes),
+    ("percore_compactions_total", "counter", "Compactions completed", |m| &m.compactions),
+    ("percore_compaction_failures_total", "counter", "Compactions that failed", |m| &m.compaction_failures),
+    ("percore_compaction_read_bytes_total", "counter", "SSTable bytes compactions read", |m| &m.compaction_bytes_read),
+    ("percore_compaction_written_bytes_total", "counter", "SSTable bytes compactions wrote", |m| {
+        &m.compaction_bytes_written
+    }),
+    ("percore_partition_reads_total", "counter", "Single-partition reads on the owner", |m| &m.partition_reads),
+    (
+        "percore_partition_read_sstables_total",
+        "counter",
+        "SSTables single-partition reads touched (after token range and bloom filter)",
+        |m| &m.partition_read_sstables,
+    ),
     ("percore_mesh_requests_received_total", "counter", "Requests received from other shards", |m| {
         &m.mesh_requests_received
     }),

@@ -32,6 +32,15 @@ pub struct ShardMetrics {
     pub sstables: AtomicU64,
     /// Memtables flushed to SSTables.
     pub memtable_flushes: AtomicU64,
+    /// Compactions completed, failed, and the SSTable bytes they read and wrote.
+    pub compactions: AtomicU64,
+    pub compaction_failures: AtomicU64,
+    pub compaction_bytes_read: AtomicU64,
+    pub compaction_bytes_written: AtomicU64,
+    /// Single-partition reads that consulted SSTables, and the SSTables they read (after
+    /// token range and bloom filter): their ratio is the SSTables touched per read.
+    pub partition_reads: AtomicU64,
+    pub partition_read_sstables: AtomicU64,
     /// Requests received over the cross-shard queues.
     pub mesh_requests_received: AtomicU64,
     /// Time the shard's executor spent running tasks, nanoseconds.

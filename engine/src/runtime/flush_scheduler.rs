@@ -24,7 +24,7 @@ pub const MEMTABLE_FLUSH_BYTES_MIN: u64 = 1 << 20;
 pub const WRITE_STALL_MAX_MS: u64 = 2_000;
 /// First and longest wait between attempts to write a sealed memtable that failed to flush.
 const FLUSH_RETRY_DELAY_MIN_MS: u64 = 100;
-const FLUSH_RETRY_DELAY_MAX_MS: u64 = 30_000;
+const FLUSH_RETRY_DELAY_MAX_MS: u64 = 5_000;
 /// Polling interval of a stalled writer.
 const WRITE_STALL_POLL_MS: u64 = 1;
 
@@ -89,6 +89,7 @@ pub async fn flush(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), Strin
         }
         Ok(None) => Ok(()),
         Err((e, sealed)) => {
+            *shard.flush_failure.borrow_mut() = Some(e.to_string());
             if let Some(sealed) = sealed {
                 let (shard, table) = (shard.clone(), table.clone());
                 let queue = shard.flush_queue;
@@ -105,10 +106,12 @@ pub async fn flush(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), Strin
     }
 }
 
-fn flushed(shard: &Shard, table: &TableDef, partitions: u64) {
+fn flushed(shard: &Rc<Shard>, table: &TableDef, partitions: u64) {
     crate::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
+    shard.flush_failure.borrow_mut().take();
     tracing::debug!("shard {}: flushed {}.{}: {partitions} partitions", shard.id, table.keyspace, table.name);
     shard.refresh_storage_metrics();
+    super::compaction_scheduler::maybe_schedule_compaction(shard, &table.id);
 }
 
 /// Retries writing a sealed memtable until it succeeds or its table is dropped/truncated.
@@ -132,6 +135,7 @@ async fn retry_sealed(shard: &Rc<Shard>, table: &Arc<TableDef>, dir: &std::path:
                 return;
             }
             Err(e) => {
+                *shard.flush_failure.borrow_mut() = Some(e.to_string());
                 tracing::error!(
                     "shard {}: flush of {}.{} failed again (retrying in {:?}): {e}",
                     shard.id,

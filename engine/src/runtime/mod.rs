@@ -1,7 +1,9 @@
 //! The shard-per-core runtime: one pinned glommio executor per shard ([`node`]), the CPUs
 //! they may use ([`cpuset`]), the bounded cross-shard queues ([`mesh`]) and the per-shard
-//! context every task of a shard shares ([`shard`]).
+//! context every task of a shard shares ([`shard`]), and when flushes and compactions run
+//! ([`flush_scheduler`], [`compaction_scheduler`]).
 
+pub mod compaction_scheduler;
 pub mod cpuset;
 pub mod flush_scheduler;
 pub mod mesh;

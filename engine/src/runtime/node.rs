@@ -160,6 +160,10 @@ async fn run_shard(
         }
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
+    let tables = shard.store.borrow().table_ids();
+    for table in tables {
+        crate::runtime::compaction_scheduler::maybe_schedule_compaction(&shard, &table);
+    }
     let listeners = listener::start(shard.clone(), handoff_mesh).await.map_err(|e| e.to_string())?;
     if shard.id == 0 {
         crate::metrics::http_endpoint::start(shard.clone()).map_err(|e| e.to_string())?;

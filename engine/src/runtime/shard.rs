@@ -15,6 +15,7 @@ use crate::schema::Schema;
 use crate::storage::commitlog::Commitlog;
 use crate::storage::ShardStore;
 
+use super::compaction_scheduler::CompactionBacklog;
 use super::mesh::ShardRouter;
 use super::node_state::NodeState;
 
@@ -32,8 +33,15 @@ pub struct Shard {
     pub events: RefCell<EventSubscribers>,
     /// Tables with a flush in progress on this shard.
     pub flushing_tables: RefCell<ahash::AHashSet<uuid::Uuid>>,
-    /// Low-priority task queue for flushes (and later compaction).
+    /// Low-priority task queue for flushes.
     pub flush_queue: glommio::TaskQueueHandle,
+    /// Why the last flush failed, until one succeeds (a full disk): told to stalled writers.
+    pub flush_failure: RefCell<Option<String>>,
+    /// Tables with a compaction in progress on this shard.
+    pub compacting_tables: RefCell<ahash::AHashSet<uuid::Uuid>>,
+    /// Task queue for compactions, its shares following the backlog.
+    pub compaction_queue: glommio::TaskQueueHandle,
+    pub compaction_backlog: Rc<CompactionBacklog>,
     /// Truncations (kept up to date on the schema coordinator, which records them).
     pub truncations: RefCell<crate::storage::truncation_record::TruncationRecord>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
@@ -49,6 +57,12 @@ impl Shard {
         commitlog: Rc<Commitlog>,
     ) -> Rc<Shard> {
         let truncations = RefCell::new(node.truncations_at_start.clone());
+        let compaction_backlog = Rc::new(CompactionBacklog::default());
+        let compaction_queue = glommio::executor().create_task_queue(
+            glommio::Shares::Dynamic(compaction_backlog.clone()),
+            glommio::Latency::NotImportant,
+            "compaction",
+        );
         Rc::new(Shard {
             id: router.shard_id(),
             node,
@@ -64,6 +78,10 @@ impl Shard {
                 glommio::Latency::NotImportant,
                 "flush",
             ),
+            flush_failure: RefCell::new(None),
+            compacting_tables: RefCell::new(Default::default()),
+            compaction_queue,
+            compaction_backlog,
             truncations,
             ddl_lock: glommio::sync::Semaphore::new(1),
             in_flight_requests: Cell::new(0),
@@ -89,8 +107,11 @@ impl Shard {
     }
 
     pub fn install_schema(&self, schema: Arc<Schema>) {
-        let released = self.store.borrow_mut().retain_tables(|id| schema.table_by_id(id).is_some());
-        self.commitlog.release(released);
+        let dropped = self.store.borrow_mut().retain_tables(|id| schema.table_by_id(id).is_some());
+        for table in &dropped {
+            self.commitlog.release(table.commitlog_counts());
+        }
+        delete_dropped_sstables(dropped, self.flush_queue);
         self.prepared.borrow_mut().clear();
         *self.schema.borrow_mut() = schema;
     }
@@ -122,6 +143,27 @@ impl Shard {
         }
         self.in_flight_requests.set(n + 1);
         Some(InFlightGuard { shard: self })
+    }
+}
+
+/// Deletes the SSTables of dropped tables in the background (their readers may still
+/// serve reads in flight: open files stay readable after the unlink).
+fn delete_dropped_sstables(dropped: Vec<crate::storage::shard_store::TableStore>, queue: glommio::TaskQueueHandle) {
+    // Foreign SSTables too: every shard reading them deletes them; a repeated delete is a no-op.
+    let sstables: Vec<_> = dropped.into_iter().flat_map(|t| t.sstables).collect();
+    if sstables.is_empty() {
+        return;
+    }
+    let task = async move {
+        for sstable in sstables {
+            crate::storage::sstable_set::delete_sstable(&sstable.reader).await;
+        }
+    };
+    match glommio::spawn_local_into(task, queue) {
+        Ok(t) => {
+            t.detach();
+        }
+        Err(e) => tracing::error!("cannot delete the SSTables of dropped tables: {e}"),
     }
 }
 

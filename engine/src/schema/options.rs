@@ -109,6 +109,8 @@ impl TableOptions {
                     if !m.contains_key("class") {
                         return Err(CqlError::config("Missing sub-option 'class' for the 'compaction' option.".into()));
                     }
+                    crate::storage::compaction::CompactionStrategy::from_options(&m)
+                        .map_err(|e| CqlError::config(e.to_string()))?;
                     self.compaction = m;
                 }
                 "compression" => self.compression = option_map(name, value)?,
@@ -242,5 +244,24 @@ mod tests {
         assert!(o.apply(&vec![("nonsense".into(), OptionValue::Constant(s("x")))]).is_err());
         o.apply(&vec![("gc_grace_seconds".into(), OptionValue::Constant(Literal::Integer("10".into())))]).unwrap();
         assert_eq!(o.gc_grace_seconds, 10);
+    }
+
+    #[test]
+    fn compaction_options_are_validated_by_the_strategy() {
+        let compaction = |pairs: &[(&str, &str)]| {
+            vec![("compaction".to_string(), OptionValue::Map(pairs.iter().map(|(k, v)| (s(k), s(v))).collect()))]
+        };
+        let mut o = TableOptions::default();
+        let e = o.apply(&compaction(&[("class", "NoSuchStrategy")])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Unable to find compaction strategy class 'org.apache.cassandra.db.compaction.NoSuchStrategy'"
+        );
+        assert_eq!(e.code, percore_protocol::error::ErrorCode::CONFIG_ERROR.0);
+        let e = o.apply(&compaction(&[("class", "SizeTieredCompactionStrategy"), ("min_threshold", "1")])).unwrap_err();
+        assert_eq!(e.message, "Min compaction threshold cannot be less than 2 (got 1)");
+        assert_eq!(o.compaction, TableOptions::default().compaction, "a refused map is not stored");
+        o.apply(&compaction(&[("class", "LeveledCompactionStrategy"), ("sstable_size_in_mb", "1")])).unwrap();
+        assert_eq!(o.compaction, map(&[("class", "LeveledCompactionStrategy"), ("sstable_size_in_mb", "1")]));
     }
 }

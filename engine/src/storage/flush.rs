@@ -58,7 +58,7 @@ pub async fn create_directories(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn compression_of(table: &TableDef) -> Compression {
+pub fn compression_of(table: &TableDef) -> Compression {
     let o = &table.options.compression;
     let disabled = o.get("enabled").is_some_and(|v| v == "false")
         || o.get("sstable_compression").is_some_and(|v| v.is_empty())
@@ -132,6 +132,7 @@ pub async fn write_sealed(
         compression: compression_of(table),
         bloom_filter_fp_chance: table.options.bloom_filter_fp_chance,
         expected_partitions: memtable.partition_count(),
+        level: 0,
     };
     let mut writer = SstableWriter::create(directory, generation, options).await?;
     for (position, partition) in memtable.partitions_from(None) {

@@ -1,9 +1,11 @@
 //! Per-shard storage: the commitlog every write goes to first ([`commitlog`]), the
 //! memtables ordered by (token, partition key) and byte-comparable clustering key
 //! ([`memtable`], [`partition`]), flushes of sealed memtables ([`flush`]) into immutable
-//! SSTables ([`sstable`]), all held per table by a shard's [`ShardStore`]. Compaction is next.
+//! SSTables ([`sstable`]), all held per table by a shard's [`ShardStore`], and
+//! merged into fewer SSTables by [`compaction`].
 
 pub mod commitlog;
+pub mod compaction;
 pub mod flush;
 pub mod memtable;
 pub mod partition;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use ahash::AHashMap;
 use uuid::Uuid;
 
-use crate::model::mutation::Mutation;
+use crate::model::mutation::{Mutation, PartitionPosition};
 
 use super::memtable::Memtable;
 use super::sstable::{Generation, SstableReader};
@@ -19,6 +19,16 @@ pub struct OpenSstable {
     /// Written by another shard layout (another `--smp`): it also holds partitions other
     /// shards own, which scans must skip.
     pub foreign: bool,
+}
+
+impl OpenSstable {
+    /// Whether the SSTable may hold the partition (token range, then bloom filter).
+    pub fn may_hold(&self, position: &PartitionPosition) -> bool {
+        let stats = self.reader.statistics();
+        stats.partition_count > 0
+            && (stats.min_token..=stats.max_token).contains(&position.token)
+            && self.reader.may_contain(&position.key)
+    }
 }
 
 #[derive(Default)]
@@ -38,6 +48,14 @@ pub struct TableStore {
 impl TableStore {
     pub fn size_bytes(&self) -> usize {
         self.active.size_bytes() + self.flushing.iter().map(|m| m.size_bytes()).sum::<usize>()
+    }
+
+    /// The commitlog entries per segment its memtables hold.
+    pub fn commitlog_counts(&self) -> Vec<(u64, u64)> {
+        std::iter::once(&self.active)
+            .chain(self.flushing.iter().map(|m| m.as_ref()))
+            .flat_map(|m| m.commitlog_segments().iter().map(|(s, c)| (*s, *c)))
+            .collect()
     }
 
     /// Seals the active memtable for flushing; `None` if it is empty.
@@ -82,18 +100,11 @@ impl ShardStore {
         self.tables.keys().copied().collect()
     }
 
-    /// Drops tables that no longer exist; returns the commitlog segment counts their
-    /// memtables held (now released).
-    pub fn retain_tables(&mut self, keep: impl Fn(&Uuid) -> bool) -> Vec<(u64, u64)> {
-        let mut released = Vec::new();
-        self.tables.retain(|id, t| {
-            if keep(id) {
-                return true;
-            }
-            released.extend(release_counts(t));
-            false
-        });
-        released
+    /// Removes the tables that no longer exist and returns them (their commitlog segment
+    /// counts to release, their SSTables to delete).
+    pub fn retain_tables(&mut self, keep: impl Fn(&Uuid) -> bool) -> Vec<TableStore> {
+        let dropped: Vec<Uuid> = self.tables.keys().filter(|id| !keep(id)).copied().collect();
+        dropped.iter().filter_map(|id| self.tables.remove(id)).collect()
     }
 
     /// Empties a table (TRUNCATE); returns its released segment counts and SSTables. The
@@ -101,7 +112,7 @@ impl ShardStore {
     pub fn truncate(&mut self, table: &Uuid) -> (Vec<(u64, u64)>, Vec<OpenSstable>) {
         match self.tables.get_mut(table) {
             Some(t) => {
-                let released = release_counts(t);
+                let released = t.commitlog_counts();
                 t.active = Memtable::default();
                 t.flushing.clear();
                 t.version += 1;
@@ -115,14 +126,12 @@ impl ShardStore {
         self.tables.values().map(TableStore::size_bytes).sum()
     }
 
+    /// Each table's number of SSTables.
+    pub fn sstable_counts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.tables.values().map(|t| t.sstables.len())
+    }
+
     pub fn sstable_count(&self) -> usize {
         self.tables.values().map(|t| t.sstables.len()).sum()
     }
-}
-
-fn release_counts(t: &TableStore) -> Vec<(u64, u64)> {
-    std::iter::once(&t.active)
-        .chain(t.flushing.iter().map(|m| m.as_ref()))
-        .flat_map(|m| m.commitlog_segments().iter().map(|(s, c)| (*s, *c)))
-        .collect()
 }

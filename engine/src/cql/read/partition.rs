@@ -5,6 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::cql::error::CqlError;
+use crate::metrics::ShardMetrics;
 use crate::model::mutation::{ClusteringRange, PartitionPosition};
 use crate::model::token::split_partition_key;
 use crate::runtime::shard::Shard;
@@ -92,11 +93,12 @@ pub async fn read_sstables(
     position: &PartitionPosition,
 ) -> Result<Option<Partition>, CqlError> {
     let readers: Vec<_> = match shard.store.borrow().table(&table.id) {
-        Some(t) => {
-            t.sstables.iter().filter(|s| s.reader.may_contain(&position.key)).map(|s| s.reader.clone()).collect()
-        }
+        Some(t) => t.sstables.iter().filter(|s| s.may_hold(position)).map(|s| s.reader.clone()).collect(),
         None => return Ok(None),
     };
+    let metrics = shard.metrics();
+    ShardMetrics::inc(&metrics.partition_reads);
+    metrics.partition_read_sstables.fetch_add(readers.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let mut merged: Option<Partition> = None;
     for reader in readers {
         let found = reader.read_partition(position).await.map_err(|e| {

@@ -74,6 +74,12 @@ pub async fn apply_local(shard: &Rc<Shard>, mutations: Vec<Mutation>) -> Result<
 pub async fn apply_owned(shard: &Rc<Shard>, mutations: Vec<Mutation>, bounded_stall: bool) -> Result<(), CqlError> {
     while !flush_scheduler::wait_for_memtable_room(shard).await {
         if bounded_stall {
+            if let Some(reason) = shard.flush_failure.borrow().as_ref() {
+                return Err(CqlError::server(format!(
+                    "shard {} cannot flush its memtables ({reason}); writes are refused until it can",
+                    shard.id
+                )));
+            }
             return Err(CqlError::overloaded(format!(
                 "shard {} memtables stayed over their budget for {} ms: flushing is behind; retry later",
                 shard.id,

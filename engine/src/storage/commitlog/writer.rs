@@ -59,6 +59,10 @@ pub enum CommitlogError {
     Poisoned(String),
     #[error("the commitlog is shut down")]
     Closed,
+    /// No segment could be created (a full disk): the entries waiting for it were not
+    /// written and are refused; later appends try a new segment.
+    #[error("{0}")]
+    NoSegment(String),
 }
 
 type Waiter = oneshot::Sender<Result<(), CommitlogError>>;
@@ -313,13 +317,19 @@ impl Commitlog {
             let (name, file, start, data, end, sealed, end_seq) = snapshot;
             let file = match file {
                 Some(f) => f,
-                None => {
-                    let f = Rc::new(self.create_segment_file(name).await?);
-                    if let Some(seg) = self.state.borrow_mut().segments.front_mut() {
-                        seg.file = Some(f.clone());
+                None => match self.create_segment_file(name).await {
+                    Ok(f) => {
+                        let f = Rc::new(f);
+                        if let Some(seg) = self.state.borrow_mut().segments.front_mut() {
+                            seg.file = Some(f.clone());
+                        }
+                        f
                     }
-                    f
-                }
+                    Err(e) => {
+                        self.refuse_unallocated_segment(name, &e);
+                        continue;
+                    }
+                },
             };
             if !data.is_empty() {
                 let len = align_up(data.len() as u64) as usize;
@@ -361,12 +371,39 @@ impl Commitlog {
         Ok(self.state.borrow().durable_seq)
     }
 
+    /// The front segment's file could not be created: nothing of it was written, so its
+    /// entries are refused (never acknowledged) and the log goes on with the next segment.
+    /// Unlike a failed write or sync this is not sticky: acknowledged data is not at risk.
+    fn refuse_unallocated_segment(&self, name: SegmentName, error: &std::io::Error) {
+        let reason =
+            format!("cannot allocate commitlog segment {}: {error}", name.path_in(&self.config.directory).display());
+        tracing::error!("shard {}: {reason}", self.config.shard);
+        let mut st = self.state.borrow_mut();
+        let Some(seg) = st.segments.pop_front() else { return };
+        debug_assert!(seg.name == name && seg.file.is_none(), "only a segment without a file is refused");
+        st.durable_seq = st.durable_seq.max(seg.end_seq);
+        while st.waiters.front().is_some_and(|(s, _)| *s <= seg.end_seq) {
+            if let Some((_, waiter)) = st.waiters.pop_front() {
+                let _ = waiter.send(Err(CommitlogError::NoSegment(reason.clone())));
+            }
+        }
+    }
+
+    /// Creates and preallocates a segment, durably named; on failure nothing is left.
     async fn create_segment_file(&self, name: SegmentName) -> std::io::Result<DmaFile> {
         let path = name.path_in(&self.config.directory);
         let file = DmaFile::create(&path).await?;
-        file.pre_allocate(self.config.segment_bytes, false).await?;
-        // The new directory entry must survive a power loss before anything in it counts.
-        Directory::open(&self.config.directory).await?.sync().await?;
+        let prepared = async {
+            file.pre_allocate(self.config.segment_bytes, false).await?;
+            // The new directory entry must survive a power loss before anything in it counts.
+            Directory::open(&self.config.directory).await?.sync().await
+        }
+        .await;
+        if let Err(e) = prepared {
+            let _ = file.close().await;
+            let _ = glommio::io::remove(&path).await;
+            return Err(e.into());
+        }
         Ok(file)
     }
 

@@ -29,14 +29,14 @@ impl ComponentWriter {
         generation: Generation,
         component: Component,
     ) -> Result<ComponentWriter, SstableError> {
-        let temp = temp_path(dir, generation, component);
+        ComponentWriter::create_at(temp_path(dir, generation, component), component_path(dir, generation, component))
+            .await
+    }
+
+    /// Streams to `temp`, committed as `target`.
+    pub async fn create_at(temp: PathBuf, target: PathBuf) -> Result<ComponentWriter, SstableError> {
         let file = DmaFile::create(&temp).await.map_err(SstableError::io("create", &temp))?;
-        Ok(ComponentWriter {
-            writer: DmaStreamWriterBuilder::new(file).build(),
-            temp,
-            target: component_path(dir, generation, component),
-            position: 0,
-        })
+        Ok(ComponentWriter { writer: DmaStreamWriterBuilder::new(file).build(), temp, target, position: 0 })
     }
 
     /// Bytes written so far: the file offset of the next write.

@@ -10,7 +10,7 @@ use super::wire::{put_u16, DecodeError, WireReader};
 pub type Generation = u64;
 
 /// The version written into every component header; readers refuse any other.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// `magic[4] ‖ u16 LE version ‖ u16 LE reserved (0)`.
 pub const FILE_HEADER_BYTES: usize = 8;

@@ -10,6 +10,7 @@
 
 pub mod block;
 pub mod bloom;
+pub mod compaction_log;
 pub mod component_file;
 pub mod error;
 pub mod format;
@@ -26,7 +27,7 @@ pub mod wire;
 pub mod writer;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 

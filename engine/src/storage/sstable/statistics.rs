@@ -4,14 +4,15 @@
 //! ```text
 //! payload = i64 min_timestamp ‖ i64 max_timestamp ‖ i64 min_token ‖ i64 max_token
 //!         ‖ u64 partitions ‖ u64 rows ‖ u64 tombstones ‖ u32 min_local_deletion_time
-//!         ‖ u64 data_size_bytes ‖ u64 index_size_bytes
+//!         ‖ u64 data_size_bytes ‖ u64 index_size_bytes ‖ u32 level
 //! ```
 //!
 //! Timestamps cover cells, row markers and every deletion; tombstones count partition,
 //! row and range deletions and tombstone cells; the minimum local deletion time covers
 //! deletions, tombstone cells and the expiry of TTL'd cells and markers
 //! ([`NEVER_EXPIRES`] when there is none). An empty SSTable has zero tokens and
-//! `min_timestamp > max_timestamp`.
+//! `min_timestamp > max_timestamp`. `level` is the leveled-compaction level the SSTable
+//! was written for (0 for flushes and for the other strategies).
 
 use crate::model::cell::{EpochSeconds, WriteTimestamp, NEVER_EXPIRES};
 use crate::model::mutation::PartitionPosition;
@@ -33,6 +34,7 @@ pub struct Statistics {
     /// (truncated or extended), set by the writer once both are complete.
     pub data_size_bytes: u64,
     pub index_size_bytes: u64,
+    pub level: u32,
 }
 
 impl Default for Statistics {
@@ -48,6 +50,7 @@ impl Default for Statistics {
             min_local_deletion_time: NEVER_EXPIRES,
             data_size_bytes: 0,
             index_size_bytes: 0,
+            level: 0,
         }
     }
 }
@@ -113,6 +116,7 @@ impl Statistics {
         put_u32(out, self.min_local_deletion_time);
         put_u64(out, self.data_size_bytes);
         put_u64(out, self.index_size_bytes);
+        put_u32(out, self.level);
     }
 
     pub fn decode(payload: &[u8]) -> Result<Statistics, DecodeError> {
@@ -128,6 +132,7 @@ impl Statistics {
             min_local_deletion_time: r.u32("min local deletion time")?,
             data_size_bytes: r.u64("data size")?,
             index_size_bytes: r.u64("index size")?,
+            level: r.u32("level")?,
         };
         r.finish("statistics")?;
         if s.min_token > s.max_token {

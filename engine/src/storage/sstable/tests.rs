@@ -73,7 +73,7 @@ fn memtable(n: usize) -> Memtable {
 }
 
 fn options(compression: Compression, expected_partitions: usize) -> SstableWriterOptions {
-    SstableWriterOptions { compression, bloom_filter_fp_chance: 0.01, expected_partitions }
+    SstableWriterOptions { compression, bloom_filter_fp_chance: 0.01, expected_partitions, level: 0 }
 }
 
 async fn write(dir: &Path, generation: Generation, m: &Memtable, compression: Compression) -> Statistics {

@@ -37,6 +37,8 @@ pub struct SstableWriterOptions {
     pub bloom_filter_fp_chance: f64,
     /// Sizes the bloom filter; more partitions only raise its false-positive rate.
     pub expected_partitions: usize,
+    /// The leveled-compaction level recorded in the statistics (0 for flushes).
+    pub level: u32,
 }
 
 pub struct SstableWriter {
@@ -89,10 +91,24 @@ impl SstableWriter {
             page: IndexPageBuilder::default(),
             summary: Summary::default(),
             filter: BloomFilter::with_capacity(options.expected_partitions, options.bloom_filter_fp_chance),
-            statistics: Statistics::default(),
+            statistics: Statistics { level: options.level, ..Statistics::default() },
             last: None,
             scratch: Vec::new(),
         })
+    }
+
+    /// Bytes of `Data.db` written so far (not counting the block being filled).
+    pub fn data_bytes(&self) -> u64 {
+        self.data.position()
+    }
+
+    pub fn generation(&self) -> Generation {
+        self.generation
+    }
+
+    /// Partitions appended so far.
+    pub fn partition_count(&self) -> u64 {
+        self.statistics.partition_count
     }
 
     /// Appends a partition; positions must strictly increase.

@@ -1,0 +1,204 @@
+//! When compactions run: after every flush (and at start-up) a table whose strategy names
+//! a job gets a background task in the shard's compaction task queue, which runs jobs
+//! until the strategy has nothing left to do; at most one compaction per table and shard
+//! at a time. `nodetool compact` runs a major compaction after the running one.
+//!
+//! The compaction queue's shares follow the backlog, a simple form of ScyllaDB's
+//! compaction controller: idle compactions get few shares so requests keep their
+//! latency, and a growing pile of SSTables waiting to be compacted raises them so
+//! compaction cannot fall behind for ever.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::model::cell::EpochSeconds;
+use crate::schema::TableDef;
+use crate::storage::compaction::executor::{run_job, CompactionOutcome};
+use crate::storage::compaction::{CompactionJob, CompactionStrategy, SstableSummary};
+
+use super::shard::Shard;
+
+/// Shares of the compaction queue with no backlog (requests have 1000, flushes 100).
+pub const COMPACTION_SHARES_MIN: usize = 50;
+/// Shares at the largest backlog.
+pub const COMPACTION_SHARES_MAX: usize = 1000;
+/// Shares added per SSTable above [`BACKLOG_FREE_SSTABLES`] in a table.
+const SHARES_PER_BACKLOG_SSTABLE: usize = 50;
+/// SSTables a table may hold before they count as backlog.
+const BACKLOG_FREE_SSTABLES: usize = 4;
+/// How often a waiting `nodetool compact` checks whether the table's compaction ended.
+const MAJOR_WAIT_POLL_MS: u64 = 10;
+
+/// Compaction backlog of a shard, read by glommio to set the compaction queue's shares.
+#[derive(Default)]
+pub struct CompactionBacklog {
+    /// SSTables above the backlog-free count, summed over tables.
+    sstables: Cell<usize>,
+}
+
+impl CompactionBacklog {
+    pub fn set(&self, sstables: usize) {
+        self.sstables.set(sstables);
+    }
+}
+
+impl glommio::SharesManager for CompactionBacklog {
+    fn shares(&self) -> usize {
+        (COMPACTION_SHARES_MIN + self.sstables.get() * SHARES_PER_BACKLOG_SSTABLE).min(COMPACTION_SHARES_MAX)
+    }
+}
+
+fn now_seconds() -> EpochSeconds {
+    crate::cql::functions::now_seconds()
+}
+
+/// The table's own SSTables as the strategies see them.
+fn summaries(shard: &Shard, table: &TableDef) -> Vec<SstableSummary> {
+    let store = shard.store.borrow();
+    let Some(t) = store.table(&table.id) else { return vec![] };
+    t.sstables
+        .iter()
+        .filter(|s| !s.foreign)
+        .map(|s| {
+            let st = s.reader.statistics();
+            SstableSummary {
+                generation: s.reader.generation(),
+                size_bytes: st.data_size_bytes,
+                min_token: st.min_token,
+                max_token: st.max_token,
+                min_timestamp: st.min_timestamp,
+                max_timestamp: st.max_timestamp,
+                level: st.level,
+            }
+        })
+        .collect()
+}
+
+fn strategy_of(table: &TableDef) -> Option<CompactionStrategy> {
+    match CompactionStrategy::from_options(&table.options.compaction) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!("{}.{}: no compaction: {e}", table.keyspace, table.name);
+            None
+        }
+    }
+}
+
+/// Recomputes the backlog that sets the compaction queue's shares.
+pub fn update_backlog(shard: &Shard) {
+    let backlog = shard.store.borrow().sstable_counts().map(|n| n.saturating_sub(BACKLOG_FREE_SSTABLES)).sum();
+    shard.compaction_backlog.set(backlog);
+}
+
+/// Starts background compaction of the table unless one is running (it will pick again).
+pub fn maybe_schedule_compaction(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
+    update_backlog(shard);
+    if shard.compacting_tables.borrow().contains(table_id) {
+        return;
+    }
+    let Some(table) = shard.schema().table_by_id(table_id).cloned() else { return };
+    let Some(strategy) = strategy_of(&table) else { return };
+    if strategy.pick(&summaries(shard, &table), crate::cql::functions::now_micros()).is_none() {
+        return;
+    }
+    shard.compacting_tables.borrow_mut().insert(table.id);
+    let task = {
+        let shard = shard.clone();
+        async move {
+            compact_in_background(&shard, &table, &strategy).await;
+            shard.compacting_tables.borrow_mut().remove(&table.id);
+        }
+    };
+    match glommio::spawn_local_into(task, shard.compaction_queue) {
+        Ok(t) => {
+            t.detach();
+        }
+        Err(e) => {
+            shard.compacting_tables.borrow_mut().remove(table_id);
+            tracing::error!("cannot schedule a compaction: {e}");
+        }
+    }
+}
+
+/// Runs the strategy's jobs until it has none (or one fails: the next flush retries).
+async fn compact_in_background(shard: &Rc<Shard>, table: &Arc<TableDef>, strategy: &CompactionStrategy) {
+    while let Some(job) = strategy.pick(&summaries(shard, table), crate::cql::functions::now_micros()) {
+        if !matches!(run(shard, table, &job).await, Ok(true)) {
+            return;
+        }
+    }
+}
+
+/// Runs one job: `Ok(false)` if it no longer applied (its inputs changed meanwhile).
+async fn run(shard: &Rc<Shard>, table: &TableDef, job: &CompactionJob) -> Result<bool, String> {
+    let started = std::time::Instant::now();
+    let result = run_job(&shard.store, table, job, now_seconds()).await;
+    update_backlog(shard);
+    shard.refresh_storage_metrics();
+    match result {
+        Ok(Some(outcome)) => {
+            record(shard, table, &outcome, started.elapsed());
+            Ok(true)
+        }
+        Ok(None) => Ok(false),
+        Err(e) => {
+            crate::metrics::ShardMetrics::inc(&shard.metrics().compaction_failures);
+            tracing::error!("shard {}: compaction of {}.{} failed: {e}", shard.id, table.keyspace, table.name);
+            Err(format!("compaction of {}.{} failed: {e}", table.keyspace, table.name))
+        }
+    }
+}
+
+fn record(shard: &Shard, table: &TableDef, outcome: &CompactionOutcome, took: Duration) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = shard.metrics();
+    crate::metrics::ShardMetrics::inc(&m.compactions);
+    m.compaction_bytes_read.fetch_add(outcome.bytes_read, Relaxed);
+    m.compaction_bytes_written.fetch_add(outcome.bytes_written, Relaxed);
+    tracing::info!(
+        "shard {}: compacted {}.{}: {} SSTables ({} bytes, {} partitions) into {} ({} bytes, {} partitions) in {:?}",
+        shard.id,
+        table.keyspace,
+        table.name,
+        outcome.inputs,
+        outcome.bytes_read,
+        outcome.partitions_read,
+        outcome.outputs,
+        outcome.bytes_written,
+        outcome.partitions_written,
+        took
+    );
+}
+
+/// A major compaction of one table (`nodetool compact`), after any running one.
+pub async fn compact_major(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), String> {
+    while shard.compacting_tables.borrow().contains(&table.id) {
+        glommio::timer::sleep(Duration::from_millis(MAJOR_WAIT_POLL_MS)).await;
+    }
+    let Some(strategy) = strategy_of(table) else { return Err("the table's compaction options are invalid".into()) };
+    let Some(job) = strategy.major(&summaries(shard, table)) else { return Ok(()) };
+    shard.compacting_tables.borrow_mut().insert(table.id);
+    let task = {
+        let (shard, table) = (shard.clone(), table.clone());
+        async move { run(&shard, &table, &job).await.map(|_| ()) }
+    };
+    let result = match glommio::spawn_local_into(task, shard.compaction_queue) {
+        Ok(task) => task.await,
+        Err(e) => Err(format!("cannot schedule the compaction: {e}")),
+    };
+    shard.compacting_tables.borrow_mut().remove(&table.id);
+    result
+}
+
+/// Major compactions of the given tables (all user tables when `None`) on this shard.
+pub async fn compact_tables(shard: &Rc<Shard>, tables: Option<&[uuid::Uuid]>) -> Result<(), String> {
+    let ids = shard.store.borrow().table_ids();
+    for id in ids.into_iter().filter(|id| tables.is_none_or(|t| t.contains(id))) {
+        if let Some(table) = shard.schema().table_by_id(&id).cloned() {
+            compact_major(shard, &table).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! A k-way merge of SSTable scans: every partition of the inputs once, in (token, key)
+//! order, with the versions of all inputs that hold it reconciled into one.
+
+use crate::model::mutation::PartitionPosition;
+use crate::storage::partition::Partition;
+use crate::storage::sstable::{SstableError, SstableScanner};
+
+pub struct MergedScan {
+    scanners: Vec<SstableScanner>,
+    /// The next partition of each scanner (`None` once it is exhausted).
+    heads: Vec<Option<(PartitionPosition, Partition)>>,
+    started: bool,
+}
+
+impl MergedScan {
+    pub fn new(scanners: Vec<SstableScanner>) -> MergedScan {
+        let heads = scanners.iter().map(|_| None).collect();
+        MergedScan { scanners, heads, started: false }
+    }
+
+    /// The next partition in order, merged across inputs; `None` after the last.
+    pub async fn next_partition(&mut self) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
+        if !self.started {
+            for i in 0..self.scanners.len() {
+                self.heads[i] = self.scanners[i].next_partition().await?;
+            }
+            self.started = true;
+        }
+        let Some(smallest) = self.heads.iter().flatten().map(|(p, _)| p).min().cloned() else {
+            return Ok(None);
+        };
+        let mut merged: Option<Partition> = None;
+        for i in 0..self.heads.len() {
+            if self.heads[i].as_ref().is_none_or(|(p, _)| *p != smallest) {
+                continue;
+            }
+            let next = self.scanners[i].next_partition().await?;
+            let Some((_, partition)) = std::mem::replace(&mut self.heads[i], next) else { continue };
+            match &mut merged {
+                Some(m) => m.merge(partition),
+                None => merged = Some(partition),
+            }
+        }
+        debug_assert!(merged.is_some(), "the smallest head came from some input");
+        Ok(merged.map(|p| (smallest, p)))
+    }
+}
