@@ -152,3 +152,48 @@ def test_failed_flush_keeps_data_and_is_retried(percore_factory, tmp_path):
     server.start()
     assert len(rows_of(server, "ff.t")) == 300
     stop_checked(server)
+
+
+def test_flipped_bit_in_a_data_block_is_an_error_never_wrong_data(percore_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = percore_factory.start(smp=1, data_dir=data_dir)
+    cluster, session = connect(server)
+    session.execute("CREATE KEYSPACE bf WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute("CREATE TABLE bf.t (k int PRIMARY KEY, v text) WITH compression = {'enabled': 'false'}")
+    insert = session.prepare("INSERT INTO bf.t (k, v) VALUES (?, ?)")
+    expected = {k: f"value-{k}-" + "x" * (k % 300) for k in range(3000)}
+    for k, v in expected.items():
+        session.execute(insert, (k, v))
+    cluster.shutdown()
+    assert nodetool(server, "flush").returncode == 0
+    stop_checked(server)
+
+    [data_file] = sstable_files(data_dir)
+    raw = bytearray(data_file.read_bytes())
+    raw[len(raw) // 2] ^= 0x10  # one bit, in the middle of some data block's payload
+    data_file.write_bytes(bytes(raw))
+
+    server.start()
+    cluster, session = connect(server)
+    select = session.prepare("SELECT v FROM bf.t WHERE k = ?")
+    failed = 0
+    for k, v in expected.items():
+        try:
+            row = session.execute(select, (k,)).one()
+        except Exception as e:  # noqa: BLE001 - the driver raises its server-error type
+            assert "corrupt" in str(e).lower(), e
+            failed += 1
+            continue
+        assert row is not None and row.v == v, f"row {k}: wrong data from a corrupt SSTable"
+    assert 0 < failed < len(expected), f"{failed} reads failed: only the damaged block's partitions should"
+    with pytest.raises(Exception, match="(?i)corrupt"):
+        list(session.execute("SELECT * FROM bf.t"))  # a scan reaching the block fails too
+    session.execute(insert, (5000, "newer"))
+    cluster.shutdown()
+    log = Path(server.log_path).read_text()
+    assert str(data_file) in log and "corrupt" in log.lower(), "the damaged file is named in the log"
+    # A compaction reading the damaged input fails and keeps it (no data is dropped).
+    assert nodetool(server, "flush").returncode == 0
+    assert nodetool(server, "compact").returncode != 0
+    assert metric_total(server, "percore_compaction_failures_total") >= 1
+    assert data_file.exists() and len(sstable_files(data_dir)) == 2

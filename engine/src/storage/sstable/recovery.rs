@@ -2,8 +2,8 @@
 //! temporary files (`*.tmp`), the inputs of compactions whose log says they were replaced
 //! (then the log), and every component of a generation without a `TOC.txt` — and the
 //! complete generations are returned. Runs once per table before the shard serves
-//! requests; listing the directory is the one synchronous call (glommio has no
-//! asynchronous readdir), deletions and the directory fsync go through glommio.
+//! requests; listing the directory (glommio has no asynchronous readdir) runs on the
+//! blocking thread pool, deletions and the directory fsync go through glommio.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -39,14 +39,23 @@ pub async fn remove_incomplete(dir: &Path) -> Result<Vec<Generation>, SstableErr
 type ParsedFile = (String, (Generation, Component, bool));
 
 /// The directory's SSTable files and compaction logs (with whether each is temporary).
+/// The listing is a blocking syscall: it runs on glommio's blocking thread pool.
 async fn list(dir: &Path) -> Result<(Vec<ParsedFile>, Vec<(PathBuf, bool)>), SstableError> {
-    let directory = glommio::io::Directory::open(dir).await.map_err(SstableError::io("open directory", dir))?;
-    let listing = directory.sync_read_dir().map_err(SstableError::io("list directory", dir));
-    let _ = directory.close().await;
+    let owned = dir.to_path_buf();
+    let names = glommio::executor()
+        .spawn_blocking(move || -> std::io::Result<Vec<String>> {
+            // Blocking listing, on the blocking thread pool (never on the reactor).
+            let entries = std::fs::read_dir(&owned)?;
+            let mut names = Vec::new();
+            for entry in entries {
+                names.extend(entry?.file_name().to_str().map(str::to_owned));
+            }
+            Ok(names)
+        })
+        .await
+        .map_err(SstableError::io("list directory", dir))?;
     let (mut files, mut logs) = (Vec::new(), Vec::new());
-    for entry in listing? {
-        let entry = entry.map_err(SstableError::io("list directory", dir))?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+    for name in names {
         if let Some(parsed) = parse_file_name(&name) {
             files.push((name, parsed));
         } else if let Some(temporary) = parse_log_name(&name) {
