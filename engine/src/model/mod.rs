@@ -5,5 +5,6 @@ pub mod cell;
 pub mod clustering;
 pub mod mutation;
 pub mod mutation_codec;
+pub mod rehome;
 pub mod shard;
 pub mod token;

@@ -22,7 +22,9 @@ pub struct Memtable {
 impl Memtable {
     /// Applies a mutation; all of it becomes visible at once (the shard is single-threaded,
     /// so a partition's mutation is atomic and isolated).
-    pub fn apply(&mut self, mutation: Mutation, commitlog_segment: Option<u64>) {
+    pub fn apply(&mut self, mut mutation: Mutation, commitlog_segment: Option<u64>) {
+        // Never pin the request (or replay) buffer the values were decoded from.
+        crate::model::rehome::rehome(&mut mutation);
         if let Some(segment) = commitlog_segment {
             *self.commitlog_segments.entry(segment).or_insert(0) += 1;
         }
