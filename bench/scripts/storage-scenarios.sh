@@ -12,7 +12,7 @@
 #     --memory READ_MEMORY), major compaction, then uniform point reads: SSTables touched per
 #     read from the server's metrics (before and after `nodetool compact`).
 # Each measured run is repeated RUNS times; the tables show medians.
-# Env: RUNS (3), DURATION (20s), RATE (30000), MEMORY_SMALL (256M), CONCURRENCY (64),
+# Env: SCENARIOS ("sustained commit reads"), RUNS (3), DURATION (20s), RATE (30000), MEMORY_SMALL (256M), CONCURRENCY (64),
 #      READ_MEMORY (128M), READ_PARTITIONS (2M), CQL_PORT (9042), SHARD_PORT (19042),
 #      METRICS_PORT (9180).
 set -euo pipefail
@@ -31,7 +31,9 @@ CQL_PORT=${CQL_PORT:-9042}
 SHARD_PORT=${SHARD_PORT:-19042}
 METRICS_PORT=${METRICS_PORT:-9180}
 DATA=${DATA:-/tmp/percore-storage-bench-data}
+SCENARIOS=${SCENARIOS:-sustained commit reads}
 mkdir -p "$OUT"
+wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 ports=(--native-transport-port "$CQL_PORT" --native-shard-aware-transport-port "$SHARD_PORT" --prometheus-port "$METRICS_PORT")
 metrics_url="http://127.0.0.1:$METRICS_PORT/metrics"
 common=(--nodes "127.0.0.1:$CQL_PORT" --metrics-url "$metrics_url" --cpu 1 --quiet)
@@ -39,7 +41,7 @@ common=(--nodes "127.0.0.1:$CQL_PORT" --metrics-url "$metrics_url" --cpu 1 --qui
 start_server() { # $1 = log name, rest = extra server args
   local name=$1; shift
   for _ in $(seq 350); do
-    ss -tan | grep -qE ":($CQL_PORT|$SHARD_PORT|$METRICS_PORT)\s" || break; sleep 0.2
+    ss -tln | grep -qE ":($CQL_PORT|$SHARD_PORT|$METRICS_PORT)\s" || break; sleep 0.2
   done
   rm -rf "$DATA"
   taskset -c 0 "$SERVER" --smp 1 --data-dir "$DATA" "${ports[@]}" "$@" >"$OUT/server-$name.log" 2>&1 &
@@ -53,7 +55,7 @@ metric() { curl -sf "$metrics_url" | awk -v m="$1" '$1 ~ "^"m"[{ ]" || $1 == m {
 nodetool() { "$SERVER" nodetool -p "$METRICS_PORT" "$@"; }
 
 # 1. Sustained fixed-rate writes: in-memtable vs flushing + compacting.
-for shape in fits flushing; do
+wanted sustained && for shape in fits flushing; do
   for run in $(seq "$RUNS"); do
     if [ "$shape" = fits ]; then start_server "$shape" --memory 4G; else start_server "$shape" --memory "$MEMORY_SMALL"; fi
     "$BENCH" write --duration "$DURATION" --rate "$RATE" --concurrency 256 --partitions 10M "${common[@]}" \
@@ -65,7 +67,7 @@ for shape in fits flushing; do
 done
 
 # 2. Group commit: periodic vs batch with CONCURRENCY writers, closed loop.
-for mode in periodic batch; do
+wanted commit && for mode in periodic batch; do
   for run in $(seq "$RUNS"); do
     start_server "$mode" --memory 4G --commitlog-sync "$mode"
     "$BENCH" write --duration "$DURATION" --concurrency "$CONCURRENCY" --partitions 1M "${common[@]}" \
@@ -75,6 +77,7 @@ for mode in periodic batch; do
 done
 
 # 3. Point reads of a dataset ~10x the memtable budget, before and after major compaction.
+if wanted reads; then
 start_server reads --memory "$READ_MEMORY"
 "$BENCH" write --ops "$READ_PARTITIONS" --dist seq --warmup 0s --concurrency 128 --partitions "$READ_PARTITIONS" \
   "${common[@]}" --json "$OUT/reads-populate.json" >"$OUT/reads-populate.txt"
@@ -94,10 +97,12 @@ for phase in before after; do
   done
 done
 stop_server
+fi
 
 python3 - "$OUT" "$RUNS" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 out, runs = sys.argv[1], int(sys.argv[2])
+have = lambda name: os.path.exists(f"{out}/{name}-run1.json")
 def load(name):
     return [json.load(open(f"{out}/{name}-run{i}.json")) for i in range(1, runs + 1)]
 def storage(name):
@@ -110,17 +115,18 @@ def row(label, rs, extra=""):
     print(f"| {label} | {med([r['op_rate'] for r in rs]):.0f} | {med([r['latency']['median'] for r in rs]):.3f} "
           f"| {med([r['latency']['p99'] for r in rs]):.3f} | {med([r['latency']['p999'] for r in rs]):.3f} "
           f"| {med([srv(r) for r in rs]):.2f} | {med([r.get('total_errors', 0) for r in rs]):.0f} | {extra} |")
-for shape in ("fits", "flushing"):
+for shape in [s for s in ("fits", "flushing") if have(f"sustained-{s}")]:
     st = storage(f"sustained-{shape}")
     row(f"writes @ fixed rate, {shape}", load(f"sustained-{shape}"),
         f"flushes {med([s['flushes'] for s in st]):.0f}, compactions {med([s['compactions'] for s in st]):.0f}, "
         f"SSTables at end {med([s['sstables'] for s in st]):.0f}")
-for mode in ("periodic", "batch"):
+for mode in [m for m in ("periodic", "batch") if have(f"commit-{m}")]:
     row(f"writes, closed loop, commitlog {mode}", load(f"commit-{mode}"))
-for phase in ("before", "after"):
+for phase in [p for p in ("before", "after") if have(f"reads-{p}")]:
     st = storage(f"reads-{phase}")
     per_read = med([s["sstables_read"] / max(1, s["reads"]) for s in st])
     row(f"point reads, {phase} major compaction", load(f"reads-{phase}"),
         f"SSTables/read {per_read:.3f}, SSTables {med([s['sstables'] for s in st]):.0f}")
-print(open(f"{out}/reads-populated.storage.json").read())
+if os.path.exists(f"{out}/reads-populated.storage.json"):
+    print(open(f"{out}/reads-populated.storage.json").read())
 PY

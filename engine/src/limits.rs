@@ -40,3 +40,8 @@ pub const SHUTDOWN_POLL_INTERVAL_MS: u64 = 50;
 pub const METRICS_REQUEST_BYTES_MAX: usize = 8 * 1024;
 /// Default memory for the node when `--memory` is not given: a share of the machine.
 pub const DEFAULT_MEMORY_FRACTION_PERCENT: u64 = 50;
+
+/// How long a flush or compaction runs on the CPU before it yields its task queue so
+/// requests run (ScyllaDB's `task_quota_ms` is 0.5 ms). glommio's own preemption quota is
+/// 100 ms: relying on `yield_if_needed` let a flush hold requests back that long.
+pub const BACKGROUND_SLICE_US: u64 = 500;

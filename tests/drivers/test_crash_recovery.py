@@ -6,12 +6,14 @@ The long soak is the same test with more iterations (see tests/README.md)."""
 
 import os
 import random
+import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from percore_harness import server_binary
 from support import connect, stop_checked
 
 ITERATIONS = int(os.environ.get("PERCORE_CRASH_ITERATIONS", "4"))
@@ -51,28 +53,45 @@ class Writer:
         self.window.release()
 
 
-def crash_once(server, rng, base):
+def flush_repeatedly(server, stop):
+    """`nodetool flush` in a loop: SSTables appear and (every few flushes) compactions run
+    while the node is killed."""
+    command = [str(server_binary()), "nodetool", "-p", str(server.prometheus_port), "flush"]
+    while not stop.is_set():
+        subprocess.run(command, capture_output=True, timeout=30)
+        stop.wait(0.05)
+
+
+def crash_once(server, rng, base, flushing=False):
     cluster, session = connect(server)
     writer = None
     try:
         insert = session.prepare("INSERT INTO crash.kv (k, v) VALUES (?, ?)")
         writer = Writer(session, insert, base)
-        thread = threading.Thread(target=writer.run, daemon=True)
-        thread.start()
+        threads = [threading.Thread(target=writer.run, daemon=True)]
+        if flushing:
+            threads.append(threading.Thread(target=flush_repeatedly, args=(server, writer.stop), daemon=True))
+        for thread in threads:
+            thread.start()
         time.sleep(rng.uniform(0.3, 1.2))
         server.kill()  # SIGKILL while writes are in flight
         writer.stop.set()
-        thread.join(timeout=10)
+        for thread in threads:
+            thread.join(timeout=10)
     finally:
         cluster.shutdown()
     with writer.lock:
         return dict(writer.sent), dict(writer.acked)
 
 
-@pytest.mark.parametrize("mode", ["periodic", "batch"])
+@pytest.mark.parametrize("mode", ["periodic", "batch", "periodic-flushing"])
 def test_acknowledged_writes_survive_kill_9(percore_factory, tmp_path, mode):
+    """`periodic-flushing` also flushes all the time, so kills land during flushes,
+    compactions (with their logs) and commitlog segment recycling."""
     rng = random.Random(f"{SEED}-{mode}")
-    server = percore_factory.start(smp=2, data_dir=tmp_path / "data", extra_args=["--commitlog-sync", mode])
+    flushing = mode.endswith("-flushing")
+    sync = mode.removesuffix("-flushing")
+    server = percore_factory.start(smp=2, data_dir=tmp_path / "data", extra_args=["--commitlog-sync", sync])
     cluster, session = connect(server)
     session.execute("CREATE KEYSPACE crash WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
     session.execute("CREATE TABLE crash.kv (k bigint PRIMARY KEY, v text)")
@@ -80,7 +99,7 @@ def test_acknowledged_writes_survive_kill_9(percore_factory, tmp_path, mode):
 
     sent_all, acked_all = {}, {}
     for iteration in range(ITERATIONS):
-        sent, acked = crash_once(server, rng, iteration * KEYS_PER_ITERATION)
+        sent, acked = crash_once(server, rng, iteration * KEYS_PER_ITERATION, flushing)
         assert acked, f"iteration {iteration}: no write was acknowledged before the kill"
         sent_all.update(sent)
         acked_all.update(acked)

@@ -135,11 +135,14 @@ pub async fn write_sealed(
         level: 0,
     };
     let mut writer = SstableWriter::create(directory, generation, options).await?;
+    let mut slicer = super::cooperative::Slicer::default();
     for (position, partition) in memtable.partitions_from(None) {
         if let Err(e) = writer.write_partition(position, partition).await {
             writer.abort().await;
             return Err(e);
         }
+        // Encoding is CPU work between block writes: let requests run.
+        slicer.tick().await;
     }
     let statistics = writer.finish().await?;
     let reader = Rc::new(SstableReader::open(directory, generation).await?);

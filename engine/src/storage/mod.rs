@@ -6,6 +6,7 @@
 
 pub mod commitlog;
 pub mod compaction;
+pub mod cooperative;
 pub mod flush;
 pub mod memtable;
 pub mod partition;

@@ -128,6 +128,7 @@ async fn write_outputs(
 ) -> Result<(), SstableError> {
     let mut merged = MergedScan::new(inputs.iter().map(|r| r.scan()).collect());
     let generations: Vec<_> = inputs.iter().map(|r| r.generation()).collect();
+    let mut slicer = crate::storage::cooperative::Slicer::default();
     while let Some((position, partition)) = merged.next_partition().await? {
         outcome.partitions_read += 1;
         let max_purgeable = max_purgeable_timestamp(store, table, &generations, &position);
@@ -136,7 +137,7 @@ async fn write_outputs(
             outputs.write(store, table, &position, &partition, job.max_output_bytes).await?;
             outcome.partitions_written += 1;
         }
-        glommio::yield_if_needed().await;
+        slicer.tick().await;
     }
     outputs.finish_current().await?;
     outcome.bytes_written = outputs.finished.iter().map(|r| r.statistics().data_size_bytes).sum();

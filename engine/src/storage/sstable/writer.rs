@@ -1,7 +1,7 @@
 //! Writing one SSTable generation from partitions fed in (token, key) order.
 //!
 //! 1. `Data.db.tmp` and `Index.db.tmp` are streamed: each partition is encoded
-//!    (`row_codec`), appended to the current 64 KiB block, full blocks are framed
+//!    (`row_codec`), appended to the current 16 KiB block, full blocks are framed
 //!    (`block`) and written; a partition's index entry is emitted once the block it starts
 //!    in has been written (its offset and frame length are then known), and index pages
 //!    close every [`SUMMARY_INTERVAL_ENTRIES`](super::format::SUMMARY_INTERVAL_ENTRIES) entries, each adding a summary entry.
