@@ -194,11 +194,8 @@ pub async fn compact_major(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(
 
 /// Major compactions of the given tables (all user tables when `None`) on this shard.
 pub async fn compact_tables(shard: &Rc<Shard>, tables: Option<&[uuid::Uuid]>) -> Result<(), String> {
-    let ids = shard.store.borrow().table_ids();
-    for id in ids.into_iter().filter(|id| tables.is_none_or(|t| t.contains(id))) {
-        if let Some(table) = shard.schema().table_by_id(&id).cloned() {
-            compact_major(shard, &table).await?;
-        }
+    for table in shard.stored_tables(tables) {
+        compact_major(shard, &table).await?;
     }
     Ok(())
 }

@@ -151,11 +151,8 @@ async fn retry_sealed(shard: &Rc<Shard>, table: &Arc<TableDef>, dir: &std::path:
 
 /// Flushes the given tables (all user tables when `None`) on this shard.
 pub async fn flush_tables(shard: &Rc<Shard>, tables: Option<&[uuid::Uuid]>) -> Result<(), String> {
-    let ids = shard.store.borrow().table_ids();
-    for id in ids.into_iter().filter(|id| tables.is_none_or(|t| t.contains(id))) {
-        if let Some(table) = shard.schema().table_by_id(&id).cloned() {
-            flush(shard, &table).await?;
-        }
+    for table in shard.stored_tables(tables) {
+        flush(shard, &table).await?;
     }
     Ok(())
 }

@@ -116,6 +116,16 @@ impl Shard {
         *self.schema.borrow_mut() = schema;
     }
 
+    /// The tables with storage on this shard, all or those in `only` (for nodetool).
+    pub fn stored_tables(&self, only: Option<&[uuid::Uuid]>) -> Vec<Arc<crate::schema::TableDef>> {
+        let ids = self.store.borrow().table_ids();
+        let schema = self.schema();
+        ids.into_iter()
+            .filter(|id| only.is_none_or(|t| t.contains(id)))
+            .filter_map(|id| schema.table_by_id(&id).cloned())
+            .collect()
+    }
+
     /// Publishes the executor's busy time since the last call (over `interval`).
     pub fn sample_reactor(&self, interval: std::time::Duration) {
         use std::sync::atomic::Ordering::Relaxed;
