@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from percore_harness import server_binary
 from support import connect
 from test_flush_sstables import metric_total, nodetool, rows_of, sstable_files
 
@@ -196,7 +197,6 @@ def test_kill_during_compaction_loses_nothing(percore_factory, tmp_path):
 
 
 def nodetool_command(server):
-    from percore_harness import server_binary
     return [str(server_binary()), "nodetool", "-p", str(server.prometheus_port)]
 
 

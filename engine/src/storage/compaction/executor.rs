@@ -67,13 +67,19 @@ pub async fn run_job(
         expected_partitions: expected_partitions as usize,
         level: job.output_level,
     };
-    let mut outputs = Outputs { options, dir: dir.clone(), current: None, finished: Vec::new() };
-    let written = write_outputs(store, table, &inputs, job, now, &mut outputs, &mut outcome).await;
+    let mut outputs = Outputs {
+        options,
+        dir: dir.clone(),
+        max_output_bytes: job.max_output_bytes,
+        current: None,
+        finished: Vec::new(),
+    };
+    let generations: Vec<_> = inputs.iter().map(|r| r.generation()).collect();
+    let written = write_outputs(store, table, &inputs, &generations, now, &mut outputs, &mut outcome).await;
     if let Err(e) = written {
         outputs.discard().await;
         return Err(e);
     }
-    let generations: Vec<_> = inputs.iter().map(|r| r.generation()).collect();
     if !inputs_still_present(store, table, &generations) {
         outputs.discard().await;
         return Ok(None);
@@ -121,20 +127,19 @@ async fn write_outputs(
     store: &RefCell<ShardStore>,
     table: &TableDef,
     inputs: &[Rc<SstableReader>],
-    job: &CompactionJob,
+    generations: &[u64],
     now: EpochSeconds,
     outputs: &mut Outputs,
     outcome: &mut CompactionOutcome,
 ) -> Result<(), SstableError> {
     let mut merged = MergedScan::new(inputs.iter().map(|r| r.scan()).collect());
-    let generations: Vec<_> = inputs.iter().map(|r| r.generation()).collect();
     let mut slicer = crate::storage::cooperative::Slicer::default();
     while let Some((position, partition)) = merged.next_partition().await? {
         outcome.partitions_read += 1;
-        let max_purgeable = max_purgeable_timestamp(store, table, &generations, &position);
+        let max_purgeable = max_purgeable_timestamp(store, table, generations, &position);
         let limits = PurgeLimits::new(now, table.options.gc_grace_seconds, max_purgeable);
         if let Some(partition) = purge_partition(partition, &limits) {
-            outputs.write(store, table, &position, &partition, job.max_output_bytes).await?;
+            outputs.write(store, table, &position, &partition).await?;
             outcome.partitions_written += 1;
         }
         slicer.tick().await;
@@ -187,6 +192,8 @@ fn swap(store: &RefCell<ShardStore>, table: &TableDef, inputs: &[u64], outputs: 
 struct Outputs {
     options: SstableWriterOptions,
     dir: std::path::PathBuf,
+    /// Roll to a new output past this many data bytes (`None`: one output).
+    max_output_bytes: Option<u64>,
     current: Option<SstableWriter>,
     finished: Vec<Rc<SstableReader>>,
 }
@@ -198,9 +205,9 @@ impl Outputs {
         table: &TableDef,
         position: &PartitionPosition,
         partition: &Partition,
-        max_output_bytes: Option<u64>,
     ) -> Result<(), SstableError> {
-        if self.current.as_ref().is_some_and(|w| max_output_bytes.is_some_and(|max| w.data_bytes() >= max)) {
+        let max = self.max_output_bytes;
+        if self.current.as_ref().is_some_and(|w| max.is_some_and(|max| w.data_bytes() >= max)) {
             self.finish_current().await?;
         }
         let writer = match self.current.take() {
