@@ -9,7 +9,7 @@ use percore_protocol::cql::parse_statement;
 use percore_protocol::request::{BatchRequest, BatchStatementKind, QueryParams, Request, Values};
 use percore_protocol::response::{PreparedMetadata, PreparedResult, RowsMetadata};
 
-use crate::model::mutation::{Mutation, PartitionPosition};
+use crate::model::mutation::PartitionPosition;
 use crate::runtime::shard::Shard;
 
 use super::bind::BoundValues;
@@ -20,9 +20,10 @@ use super::read::select::{self, PageRequest};
 use super::result::ResultMessage;
 use super::session::Session;
 use super::shard_ops::ShardRequest;
-use super::statement::{analyze, Analysed, PreparedStatement, StatementPlan};
-use super::write::apply::apply;
-use super::write::mutation_builder::{self, WriteContext};
+use super::statement::{analyze, validate_batch, Analysed, PreparedStatement, StatementPlan};
+use super::write::mutation_builder::{self, PartitionWrite, WriteContext};
+use super::write::read_modify_write::apply_writes;
+use percore_protocol::cql::ast::BatchKind;
 
 pub async fn execute(shard: &Rc<Shard>, session: &Session, request: Request) -> Result<ResultMessage, CqlError> {
     match request {
@@ -91,8 +92,8 @@ async fn run(
             Ok(ResultMessage::Rows(select::execute(shard, p, values, &page).await?))
         }
         StatementPlan::Modify(p) => {
-            let mutations = mutation_builder::build(p, values, &WriteContext::new(params.timestamp))?;
-            apply(shard, mutations).await?;
+            let writes = mutation_builder::build(p, values, &WriteContext::new(params.timestamp))?;
+            apply_writes(shard, writes).await?;
             Ok(ResultMessage::Void)
         }
         StatementPlan::Batch(b) => {
@@ -100,11 +101,11 @@ async fn run(
                 Some(e) => e.eval_i64(values, "timestamp")?.or(params.timestamp),
                 None => params.timestamp,
             });
-            let mut mutations = Vec::new();
+            let mut writes = Vec::new();
             for statement in &b.statements {
-                mutations.extend(mutation_builder::build(statement, values, &ctx)?);
+                writes.extend(mutation_builder::build(statement, values, &ctx)?);
             }
-            apply(shard, merge_by_partition(mutations)).await?;
+            apply_writes(shard, merge_by_partition(writes)).await?;
             Ok(ResultMessage::Void)
         }
         StatementPlan::Use(ks) => {
@@ -122,16 +123,17 @@ async fn run(
     }
 }
 
-/// One mutation per partition, so each partition's part of a batch applies atomically.
-fn merge_by_partition(mutations: Vec<Mutation>) -> Vec<Mutation> {
-    let mut merged: Vec<Mutation> = Vec::with_capacity(mutations.len());
+/// One write per partition, so each partition's part of a batch applies atomically.
+fn merge_by_partition(writes: Vec<PartitionWrite>) -> Vec<PartitionWrite> {
+    let mut merged: Vec<PartitionWrite> = Vec::with_capacity(writes.len());
     let mut index: HashMap<(uuid::Uuid, PartitionPosition), usize> = HashMap::new();
-    for m in mutations {
-        match index.get(&(m.table_id, m.position.clone())) {
-            Some(&i) => merged[i].merge(m),
+    for w in writes {
+        let key = (w.mutation.table_id, w.mutation.position.clone());
+        match index.get(&key) {
+            Some(&i) => merged[i].merge(w),
             None => {
-                index.insert((m.table_id, m.position.clone()), merged.len());
-                merged.push(m);
+                index.insert(key, merged.len());
+                merged.push(w);
             }
         }
     }
@@ -142,33 +144,53 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     if batch.statements.len() > crate::limits::BATCH_STATEMENTS_MAX {
         return Err(CqlError::invalid("Too many statements in BATCH".into()));
     }
-    if batch.batch_type == BATCH_TYPE_COUNTER {
-        return Err(CqlError::invalid("Counter batches are not supported yet".into()));
-    }
+    let kind = match batch.batch_type {
+        BATCH_TYPE_LOGGED => BatchKind::Logged,
+        BATCH_TYPE_COUNTER => BatchKind::Counter,
+        _ => BatchKind::Unlogged,
+    };
     let ctx = WriteContext::new(batch.timestamp);
     let keyspace = session.keyspace();
-    let mut mutations = Vec::new();
+    // Analysed texts are kept here; prepared ones are shared with the cache.
+    let mut analysed: Vec<Analysed> = Vec::new();
+    let mut prepared: Vec<Rc<PreparedStatement>> = Vec::new();
+    let mut sources = Vec::with_capacity(batch.statements.len());
     for statement in batch.statements {
-        let (plan_owner, analysed);
-        let (plan, names) = match &statement.kind {
+        match &statement.kind {
             BatchStatementKind::Query(text) => {
-                analysed = analyse_text(shard, keyspace.as_deref(), text)?;
-                (&analysed.plan, &analysed.marker_names)
+                analysed.push(analyse_text(shard, keyspace.as_deref(), text)?);
+                sources.push((true, analysed.len() - 1, statement.values));
             }
             BatchStatementKind::Prepared(id) => {
-                plan_owner = shard.prepared.borrow().get(id).ok_or_else(|| CqlError::unprepared(id.clone()))?;
-                (&plan_owner.plan, &plan_owner.marker_names)
+                let p = shard.prepared.borrow().get(id).ok_or_else(|| CqlError::unprepared(id.clone()))?;
+                prepared.push(p);
+                sources.push((false, prepared.len() - 1, statement.values));
             }
+        }
+    }
+    let mut plans = Vec::with_capacity(sources.len());
+    for (is_text, i, values) in sources {
+        let (plan, names) = if is_text {
+            (&analysed[i].plan, &analysed[i].marker_names)
+        } else {
+            (&prepared[i].plan, &prepared[i].marker_names)
         };
         let StatementPlan::Modify(plan) = plan else {
             return Err(CqlError::invalid("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH".into()));
         };
-        let values = BoundValues::resolve(statement.values, names)?;
-        mutations.extend(mutation_builder::build(plan, &values, &ctx)?);
+        plans.push((plan, BoundValues::resolve(values, names)?));
     }
-    apply(shard, merge_by_partition(mutations)).await?;
+    let plan_refs: Vec<_> = plans.iter().map(|(p, _)| *p).collect();
+    validate_batch(kind, &plan_refs, batch.timestamp.is_some())?;
+    let mut writes = Vec::new();
+    for (plan, values) in &plans {
+        writes.extend(mutation_builder::build(plan, values, &ctx)?);
+    }
+    apply_writes(shard, merge_by_partition(writes)).await?;
     Ok(ResultMessage::Void)
 }
 
+/// BATCH message type byte for logged batches.
+const BATCH_TYPE_LOGGED: u8 = 0;
 /// BATCH message type byte for counter batches.
 const BATCH_TYPE_COUNTER: u8 = 2;

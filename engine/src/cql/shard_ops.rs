@@ -26,6 +26,8 @@ pub enum ShardRequest {
     Apply(Vec<Mutation>),
     /// Apply replayed commitlog mutations this shard owns (no deadline on memtable room).
     Replay(Vec<Mutation>),
+    /// A write this shard owns that needs current values (counters, list indexes).
+    ReadModifyWrite(Box<crate::cql::write::mutation_builder::PartitionWrite>),
     /// Read a page of one partition this shard owns.
     Read(PartitionRead),
     /// Scan this shard's partitions for a ring scan.
@@ -83,6 +85,10 @@ pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardRep
         }
         ShardRequest::Replay(mutations) => {
             super::write::apply::apply_owned(shard, mutations, false).await?;
+            Ok(ShardReply::Applied)
+        }
+        ShardRequest::ReadModifyWrite(write) => {
+            super::write::read_modify_write::read_modify_write_local(shard, *write).await?;
             Ok(ShardReply::Applied)
         }
         ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read).await?)),

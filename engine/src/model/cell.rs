@@ -58,10 +58,17 @@ impl Liveness {
 }
 
 /// One column's value in a row: live (with optional TTL) or a tombstone (`value == None`).
+///
+/// A non-frozen collection is several cells of one column, one per element, each with its
+/// element's [`path`](Cell::path) (see `model::element_path`); a cell of that column
+/// without a path is always a tombstone: the collection's deletion, shadowing the elements
+/// written at or before it (an overwrite writes it just below the new elements).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     pub timestamp: WriteTimestamp,
     pub value: Option<Bytes>,
+    /// The element of a non-frozen collection this cell holds; `None` for a simple cell.
+    pub path: Option<Bytes>,
     pub ttl_seconds: u32,
     /// For live cells the expiry time ([`NEVER_EXPIRES`] without TTL); for tombstones the
     /// local deletion time.
@@ -71,11 +78,17 @@ pub struct Cell {
 impl Cell {
     pub fn live(timestamp: WriteTimestamp, value: Bytes, ttl_seconds: u32, now: EpochSeconds) -> Cell {
         let expires_at = if ttl_seconds == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl_seconds) };
-        Cell { timestamp, value: Some(value), ttl_seconds, expires_at }
+        Cell { timestamp, value: Some(value), path: None, ttl_seconds, expires_at }
     }
 
     pub fn tombstone(timestamp: WriteTimestamp, now: EpochSeconds) -> Cell {
-        Cell { timestamp, value: None, ttl_seconds: 0, expires_at: now }
+        Cell { timestamp, value: None, path: None, ttl_seconds: 0, expires_at: now }
+    }
+
+    /// This cell as the collection element at `path`.
+    pub fn at_path(mut self, path: Bytes) -> Cell {
+        self.path = Some(path);
+        self
     }
 
     /// The value if the cell is live at `now`.
@@ -104,7 +117,9 @@ impl Cell {
 
     /// Approximate memory footprint, for memtable accounting.
     pub fn size_bytes(&self) -> usize {
-        std::mem::size_of::<Cell>() + self.value.as_ref().map_or(0, |v| v.len())
+        std::mem::size_of::<Cell>()
+            + self.value.as_ref().map_or(0, |v| v.len())
+            + self.path.as_ref().map_or(0, |p| p.len())
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cell;
 pub mod clustering;
+pub mod element_path;
 pub mod mutation;
 pub mod mutation_codec;
 pub mod rehome;

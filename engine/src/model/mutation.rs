@@ -111,9 +111,10 @@ impl Mutation {
     pub fn merge(&mut self, other: Mutation) {
         debug_assert_eq!(self.position, other.position);
         self.partition_deletion = DeletionTime::merge(self.partition_deletion, other.partition_deletion);
-        // One cell per static column: the reconciled one (a batch may set one many times).
+        // One cell per static column and path: the reconciled one (a batch may set one many
+        // times).
         for (column, cell) in other.static_cells {
-            match self.static_cells.iter_mut().find(|(c, _)| *c == column) {
+            match self.static_cells.iter_mut().find(|(c, mine)| *c == column && mine.path == cell.path) {
                 Some((_, mine)) if cell.supersedes(mine) => *mine = cell,
                 Some(_) => {}
                 None => self.static_cells.push((column, cell)),

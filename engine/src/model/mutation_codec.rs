@@ -7,7 +7,8 @@
 //! mutation   := table_id[16] token:i64 key:blob partition_deletion:opt_deletion
 //!               u16 n static_cells:cell*n  u32 n rows:row*n  u32 n range_deletions*n
 //! row        := u16 n (blob)*n  sort_key:blob  opt_liveness opt_deletion u16 n cell*n
-//! cell       := column:u16 timestamp:i64 ttl:u32 expires_at:u32 (0 | 1 value:blob)
+//! cell       := column:u16 timestamp:i64 ttl:u32 expires_at:u32 flags:u8(1 value, 2 path)
+//!               [value:blob] [path:blob]
 //! range_del  := bound bound deletion        bound := 0 | 1 blob | 2 blob
 //! blob       := u32 len bytes
 //! ```
@@ -87,12 +88,12 @@ fn put_cell(out: &mut Vec<u8>, column: ColumnId, c: &Cell) {
     out.put_i64(c.timestamp);
     out.put_u32(c.ttl_seconds);
     out.put_u32(c.expires_at);
-    match &c.value {
-        Some(v) => {
-            out.put_u8(1);
-            put_blob(out, v);
-        }
-        None => out.put_u8(0),
+    out.put_u8(if c.value.is_some() { CELL_HAS_VALUE } else { 0 } | if c.path.is_some() { CELL_HAS_PATH } else { 0 });
+    if let Some(v) = &c.value {
+        put_blob(out, v);
+    }
+    if let Some(p) = &c.path {
+        put_blob(out, p);
     }
 }
 
@@ -161,12 +162,13 @@ impl Reader {
         let timestamp = self.i64()?;
         let ttl_seconds = self.u32()?;
         let expires_at = self.u32()?;
-        let value = match self.u8()? {
-            0 => None,
-            1 => Some(self.blob()?),
-            _ => return Err(MutationDecodeError("bad cell flag")),
-        };
-        Ok((column, Cell { timestamp, value, ttl_seconds, expires_at }))
+        let flags = self.u8()?;
+        if flags & !(CELL_HAS_VALUE | CELL_HAS_PATH) != 0 {
+            return Err(MutationDecodeError("bad cell flag"));
+        }
+        let value = if flags & CELL_HAS_VALUE != 0 { Some(self.blob()?) } else { None };
+        let path = if flags & CELL_HAS_PATH != 0 { Some(self.blob()?) } else { None };
+        Ok((column, Cell { timestamp, value, path, ttl_seconds, expires_at }))
     }
     fn bound(&mut self) -> Result<ClusteringBound> {
         Ok(match self.u8()? {
@@ -177,6 +179,11 @@ impl Reader {
         })
     }
 }
+
+/// Cell flag: a value follows (else a tombstone).
+const CELL_HAS_VALUE: u8 = 1;
+/// Cell flag: an element path follows (a non-frozen collection's element).
+const CELL_HAS_PATH: u8 = 2;
 
 /// Smallest encoded cell: column, timestamp, ttl, expiry, flag.
 const CELL_BYTES_MIN: usize = 2 + 8 + 4 + 4 + 1;

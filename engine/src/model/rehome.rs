@@ -9,6 +9,7 @@
 
 use bytes::{Bytes, BytesMut};
 
+use super::cell::Cell;
 use super::mutation::{ClusteringBound, Mutation};
 
 /// Copies every byte string of `m` into one new allocation and points them at it.
@@ -35,17 +36,13 @@ fn for_each_bytes(m: &mut Mutation, f: &mut impl FnMut(&Bytes)) {
 fn for_each_bytes_mut(m: &mut Mutation, f: &mut impl FnMut(&mut Bytes)) {
     f(&mut m.position.key);
     for (_, cell) in &mut m.static_cells {
-        if let Some(v) = &mut cell.value {
-            f(v);
-        }
+        cell_bytes(cell, f);
     }
     for row in &mut m.rows {
         f(&mut row.clustering.sort_key);
         row.clustering.values.iter_mut().for_each(&mut *f);
         for (_, cell) in &mut row.cells {
-            if let Some(v) = &mut cell.value {
-                f(v);
-            }
+            cell_bytes(cell, f);
         }
     }
     for (range, _) in &mut m.range_deletions {
@@ -57,10 +54,18 @@ fn for_each_bytes_mut(m: &mut Mutation, f: &mut impl FnMut(&mut Bytes)) {
     }
 }
 
+fn cell_bytes(cell: &mut Cell, f: &mut impl FnMut(&mut Bytes)) {
+    if let Some(v) = &mut cell.value {
+        f(v);
+    }
+    if let Some(p) = &mut cell.path {
+        f(p);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::cell::Cell;
     use crate::model::mutation::{ClusteringKey, ClusteringRange, PartitionPosition, RowUpdate};
 
     #[test]

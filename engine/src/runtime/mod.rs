@@ -9,4 +9,5 @@ pub mod flush_scheduler;
 pub mod mesh;
 pub mod node;
 pub mod node_state;
+pub mod partition_locks;
 pub mod shard;

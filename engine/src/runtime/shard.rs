@@ -46,6 +46,8 @@ pub struct Shard {
     pub truncations: RefCell<crate::storage::truncation_record::TruncationRecord>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
     pub ddl_lock: glommio::sync::Semaphore,
+    /// Serializes read-modify-writes (counters, list indexes, LWT) per partition.
+    pub partition_locks: super::partition_locks::PartitionLocks,
     in_flight_requests: Cell<usize>,
 }
 
@@ -84,6 +86,7 @@ impl Shard {
             compaction_backlog,
             truncations,
             ddl_lock: glommio::sync::Semaphore::new(1),
+            partition_locks: Default::default(),
             in_flight_requests: Cell::new(0),
         })
     }

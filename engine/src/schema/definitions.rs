@@ -92,6 +92,11 @@ impl TableDef {
         &self.columns[id as usize]
     }
 
+    /// A counter table: every non-key column is a counter.
+    pub fn is_counter(&self) -> bool {
+        self.columns.iter().any(|c| c.ty.is_counter())
+    }
+
     pub fn has_static_columns(&self) -> bool {
         self.columns.iter().any(|c| c.kind == ColumnKind::Static)
     }

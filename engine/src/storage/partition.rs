@@ -22,7 +22,7 @@ impl Row {
     pub fn apply_cells(&mut self, cells: Vec<(ColumnId, Cell)>) -> isize {
         let mut delta = 0isize;
         for (column, cell) in cells {
-            match self.cells.binary_search_by_key(&column, |(c, _)| *c) {
+            match self.cells.binary_search_by(|(c, mine)| (*c, &mine.path).cmp(&(column, &cell.path))) {
                 Ok(i) => {
                     let old = &mut self.cells[i].1;
                     if cell.supersedes(old) {
@@ -39,8 +39,17 @@ impl Row {
         delta
     }
 
+    /// The simple cell of `column` (for a non-frozen collection: its collection tombstone).
     pub fn cell(&self, column: ColumnId) -> Option<&Cell> {
-        self.cells.binary_search_by_key(&column, |(c, _)| *c).ok().map(|i| &self.cells[i].1)
+        let cells = self.column_cells(column);
+        cells.first().map(|(_, c)| c).filter(|c| c.path.is_none())
+    }
+
+    /// Every cell of `column`: the path-less one first, then the elements in path order.
+    pub fn column_cells(&self, column: ColumnId) -> &[(ColumnId, Cell)] {
+        let start = self.cells.partition_point(|(c, _)| *c < column);
+        let end = start + self.cells[start..].partition_point(|(c, _)| *c == column);
+        &self.cells[start..end]
     }
 
     /// The newest deletion covering this row, of the row itself or of its containers.
@@ -51,13 +60,41 @@ impl Row {
     /// A row is live if its marker is live and not shadowed, or any cell is.
     pub fn is_live(&self, deletion: Option<DeletionTime>, now: EpochSeconds) -> bool {
         let shadowed = |ts| deletion.is_some_and(|d| d.shadows(ts));
-        self.marker.is_some_and(|m| m.is_live(now) && !shadowed(m.timestamp))
-            || self.cells.iter().any(|(_, c)| c.live_value(now).is_some() && !shadowed(c.timestamp))
+        if self.marker.is_some_and(|m| m.is_live(now) && !shadowed(m.timestamp)) {
+            return true;
+        }
+        let mut collection_deletion: Option<(ColumnId, i64)> = None;
+        self.cells.iter().any(|(column, c)| {
+            if c.path.is_none() {
+                collection_deletion = c.value.is_none().then_some((*column, c.timestamp));
+            }
+            let collection_shadows =
+                c.path.is_some() && collection_deletion.is_some_and(|(col, ts)| col == *column && c.timestamp <= ts);
+            c.live_value(now).is_some() && !shadowed(c.timestamp) && !collection_shadows
+        })
     }
 
     /// The live value of `column`, honouring deletions that shadow it.
     pub fn live_cell(&self, column: ColumnId, deletion: Option<DeletionTime>, now: EpochSeconds) -> Option<&Cell> {
         self.cell(column).filter(|c| c.live_value(now).is_some() && !deletion.is_some_and(|d| d.shadows(c.timestamp)))
+    }
+
+    /// The live elements of a non-frozen collection column, in element order: not expired
+    /// and not shadowed by `deletion` or by the collection's own tombstone.
+    pub fn live_elements(
+        &self,
+        column: ColumnId,
+        deletion: Option<DeletionTime>,
+        now: EpochSeconds,
+    ) -> impl Iterator<Item = &Cell> {
+        let cells = self.column_cells(column);
+        let collection = cells.first().filter(|(_, c)| c.path.is_none()).map(|(_, c)| c.timestamp);
+        cells.iter().map(|(_, c)| c).filter(move |c| {
+            c.path.is_some()
+                && c.live_value(now).is_some()
+                && !deletion.is_some_and(|d| d.shadows(c.timestamp))
+                && collection.is_none_or(|ts| c.timestamp > ts)
+        })
     }
 
     fn size_bytes(&self) -> usize {
@@ -249,5 +286,29 @@ mod merge_tests {
         assert_eq!(b.rows[&Bytes::from_static(b"r")].cell(3).unwrap().value.as_deref(), Some(&b"new"[..]));
         b.merge(with_cell(b"s", 1, b"x"));
         assert_eq!(b.rows.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod collection_tests {
+    use super::*;
+
+    fn element(ts: i64, path: &'static [u8], value: &'static [u8]) -> (ColumnId, Cell) {
+        (2, Cell::live(ts, Bytes::from_static(value), 0, 0).at_path(Bytes::from_static(path)))
+    }
+
+    #[test]
+    fn a_collection_tombstone_hides_only_older_elements() {
+        let mut row = Row::default();
+        row.apply_cells(vec![element(5, b"b", b"old"), element(9, b"c", b"new"), element(5, b"a", b"old")]);
+        row.apply_cells(vec![(2, Cell::tombstone(6, 0)), (1, Cell::live(1, Bytes::from_static(b"x"), 0, 0))]);
+        let live: Vec<&[u8]> = row.live_elements(2, None, 10).map(|c| c.path.as_deref().unwrap()).collect();
+        assert_eq!(live, vec![&b"c"[..]]);
+        assert_eq!(row.column_cells(2).len(), 4, "tombstone first, then three elements in path order");
+        assert!(row.cell(2).is_some_and(|c| c.value.is_none()));
+        assert!(row.is_live(None, 10));
+        let mut only_old = Row::default();
+        only_old.apply_cells(vec![element(5, b"a", b"old"), (2, Cell::tombstone(6, 0))]);
+        assert!(!only_old.is_live(None, 10), "elements under the collection tombstone do not make a row live");
     }
 }

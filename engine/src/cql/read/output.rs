@@ -2,7 +2,10 @@
 
 use percore_protocol::wire::write_bytes;
 
-use crate::model::cell::{DeletionTime, EpochSeconds};
+use percore_protocol::types::CqlType;
+
+use crate::model::cell::{Cell, DeletionTime, EpochSeconds};
+use crate::model::element_path::element_of;
 use crate::model::mutation::ColumnId;
 use crate::schema::{ColumnKind, TableDef};
 use crate::storage::Row;
@@ -53,6 +56,15 @@ pub fn encode_row(
                         out,
                         row.and_then(|(r, _)| r.clustering.get(column.position as usize)).map(|v| &v[..]),
                     ),
+                    _ if column.ty.is_multi_cell() => {
+                        let (source, deletion) = if column.kind == ColumnKind::Static {
+                            (Some(ctx.static_row), ctx.partition_deletion)
+                        } else {
+                            row.map_or((None, None), |(r, d)| (Some(r), d))
+                        };
+                        let elements = source.map(|r| r.live_elements(id, deletion, ctx.now));
+                        encode_collection(&column.ty, elements.into_iter().flatten(), out);
+                    }
                     _ => write_bytes(out, cell_of(id).and_then(|c| c.value.as_deref())),
                 }
             }
@@ -68,6 +80,34 @@ pub fn encode_row(
             Output::Token => write_bytes(out, Some(&ctx.token.to_be_bytes()[..])),
         }
     }
+}
+
+/// Appends a non-frozen collection assembled from its live element cells as `[bytes]`
+/// (null when it has no elements, as Cassandra returns an empty collection).
+fn encode_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>, out: &mut Vec<u8>) {
+    let len_at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    let mut count = 0i32;
+    for cell in elements {
+        let (Some(value), Some(path)) = (&cell.value, &cell.path) else { continue };
+        match ty {
+            CqlType::List(_) => write_bytes(out, Some(value)),
+            CqlType::Set(_) => write_bytes(out, element_of(path)),
+            _ => {
+                write_bytes(out, element_of(path));
+                write_bytes(out, Some(value));
+            }
+        }
+        count += 1;
+    }
+    if count == 0 {
+        out.truncate(len_at);
+        write_bytes(out, None);
+        return;
+    }
+    let body_len = (out.len() - len_at - 4) as i32;
+    out[len_at..len_at + 4].copy_from_slice(&body_len.to_be_bytes());
+    out[len_at + 4..len_at + 8].copy_from_slice(&count.to_be_bytes());
 }
 
 /// Whether a partition shows a static-only row: it has live static cells and no live rows.

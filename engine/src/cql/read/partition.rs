@@ -58,6 +58,27 @@ pub async fn read_local(shard: &Shard, read: &PartitionRead) -> Result<ReadPage,
     )))
 }
 
+/// The whole partition as memtables and SSTables hold it together (empty if nowhere),
+/// for read-modify-writes on the owner.
+pub async fn read_merged(shard: &Shard, table: &TableDef, position: &PartitionPosition) -> Result<Partition, CqlError> {
+    for _ in 0..READ_RETRIES_MAX {
+        let version = table_version(shard, table);
+        let merged = read_sstables(shard, table, position).await?;
+        if table_version(shard, table) != version {
+            continue;
+        }
+        let mut merged = merged.unwrap_or_default();
+        let store = shard.store.borrow();
+        if let Some(t) = store.table(&table.id) {
+            for p in t.flushing.iter().filter_map(|m| m.partition(position)).chain(t.active.partition(position)) {
+                merged.merge(p.to_owned_copy());
+            }
+        }
+        return Ok(merged);
+    }
+    Err(CqlError::server(format!("read of {}.{} kept racing memtable flushes; retry", table.keyspace, table.name)))
+}
+
 /// Times a read restarts because memtables or SSTables moved while it awaited I/O.
 const READ_RETRIES_MAX: usize = 16;
 

@@ -3,6 +3,7 @@
 //! simple statements are analysed per request.
 
 pub mod modification;
+pub mod operation;
 pub mod restrictions;
 pub mod select;
 
@@ -113,9 +114,7 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
                 .iter()
                 .map(|s| analyze_modification(s, schema, ks, &mut binds))
                 .collect::<Result<Vec<_>, _>>()?;
-            if b.kind == BatchKind::Counter {
-                return Err(CqlError::invalid("Counter batches are not supported yet".into()));
-            }
+            validate_batch(b.kind, &statements.iter().collect::<Vec<_>>(), b.using.timestamp.is_some())?;
             let timestamp = b
                 .using
                 .timestamp
@@ -149,6 +148,29 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
     };
     let (bind_specs, marker_names) = binds.finish()?;
     Ok(Analysed { plan, bind_specs, marker_names })
+}
+
+/// Cassandra's rules for what a batch of each kind may hold.
+pub fn validate_batch(
+    kind: BatchKind,
+    statements: &[&ModificationPlan],
+    custom_timestamp: bool,
+) -> Result<(), CqlError> {
+    let has_counters = statements.iter().any(|s| s.is_counter());
+    let has_regular = statements.iter().any(|s| !s.is_counter());
+    if kind == BatchKind::Logged && has_counters {
+        return Err(CqlError::invalid("Cannot include a counter statement in a logged batch".into()));
+    }
+    if kind == BatchKind::Counter && has_regular {
+        return Err(CqlError::invalid("Cannot include non-counter statement in a counter batch".into()));
+    }
+    if has_counters && has_regular {
+        return Err(CqlError::invalid("Counter and non-counter mutations cannot exist in the same batch".into()));
+    }
+    if custom_timestamp && has_counters {
+        return Err(CqlError::invalid("Cannot provide custom timestamp for counter BATCH".into()));
+    }
+    Ok(())
 }
 
 impl PreparedStatement {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use percore_protocol::cql::ast::Operator;
 use percore_protocol::cql::ast::{
-    Assignment, DeleteSelector, DeleteStatement, InsertStatement, InsertValues, Relation, UpdateStatement, UsingClause,
+    DeleteStatement, InsertStatement, InsertValues, Relation, UpdateStatement, UsingClause,
 };
 use percore_protocol::types::CqlType;
 
@@ -16,6 +16,7 @@ use crate::cql::term::{analyze_term, BindSpecs, Receiver};
 use crate::model::mutation::ColumnId;
 use crate::schema::{ColumnKind, TableDef};
 
+use super::operation::{analyze_assignment, analyze_deletion, Deletion, Operation};
 use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +31,10 @@ pub struct ModificationPlan {
     pub table: Arc<TableDef>,
     pub kind: ModificationKind,
     pub restrictions: Restrictions,
-    /// Cells set by INSERT/UPDATE.
-    pub assignments: Vec<(ColumnId, ValueExpr)>,
-    /// Columns deleted by `DELETE a, b FROM ...` (empty: the whole row/range/partition).
-    pub deleted_columns: Vec<ColumnId>,
+    /// What INSERT/UPDATE does to each column it names.
+    pub assignments: Vec<(ColumnId, Operation)>,
+    /// What `DELETE a, b[k] FROM ...` deletes (empty: the whole row/range/partition).
+    pub deletions: Vec<(ColumnId, Deletion)>,
     pub ttl: Option<ValueExpr>,
     pub timestamp: Option<ValueExpr>,
 }
@@ -71,15 +72,17 @@ fn refuse_conditions(if_clause: bool) -> Result<(), CqlError> {
     Ok(())
 }
 
-fn check_assignable(table: &TableDef, id: ColumnId) -> Result<(), CqlError> {
-    let c = table.column(id);
-    if c.kind.is_primary_key() {
-        return Err(CqlError::invalid(format!("PRIMARY KEY part {} found in SET part", c.name)));
+impl ModificationPlan {
+    /// Whether building the write needs the current values of the row (counters, list
+    /// indexes), read on the owner shard.
+    pub fn reads_current_values(&self) -> bool {
+        self.assignments.iter().any(|(id, op)| op.reads_current_value(&self.table.column(*id).ty))
+            || self.deletions.iter().any(|(id, d)| d.reads_current_value(&self.table.column(*id).ty))
     }
-    if c.ty.is_counter() {
-        return Err(CqlError::invalid("Counter updates are not supported yet".into()));
+
+    pub fn is_counter(&self) -> bool {
+        self.table.is_counter()
     }
-    Ok(())
 }
 
 fn receiver_of(table: &TableDef, id: ColumnId) -> Receiver {
@@ -115,7 +118,7 @@ pub fn analyze_insert(
         if table.column(id).kind.is_primary_key() {
             relations.push(Relation::Simple { column: name.clone(), op: Operator::Eq, value: value.clone() });
         } else {
-            assignments.push((id, analyze_term(value, &receiver_of(&table, id), binds)?));
+            assignments.push((id, Operation::Set(analyze_term(value, &receiver_of(&table, id), binds)?)));
         }
     }
     let missing_ck: Vec<&str> =
@@ -133,7 +136,7 @@ pub fn analyze_insert(
         kind: ModificationKind::Insert,
         restrictions,
         assignments,
-        deleted_columns: vec![],
+        deletions: vec![],
         ttl,
         timestamp,
     })
@@ -146,19 +149,20 @@ pub fn analyze_update(
 ) -> Result<ModificationPlan, CqlError> {
     refuse_conditions(stmt.if_exists || !stmt.conditions.is_empty())?;
     let (ttl, timestamp) = analyze_using(&stmt.using, &table, binds, true)?;
-    let mut assignments = Vec::new();
+    if table.is_counter() {
+        refuse_custom_stamps(&stmt.using)?;
+    }
+    let mut assignments: Vec<(ColumnId, Operation)> = Vec::new();
     for a in &stmt.assignments {
-        match a {
-            Assignment::Set { column, value } => {
-                let id = column_id(&table, column)?;
-                check_assignable(&table, id)?;
-                if assignments.iter().any(|(c, _)| *c == id) {
-                    return Err(CqlError::invalid(format!("Multiple incompatible setting of column {column}")));
-                }
-                assignments.push((id, analyze_term(value, &receiver_of(&table, id), binds)?));
-            }
-            other => return Err(CqlError::invalid(format!("This kind of assignment is not supported yet: {other:?}"))),
+        let (id, op) = analyze_assignment(a, &table, binds)?;
+        let overwrites = |o: &Operation| matches!(o, Operation::Set(_));
+        if assignments.iter().any(|(c, other)| *c == id && (overwrites(&op) || overwrites(other))) {
+            return Err(CqlError::invalid(format!(
+                "Multiple incompatible setting of column {}",
+                table.column(id).name
+            )));
         }
+        assignments.push((id, op));
     }
     let restrictions = restrictions::analyze(
         &stmt.where_clause,
@@ -171,10 +175,21 @@ pub fn analyze_update(
         kind: ModificationKind::Update,
         restrictions,
         assignments,
-        deleted_columns: vec![],
+        deletions: vec![],
         ttl,
         timestamp,
     })
+}
+
+/// Counters take the server's timestamp and never expire.
+fn refuse_custom_stamps(using: &UsingClause) -> Result<(), CqlError> {
+    if using.timestamp.is_some() {
+        return Err(CqlError::invalid("Cannot provide custom timestamp for counter updates".into()));
+    }
+    if using.ttl.is_some() {
+        return Err(CqlError::invalid("Cannot provide custom TTL for counter updates".into()));
+    }
+    Ok(())
 }
 
 pub fn analyze_delete(
@@ -184,25 +199,16 @@ pub fn analyze_delete(
 ) -> Result<ModificationPlan, CqlError> {
     refuse_conditions(stmt.if_exists || !stmt.conditions.is_empty())?;
     let (_, timestamp) = analyze_using(&stmt.using, &table, binds, false)?;
-    let mut deleted_columns = Vec::new();
+    let mut deletions = Vec::new();
     for selector in &stmt.columns {
-        let DeleteSelector::Column(name) = selector else {
-            return Err(CqlError::invalid("Deleting collection elements or fields is not supported yet".into()));
-        };
-        let id = column_id(&table, name)?;
-        if table.column(id).kind.is_primary_key() {
-            return Err(CqlError::invalid(format!(
-                "Invalid identifier {name} for deletion (should not be a PRIMARY KEY part)"
-            )));
-        }
-        deleted_columns.push(id);
+        deletions.push(analyze_deletion(selector, &table, binds)?);
     }
     let restrictions = restrictions::analyze(
         &stmt.where_clause,
         RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false },
     )?;
-    if !deleted_columns.is_empty() {
-        let only_static = deleted_columns.iter().all(|id| table.column(*id).kind == ColumnKind::Static);
+    if !deletions.is_empty() {
+        let only_static = deletions.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static);
         check_full_clustering(&table, &restrictions, only_static)?;
     }
     Ok(ModificationPlan {
@@ -210,7 +216,7 @@ pub fn analyze_delete(
         kind: ModificationKind::Delete,
         restrictions,
         assignments: vec![],
-        deleted_columns,
+        deletions,
         ttl: None,
         timestamp,
     })

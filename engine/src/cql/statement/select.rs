@@ -76,9 +76,17 @@ pub fn analyze_select(
                         let id = column_id(&table, name)?;
                         let is_writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
                         let what = if is_writetime { "writetime" } else { "ttl" };
-                        if table.column(id).kind.is_primary_key() {
+                        let function = if is_writetime { "writeTime" } else { "ttl" };
+                        let column = table.column(id);
+                        if column.kind.is_primary_key() {
                             return Err(CqlError::invalid(format!(
-                                "Cannot use selection function {what} on PRIMARY KEY part {name}"
+                                "Cannot use selection function {function} on PRIMARY KEY part {name}"
+                            )));
+                        }
+                        if column.ty.is_multi_cell() {
+                            let kind = if column.ty.is_collection() { "collections" } else { "UDTs" };
+                            return Err(CqlError::invalid(format!(
+                                "Cannot use selection function {function} on non-frozen {kind}"
                             )));
                         }
                         let (output, ty) = if is_writetime {

@@ -2,5 +2,7 @@
 //! applied on their owner shards ([`apply`]); commitlog replay at start-up ([`replay`]).
 
 pub mod apply;
+pub mod cell_ops;
 pub mod mutation_builder;
+pub mod read_modify_write;
 pub mod replay;

@@ -2,15 +2,17 @@
 
 use bytes::Bytes;
 
-use crate::cql::bind::{BoundValues, Evaluated};
+use crate::cql::bind::BoundValues;
 use crate::cql::error::CqlError;
 use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::keys::{clustering_key, partition_position, slice_range};
 use crate::cql::statement::modification::{ModificationKind, ModificationPlan};
 use crate::cql::statement::restrictions::partition_keys;
-use crate::model::cell::{Cell, DeletionTime, Liveness, NEVER_EXPIRES};
+use crate::model::cell::{DeletionTime, Liveness, NEVER_EXPIRES};
 use crate::model::mutation::{ClusteringKey, ClusteringRange, Mutation, RowUpdate};
 use crate::schema::ColumnKind;
+
+use super::cell_ops::{deletion_cells, operation_cells, CellStamp, PendingOp};
 
 /// Cassandra's maximum TTL: 20 years.
 pub const TTL_SECONDS_MAX: i32 = 20 * 365 * 24 * 60 * 60;
@@ -29,7 +31,43 @@ impl WriteContext {
     }
 }
 
-pub fn build(plan: &ModificationPlan, values: &BoundValues, ctx: &WriteContext) -> Result<Vec<Mutation>, CqlError> {
+/// What one statement writes to one partition: the mutation, and the operations that need
+/// the current values (counters, list indexes), which the owner shard resolves.
+#[derive(Debug, Clone)]
+pub struct PartitionWrite {
+    pub table: std::sync::Arc<crate::schema::TableDef>,
+    pub mutation: Mutation,
+    pub pending: Vec<Pending>,
+}
+
+/// An operation resolved on the owner, with its row (`None`: the static row) and the
+/// timestamp and TTL of the statement it came from.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub clustering: Option<ClusteringKey>,
+    pub op: PendingOp,
+    pub stamp: CellStamp,
+}
+
+impl PartitionWrite {
+    /// Folds another write of the same partition in (batches).
+    pub fn merge(&mut self, other: PartitionWrite) {
+        self.mutation.merge(other.mutation);
+        self.pending.extend(other.pending);
+    }
+}
+
+/// Moves what one column produced to its row's list or the static row's.
+fn route<T>(kind: ColumnKind, from: &mut Vec<T>, row: &mut Vec<T>, statics: &mut Vec<T>) {
+    let target = if kind == ColumnKind::Static { statics } else { row };
+    target.append(from);
+}
+
+pub fn build(
+    plan: &ModificationPlan,
+    values: &BoundValues,
+    ctx: &WriteContext,
+) -> Result<Vec<PartitionWrite>, CqlError> {
     let table = &plan.table;
     let timestamp = match &plan.timestamp {
         Some(e) => e.eval_i64(values, "timestamp")?,
@@ -66,35 +104,46 @@ pub fn build(plan: &ModificationPlan, values: &BoundValues, ctx: &WriteContext) 
         .collect::<Result<Vec<Bytes>, _>>()?;
     let full_clustering = prefix.len() == table.clustering_key.len();
 
+    let stamp = CellStamp { timestamp, ttl, now };
     let mut cells = Vec::new();
     let mut static_cells = Vec::new();
-    for (id, expr) in &plan.assignments {
+    let mut pending = Vec::new();
+    let mut static_pending = Vec::new();
+    let mut column_cells = Vec::new();
+    let mut column_pending = Vec::new();
+    for (id, op) in &plan.assignments {
         let c = table.column(*id);
-        let cell = match expr.eval(values, &c.ty, &c.name)? {
-            Evaluated::Unset => continue,
-            Evaluated::Null => Cell::tombstone(timestamp, now),
-            Evaluated::Value(v) => Cell::live(timestamp, v, ttl, now),
-        };
-        if c.kind == ColumnKind::Static {
-            static_cells.push((*id, cell));
-        } else {
-            cells.push((*id, cell));
-        }
+        operation_cells(*id, c, op, values, &stamp, &mut column_cells, &mut column_pending)?;
+        let mut with_id: Vec<_> = column_cells.drain(..).map(|cell| (*id, cell)).collect();
+        route(c.kind, &mut with_id, &mut cells, &mut static_cells);
+        route(c.kind, &mut column_pending, &mut pending, &mut static_pending);
     }
-    for id in &plan.deleted_columns {
-        let cell = Cell::tombstone(timestamp, now);
-        if table.column(*id).kind == ColumnKind::Static {
-            static_cells.push((*id, cell));
-        } else {
-            cells.push((*id, cell));
-        }
+    for (id, deletion) in &plan.deletions {
+        let c = table.column(*id);
+        deletion_cells(*id, c, deletion, values, &stamp, &mut column_cells, &mut column_pending)?;
+        let mut with_id: Vec<_> = column_cells.drain(..).map(|cell| (*id, cell)).collect();
+        route(c.kind, &mut with_id, &mut cells, &mut static_cells);
+        route(c.kind, &mut column_pending, &mut pending, &mut static_pending);
     }
     let deletion = DeletionTime { marked_at: timestamp, local_deletion_time: now };
+    let row_clustering = || {
+        if table.clustering_key.is_empty() {
+            ClusteringKey::default()
+        } else {
+            clustering_key(table, prefix.clone())
+        }
+    };
 
     let mut mutations = Vec::new();
     for key in partition_keys(table, partition, values)? {
         let mut m = Mutation::new(table.id, partition_position(&key));
         m.static_cells = static_cells.clone();
+        let mut write = PartitionWrite {
+            table: table.clone(),
+            mutation: Mutation::new(table.id, m.position.clone()),
+            pending: Vec::new(),
+        };
+        write.pending.extend(static_pending.iter().map(|op| Pending { clustering: None, op: op.clone(), stamp }));
         match plan.kind {
             ModificationKind::Insert | ModificationKind::Update => {
                 let marker = (plan.kind == ModificationKind::Insert).then(|| Liveness {
@@ -103,22 +152,22 @@ pub fn build(plan: &ModificationPlan, values: &BoundValues, ctx: &WriteContext) 
                     expires_at: if ttl == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl) },
                 });
                 if full_clustering && (!cells.is_empty() || marker.is_some()) {
-                    let clustering = if table.clustering_key.is_empty() {
-                        ClusteringKey::default()
-                    } else {
-                        clustering_key(table, prefix.clone())
-                    };
-                    m.rows.push(RowUpdate { clustering, marker, deletion: None, cells: cells.clone() });
+                    m.rows.push(RowUpdate {
+                        clustering: row_clustering(),
+                        marker,
+                        deletion: None,
+                        cells: cells.clone(),
+                    });
                 }
             }
-            ModificationKind::Delete if !plan.deleted_columns.is_empty() => {
+            ModificationKind::Delete if !plan.deletions.is_empty() => {
                 if !cells.is_empty() {
-                    let clustering = if table.clustering_key.is_empty() {
-                        ClusteringKey::default()
-                    } else {
-                        clustering_key(table, prefix.clone())
-                    };
-                    m.rows.push(RowUpdate { clustering, marker: None, deletion: None, cells: cells.clone() });
+                    m.rows.push(RowUpdate {
+                        clustering: row_clustering(),
+                        marker: None,
+                        deletion: None,
+                        cells: cells.clone(),
+                    });
                 }
             }
             ModificationKind::Delete => {
@@ -134,7 +183,16 @@ pub fn build(plan: &ModificationPlan, values: &BoundValues, ctx: &WriteContext) 
                 }
             }
         }
-        mutations.push(m);
+        if !pending.is_empty() {
+            let clustering = row_clustering();
+            write.pending.extend(pending.iter().map(|op| Pending {
+                clustering: Some(clustering.clone()),
+                op: op.clone(),
+                stamp,
+            }));
+        }
+        write.mutation = m;
+        mutations.push(write);
     }
     Ok(mutations)
 }

@@ -2,7 +2,8 @@
 //!
 //! Two kinds of removal, as in Cassandra:
 //! * **Shadowed data** — a cell, row marker or row deletion covered by a newer-or-equal
-//!   deletion of its row, a range tombstone or the partition — is dropped always: the
+//!   deletion of its row, a range tombstone, the partition or (a collection element) its
+//!   collection's tombstone — is dropped always: the
 //!   deletion that shadows it is in the same output (or is itself purged, below, under the
 //!   same rule that would have let the data go).
 //! * **Tombstones and expired data** are dropped only when `gc_grace_seconds` have passed
@@ -14,6 +15,7 @@
 //!   tombstone (local deletion time = its write time, `expiry - ttl`), like Cassandra's.
 
 use crate::model::cell::{Cell, DeletionTime, EpochSeconds, WriteTimestamp};
+use crate::model::mutation::ColumnId;
 use crate::storage::partition::{Partition, Row};
 
 /// The purge horizon for one partition.
@@ -82,7 +84,14 @@ fn purge_row(row: &mut Row, covering: Option<DeletionTime>, limits: &PurgeLimits
             row.marker = None;
         }
     }
-    row.cells.retain_mut(|(_, cell)| {
+    // A collection's tombstone (its path-less cell) sorts before its elements.
+    let mut collection_deletion: Option<(ColumnId, WriteTimestamp)> = None;
+    row.cells.retain_mut(|(column, cell)| {
+        if cell.path.is_none() {
+            collection_deletion = cell.value.is_none().then_some((*column, cell.timestamp));
+        } else if collection_deletion.is_some_and(|(c, ts)| c == *column && cell.timestamp <= ts) {
+            return false;
+        }
         if shadowed(cell.timestamp) {
             return false;
         }
@@ -102,7 +111,9 @@ fn purge_cell(cell: &mut Cell, limits: &PurgeLimits) -> bool {
                 return false;
             }
             let written_at = cell.expires_at.saturating_sub(cell.ttl_seconds);
+            let path = cell.path.take();
             *cell = Cell::tombstone(cell.timestamp, written_at);
+            cell.path = path;
             true
         }
     }
@@ -223,5 +234,23 @@ mod tests {
         p.static_row.apply_cells(vec![(0, live(9)), (1, live(11))]);
         let p = purge_partition(p, &limits(i64::MAX)).unwrap();
         assert!(p.static_row.cell(0).is_none() && p.static_row.cell(1).is_some());
+    }
+
+    #[test]
+    fn collection_tombstone_drops_the_elements_it_shadows() {
+        let mut p = Partition::default();
+        let element = |ts, path: &'static [u8]| {
+            Cell::live(ts, Bytes::from_static(b"v"), 0, NOW).at_path(Bytes::from_static(path))
+        };
+        p.apply_row(RowUpdate {
+            clustering: ClusteringKey { sort_key: Bytes::from_static(b"r"), values: vec![] },
+            marker: None,
+            deletion: None,
+            cells: vec![(4, element(5, b"a")), (4, element(9, b"b")), (4, Cell::tombstone(6, NOW))],
+        });
+        let purged = purge_partition(p, &limits(0)).unwrap();
+        let row = &purged.rows[&Bytes::from_static(b"r")];
+        let kept: Vec<Option<&[u8]>> = row.cells.iter().map(|(_, c)| c.path.as_deref()).collect();
+        assert_eq!(kept, vec![None, Some(&b"b"[..])], "the recent tombstone stays; the element under it goes");
     }
 }

@@ -1,7 +1,7 @@
 //! Partition ⇄ bytes, pure: the data-stream entry of one partition with its position,
 //! deletion, static row, range tombstones and clustering rows (every cell, tombstone, TTL
 //! and marker), so decoding rebuilds an equal [`Partition`]. Decoding checks every length
-//! and the orders the in-memory model relies on (rows by sort key, cells by column).
+//! and the orders the in-memory model relies on (rows by sort key, cells by column and path).
 //!
 //! ```text
 //! entry     = u32 LE body_len ‖ body
@@ -10,7 +10,8 @@
 //!             ‖ varint n ‖ (bytes sort_key ‖ row)*n
 //! row       = u8 flags(1 = marker, 2 = deletion) ‖ varint n ‖ bytes*n (clustering values)
 //!             ‖ [i64 ts ‖ u32 ttl ‖ u32 expires_at] ‖ [deletion] ‖ varint n ‖ cell*n
-//! cell      = u16 column ‖ u8 flags(1 = has value) ‖ i64 ts ‖ u32 ttl ‖ u32 expires_at ‖ [bytes]
+//! cell      = u16 column ‖ u8 flags(1 = has value, 2 = has path) ‖ i64 ts ‖ u32 ttl ‖ u32 expires_at
+//!             ‖ [bytes value] ‖ [bytes path]
 //! deletion  = i64 marked_at ‖ u32 local_deletion_time
 //! range_del = bound start ‖ bound end ‖ deletion
 //! bound     = u8 kind(0 unbounded, 1 inclusive, 2 exclusive) ‖ [bytes prefix]
@@ -36,6 +37,7 @@ const PARTITION_HAS_DELETION: u8 = 1;
 const ROW_HAS_MARKER: u8 = 1;
 const ROW_HAS_DELETION: u8 = 2;
 const CELL_HAS_VALUE: u8 = 1;
+const CELL_HAS_PATH: u8 = 2;
 const BOUND_UNBOUNDED: u8 = 0;
 const BOUND_INCLUSIVE: u8 = 1;
 const BOUND_EXCLUSIVE: u8 = 2;
@@ -170,12 +172,16 @@ fn encode_row(row: &Row, out: &mut Vec<u8>) {
     put_varint(out, row.cells.len() as u64);
     for (column, cell) in &row.cells {
         put_u16(out, *column);
-        put_u8(out, if cell.value.is_some() { CELL_HAS_VALUE } else { 0 });
+        let path_flag = if cell.path.is_some() { CELL_HAS_PATH } else { 0 };
+        put_u8(out, if cell.value.is_some() { CELL_HAS_VALUE } else { 0 } | path_flag);
         put_i64(out, cell.timestamp);
         put_u32(out, cell.ttl_seconds);
         put_u32(out, cell.expires_at);
         if let Some(v) = &cell.value {
             put_bytes(out, v);
+        }
+        if let Some(p) = &cell.path {
+            put_bytes(out, p);
         }
     }
 }
@@ -205,11 +211,8 @@ fn decode_row(r: &mut WireReader<'_>) -> Result<Row, DecodeError> {
     for _ in 0..n {
         let at = r.position();
         let column = r.u16("cell column")?;
-        if cells.last().is_some_and(|(c, _)| *c >= column) {
-            return Err(DecodeError::new(at, "cells are not in strictly increasing column order"));
-        }
         let cell_flags = r.u8("cell flags")?;
-        if cell_flags & !CELL_HAS_VALUE != 0 {
+        if cell_flags & !(CELL_HAS_VALUE | CELL_HAS_PATH) != 0 {
             return Err(r.error(format!("unknown cell flags {cell_flags:#04x}")));
         }
         let timestamp = r.i64("cell timestamp")?;
@@ -217,7 +220,11 @@ fn decode_row(r: &mut WireReader<'_>) -> Result<Row, DecodeError> {
         let expires_at = r.u32("cell expiry")?;
         let value =
             if cell_flags & CELL_HAS_VALUE != 0 { Some(r.owned_bytes(usize::MAX, "cell value")?) } else { None };
-        cells.push((column, Cell { timestamp, value, ttl_seconds, expires_at }));
+        let path = if cell_flags & CELL_HAS_PATH != 0 { Some(r.owned_bytes(usize::MAX, "cell path")?) } else { None };
+        if cells.last().is_some_and(|(c, prev): &(u16, Cell)| (*c, &prev.path) >= (column, &path)) {
+            return Err(DecodeError::new(at, "cells are not in strictly increasing column and path order"));
+        }
+        cells.push((column, Cell { timestamp, value, path, ttl_seconds, expires_at }));
     }
     Ok(Row { clustering, marker, deletion, cells })
 }

@@ -72,8 +72,9 @@ fn arb_deletion() -> impl Strategy<Value = DeletionTime> {
 }
 
 fn arb_cell() -> impl Strategy<Value = Cell> {
-    (any::<i64>(), proptest::option::of(arb_bytes(20)), any::<u32>(), any::<u32>())
-        .prop_map(|(timestamp, value, ttl_seconds, expires_at)| Cell { timestamp, value, ttl_seconds, expires_at })
+    (any::<i64>(), proptest::option::of(arb_bytes(20)), any::<u32>(), any::<u32>()).prop_map(
+        |(timestamp, value, ttl_seconds, expires_at)| Cell { timestamp, value, path: None, ttl_seconds, expires_at },
+    )
 }
 
 fn arb_row() -> impl Strategy<Value = Row> {
@@ -81,13 +82,14 @@ fn arb_row() -> impl Strategy<Value = Row> {
         proptest::collection::vec(arb_bytes(10), 0..3),
         proptest::option::of((any::<i64>(), any::<u32>(), any::<u32>())),
         proptest::option::of(arb_deletion()),
-        proptest::collection::btree_map(any::<ColumnId>(), arb_cell(), 0..5),
+        proptest::collection::btree_map((any::<ColumnId>(), proptest::option::of(arb_bytes(6))), arb_cell(), 0..5),
     )
         .prop_map(|(clustering, marker, deletion, cells)| Row {
             clustering,
             marker: marker.map(|(timestamp, ttl_seconds, expires_at)| Liveness { timestamp, ttl_seconds, expires_at }),
             deletion,
-            cells: cells.into_iter().collect(),
+            // Collection elements carry their path; (column, path) is the map's order.
+            cells: cells.into_iter().map(|((column, path), cell)| (column, Cell { path, ..cell })).collect(),
         })
 }
 

@@ -1,0 +1,251 @@
+//! Writes that depend on current values — counter increments, list writes by index and
+//! list value removals — done on the partition's owner shard under its partition lock:
+//! read the partition (memtables and SSTables), turn each pending operation into cells,
+//! and apply the resulting mutation through the commitlog like any other write. A counter
+//! is stored as its total in one cell, written with a timestamp above the one it replaces,
+//! so replaying the commitlog or merging SSTables gives the same total (no deltas to
+//! double-count on one node).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+
+use crate::cql::error::CqlError;
+use crate::cql::functions::now_micros;
+use crate::cql::read::partition::read_merged;
+use crate::cql::shard_ops::{ShardReply, ShardRequest};
+use crate::model::cell::{Cell, DeletionTime};
+use crate::model::mutation::{ClusteringKey, ColumnId, Mutation, RowUpdate};
+use crate::runtime::shard::Shard;
+use crate::storage::partition::{Partition, Row};
+
+use super::apply::apply_local;
+use super::cell_ops::PendingOp;
+use super::mutation_builder::{PartitionWrite, Pending};
+
+/// Applies a statement's or batch's writes: plain ones straight to their owners, those
+/// with pending operations through a read-modify-write on theirs.
+pub async fn apply_writes(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
+    let (plain, reading): (Vec<_>, Vec<_>) = writes.into_iter().partition(|w| w.pending.is_empty());
+    let plain = async {
+        if plain.is_empty() {
+            Ok(())
+        } else {
+            super::apply::apply(shard, plain.into_iter().map(|w| w.mutation).collect()).await
+        }
+    };
+    futures::future::try_join(plain, apply_with_reads(shard, reading)).await?;
+    Ok(())
+}
+
+/// Applies writes with pending operations, each on its owner shard.
+pub async fn apply_with_reads(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
+    let calls = writes.into_iter().map(|write| {
+        let shard = shard.clone();
+        async move {
+            let owner = shard.owner_of(write.mutation.position.token);
+            if owner == shard.id {
+                return read_modify_write_local(&shard, write).await;
+            }
+            match shard.router.call(owner, ShardRequest::ReadModifyWrite(Box::new(write))).await? {
+                ShardReply::Applied => Ok(()),
+                _ => Err(CqlError::server("unexpected reply to a read-modify-write".into())),
+            }
+        }
+    });
+    futures::future::try_join_all(calls).await?;
+    Ok(())
+}
+
+/// Runs one partition's read-modify-write on this shard, its owner.
+pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -> Result<(), CqlError> {
+    let position = write.mutation.position.clone();
+    debug_assert_eq!(shard.owner_of(position.token), shard.id, "read-modify-writes run on the owner");
+    let _guard = shard.partition_locks.lock(write.table.id, &position).await;
+    let current = read_merged(shard, &write.table, &position).await?;
+    let mut mutation = write.mutation;
+    resolve(&current, write.pending, &mut mutation)?;
+    apply_local(shard, vec![mutation]).await
+}
+
+/// The row an operation targets in `current`, with the deletion covering it.
+fn current_row<'a>(
+    current: &'a Partition,
+    clustering: &Option<ClusteringKey>,
+) -> (Option<&'a Row>, Option<DeletionTime>) {
+    match clustering {
+        None => (Some(&current.static_row), current.deletion),
+        Some(ck) => match current.rows.get(&ck.sort_key) {
+            Some(row) => (Some(row), row.effective_deletion(current.deletion_for(&ck.sort_key))),
+            None => (None, current.deletion_for(&ck.sort_key)),
+        },
+    }
+}
+
+fn add_cell(m: &mut Mutation, clustering: &Option<ClusteringKey>, column: ColumnId, cell: Cell) {
+    let Some(ck) = clustering else {
+        m.static_cells.push((column, cell));
+        return;
+    };
+    match m.rows.iter_mut().find(|r| r.clustering.sort_key == ck.sort_key) {
+        Some(row) => row.cells.push((column, cell)),
+        None => {
+            m.rows.push(RowUpdate { clustering: ck.clone(), marker: None, deletion: None, cells: vec![(column, cell)] })
+        }
+    }
+}
+
+/// A column of one row: (clustering sort key, `None` for the static row; column).
+type ColumnInRow = (Option<Bytes>, ColumnId);
+
+/// A counter's new total and the timestamp that makes it win over the old one.
+struct CounterUpdate {
+    clustering: Option<ClusteringKey>,
+    total: i64,
+    timestamp: i64,
+    now: u32,
+}
+
+/// Turns the pending operations into cells of `m`, reading `current`.
+pub fn resolve(current: &Partition, pending: Vec<Pending>, m: &mut Mutation) -> Result<(), CqlError> {
+    // Counter totals and list views as this write changes them, per (row, column).
+    let mut counters: HashMap<ColumnInRow, CounterUpdate> = HashMap::new();
+    let mut lists: HashMap<ColumnInRow, Vec<(Bytes, Bytes)>> = HashMap::new();
+    for Pending { clustering, op, stamp } in pending {
+        let now = stamp.now;
+        let row_key = clustering.as_ref().map(|c| c.sort_key.clone());
+        let (row, deletion) = current_row(current, &clustering);
+        match op {
+            PendingOp::CounterAdd { column, delta } => {
+                let entry = counters.entry((row_key, column)).or_insert_with(|| {
+                    let clustering = clustering.clone();
+                    let cell = row.and_then(|r| r.cell(column));
+                    let total = row
+                        .and_then(|r| r.live_cell(column, deletion, now))
+                        .and_then(|c| c.value.as_deref())
+                        .and_then(|v| <[u8; 8]>::try_from(v).ok())
+                        .map_or(0, i64::from_be_bytes);
+                    let floor = cell.map_or(i64::MIN, |c| c.timestamp).max(deletion.map_or(i64::MIN, |d| d.marked_at));
+                    CounterUpdate { clustering, total, timestamp: now_micros().max(floor.saturating_add(1)), now }
+                });
+                entry.total = entry.total.wrapping_add(delta);
+            }
+            PendingOp::ListSetIndex { column, index, value } => {
+                let list = lists.entry((row_key, column)).or_insert_with(|| live_list(row, column, deletion, now));
+                let deleting = value.is_none();
+                if list.is_empty() {
+                    let what = if deleting { "delete an element from" } else { "set an element on" };
+                    return Err(CqlError::invalid(format!("Attempted to {what} a list which is null")));
+                }
+                let Some(i) = usize::try_from(index).ok().filter(|&i| i < list.len()) else {
+                    return Err(CqlError::invalid(format!(
+                        "List index {index} out of bound, list has size {}",
+                        list.len()
+                    )));
+                };
+                let path = list[i].0.clone();
+                let cell = match value {
+                    Some(v) => {
+                        list[i].1 = v.clone();
+                        stamp.live(v).at_path(path)
+                    }
+                    None => {
+                        list.remove(i);
+                        stamp.tombstone().at_path(path)
+                    }
+                };
+                add_cell(m, &clustering, column, cell);
+            }
+            PendingOp::ListRemove { column, values } => {
+                let list = lists.entry((row_key, column)).or_insert_with(|| live_list(row, column, deletion, now));
+                list.retain(|(path, value)| {
+                    let remove = values.contains(value);
+                    if remove {
+                        add_cell(m, &clustering, column, stamp.tombstone().at_path(path.clone()));
+                    }
+                    !remove
+                });
+            }
+        }
+    }
+    for ((_, column), update) in counters {
+        let cell = Cell::live(update.timestamp, Bytes::copy_from_slice(&update.total.to_be_bytes()), 0, update.now);
+        add_cell(m, &update.clustering, column, cell);
+    }
+    Ok(())
+}
+
+/// A list's live elements as (path, value), in order.
+fn live_list(row: Option<&Row>, column: ColumnId, deletion: Option<DeletionTime>, now: u32) -> Vec<(Bytes, Bytes)> {
+    let Some(row) = row else { return Vec::new() };
+    row.live_elements(column, deletion, now).filter_map(|c| Some((c.path.clone()?, c.value.clone()?))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cql::write::cell_ops::CellStamp;
+    use crate::model::element_path::append_paths;
+    use crate::model::mutation::PartitionPosition;
+
+    const STAMP: CellStamp = CellStamp { timestamp: 100, ttl: 0, now: 1_000 };
+
+    fn position() -> PartitionPosition {
+        PartitionPosition { token: 1, key: Bytes::from_static(b"k") }
+    }
+
+    fn pending(op: PendingOp) -> Pending {
+        Pending { clustering: None, op, stamp: STAMP }
+    }
+
+    fn int(v: i64) -> Bytes {
+        Bytes::copy_from_slice(&v.to_be_bytes())
+    }
+
+    #[test]
+    fn counters_add_to_the_current_total_with_a_newer_timestamp() {
+        let mut current = Partition::default();
+        let future = now_micros() + 60_000_000;
+        current.static_row.apply_cells(vec![(1, Cell::live(future, int(40), 0, 1_000))]);
+        let mut m = Mutation::new(uuid::Uuid::nil(), position());
+        let ops = vec![
+            pending(PendingOp::CounterAdd { column: 1, delta: 5 }),
+            pending(PendingOp::CounterAdd { column: 1, delta: -3 }),
+            pending(PendingOp::CounterAdd { column: 2, delta: 7 }),
+        ];
+        resolve(&current, ops, &mut m).unwrap();
+        let mut cells = m.static_cells.clone();
+        cells.sort_by_key(|(c, _)| *c);
+        assert_eq!(cells[0].1.value, Some(int(42)));
+        assert!(cells[0].1.timestamp > future, "the new total must win over the old cell");
+        assert_eq!(cells[1].1.value, Some(int(7)));
+    }
+
+    #[test]
+    fn list_index_writes_and_removals_address_the_current_elements() {
+        let mut current = Partition::default();
+        let paths = append_paths(3);
+        let cells = paths.iter().zip([1, 2, 1]).map(|(p, v)| (3, Cell::live(50, int(v), 0, 1_000).at_path(p.clone())));
+        current.static_row.apply_cells(cells.collect());
+        let mut m = Mutation::new(uuid::Uuid::nil(), position());
+        let ops = vec![
+            pending(PendingOp::ListSetIndex { column: 3, index: 1, value: Some(int(9)) }),
+            pending(PendingOp::ListRemove { column: 3, values: vec![int(1)] }),
+        ];
+        resolve(&current, ops, &mut m).unwrap();
+        let written: Vec<(Option<Bytes>, Option<Bytes>)> =
+            m.static_cells.iter().map(|(_, c)| (c.path.clone(), c.value.clone())).collect();
+        assert_eq!(
+            written,
+            vec![
+                (Some(paths[1].clone()), Some(int(9))),
+                (Some(paths[0].clone()), None),
+                (Some(paths[2].clone()), None)
+            ]
+        );
+        let out_of_bounds = vec![pending(PendingOp::ListSetIndex { column: 3, index: 3, value: None })];
+        let err = resolve(&current, out_of_bounds, &mut m).unwrap_err();
+        assert!(err.to_string().contains("List index 3 out of bound, list has size 3"), "{err}");
+    }
+}
