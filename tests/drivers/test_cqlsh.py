@@ -71,7 +71,7 @@ def is_scylla_cqlsh():
 
 
 @pytest.mark.skipif(not is_scylla_cqlsh(), reason="Apache cqlsh only DESCRIBEs server-side on Cassandra >= 4 "
-                    "(we present as 3.0.8); scylla-cqlsh falls back to client-side DESCRIBE")
+                    "(we present as 3.0.8, like ScyllaDB); scylla-cqlsh sends DESCRIBE to the server")
 def test_describe(server2, tmp_path):
     setup = ("CREATE KEYSPACE IF NOT EXISTS cqlsh_d WITH replication = "
              "{'class': 'SimpleStrategy', 'replication_factor': 1}; "

@@ -2,10 +2,12 @@
 //! (`percore_protocol::cql`), analysed against the schema into plans ([`statement`]), bound
 //! to values, and executed on the shard that owns each partition ([`shard_ops`]): writes
 //! as mutations, reads as partition reads or ring scans ([`read`]). System tables are
-//! virtual ([`system_tables`]); DDL is serialised through shard 0 ([`ddl`]).
+//! virtual ([`system_tables`]); DDL is serialised through shard 0 ([`ddl`]); DESCRIBE
+//! renders the schema as CQL ([`describe`]).
 
 pub mod bind;
 pub mod ddl;
+pub mod describe;
 pub mod error;
 pub mod events;
 pub mod functions;

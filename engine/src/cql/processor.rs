@@ -14,6 +14,7 @@ use crate::runtime::shard::Shard;
 
 use super::bind::BoundValues;
 use super::ddl;
+use super::describe::{self, ClusterInfo};
 use super::error::CqlError;
 use super::prepared_cache::prepared_id;
 use super::read::select::{self, PageRequest};
@@ -21,6 +22,7 @@ use super::result::ResultMessage;
 use super::session::Session;
 use super::shard_ops::ShardRequest;
 use super::statement::{analyze, validate_batch, Analysed, PreparedStatement, StatementPlan};
+use super::write::conditional;
 use super::write::mutation_builder::{self, PartitionWrite, WriteContext};
 use super::write::read_modify_write::apply_writes;
 use percore_protocol::cql::ast::BatchKind;
@@ -91,6 +93,10 @@ async fn run(
             };
             Ok(ResultMessage::Rows(select::execute(shard, p, values, &page).await?))
         }
+        StatementPlan::Modify(p) if p.condition.is_some() => {
+            let ctx = WriteContext::new(params.timestamp);
+            Ok(ResultMessage::Rows(conditional::execute(shard, &[(p, values)], &ctx).await?))
+        }
         StatementPlan::Modify(p) => {
             let writes = mutation_builder::build(p, values, &WriteContext::new(params.timestamp))?;
             apply_writes(shard, writes).await?;
@@ -101,6 +107,10 @@ async fn run(
                 Some(e) => e.eval_i64(values, "timestamp")?.or(params.timestamp),
                 None => params.timestamp,
             });
+            if b.statements.iter().any(|s| s.condition.is_some()) {
+                let statements: Vec<_> = b.statements.iter().map(|s| (s, values)).collect();
+                return Ok(ResultMessage::Rows(conditional::execute(shard, &statements, &ctx).await?));
+            }
             let mut writes = Vec::new();
             for statement in &b.statements {
                 writes.extend(mutation_builder::build(statement, values, &ctx)?);
@@ -119,6 +129,11 @@ async fn run(
         StatementPlan::Truncate(table) => {
             ddl::truncate(shard, table.id).await?;
             Ok(ResultMessage::Void)
+        }
+        StatementPlan::Describe(statement) => {
+            let cluster = ClusterInfo::of_node(&shard.node.config);
+            let rows = describe::describe(statement, &shard.schema(), session.keyspace().as_deref(), &cluster)?;
+            Ok(ResultMessage::Rows(rows.into_result()))
         }
     }
 }
@@ -182,6 +197,10 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     }
     let plan_refs: Vec<_> = plans.iter().map(|(p, _)| *p).collect();
     validate_batch(kind, &plan_refs, batch.timestamp.is_some())?;
+    if plan_refs.iter().any(|p| p.condition.is_some()) {
+        let statements: Vec<_> = plans.iter().map(|(p, v)| (*p, v)).collect();
+        return Ok(ResultMessage::Rows(conditional::execute(shard, &statements, &ctx).await?));
+    }
     let mut writes = Vec::new();
     for (plan, values) in &plans {
         writes.extend(mutation_builder::build(plan, values, &ctx)?);

@@ -51,6 +51,8 @@ pub enum ShardRequest {
 pub enum ShardReply {
     Applied,
     Page(ReadPage),
+    /// The outcome of a conditional write.
+    Cas(crate::cql::write::read_modify_write::CasOutcome),
     Scanned(ScanPage),
     SchemaChanged(Option<SchemaChange>),
     /// Where the shard's commitlog entries after a truncation begin.
@@ -88,8 +90,9 @@ pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardRep
             Ok(ShardReply::Applied)
         }
         ShardRequest::ReadModifyWrite(write) => {
-            super::write::read_modify_write::read_modify_write_local(shard, *write).await?;
-            Ok(ShardReply::Applied)
+            let conditional = !write.conditions.is_empty();
+            let outcome = super::write::read_modify_write::read_modify_write_local(shard, *write).await?;
+            Ok(if conditional { ShardReply::Cas(outcome) } else { ShardReply::Applied })
         }
         ShardRequest::Read(read) => Ok(ShardReply::Page(super::read::partition::read_local(shard, &read).await?)),
         ShardRequest::Scan(scan) => Ok(ShardReply::Scanned(super::read::scan::scan_local(shard, &scan).await?)),

@@ -86,7 +86,26 @@ pub fn encode_row(
 /// (null when it has no elements, as Cassandra returns an empty collection).
 fn encode_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>, out: &mut Vec<u8>) {
     let len_at = out.len();
-    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&[0; 4]);
+    if !append_collection(ty, elements, out) {
+        out.truncate(len_at);
+        write_bytes(out, None);
+        return;
+    }
+    let body_len = (out.len() - len_at - 4) as i32;
+    out[len_at..len_at + 4].copy_from_slice(&body_len.to_be_bytes());
+}
+
+/// A non-frozen collection's serialized value from its live element cells (`None`: empty).
+pub fn collection_value<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    append_collection(ty, elements, &mut out).then_some(out)
+}
+
+/// Appends `[int] n` and the elements; false (and nothing meaningful) when there are none.
+fn append_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>, out: &mut Vec<u8>) -> bool {
+    let len_at = out.len();
+    out.extend_from_slice(&[0; 4]);
     let mut count = 0i32;
     for cell in elements {
         let (Some(value), Some(path)) = (&cell.value, &cell.path) else { continue };
@@ -100,14 +119,8 @@ fn encode_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>,
         }
         count += 1;
     }
-    if count == 0 {
-        out.truncate(len_at);
-        write_bytes(out, None);
-        return;
-    }
-    let body_len = (out.len() - len_at - 4) as i32;
-    out[len_at..len_at + 4].copy_from_slice(&body_len.to_be_bytes());
-    out[len_at + 4..len_at + 8].copy_from_slice(&count.to_be_bytes());
+    out[len_at..len_at + 4].copy_from_slice(&count.to_be_bytes());
+    count > 0
 }
 
 /// Whether a partition shows a static-only row: it has live static cells and no live rows.

@@ -12,6 +12,7 @@ use crate::runtime::shard::Shard;
 use crate::schema::TableDef;
 use crate::storage::Partition;
 
+use super::filter::{matches, RowFilter};
 use super::output::{encode_row, has_live_static, Output, PartitionContext};
 
 pub struct PartitionRead {
@@ -27,6 +28,13 @@ pub struct PartitionRead {
     /// Only count rows (`COUNT(*)`): nothing is encoded.
     pub count_only: bool,
     pub now: u32,
+    /// Restrictions checked row by row (ALLOW FILTERING, clustering IN).
+    pub filters: Arc<[RowFilter]>,
+    /// `PER PARTITION LIMIT` (and DISTINCT's one row per partition).
+    pub per_partition_limit: Option<usize>,
+    /// Rows of this partition already returned before `start_after`, when the caller
+    /// knows; otherwise they are counted again for the per-partition limit.
+    pub partition_rows_before: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -152,6 +160,27 @@ pub fn partition_context<'a>(
     }
 }
 
+/// Rows of the partition returned up to and including `after` (at most `limit`).
+fn rows_through(
+    partition: &Partition,
+    ctx: &PartitionContext<'_>,
+    read: &PartitionRead,
+    after: &[u8],
+    limit: usize,
+) -> usize {
+    let mut n = 0;
+    for (key, row) in partition.rows_in(&read.range, read.reversed, None) {
+        let deletion = row.effective_deletion(partition.deletion_for(key));
+        if row.is_live(deletion, read.now) && matches(ctx, Some((row, deletion)), &read.filters) {
+            n += 1;
+        }
+        if &key[..] == after || n >= limit {
+            break;
+        }
+    }
+    n
+}
+
 /// Reads up to `row_limit` live rows of `partition` (shared with ring scans).
 pub fn read_partition(
     table: &TableDef,
@@ -165,10 +194,23 @@ pub fn read_partition(
         page.more = true;
         return page;
     }
+    let mut partition_budget = read.per_partition_limit.map(|limit| {
+        let before = match (read.partition_rows_before, &read.start_after) {
+            (Some(n), _) => n,
+            (None, None) => 0,
+            (None, Some(after)) => rows_through(partition, &ctx, read, after, limit),
+        };
+        limit.saturating_sub(before)
+    });
     for (key, row) in partition.rows_in(&read.range, read.reversed, read.start_after.as_deref()) {
         let deletion = row.effective_deletion(partition.deletion_for(key));
-        if !row.is_live(deletion, read.now) {
+        if !row.is_live(deletion, read.now) || !matches(&ctx, Some((row, deletion)), &read.filters) {
             continue;
+        }
+        match &mut partition_budget {
+            Some(0) => return page,
+            Some(n) => *n -= 1,
+            None => {}
         }
         if !read.count_only {
             encode_row(&ctx, Some((row, deletion)), &read.outputs, &mut page.content);
@@ -182,7 +224,13 @@ pub fn read_partition(
     }
     // A partition with static cells but no rows shows one row of static values.
     let whole_partition = read.range == ClusteringRange::ALL && read.start_after.is_none();
-    if page.rows == 0 && whole_partition && table.has_static_columns() && has_live_static(&ctx) {
+    if page.rows == 0
+        && whole_partition
+        && table.has_static_columns()
+        && has_live_static(&ctx)
+        && partition_budget != Some(0)
+        && matches(&ctx, None, &read.filters)
+    {
         if !read.count_only {
             encode_row(&ctx, None, &read.outputs, &mut page.content);
         }

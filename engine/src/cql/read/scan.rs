@@ -13,6 +13,7 @@ use crate::schema::TableDef;
 use crate::storage::sstable::SstableScanner;
 use crate::storage::Partition;
 
+use super::filter::RowFilter;
 use super::output::Output;
 use super::partition::{read_partition, PartitionRead};
 
@@ -48,6 +49,8 @@ pub struct ScanRead {
     pub row_limit: usize,
     pub count_only: bool,
     pub now: u32,
+    pub filters: Arc<[RowFilter]>,
+    pub per_partition_limit: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -178,6 +181,9 @@ async fn scan_once(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlError>
             start_after: resume,
             count_only: scan.count_only,
             now: scan.now,
+            filters: scan.filters.clone(),
+            per_partition_limit: scan.per_partition_limit,
+            partition_rows_before: None,
         };
         let full = {
             let store = shard.store.borrow();
@@ -223,11 +229,15 @@ fn collect_rows(
         return false;
     }
     let mut single = PartitionRead { row_limit: 1, ..read };
+    // Rows of this partition this shard returned before (a resumed scan counts them again).
+    let mut taken = if single.start_after.is_some() { None } else { Some(0) };
     loop {
+        single.partition_rows_before = taken;
         let one = read_partition(&scan.table, position, partition, &single);
         if one.rows == 0 {
             return false;
         }
+        taken = taken.map(|n| n + 1);
         let clustering = one.last_key.clone().unwrap_or_default();
         page.bytes += one.content.len();
         page.rows.push(ScanRow { partition: position.clone(), clustering: clustering.clone(), cells: one.content });

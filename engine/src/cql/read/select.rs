@@ -23,6 +23,7 @@ use crate::metrics::ShardMetrics;
 use crate::model::mutation::PartitionPosition;
 use crate::runtime::shard::Shard;
 
+use super::filter::{bind_filters, RowFilter};
 use super::paging::{PagingState, Resume};
 use super::partition::{read_local, PartitionRead, ReadPage};
 use super::scan::{scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
@@ -128,6 +129,20 @@ fn clustering_range(
     slice_range(table, &prefix, plan.restrictions.clustering_slice.as_ref(), values)
 }
 
+/// The per-row filters and per-partition limit of this execution.
+fn row_selection(plan: &SelectPlan, values: &BoundValues) -> Result<(Arc<[RowFilter]>, Option<usize>), CqlError> {
+    let filters = bind_filters(&plan.table, &plan.restrictions.row_filters, values)?;
+    let per_partition_limit = match &plan.per_partition_limit {
+        Some(e) => match e.eval_i32(values, "per partition limit")? {
+            Some(n) if n <= 0 => return Err(CqlError::invalid("PER PARTITION LIMIT must be strictly positive".into())),
+            n => n.map(|n| n as usize),
+        },
+        None => None,
+    };
+    let per_partition_limit = if plan.distinct { Some(1) } else { per_partition_limit };
+    Ok((filters, per_partition_limit))
+}
+
 /// Reads one partition on its owner shard.
 async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPage, CqlError> {
     let owner = shard.owner_of(read.position.token);
@@ -150,6 +165,7 @@ async fn read_partitions(
     values: &BoundValues,
     budget: &PageBudget,
 ) -> Result<PageOut, CqlError> {
+    let (filters, per_partition_limit) = row_selection(plan, values)?;
     let positions = sorted_positions(shard, plan, values)?;
     let range = clustering_range(plan, values)?;
     let (mut index, mut after) = match &budget.resume {
@@ -171,6 +187,9 @@ async fn read_partitions(
             start_after: after.take(),
             count_only: false,
             now,
+            filters: filters.clone(),
+            per_partition_limit,
+            partition_rows_before: None,
         };
         let page = read_on_owner(shard, read).await?;
         if content.is_empty() {
@@ -226,6 +245,7 @@ async fn scan(
     values: &BoundValues,
     budget: &PageBudget,
 ) -> Result<PageOut, CqlError> {
+    let (filters, per_partition_limit) = row_selection(plan, values)?;
     let start = match &budget.resume {
         Some(Resume::Scan(p)) => Some(p.clone()),
         Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
@@ -241,6 +261,8 @@ async fn scan(
         row_limit: budget.rows,
         count_only: false,
         now,
+        filters: filters.clone(),
+        per_partition_limit,
     };
     let pages = scan_all_shards(shard, make).await?;
     // A shard whose page was cut short only vouches for rows up to its last one: the merged
@@ -274,6 +296,7 @@ async fn scan(
 
 /// COUNT(*): counts every matching row (aggregates are not paged).
 async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Result<u64, CqlError> {
+    let (filters, per_partition_limit) = row_selection(plan, values)?;
     let now = now_seconds();
     if plan.restrictions.partition.is_some() {
         let range = clustering_range(plan, values)?;
@@ -289,6 +312,9 @@ async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Re
                 start_after: None,
                 count_only: true,
                 now,
+                filters: filters.clone(),
+                per_partition_limit,
+                partition_rows_before: None,
             };
             total += read_on_owner(shard, read).await?.rows as u64;
         }
@@ -303,6 +329,8 @@ async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Re
         row_limit: usize::MAX,
         count_only: true,
         now,
+        filters: filters.clone(),
+        per_partition_limit,
     };
     Ok(scan_all_shards(shard, make).await?.iter().map(|p| p.count).sum())
 }

@@ -2,6 +2,7 @@
 //! [`StatementPlan`] plus the types of its bind markers. Prepared statements keep the plan;
 //! simple statements are analysed per request.
 
+pub mod conditions;
 pub mod modification;
 pub mod operation;
 pub mod restrictions;
@@ -9,7 +10,7 @@ pub mod select;
 
 use std::sync::Arc;
 
-use percore_protocol::cql::ast::{BatchKind, QualifiedName, Statement};
+use percore_protocol::cql::ast::{BatchKind, DescribeStatement, QualifiedName, Statement};
 use percore_protocol::cql::ParsedStatement;
 use percore_protocol::response::ColumnSpec;
 
@@ -33,6 +34,9 @@ pub enum StatementPlan {
     /// DDL keeps its AST: shard 0 applies it to whatever schema is current then.
     Schema(Statement),
     Truncate(Arc<TableDef>),
+    /// DESCRIBE keeps its AST: it is answered from the schema and the session keyspace current
+    /// at execution, as Cassandra does.
+    Describe(DescribeStatement),
 }
 
 #[derive(Debug)]
@@ -138,12 +142,7 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
             StatementPlan::Use(u.keyspace)
         }
         Statement::Truncate(t) => StatementPlan::Truncate(writable_table(schema, &t.name, ks)?),
-        Statement::Describe(_) => {
-            // cqlsh falls back to describing from driver metadata on a syntax error.
-            return Err(CqlError::syntax(
-                "line 1:0 no viable alternative at input 'DESCRIBE' (server-side DESCRIBE is not supported yet)".into(),
-            ));
-        }
+        Statement::Describe(d) => StatementPlan::Describe(d),
         ddl => StatementPlan::Schema(ddl),
     };
     let (bind_specs, marker_names) = binds.finish()?;
@@ -169,6 +168,9 @@ pub fn validate_batch(
     }
     if custom_timestamp && has_counters {
         return Err(CqlError::invalid("Cannot provide custom timestamp for counter BATCH".into()));
+    }
+    if custom_timestamp && statements.iter().any(|s| s.condition.is_some()) {
+        return Err(CqlError::invalid("Cannot provide custom timestamp for conditional BATCH".into()));
     }
     Ok(())
 }

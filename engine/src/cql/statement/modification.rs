@@ -16,6 +16,7 @@ use crate::cql::term::{analyze_term, BindSpecs, Receiver};
 use crate::model::mutation::ColumnId;
 use crate::schema::{ColumnKind, TableDef};
 
+use super::conditions::{self, ConditionPlan};
 use super::operation::{analyze_assignment, analyze_deletion, Deletion, Operation};
 use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
 
@@ -37,6 +38,8 @@ pub struct ModificationPlan {
     pub deletions: Vec<(ColumnId, Deletion)>,
     pub ttl: Option<ValueExpr>,
     pub timestamp: Option<ValueExpr>,
+    /// The IF clause of a lightweight transaction.
+    pub condition: Option<ConditionPlan>,
 }
 
 fn pseudo_receiver(table: &TableDef, name: &str, ty: CqlType) -> Receiver {
@@ -65,9 +68,51 @@ fn analyze_using(
     Ok((ttl, ts))
 }
 
-fn refuse_conditions(if_clause: bool) -> Result<(), CqlError> {
-    if if_clause {
-        return Err(CqlError::invalid("Conditional updates (IF ...) are not supported yet".into()));
+/// Analyses a statement's IF clause and checks what a conditional statement may not do.
+fn analyze_condition(
+    table: &TableDef,
+    stmt_if: (bool, bool, &[percore_protocol::cql::ast::Condition]),
+    using: &UsingClause,
+    binds: &mut BindSpecs,
+) -> Result<Option<ConditionPlan>, CqlError> {
+    let (if_not_exists, if_exists, conditions) = stmt_if;
+    let plan = conditions::analyze(table, if_not_exists, if_exists, conditions, binds)?;
+    if plan.is_some() {
+        if table.is_counter() {
+            return Err(CqlError::invalid("Conditional updates are not supported on counter tables".into()));
+        }
+        if using.timestamp.is_some() {
+            return Err(CqlError::invalid("Cannot provide custom timestamp for conditional updates".into()));
+        }
+    }
+    Ok(plan)
+}
+
+/// Conditional statements name one partition and (unless only static columns are
+/// involved) one row.
+fn check_conditional_target(
+    table: &TableDef,
+    kind: ModificationKind,
+    condition: &ConditionPlan,
+    r: &Restrictions,
+) -> Result<(), CqlError> {
+    let what = if kind == ModificationKind::Delete { "deletions" } else { "updates" };
+    let single_partition =
+        r.partition.as_ref().is_some_and(|p| p.iter().all(|c| matches!(c, super::restrictions::ColumnValues::Eq(_))));
+    if !single_partition {
+        return Err(CqlError::invalid(format!("IN on the partition key is not supported with conditional {what}")));
+    }
+    let static_only = condition.columns().iter().all(|id| table.column(*id).kind == ColumnKind::Static)
+        && !matches!(condition, ConditionPlan::NotExists | ConditionPlan::Exists);
+    let given = r.clustering_prefix.len();
+    if given < table.clustering_key.len() && !(static_only && given == 0) {
+        let missing = &table.column(table.clustering_key[given]).name;
+        if kind == ModificationKind::Delete {
+            return Err(CqlError::invalid(format!(
+                "DELETE statements must restrict all PRIMARY KEY columns with equality relations in order to use IF conditions, but column '{missing}' is not restricted"
+            )));
+        }
+        return Err(CqlError::invalid(format!("Missing mandatory PRIMARY KEY part {missing}")));
     }
     Ok(())
 }
@@ -95,7 +140,7 @@ pub fn analyze_insert(
     table: Arc<TableDef>,
     binds: &mut BindSpecs,
 ) -> Result<ModificationPlan, CqlError> {
-    refuse_conditions(stmt.if_not_exists)?;
+    let condition = analyze_condition(&table, (stmt.if_not_exists, false, &[]), &stmt.using, binds)?;
     if table.columns.iter().any(|c| c.ty.is_counter()) {
         return Err(CqlError::invalid(
             "INSERT statements are not allowed on counter tables, use UPDATE instead".into(),
@@ -139,6 +184,7 @@ pub fn analyze_insert(
         deletions: vec![],
         ttl,
         timestamp,
+        condition,
     })
 }
 
@@ -147,7 +193,6 @@ pub fn analyze_update(
     table: Arc<TableDef>,
     binds: &mut BindSpecs,
 ) -> Result<ModificationPlan, CqlError> {
-    refuse_conditions(stmt.if_exists || !stmt.conditions.is_empty())?;
     let (ttl, timestamp) = analyze_using(&stmt.using, &table, binds, true)?;
     if table.is_counter() {
         refuse_custom_stamps(&stmt.using)?;
@@ -170,6 +215,10 @@ pub fn analyze_update(
     )?;
     let only_static = assignments.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static);
     check_full_clustering(&table, &restrictions, only_static && !assignments.is_empty())?;
+    let condition = analyze_condition(&table, (false, stmt.if_exists, &stmt.conditions), &stmt.using, binds)?;
+    if let Some(c) = &condition {
+        check_conditional_target(&table, ModificationKind::Update, c, &restrictions)?;
+    }
     Ok(ModificationPlan {
         table,
         kind: ModificationKind::Update,
@@ -178,6 +227,7 @@ pub fn analyze_update(
         deletions: vec![],
         ttl,
         timestamp,
+        condition,
     })
 }
 
@@ -197,7 +247,6 @@ pub fn analyze_delete(
     table: Arc<TableDef>,
     binds: &mut BindSpecs,
 ) -> Result<ModificationPlan, CqlError> {
-    refuse_conditions(stmt.if_exists || !stmt.conditions.is_empty())?;
     let (_, timestamp) = analyze_using(&stmt.using, &table, binds, false)?;
     let mut deletions = Vec::new();
     for selector in &stmt.columns {
@@ -211,6 +260,10 @@ pub fn analyze_delete(
         let only_static = deletions.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static);
         check_full_clustering(&table, &restrictions, only_static)?;
     }
+    let condition = analyze_condition(&table, (false, stmt.if_exists, &stmt.conditions), &stmt.using, binds)?;
+    if let Some(c) = &condition {
+        check_conditional_target(&table, ModificationKind::Delete, c, &restrictions)?;
+    }
     Ok(ModificationPlan {
         table,
         kind: ModificationKind::Delete,
@@ -219,6 +272,7 @@ pub fn analyze_delete(
         deletions,
         ttl: None,
         timestamp,
+        condition,
     })
 }
 

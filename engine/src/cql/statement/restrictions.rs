@@ -10,6 +10,7 @@ use percore_protocol::types::CqlType;
 
 use crate::cql::bind::{BoundValues, Evaluated, ValueExpr};
 use crate::cql::error::CqlError;
+use crate::cql::statement::operation::term_text;
 use crate::cql::term::{analyze_term, BindSpecs, Receiver};
 use crate::model::mutation::ColumnId;
 use crate::schema::{ColumnKind, TableDef};
@@ -51,8 +52,20 @@ pub struct Restrictions {
     pub clustering_prefix: Vec<ValueExpr>,
     /// A slice on the clustering column after the prefix.
     pub clustering_slice: Option<Slice>,
-    /// Equality/IN filters on other columns (virtual tables; ALLOW FILTERING later).
+    /// Equality/IN filters on other columns (virtual tables).
     pub filters: Vec<(ColumnId, ColumnValues)>,
+    /// Restrictions checked row by row on the owner (ALLOW FILTERING, clustering IN).
+    pub row_filters: Vec<FilterPlan>,
+}
+
+/// One row filter: `column op value` (`IN` is `Eq` with a list); `ty` is the type of the
+/// compared value (a collection's element type for CONTAINS).
+#[derive(Debug, Clone)]
+pub struct FilterPlan {
+    pub column: ColumnId,
+    pub op: Operator,
+    pub ty: CqlType,
+    pub values: ColumnValues,
 }
 
 pub struct RestrictionContext<'a> {
@@ -95,13 +108,18 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
     let mut partition: Vec<Option<ColumnValues>> = vec![None; table.partition_key.len()];
     let mut clustering_eq: Vec<Option<ValueExpr>> = vec![None; table.clustering_key.len()];
     let mut slices: Vec<(usize, Slice)> = Vec::new();
+    let mut clustering_in: Vec<usize> = Vec::new();
     let mut out = Restrictions::default();
     for relation in relations {
         match relation {
             Relation::Simple { column, op, value } => {
                 let id = column_id(table, column)?;
                 let def = table.column(id);
-                let expr = analyze_term(value, &column_receiver(table, id), ctx.binds)?;
+                let expr = if matches!(op, Operator::Contains | Operator::ContainsKey) {
+                    ValueExpr::Const(None)
+                } else {
+                    analyze_term(value, &column_receiver(table, id), ctx.binds)?
+                };
                 match (def.kind, op) {
                     (_, Operator::Eq) if table.is_virtual => out.filters.push((id, ColumnValues::Eq(expr))),
                     (ColumnKind::PartitionKey, Operator::Eq) => partition[def.position as usize] = Some(ColumnValues::Eq(expr)),
@@ -122,17 +140,33 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         }
                         *slot = Some(bound);
                     }
-                    (ColumnKind::PartitionKey, _) => {
+                    (ColumnKind::PartitionKey, Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte)
+                        if !ctx.allow_filtering =>
+                    {
                         return Err(CqlError::invalid(
                             "Only EQ and IN relation are supported on the partition key (unless you use the token() function)".into(),
                         ))
                     }
+                    (_, Operator::Neq) => {
+                        return Err(CqlError::invalid(format!("Unsupported \"!=\" relation: {column} != {}", term_text(value))))
+                    }
+                    (_, Operator::Like) => {
+                        return Err(CqlError::invalid(format!("LIKE restriction is only supported on properly indexed columns. {column} LIKE {} is not valid.", term_text(value))))
+                    }
+                    (_, Operator::Contains | Operator::ContainsKey) => {
+                        let ty = contains_type(def, *op)?;
+                        let expr = analyze_term(value, &receiver(table, def.name.clone(), ty.clone()), ctx.binds)?;
+                        require_filtering(&ctx, def.kind)?;
+                        out.row_filters.push(FilterPlan { column: id, op: *op, ty, values: ColumnValues::Eq(expr) });
+                    }
                     _ => {
-                        return Err(CqlError::invalid(if ctx.allow_filtering {
-                            format!("Filtering on column {column} is not supported yet")
-                        } else {
-                            filtering_message()
-                        }))
+                        require_filtering(&ctx, def.kind)?;
+                        out.row_filters.push(FilterPlan {
+                            column: id,
+                            op: *op,
+                            ty: def.ty.clone(),
+                            values: ColumnValues::Eq(expr),
+                        });
                     }
                 }
             }
@@ -143,10 +177,28 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 match def.kind {
                     _ if table.is_virtual => out.filters.push((id, ColumnValues::In(list))),
                     ColumnKind::PartitionKey => partition[def.position as usize] = Some(ColumnValues::In(list)),
-                    _ => {
+                    ColumnKind::Clustering if ctx.for_read => {
+                        clustering_in.push(def.position as usize);
+                        out.row_filters.push(FilterPlan {
+                            column: id,
+                            op: Operator::Eq,
+                            ty: def.ty.clone(),
+                            values: ColumnValues::In(list),
+                        });
+                    }
+                    ColumnKind::Clustering => {
                         return Err(CqlError::invalid(format!(
-                            "IN restrictions on column {column} are not supported yet"
+                            "IN restrictions on clustering column {column} are not supported in modifications yet"
                         )))
+                    }
+                    kind => {
+                        require_filtering(&ctx, kind)?;
+                        out.row_filters.push(FilterPlan {
+                            column: id,
+                            op: Operator::Eq,
+                            ty: def.ty.clone(),
+                            values: ColumnValues::In(list),
+                        });
                     }
                 }
             }
@@ -207,12 +259,72 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         if !ctx.allow_filtering {
             return Err(CqlError::invalid(filtering_message()));
         }
-        return Err(CqlError::invalid("Filtering on partial partition keys is not supported yet".into()));
+        for (&id, values) in table.partition_key.iter().zip(partition) {
+            if let Some(values) = values {
+                let ty = table.column(id).ty.clone();
+                out.row_filters.push(FilterPlan { column: id, op: Operator::Eq, ty, values });
+            }
+        }
     }
-    // Clustering: a prefix of equalities, then at most one slice on the next column.
+    // Clustering: a prefix of equalities, then at most one slice on the next column. From
+    // the first IN on (or with a partition key left open), restrictions are row filters.
+    let first_in = clustering_in.iter().min().copied();
+    if out.partition.is_none() || first_in.is_some() {
+        let from = if out.partition.is_none() { 0 } else { first_in.unwrap_or(0) };
+        let restricted = |pos: usize| {
+            clustering_eq[pos].is_some() || clustering_in.contains(&pos) || slices.iter().any(|(p, _)| *p == pos)
+        };
+        let any_restricted = (from..table.clustering_key.len()).any(restricted);
+        if out.partition.is_none() && any_restricted {
+            require_filtering(&ctx, ColumnKind::Clustering)?;
+        }
+        for (pos, (&id, eq)) in table.clustering_key.iter().zip(clustering_eq.iter_mut()).enumerate().skip(from) {
+            let ty = table.column(id).ty.clone();
+            if let Some(expr) = eq.take() {
+                out.row_filters.push(FilterPlan {
+                    column: id,
+                    op: Operator::Eq,
+                    ty: ty.clone(),
+                    values: ColumnValues::Eq(expr),
+                });
+            }
+            if let Some(i) = slices.iter().position(|(p, _)| *p == pos) {
+                let (_, slice) = slices.remove(i);
+                for (bound, strict, loose) in
+                    [(slice.lower, Operator::Gt, Operator::Gte), (slice.upper, Operator::Lt, Operator::Lte)]
+                {
+                    if let Some(b) = bound {
+                        let op = if b.inclusive { loose } else { strict };
+                        out.row_filters.push(FilterPlan {
+                            column: id,
+                            op,
+                            ty: ty.clone(),
+                            values: ColumnValues::Eq(b.value),
+                        });
+                    }
+                }
+            }
+        }
+    }
     let prefix_len = clustering_eq.iter().take_while(|c| c.is_some()).count();
     if let Some(pos) = clustering_eq.iter().skip(prefix_len).position(|c| c.is_some()) {
         let pos = prefix_len + pos;
+        if ctx.allow_filtering && ctx.for_read {
+            for (p, expr) in clustering_eq.iter_mut().enumerate().skip(prefix_len) {
+                if let Some(expr) = expr.take() {
+                    let id = table.clustering_key[p];
+                    let ty = table.column(id).ty.clone();
+                    out.row_filters.push(FilterPlan {
+                        column: id,
+                        op: Operator::Eq,
+                        ty,
+                        values: ColumnValues::Eq(expr),
+                    });
+                }
+            }
+            out.clustering_prefix = clustering_eq.into_iter().take(prefix_len).flatten().collect();
+            return Ok(out);
+        }
         return Err(CqlError::invalid(format!(
             "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
             table.column(table.clustering_key[pos]).name,
@@ -269,6 +381,33 @@ fn token_of_terms(table: &TableDef, args: &[Term], binds: &mut BindSpecs) -> Res
     crate::model::token::serialize_partition_key(&refs, &mut key);
     let token = crate::model::token::token_of(&key);
     Ok(ValueExpr::Const(Some(Bytes::copy_from_slice(&token.to_be_bytes()))))
+}
+
+/// Restrictions that need filtering are refused without ALLOW FILTERING (and in writes).
+fn require_filtering(ctx: &RestrictionContext<'_>, kind: ColumnKind) -> Result<(), CqlError> {
+    if !ctx.for_read {
+        return Err(CqlError::invalid(match kind {
+            ColumnKind::Regular | ColumnKind::Static => "Non PRIMARY KEY columns found in where clause".to_string(),
+            _ => "Invalid restrictions in a modification statement".to_string(),
+        }));
+    }
+    if !ctx.allow_filtering {
+        return Err(CqlError::invalid(filtering_message()));
+    }
+    Ok(())
+}
+
+/// The type CONTAINS (elements or map values) / CONTAINS KEY (map keys) compares with.
+fn contains_type(def: &crate::schema::ColumnDef, op: Operator) -> Result<CqlType, CqlError> {
+    match (def.ty.unfrozen(), op) {
+        (CqlType::List(e) | CqlType::Set(e), Operator::Contains) => Ok((**e).clone()),
+        (CqlType::Map(_, v), Operator::Contains) => Ok((**v).clone()),
+        (CqlType::Map(k, _), Operator::ContainsKey) => Ok((**k).clone()),
+        (_, Operator::ContainsKey) => {
+            Err(CqlError::invalid(format!("Cannot use CONTAINS KEY on non-map column {}", def.name)))
+        }
+        _ => Err(CqlError::invalid(format!("Cannot use CONTAINS on non-collection column {}", def.name))),
+    }
 }
 
 pub fn filtering_message() -> String {

@@ -27,6 +27,10 @@ pub struct SelectPlan {
     /// ORDER BY opposite to the clustering order.
     pub reversed: bool,
     pub limit: Option<ValueExpr>,
+    /// `PER PARTITION LIMIT n`.
+    pub per_partition_limit: Option<ValueExpr>,
+    /// `SELECT DISTINCT`: one row per partition (its key and static columns).
+    pub distinct: bool,
 }
 
 fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
@@ -41,14 +45,8 @@ pub fn analyze_select(
     if stmt.json {
         return Err(CqlError::invalid("SELECT JSON is not supported yet".into()));
     }
-    if stmt.distinct {
-        return Err(CqlError::invalid("SELECT DISTINCT is not supported yet".into()));
-    }
     if !stmt.group_by.is_empty() {
         return Err(CqlError::invalid("GROUP BY is not supported yet".into()));
-    }
-    if stmt.per_partition_limit.is_some() {
-        return Err(CqlError::invalid("PER PARTITION LIMIT is not supported yet".into()));
     }
     let mut outputs = Vec::new();
     let mut result_columns = Vec::new();
@@ -137,6 +135,22 @@ pub fn analyze_select(
         RestrictionContext { table: &table, binds, for_read: true, allow_filtering: stmt.allow_filtering },
     )?;
     let reversed = order_by(&table, &stmt.order_by, &restrictions)?;
+    if stmt.distinct {
+        check_distinct(&table, &outputs)?;
+    }
+    let per_partition_limit = stmt
+        .per_partition_limit
+        .as_ref()
+        .map(|t| {
+            let r = Receiver {
+                keyspace: table.keyspace.clone(),
+                table: table.name.clone(),
+                name: "[per_partition_limit]".into(),
+                ty: CqlType::Int,
+            };
+            analyze_term(t, &r, binds)
+        })
+        .transpose()?;
     let limit = stmt
         .limit
         .as_ref()
@@ -158,7 +172,39 @@ pub fn analyze_select(
         restrictions,
         reversed,
         limit,
+        per_partition_limit,
+        distinct: stmt.distinct,
     })
+}
+
+/// DISTINCT selects whole partition keys and static columns only.
+fn check_distinct(table: &TableDef, outputs: &[Output]) -> Result<(), CqlError> {
+    for output in outputs {
+        let id = match output {
+            Output::Column(id) | Output::WriteTime(id) | Output::Ttl(id) => *id,
+            Output::Token => continue,
+        };
+        let c = table.column(id);
+        if !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static) {
+            return Err(CqlError::invalid(format!(
+                "SELECT DISTINCT queries must only request partition key columns and/or static columns (not {})",
+                c.name
+            )));
+        }
+    }
+    let missing: Vec<&str> = table
+        .partition_key
+        .iter()
+        .filter(|id| !outputs.contains(&Output::Column(**id)))
+        .map(|&id| table.column(id).name.as_str())
+        .collect();
+    if !missing.is_empty() && !outputs.is_empty() {
+        return Err(CqlError::invalid(format!(
+            "SELECT DISTINCT queries must request all the partition key columns (missing {})",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Validates ORDER BY and says whether it reverses the clustering order.

@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod cell_ops;
+pub mod conditional;
+pub mod conditions;
 pub mod mutation_builder;
 pub mod read_modify_write;
 pub mod replay;

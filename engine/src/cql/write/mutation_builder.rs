@@ -38,6 +38,8 @@ pub struct PartitionWrite {
     pub table: std::sync::Arc<crate::schema::TableDef>,
     pub mutation: Mutation,
     pub pending: Vec<Pending>,
+    /// Lightweight-transaction conditions, all of which must hold for the write to apply.
+    pub conditions: Vec<super::conditions::BoundCondition>,
 }
 
 /// An operation resolved on the owner, with its row (`None`: the static row) and the
@@ -54,6 +56,7 @@ impl PartitionWrite {
     pub fn merge(&mut self, other: PartitionWrite) {
         self.mutation.merge(other.mutation);
         self.pending.extend(other.pending);
+        self.conditions.extend(other.conditions);
     }
 }
 
@@ -142,6 +145,7 @@ pub fn build(
             table: table.clone(),
             mutation: Mutation::new(table.id, m.position.clone()),
             pending: Vec::new(),
+            conditions: Vec::new(),
         };
         write.pending.extend(static_pending.iter().map(|op| Pending { clustering: None, op: op.clone(), stamp }));
         match plan.kind {

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 
 use crate::cql::error::CqlError;
-use crate::cql::functions::now_micros;
+use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::read::partition::read_merged;
 use crate::cql::shard_ops::{ShardReply, ShardRequest};
 use crate::model::cell::{Cell, DeletionTime};
@@ -22,6 +22,7 @@ use crate::storage::partition::{Partition, Row};
 
 use super::apply::apply_local;
 use super::cell_ops::PendingOp;
+use super::conditions::{evaluate, shown_row};
 use super::mutation_builder::{PartitionWrite, Pending};
 
 /// Applies a statement's or batch's writes: plain ones straight to their owners, those
@@ -46,7 +47,7 @@ pub async fn apply_with_reads(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) ->
         async move {
             let owner = shard.owner_of(write.mutation.position.token);
             if owner == shard.id {
-                return read_modify_write_local(&shard, write).await;
+                return read_modify_write_local(&shard, write).await.map(|_| ());
             }
             match shard.router.call(owner, ShardRequest::ReadModifyWrite(Box::new(write))).await? {
                 ShardReply::Applied => Ok(()),
@@ -58,15 +59,104 @@ pub async fn apply_with_reads(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) ->
     Ok(())
 }
 
-/// Runs one partition's read-modify-write on this shard, its owner.
-pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -> Result<(), CqlError> {
+/// What a conditional write did: applied, or not and the current rows its conditions read.
+#[derive(Debug, Default)]
+pub struct CasOutcome {
+    pub applied: bool,
+    /// Encoded cells of the shown columns, one entry per existing conditioned row.
+    pub rows: Vec<Vec<u8>>,
+}
+
+/// Applies one partition's conditional write on its owner shard.
+pub async fn apply_conditional(shard: &Rc<Shard>, write: PartitionWrite) -> Result<CasOutcome, CqlError> {
+    let owner = shard.owner_of(write.mutation.position.token);
+    if owner == shard.id {
+        return read_modify_write_local(shard, write).await;
+    }
+    match shard.router.call(owner, ShardRequest::ReadModifyWrite(Box::new(write))).await? {
+        ShardReply::Cas(outcome) => Ok(outcome),
+        _ => Err(CqlError::server("unexpected reply to a conditional write".into())),
+    }
+}
+
+/// Runs one partition's read-modify-write on this shard, its owner: conditions first (a
+/// failed one writes nothing), then pending operations, then the write.
+pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -> Result<CasOutcome, CqlError> {
     let position = write.mutation.position.clone();
     debug_assert_eq!(shard.owner_of(position.token), shard.id, "read-modify-writes run on the owner");
     let _guard = shard.partition_locks.lock(write.table.id, &position).await;
     let current = read_merged(shard, &write.table, &position).await?;
     let mut mutation = write.mutation;
-    resolve(&current, write.pending, &mut mutation)?;
-    apply_local(shard, vec![mutation]).await
+    let mut pending = write.pending;
+    if !write.conditions.is_empty() {
+        let now = now_seconds();
+        if !write.conditions.iter().all(|c| evaluate(&current, c, now)) {
+            let mut rows: Vec<Vec<u8>> = Vec::new();
+            for row in write.conditions.iter().filter_map(|c| shown_row(&current, &position, c, now)) {
+                if !rows.contains(&row) {
+                    rows.push(row);
+                }
+            }
+            return Ok(CasOutcome { applied: false, rows });
+        }
+        // A transaction's writes must win over everything it read, as a Paxos ballot does.
+        let newest = newest_timestamp(&current);
+        if let Some(base) = base_timestamp(&mut mutation, &pending) {
+            if base <= newest {
+                let shift = newest - base + 1;
+                shift_timestamps(&mut mutation, shift);
+                pending.iter_mut().for_each(|p| p.stamp.timestamp += shift);
+            }
+        }
+    }
+    resolve(&current, pending, &mut mutation)?;
+    apply_local(shard, vec![mutation]).await?;
+    Ok(CasOutcome { applied: true, rows: Vec::new() })
+}
+
+/// The statement timestamp of a write (its newest cell, marker or deletion).
+fn base_timestamp(m: &mut Mutation, pending: &[Pending]) -> Option<i64> {
+    let mut newest: Option<i64> = pending.iter().map(|p| p.stamp.timestamp).max();
+    let mut see = |ts: i64| newest = Some(newest.map_or(ts, |n| n.max(ts)));
+    visit_timestamps(m, &mut |ts| see(*ts));
+    newest
+}
+
+fn shift_timestamps(m: &mut Mutation, shift: i64) {
+    visit_timestamps(m, &mut |ts| *ts += shift);
+}
+
+fn visit_timestamps(m: &mut Mutation, f: &mut impl FnMut(&mut i64)) {
+    if let Some(d) = &mut m.partition_deletion {
+        f(&mut d.marked_at);
+    }
+    m.static_cells.iter_mut().for_each(|(_, c)| f(&mut c.timestamp));
+    for row in &mut m.rows {
+        if let Some(marker) = &mut row.marker {
+            f(&mut marker.timestamp);
+        }
+        if let Some(d) = &mut row.deletion {
+            f(&mut d.marked_at);
+        }
+        row.cells.iter_mut().for_each(|(_, c)| f(&mut c.timestamp));
+    }
+    m.range_deletions.iter_mut().for_each(|(_, d)| f(&mut d.marked_at));
+}
+
+/// The newest timestamp anywhere in a partition.
+fn newest_timestamp(p: &Partition) -> i64 {
+    let mut newest = p.deletion.map_or(i64::MIN, |d| d.marked_at);
+    let row_newest = |r: &Row| {
+        let cells = r.cells.iter().map(|(_, c)| c.timestamp);
+        let marker = r.marker.map(|m| m.timestamp);
+        let deletion = r.deletion.map(|d| d.marked_at);
+        cells.chain(marker).chain(deletion).max().unwrap_or(i64::MIN)
+    };
+    newest = newest.max(row_newest(&p.static_row));
+    for r in p.rows.values() {
+        newest = newest.max(row_newest(r));
+    }
+    p.range_deletions.iter().map(|(_, d)| d.marked_at).fold(newest, i64::max)
 }
 
 /// The row an operation targets in `current`, with the deletion covering it.

@@ -1,0 +1,135 @@
+//! Row filters: the WHERE restrictions the storage order cannot answer — regular and static
+//! columns (with ALLOW FILTERING), clustering `IN`, and key columns restricted out of
+//! order — evaluated on the owner shard for each live row before it counts toward a page.
+
+use bytes::Bytes;
+use percore_protocol::cql::ast::Operator;
+use percore_protocol::types::CqlType;
+
+use crate::model::cell::DeletionTime;
+use crate::model::clustering::{encode_component, ClusteringOrder};
+use crate::model::element_path::element_of;
+use crate::model::mutation::ColumnId;
+use crate::schema::ColumnKind;
+use crate::storage::partition::Row;
+
+use super::output::{collection_value, PartitionContext};
+
+/// One bound filter: `column op value`, or `column IN values` (`op` is `Eq`).
+#[derive(Debug, Clone)]
+pub struct RowFilter {
+    pub column: ColumnId,
+    pub op: Operator,
+    pub values: Vec<Bytes>,
+}
+
+/// A column's current value in a row (a non-frozen collection assembled).
+fn column_value(
+    ctx: &PartitionContext<'_>,
+    row: Option<(&Row, Option<DeletionTime>)>,
+    id: ColumnId,
+) -> Option<Vec<u8>> {
+    let column = ctx.table.column(id);
+    let (source, deletion) = match column.kind {
+        ColumnKind::PartitionKey => return ctx.key_components.get(column.position as usize).map(|v| v.to_vec()),
+        ColumnKind::Clustering => {
+            return row.and_then(|(r, _)| r.clustering.get(column.position as usize)).map(|v| v.to_vec())
+        }
+        ColumnKind::Static => (Some(ctx.static_row), ctx.partition_deletion),
+        ColumnKind::Regular => row.map_or((None, None), |(r, d)| (Some(r), d)),
+    };
+    let source = source?;
+    if column.ty.is_multi_cell() {
+        return collection_value(&column.ty, source.live_elements(id, deletion, ctx.now));
+    }
+    source.live_cell(id, deletion, ctx.now).and_then(|c| c.value.as_ref()).map(|v| v.to_vec())
+}
+
+fn order_key(ty: &CqlType, value: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(value.len() + 2);
+    encode_component(ty, value, ClusteringOrder::Asc, &mut k);
+    k
+}
+
+/// Elements (or map keys with `keys`) of a serialized collection, or of the live element
+/// cells of a non-frozen one.
+fn collection_members(
+    ty: &CqlType,
+    ctx: &PartitionContext<'_>,
+    row: Option<(&Row, Option<DeletionTime>)>,
+    id: ColumnId,
+    keys: bool,
+) -> Vec<Vec<u8>> {
+    let column = ctx.table.column(id);
+    if column.ty.is_multi_cell() {
+        let (source, deletion) = match column.kind {
+            ColumnKind::Static => (Some(ctx.static_row), ctx.partition_deletion),
+            _ => row.map_or((None, None), |(r, d)| (Some(r), d)),
+        };
+        let Some(source) = source else { return Vec::new() };
+        return source
+            .live_elements(id, deletion, ctx.now)
+            .filter_map(|c| match ty {
+                CqlType::List(_) => c.value.as_ref().map(|v| v.to_vec()),
+                CqlType::Map(..) if !keys => c.value.as_ref().map(|v| v.to_vec()),
+                _ => c.path.as_deref().and_then(element_of).map(|e| e.to_vec()),
+            })
+            .collect();
+    }
+    let Some(value) = column_value(ctx, row, id) else { return Vec::new() };
+    let is_map = matches!(ty.unfrozen(), CqlType::Map(..));
+    let Ok(items) = crate::cql::write::cell_ops::collection_items(&Bytes::from(value), is_map) else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|(k, v)| if is_map && !keys { v.map(|v| v.to_vec()) } else { Some(k.to_vec()) })
+        .collect()
+}
+
+/// Whether the row passes every filter.
+pub fn matches(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTime>)>, filters: &[RowFilter]) -> bool {
+    filters.iter().all(|f| {
+        let ty = &ctx.table.column(f.column).ty;
+        match f.op {
+            Operator::Contains | Operator::ContainsKey => {
+                let members = collection_members(ty, ctx, row, f.column, f.op == Operator::ContainsKey);
+                f.values.iter().all(|v| members.iter().any(|m| m[..] == v[..]))
+            }
+            op => {
+                let Some(current) = column_value(ctx, row, f.column) else { return false };
+                match op {
+                    Operator::Eq => f.values.iter().any(|v| v[..] == current[..]),
+                    Operator::Neq => f.values.iter().all(|v| v[..] != current[..]),
+                    _ => {
+                        let Some(value) = f.values.first() else { return false };
+                        let ordering = order_key(ty.unfrozen(), &current).cmp(&order_key(ty.unfrozen(), value));
+                        match op {
+                            Operator::Lt => ordering.is_lt(),
+                            Operator::Lte => ordering.is_le(),
+                            Operator::Gt => ordering.is_gt(),
+                            Operator::Gte => ordering.is_ge(),
+                            _ => false,
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Binds the analysed filters of a statement to this execution's values.
+pub fn bind_filters(
+    table: &crate::schema::TableDef,
+    plans: &[crate::cql::statement::restrictions::FilterPlan],
+    values: &crate::cql::bind::BoundValues,
+) -> Result<std::sync::Arc<[RowFilter]>, crate::cql::error::CqlError> {
+    plans
+        .iter()
+        .map(|f| {
+            let name = &table.column(f.column).name;
+            let values = crate::cql::statement::restrictions::column_values(&f.values, values, &f.ty, name)?;
+            Ok(RowFilter { column: f.column, op: f.op, values })
+        })
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! `IF` clauses of lightweight transactions analysed against the table: `IF NOT EXISTS`,
+//! `IF EXISTS`, and column conditions (`=`, `!=`, `<`, `<=`, `>`, `>=`, `IN`, on whole
+//! columns, map elements and list indexes), with Cassandra's refusals.
+
+use percore_protocol::cql::ast::{Condition, ConditionTarget, InValues, Operator, Term};
+use percore_protocol::types::CqlType;
+
+use crate::cql::bind::ValueExpr;
+use crate::cql::error::CqlError;
+use crate::cql::term::{analyze_term, BindSpecs, Receiver};
+use crate::model::mutation::ColumnId;
+use crate::schema::TableDef;
+
+use super::restrictions::column_id;
+
+/// What a conditional statement requires of the current row.
+#[derive(Debug)]
+pub enum ConditionPlan {
+    NotExists,
+    Exists,
+    Columns(Vec<ColumnCondition>),
+}
+
+/// One `IF` condition on a column (or one element of it).
+#[derive(Debug)]
+pub struct ColumnCondition {
+    pub column: ColumnId,
+    /// `m[k]` / `l[i]`: the key or index, and the type of the element compared.
+    pub element: Option<(ValueExpr, CqlType)>,
+    pub op: Operator,
+    pub values: ConditionValues,
+}
+
+#[derive(Debug)]
+pub enum ConditionValues {
+    One(ValueExpr),
+    /// `IN (a, b)`.
+    List(Vec<ValueExpr>),
+    /// `IN ?`: one marker bound to a list.
+    Marker(ValueExpr),
+}
+
+impl ConditionPlan {
+    /// The columns the conditions read (shown with `[applied] = false`).
+    pub fn columns(&self) -> Vec<ColumnId> {
+        let mut out = Vec::new();
+        if let ConditionPlan::Columns(conditions) = self {
+            for c in conditions {
+                if !out.contains(&c.column) {
+                    out.push(c.column);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn receiver(table: &TableDef, name: String, ty: CqlType) -> Receiver {
+    Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name, ty }
+}
+
+/// Analyses the IF clause of a statement (`if_not_exists` for INSERT, `if_exists` and
+/// `conditions` for UPDATE and DELETE).
+pub fn analyze(
+    table: &TableDef,
+    if_not_exists: bool,
+    if_exists: bool,
+    conditions: &[Condition],
+    binds: &mut BindSpecs,
+) -> Result<Option<ConditionPlan>, CqlError> {
+    if if_not_exists {
+        return Ok(Some(ConditionPlan::NotExists));
+    }
+    if if_exists {
+        return Ok(Some(ConditionPlan::Exists));
+    }
+    if conditions.is_empty() {
+        return Ok(None);
+    }
+    let analysed = conditions.iter().map(|c| analyze_condition(table, c, binds)).collect::<Result<_, _>>()?;
+    Ok(Some(ConditionPlan::Columns(analysed)))
+}
+
+fn analyze_condition(
+    table: &TableDef,
+    condition: &Condition,
+    binds: &mut BindSpecs,
+) -> Result<ColumnCondition, CqlError> {
+    let target = match condition {
+        Condition::Compare { target, .. } | Condition::In { target, .. } => target,
+    };
+    let (name, key) = match target {
+        ConditionTarget::Column(n) => (n, None),
+        ConditionTarget::Element { column, key } => (column, Some(key)),
+        ConditionTarget::Field { column, .. } => {
+            return Err(CqlError::invalid(format!("Invalid field selection: {column} of type is not a user type")))
+        }
+    };
+    let id = column_id(table, name)?;
+    let column = table.column(id);
+    if column.kind.is_primary_key() {
+        return Err(CqlError::invalid(format!("PRIMARY KEY column '{name}' cannot have IF conditions")));
+    }
+    let element = match key {
+        None => None,
+        Some(key) => {
+            let (key_ty, value_ty, key_name) = match column.ty.unfrozen() {
+                CqlType::List(e) => (CqlType::Int, (**e).clone(), "idx"),
+                CqlType::Map(k, v) => ((**k).clone(), (**v).clone(), "key"),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid element access syntax for non-collection column {name}"
+                    )))
+                }
+            };
+            let key = analyze_term(key, &receiver(table, format!("{key_name}({name})"), key_ty), binds)?;
+            Some((key, value_ty))
+        }
+    };
+    let compared_ty = element.as_ref().map_or_else(|| column.ty.clone(), |(_, ty)| ty.clone());
+    let value_receiver = receiver(table, name.clone(), compared_ty.clone());
+    let (op, values) = match condition {
+        Condition::Compare { op, value, .. } => {
+            if matches!(op, Operator::Contains | Operator::ContainsKey | Operator::Like) {
+                return Err(CqlError::invalid(format!("Unsupported operator {op:?} in a condition on {name}")));
+            }
+            if is_null(value) && !matches!(op, Operator::Eq | Operator::Neq) {
+                return Err(CqlError::invalid(format!(
+                    "Invalid comparison with null for operator \"{}\"",
+                    op_text(*op)
+                )));
+            }
+            (*op, ConditionValues::One(analyze_term(value, &value_receiver, binds)?))
+        }
+        Condition::In { values: InValues::List(items), .. } => {
+            let items = items.iter().map(|t| analyze_term(t, &value_receiver, binds)).collect::<Result<_, _>>()?;
+            (Operator::Eq, ConditionValues::List(items))
+        }
+        Condition::In { values: InValues::Marker(m), .. } => {
+            let list = receiver(table, format!("in({name})"), CqlType::List(Box::new(compared_ty)));
+            (Operator::Eq, ConditionValues::Marker(analyze_term(&Term::Bind(m.clone()), &list, binds)?))
+        }
+    };
+    Ok(ColumnCondition { column: id, element, op, values })
+}
+
+fn is_null(term: &Term) -> bool {
+    matches!(term, Term::Literal(percore_protocol::cql::ast::Literal::Null))
+}
+
+pub fn op_text(op: Operator) -> &'static str {
+    match op {
+        Operator::Eq => "=",
+        Operator::Neq => "!=",
+        Operator::Lt => "<",
+        Operator::Lte => "<=",
+        Operator::Gt => ">",
+        Operator::Gte => ">=",
+        Operator::Contains => "CONTAINS",
+        Operator::ContainsKey => "CONTAINS KEY",
+        Operator::Like => "LIKE",
+    }
+}
