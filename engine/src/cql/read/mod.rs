@@ -3,6 +3,7 @@
 //! opaque paging state handed to clients ([`paging`]), and the coordinator that turns a
 //! bound SELECT into a page of rows ([`select`]).
 
+pub mod aggregate;
 pub mod filter;
 pub mod output;
 pub mod paging;

@@ -44,7 +44,16 @@ pub struct PageBudget {
 }
 
 pub fn page_budget(plan: &SelectPlan, values: &BoundValues, page: &PageRequest) -> Result<PageBudget, CqlError> {
-    let limit = match &plan.limit {
+    budget_with(plan, values, page, true)
+}
+
+fn budget_with(
+    plan: &SelectPlan,
+    values: &BoundValues,
+    page: &PageRequest,
+    use_limit: bool,
+) -> Result<PageBudget, CqlError> {
+    let limit = match plan.limit.as_ref().filter(|_| use_limit) {
         Some(e) => match e.eval_i32(values, "limit")? {
             Some(n) if n <= 0 => return Err(CqlError::invalid("LIMIT must be strictly positive".into())),
             n => n.map(|n| n as u32),
@@ -73,7 +82,21 @@ pub async fn execute(
     if plan.table.is_virtual {
         return system_tables::select(shard, plan, values, page);
     }
-    let budget = page_budget(plan, values, page)?;
+    if let Some(aggregate) = &plan.aggregate {
+        return super::aggregate::execute(shard, plan, aggregate, values, page).await;
+    }
+    execute_rows(shard, plan, values, page, true).await
+}
+
+/// One page of the rows a plan selects (its LIMIT applied or not: aggregates limit groups).
+pub async fn execute_rows(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    values: &BoundValues,
+    page: &PageRequest,
+    use_limit: bool,
+) -> Result<RowsResult, CqlError> {
+    let budget = budget_with(plan, values, page, use_limit)?;
     let (content, rows, next) = if plan.count {
         let n = count(shard, plan, values).await?;
         let mut content = Vec::new();

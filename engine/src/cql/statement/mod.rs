@@ -2,6 +2,7 @@
 //! [`StatementPlan`] plus the types of its bind markers. Prepared statements keep the plan;
 //! simple statements are analysed per request.
 
+pub mod aggregate;
 pub mod conditions;
 pub mod modification;
 pub mod operation;

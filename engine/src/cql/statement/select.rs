@@ -14,6 +14,7 @@ use crate::cql::term::{analyze_term, BindSpecs, Receiver};
 use crate::model::clustering::ClusteringOrder;
 use crate::schema::{ColumnKind, TableDef};
 
+use super::aggregate::{self, AggregatePlan};
 use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
 
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct SelectPlan {
     pub per_partition_limit: Option<ValueExpr>,
     /// `SELECT DISTINCT`: one row per partition (its key and static columns).
     pub distinct: bool,
+    /// Aggregates and GROUP BY: `outputs` are the inputs each row provides.
+    pub aggregate: Option<AggregatePlan>,
 }
 
 fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
@@ -45,13 +48,17 @@ pub fn analyze_select(
     if stmt.json {
         return Err(CqlError::invalid("SELECT JSON is not supported yet".into()));
     }
-    if !stmt.group_by.is_empty() {
-        return Err(CqlError::invalid("GROUP BY is not supported yet".into()));
-    }
     let mut outputs = Vec::new();
     let mut result_columns = Vec::new();
     let mut count = false;
+    let mut aggregate = None;
     match &stmt.selection {
+        selection if aggregate::is_aggregate(selection, &stmt.group_by) => {
+            let (plan, described) = aggregate::analyze(&table, selection, &stmt.group_by)?;
+            outputs = plan.input_outputs();
+            result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
+            aggregate = Some(plan);
+        }
         Selection::All => {
             for id in table.select_star_order() {
                 let c = table.column(id);
@@ -174,6 +181,7 @@ pub fn analyze_select(
         limit,
         per_partition_limit,
         distinct: stmt.distinct,
+        aggregate,
     })
 }
 

@@ -1,0 +1,240 @@
+//! Executing aggregate selections: the matching rows are read page by page through the
+//! ordinary read path (bounded memory: one page and one group at a time), grouped by the
+//! GROUP BY prefix — rows arrive in (token, clustering) order, so a group's rows are
+//! contiguous — and folded into one result row per group.
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use percore_protocol::response::RowsMetadata;
+use percore_protocol::types::CqlType;
+use percore_protocol::wire::write_bytes;
+
+use crate::cql::bind::BoundValues;
+use crate::cql::error::CqlError;
+use crate::cql::result::RowsResult;
+use crate::cql::statement::aggregate::{AggregateKind, AggregatePlan, ResultColumn};
+use crate::cql::statement::select::SelectPlan;
+use crate::model::clustering::{encode_component, ClusteringOrder};
+use crate::runtime::shard::Shard;
+
+use super::select::{execute_rows, PageRequest};
+
+/// Rows fetched per internal page while aggregating.
+const AGGREGATE_PAGE_ROWS: i32 = 1000;
+
+/// Splits encoded result rows (`[bytes]` cells) into rows of `width` values.
+fn decode_rows(content: &[u8], width: usize) -> Result<Vec<Vec<Option<Bytes>>>, CqlError> {
+    let bad = || CqlError::server("malformed internal page while aggregating".into());
+    let mut rows = Vec::new();
+    let mut at = 0;
+    while at < content.len() {
+        let mut row = Vec::with_capacity(width);
+        for _ in 0..width {
+            let len = i32::from_be_bytes(content.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+            at += 4;
+            if len < 0 {
+                row.push(None);
+                continue;
+            }
+            let end = at + len as usize;
+            row.push(Some(Bytes::copy_from_slice(content.get(at..end).ok_or_else(bad)?)));
+            at = end;
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The running state of one result column within a group.
+#[derive(Debug, Clone)]
+enum Accumulator {
+    Count(i64),
+    Extreme(Option<(Vec<u8>, Bytes)>),
+    Integer { sum: i128, count: i64 },
+    Float { sum: f64, count: i64 },
+    First(Option<Option<Bytes>>),
+}
+
+fn order_key(ty: &CqlType, value: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(value.len() + 2);
+    encode_component(ty, value, ClusteringOrder::Asc, &mut k);
+    k
+}
+
+fn integer(value: &[u8]) -> i128 {
+    match value.len() {
+        1 => i8::from_be_bytes([value[0]]) as i128,
+        2 => i16::from_be_bytes([value[0], value[1]]) as i128,
+        4 => i32::from_be_bytes([value[0], value[1], value[2], value[3]]) as i128,
+        8 => i64::from_be_bytes(value.try_into().unwrap_or([0; 8])) as i128,
+        _ => 0,
+    }
+}
+
+fn float(ty: &CqlType, value: &[u8]) -> f64 {
+    match (ty, value.len()) {
+        (CqlType::Float, 4) => f32::from_be_bytes(value.try_into().unwrap_or([0; 4])) as f64,
+        (_, 8) => f64::from_be_bytes(value.try_into().unwrap_or([0; 8])),
+        _ => 0.0,
+    }
+}
+
+impl Accumulator {
+    fn new(column: &ResultColumn) -> Accumulator {
+        match column {
+            ResultColumn::First { .. } => Accumulator::First(None),
+            ResultColumn::Aggregate { kind, ty, .. } => match kind {
+                AggregateKind::CountRows | AggregateKind::Count => Accumulator::Count(0),
+                AggregateKind::Min | AggregateKind::Max => Accumulator::Extreme(None),
+                _ if matches!(ty, CqlType::Float | CqlType::Double) => Accumulator::Float { sum: 0.0, count: 0 },
+                _ => Accumulator::Integer { sum: 0, count: 0 },
+            },
+        }
+    }
+
+    fn add(&mut self, column: &ResultColumn, row: &[Option<Bytes>]) {
+        let (kind, input, ty) = match column {
+            ResultColumn::First { input } => {
+                if let Accumulator::First(first @ None) = self {
+                    *first = Some(row[*input].clone());
+                }
+                return;
+            }
+            ResultColumn::Aggregate { kind, input, ty } => (*kind, *input, ty),
+        };
+        if kind == AggregateKind::CountRows {
+            if let Accumulator::Count(n) = self {
+                *n += 1;
+            }
+            return;
+        }
+        let Some(value) = &row[input] else { return };
+        match self {
+            Accumulator::Count(n) => *n += 1,
+            Accumulator::Extreme(best) => {
+                let key = order_key(ty, value);
+                let better =
+                    best.as_ref().is_none_or(|(k, _)| if kind == AggregateKind::Min { key < *k } else { key > *k });
+                if better {
+                    *best = Some((key, value.clone()));
+                }
+            }
+            Accumulator::Integer { sum, count } => {
+                *sum = sum.wrapping_add(integer(value));
+                *count += 1;
+            }
+            Accumulator::Float { sum, count } => {
+                *sum += float(ty, value);
+                *count += 1;
+            }
+            Accumulator::First(_) => {}
+        }
+    }
+
+    /// The result cell: sums wrap to the column type's width as Java arithmetic does.
+    fn finish(&self, column: &ResultColumn, out: &mut Vec<u8>) {
+        let ty = match column {
+            ResultColumn::Aggregate { ty, kind, .. } => (ty, *kind),
+            ResultColumn::First { .. } => (&CqlType::Blob, AggregateKind::Count),
+        };
+        match self {
+            Accumulator::First(v) => write_bytes(out, v.clone().flatten().as_deref()),
+            Accumulator::Count(n) => write_bytes(out, Some(&n.to_be_bytes())),
+            Accumulator::Extreme(best) => write_bytes(out, best.as_ref().map(|(_, v)| &v[..])),
+            Accumulator::Integer { sum, count } => {
+                let v = if ty.1 == AggregateKind::Avg && *count > 0 { sum / *count as i128 } else { *sum };
+                let bytes = match ty.0 {
+                    CqlType::Tinyint => (v as i8).to_be_bytes().to_vec(),
+                    CqlType::Smallint => (v as i16).to_be_bytes().to_vec(),
+                    CqlType::Int => (v as i32).to_be_bytes().to_vec(),
+                    _ => (v as i64).to_be_bytes().to_vec(),
+                };
+                write_bytes(out, Some(&bytes));
+            }
+            Accumulator::Float { sum, count } => {
+                let v = if ty.1 == AggregateKind::Avg && *count > 0 { sum / *count as f64 } else { *sum };
+                let bytes =
+                    if *ty.0 == CqlType::Float { (v as f32).to_be_bytes().to_vec() } else { v.to_be_bytes().to_vec() };
+                write_bytes(out, Some(&bytes));
+            }
+        }
+    }
+}
+
+/// Runs an aggregate SELECT: one page with one row per group (one row without GROUP BY).
+pub async fn execute(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    aggregate: &AggregatePlan,
+    values: &BoundValues,
+    page: &PageRequest,
+) -> Result<RowsResult, CqlError> {
+    let limit = match &plan.limit {
+        Some(e) => match e.eval_i32(values, "limit")? {
+            Some(n) if n <= 0 => return Err(CqlError::invalid("LIMIT must be strictly positive".into())),
+            n => n.map(|n| n as usize),
+        },
+        None => None,
+    };
+    let width = aggregate.inputs.len();
+    let fresh = || aggregate.columns.iter().map(Accumulator::new).collect::<Vec<_>>();
+    let mut content = Vec::new();
+    let mut groups = 0usize;
+    let mut current: Option<(Vec<Option<Bytes>>, Vec<Accumulator>)> = None;
+    let mut paging_state = None;
+    let emit = |state: &[Accumulator], content: &mut Vec<u8>| {
+        for (acc, column) in state.iter().zip(&aggregate.columns) {
+            acc.finish(column, content);
+        }
+    };
+    'pages: loop {
+        let inner = PageRequest { page_size: Some(AGGREGATE_PAGE_ROWS), paging_state, skip_metadata: true };
+        let rows = execute_rows(shard, plan, values, &inner, false).await?;
+        for row in decode_rows(&rows.content, width)? {
+            let key: Vec<Option<Bytes>> = aggregate.group_inputs.iter().map(|&i| row[i].clone()).collect();
+            match &mut current {
+                Some((k, state)) if *k == key || aggregate.group_inputs.is_empty() => {
+                    aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
+                }
+                _ => {
+                    if let Some((_, state)) = current.take() {
+                        emit(&state, &mut content);
+                        groups += 1;
+                        if limit.is_some_and(|l| groups >= l) {
+                            break 'pages;
+                        }
+                    }
+                    let mut state = fresh();
+                    aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
+                    current = Some((key, state));
+                }
+            }
+        }
+        paging_state = rows.metadata.paging_state;
+        if paging_state.is_none() {
+            break;
+        }
+    }
+    let under_limit = limit.is_none_or(|l| groups < l);
+    match current {
+        Some((_, state)) if under_limit => {
+            emit(&state, &mut content);
+            groups += 1;
+        }
+        None if aggregate.group_inputs.is_empty() => {
+            emit(&fresh(), &mut content);
+            groups += 1;
+        }
+        _ => {}
+    }
+    Ok(RowsResult {
+        metadata: RowsMetadata {
+            columns: plan.result_columns.clone(),
+            paging_state: None,
+            no_metadata: page.skip_metadata,
+        },
+        count: groups as i32,
+        content,
+    })
+}
