@@ -19,6 +19,8 @@ pub enum ValueExpr {
     Bind(usize),
     /// A function evaluated at execution, e.g. `now()`.
     Function(Function, Vec<ValueExpr>),
+    /// `fromJson(text)`: the JSON text converted to the receiver's type.
+    FromJson(Box<ValueExpr>),
 }
 
 /// A value after binding.
@@ -96,6 +98,21 @@ impl ValueExpr {
                     Ok(Evaluated::Value(b.clone()))
                 }
                 None => Err(CqlError::invalid(format!("No value bound for marker {i}"))),
+            },
+            ValueExpr::FromJson(text) => match text.eval(values, &CqlType::Text, receiver)? {
+                Evaluated::Value(b) => {
+                    let json = std::str::from_utf8(&b)
+                        .map_err(|_| CqlError::invalid(format!("Invalid UTF-8 in fromJson() for {receiver}")))?;
+                    match percore_protocol::types::json_to_value(ty, json) {
+                        Ok(Some(v)) => {
+                            Ok(Evaluated::Value(crate::cql::term::normalize_collection(ty, Bytes::from(v))?))
+                        }
+                        Ok(None) => Ok(Evaluated::Null),
+                        Err(e) => Err(CqlError::function_failure("fromjson", &["text"], e.to_string())),
+                    }
+                }
+                Evaluated::Null => Ok(Evaluated::Null),
+                Evaluated::Unset => Ok(Evaluated::Unset),
             },
             ValueExpr::Function(f, args) => {
                 let args = args

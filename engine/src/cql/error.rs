@@ -60,6 +60,19 @@ impl CqlError {
         }
     }
 
+    /// A native function failed on its input (`system.<function>(<arg_types>)`).
+    pub fn function_failure(function: &str, arg_types: &[&str], message: String) -> CqlError {
+        CqlError {
+            code: ErrorCode::FUNCTION_FAILURE.0,
+            message: format!("execution of 'system.{function}[{}]' failed: {message}", arg_types.join(", ")),
+            extra: ErrorExtra::FunctionFailure {
+                keyspace: "system".into(),
+                function: function.into(),
+                arg_types: arg_types.iter().map(|t| t.to_string()).collect(),
+            },
+        }
+    }
+
     pub fn unprepared(id: Bytes) -> CqlError {
         CqlError {
             code: ErrorCode::UNPREPARED.0,

@@ -67,6 +67,15 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
             binds.set(marker.index, receiver);
             Ok(ValueExpr::Bind(marker.index))
         }
+        Term::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("fromjson") => {
+            let [arg] = args.as_slice() else {
+                return Err(CqlError::invalid(
+                    "Invalid number of arguments in call to function system.fromjson: 1 required".into(),
+                ));
+            };
+            let text = Receiver { ty: CqlType::Text, name: format!("fromjson({})", receiver.name), ..receiver.clone() };
+            Ok(ValueExpr::FromJson(Box::new(analyze_term(arg, &text, binds)?)))
+        }
         Term::FunctionCall { name, args } => {
             let f = Function::lookup(&name.name)
                 .ok_or_else(|| CqlError::invalid(format!("Unknown function {}", name.name)))?;
@@ -256,6 +265,20 @@ fn sorted_unique(mut items: Vec<(Bytes, Option<Bytes>)>, key_ty: &CqlType) -> Ve
         }
     }
     out
+}
+
+/// A frozen set or map value in its canonical form (elements sorted and unique by the
+/// type's order, as Cassandra stores them); other values unchanged.
+pub fn normalize_collection(ty: &CqlType, value: Bytes) -> Result<Bytes, CqlError> {
+    let (pairs, key_ty) = match ty.unfrozen() {
+        CqlType::Set(e) => (false, e),
+        CqlType::Map(k, _) => (true, k),
+        _ => return Ok(value),
+    };
+    let items = crate::cql::write::cell_ops::collection_items(&value, pairs)?;
+    let mut out = Vec::with_capacity(value.len());
+    write_items(&mut out, &sorted_unique(items, key_ty));
+    Ok(Bytes::from(out))
 }
 
 fn write_items(out: &mut Vec<u8>, items: &[(Bytes, Option<Bytes>)]) {

@@ -85,7 +85,11 @@ pub async fn execute(
     if let Some(aggregate) = &plan.aggregate {
         return super::aggregate::execute(shard, plan, aggregate, values, page).await;
     }
-    execute_rows(shard, plan, values, page, true).await
+    let mut rows = execute_rows(shard, plan, values, page, true).await?;
+    if let Some(projection) = &plan.projection {
+        rows.content = super::projection::project(projection, plan.outputs.len(), &rows.content)?;
+    }
+    Ok(rows)
 }
 
 /// One page of the rows a plan selects (its LIMIT applied or not: aggregates limit groups).

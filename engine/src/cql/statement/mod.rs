@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod conditions;
 pub mod modification;
 pub mod operation;
+pub mod projection;
 pub mod restrictions;
 pub mod select;
 

@@ -40,6 +40,9 @@ pub struct ModificationPlan {
     pub timestamp: Option<ValueExpr>,
     /// The IF clause of a lightweight transaction.
     pub condition: Option<ConditionPlan>,
+    /// `INSERT JSON`: the document's source and whether missing columns are left unset
+    /// (`DEFAULT UNSET`) rather than null.
+    pub json: Option<(ValueExpr, bool)>,
 }
 
 fn pseudo_receiver(table: &TableDef, name: &str, ty: CqlType) -> Receiver {
@@ -146,8 +149,24 @@ pub fn analyze_insert(
             "INSERT statements are not allowed on counter tables, use UPDATE instead".into(),
         ));
     }
-    let InsertValues::Columns { columns, values } = &stmt.values else {
-        return Err(CqlError::invalid("INSERT JSON is not supported yet".into()));
+    let (columns, values) = match &stmt.values {
+        InsertValues::Columns { columns, values } => (columns, values),
+        InsertValues::Json { value, default_unset } => {
+            let receiver = pseudo_receiver(&table, "[json]", CqlType::Text);
+            let json = analyze_term(value, &receiver, binds)?;
+            let (ttl, timestamp) = analyze_using(&stmt.using, &table, binds, true)?;
+            return Ok(ModificationPlan {
+                table,
+                kind: ModificationKind::Insert,
+                restrictions: Restrictions::default(),
+                assignments: vec![],
+                deletions: vec![],
+                ttl,
+                timestamp,
+                condition,
+                json: Some((json, *default_unset)),
+            });
+        }
     };
     if columns.len() != values.len() {
         return Err(CqlError::invalid("Unmatched column names/values".into()));
@@ -185,6 +204,7 @@ pub fn analyze_insert(
         ttl,
         timestamp,
         condition,
+        json: None,
     })
 }
 
@@ -228,6 +248,7 @@ pub fn analyze_update(
         ttl,
         timestamp,
         condition,
+        json: None,
     })
 }
 
@@ -273,6 +294,7 @@ pub fn analyze_delete(
         ttl: None,
         timestamp,
         condition,
+        json: None,
     })
 }
 

@@ -15,6 +15,7 @@ use crate::model::clustering::ClusteringOrder;
 use crate::schema::{ColumnKind, TableDef};
 
 use super::aggregate::{self, AggregatePlan};
+use super::projection::{self, Projection};
 use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
 
 #[derive(Debug)]
@@ -34,6 +35,8 @@ pub struct SelectPlan {
     pub distinct: bool,
     /// Aggregates and GROUP BY: `outputs` are the inputs each row provides.
     pub aggregate: Option<AggregatePlan>,
+    /// Functions, casts, SELECT JSON: `outputs` are the inputs each row provides.
+    pub projection: Option<Projection>,
 }
 
 fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
@@ -45,19 +48,23 @@ pub fn analyze_select(
     table: Arc<TableDef>,
     binds: &mut BindSpecs,
 ) -> Result<SelectPlan, CqlError> {
-    if stmt.json {
-        return Err(CqlError::invalid("SELECT JSON is not supported yet".into()));
-    }
     let mut outputs = Vec::new();
     let mut result_columns = Vec::new();
     let mut count = false;
     let mut aggregate = None;
+    let mut computed = None;
     match &stmt.selection {
         selection if aggregate::is_aggregate(selection, &stmt.group_by) => {
             let (plan, described) = aggregate::analyze(&table, selection, &stmt.group_by)?;
             outputs = plan.input_outputs();
             result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
             aggregate = Some(plan);
+        }
+        selection if projection::is_computed(selection, stmt.json) => {
+            let (inputs, plan, described) = projection::analyze(&table, selection, stmt.json)?;
+            outputs = inputs;
+            result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
+            computed = Some(plan);
         }
         Selection::All => {
             for id in table.select_star_order() {
@@ -182,6 +189,7 @@ pub fn analyze_select(
         per_partition_limit,
         distinct: stmt.distinct,
         aggregate,
+        projection: computed,
     })
 }
 

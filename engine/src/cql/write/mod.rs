@@ -5,6 +5,7 @@ pub mod apply;
 pub mod cell_ops;
 pub mod conditional;
 pub mod conditions;
+pub mod json_insert;
 pub mod mutation_builder;
 pub mod read_modify_write;
 pub mod replay;

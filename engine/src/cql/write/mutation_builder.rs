@@ -71,6 +71,10 @@ pub fn build(
     values: &BoundValues,
     ctx: &WriteContext,
 ) -> Result<Vec<PartitionWrite>, CqlError> {
+    if let Some((json, default_unset)) = &plan.json {
+        let expanded = super::json_insert::expand(plan, json, *default_unset, values)?;
+        return build(&expanded, values, ctx);
+    }
     let table = &plan.table;
     let timestamp = match &plan.timestamp {
         Some(e) => e.eval_i64(values, "timestamp")?,

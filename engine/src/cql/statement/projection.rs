@@ -1,0 +1,252 @@
+//! Computed selections: selector functions (`toJson`, `toTimestamp`, `toDate`,
+//! `toUnixTimestamp`, `dateOf`, `unixTimestampOf`, `blobAs<type>`, `<type>AsBlob`),
+//! `CAST(x AS type)` and `SELECT JSON`. The owner shard returns the plain inputs (columns,
+//! writetime, ttl, token); the coordinator computes each result column from them, page by
+//! page, so paging and filtering are those of the plain read.
+
+use percore_protocol::cql::ast::{Selection, SelectorExpr};
+use percore_protocol::types::CqlType;
+
+use crate::cql::error::CqlError;
+use crate::cql::read::output::Output;
+use crate::schema::TableDef;
+
+use super::restrictions::column_id;
+
+/// A native function of selections, with the argument type it was resolved for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectorFunction {
+    ToJson(CqlType),
+    ToTimestamp(CqlType),
+    ToDate(CqlType),
+    ToUnixTimestamp(CqlType),
+    /// `blobAs<type>`: the blob's bytes read as the type (validated).
+    BlobAs(CqlType),
+    /// `<type>AsBlob`: the value's bytes as a blob.
+    AsBlob,
+    Cast {
+        from: CqlType,
+        to: CqlType,
+    },
+}
+
+/// How one result column is computed from the inputs of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProjExpr {
+    Input(usize),
+    Call(SelectorFunction, Box<ProjExpr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Projection {
+    pub exprs: Vec<ProjExpr>,
+    pub types: Vec<CqlType>,
+    /// `SELECT JSON`: the result is one `[json]` column with these keys.
+    pub json_names: Option<Vec<String>>,
+}
+
+/// Whether the selection needs computing on the coordinator.
+pub fn is_computed(selection: &Selection, json: bool) -> bool {
+    fn computed(e: &SelectorExpr) -> bool {
+        match e {
+            SelectorExpr::FunctionCall { name, args } => {
+                !(name.name.eq_ignore_ascii_case("token") || name.name.eq_ignore_ascii_case("count"))
+                    || args.iter().any(computed)
+            }
+            SelectorExpr::Cast { .. } => true,
+            _ => false,
+        }
+    }
+    json || matches!(selection, Selection::Selectors(s) if s.iter().any(|s| computed(&s.expr)))
+}
+
+struct Inputs {
+    outputs: Vec<Output>,
+}
+
+impl Inputs {
+    fn index(&mut self, o: Output) -> usize {
+        self.outputs.iter().position(|x| *x == o).unwrap_or_else(|| {
+            self.outputs.push(o);
+            self.outputs.len() - 1
+        })
+    }
+}
+
+fn type_name_of_function(name: &str) -> Option<(bool, CqlType)> {
+    let lower = name.to_ascii_lowercase();
+    if let Some(ty) = lower.strip_prefix("blobas") {
+        return CqlType::from_native_name(ty).map(|t| (true, t));
+    }
+    if let Some(ty) = lower.strip_suffix("asblob") {
+        return CqlType::from_native_name(ty).map(|t| (false, t));
+    }
+    None
+}
+
+fn is_numeric(ty: &CqlType) -> bool {
+    matches!(
+        ty,
+        CqlType::Tinyint
+            | CqlType::Smallint
+            | CqlType::Int
+            | CqlType::Bigint
+            | CqlType::Counter
+            | CqlType::Float
+            | CqlType::Double
+    )
+}
+
+fn cast_allowed(from: &CqlType, to: &CqlType) -> bool {
+    from.unfrozen() == to.unfrozen()
+        || matches!(to, CqlType::Text | CqlType::Ascii)
+        || (is_numeric(from) && is_numeric(to) && !matches!(to, CqlType::Counter))
+        || (matches!(from, CqlType::Timeuuid) && matches!(to, CqlType::Timestamp | CqlType::Date))
+        || (matches!(from, CqlType::Timestamp) && matches!(to, CqlType::Date))
+        || (matches!(from, CqlType::Date) && matches!(to, CqlType::Timestamp))
+}
+
+fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(ProjExpr, CqlType, String), CqlError> {
+    Ok(match e {
+        SelectorExpr::Column(name) => {
+            let id = column_id(table, name)?;
+            (ProjExpr::Input(inputs.index(Output::Column(id))), table.column(id).ty.clone(), name.clone())
+        }
+        SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
+            let id = column_id(table, name)?;
+            let c = table.column(id);
+            let writetime = matches!(e, SelectorExpr::WriteTime(_));
+            if c.kind.is_primary_key() || c.ty.is_multi_cell() {
+                return Err(CqlError::invalid(format!(
+                    "Cannot use selection function {} on {name}",
+                    if writetime { "writeTime" } else { "ttl" }
+                )));
+            }
+            let (output, ty, label) = if writetime {
+                (Output::WriteTime(id), CqlType::Bigint, "writetime")
+            } else {
+                (Output::Ttl(id), CqlType::Int, "ttl")
+            };
+            (ProjExpr::Input(inputs.index(output)), ty, format!("{label}({name})"))
+        }
+        SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
+            let pk: Vec<String> = table.partition_key.iter().map(|&i| table.column(i).name.clone()).collect();
+            let names: Vec<String> = args
+                .iter()
+                .map(|a| match a {
+                    SelectorExpr::Column(c) => Ok(c.clone()),
+                    _ => Err(CqlError::invalid("token() takes the partition key columns".into())),
+                })
+                .collect::<Result<_, _>>()?;
+            if names != pk {
+                return Err(CqlError::invalid(format!(
+                    "token() takes the partition key columns in order: {}",
+                    pk.join(", ")
+                )));
+            }
+            (
+                ProjExpr::Input(inputs.index(Output::Token)),
+                CqlType::Bigint,
+                format!("system.token({})", names.join(", ")),
+            )
+        }
+        SelectorExpr::FunctionCall { name, args } => {
+            let [arg] = args.as_slice() else {
+                return Err(CqlError::invalid(format!("Unknown function {} or wrong number of arguments", name.name)));
+            };
+            let (arg_expr, arg_ty, arg_name) = selector(table, arg, inputs)?;
+            let lower = name.name.to_ascii_lowercase();
+            let wrong = || {
+                CqlError::invalid(format!(
+                    "Type error: {arg_name} cannot be passed as argument 0 of function system.{lower} of type {}",
+                    arg_ty.cql_name()
+                ))
+            };
+            let (function, ty) = match lower.as_str() {
+                "tojson" => (SelectorFunction::ToJson(arg_ty.clone()), CqlType::Text),
+                "totimestamp" | "dateof" => match arg_ty {
+                    CqlType::Timeuuid | CqlType::Date | CqlType::Timestamp => {
+                        (SelectorFunction::ToTimestamp(arg_ty.clone()), CqlType::Timestamp)
+                    }
+                    _ => return Err(wrong()),
+                },
+                "todate" => match arg_ty {
+                    CqlType::Timeuuid | CqlType::Date | CqlType::Timestamp => {
+                        (SelectorFunction::ToDate(arg_ty.clone()), CqlType::Date)
+                    }
+                    _ => return Err(wrong()),
+                },
+                "tounixtimestamp" | "unixtimestampof" => match arg_ty {
+                    CqlType::Timeuuid | CqlType::Date | CqlType::Timestamp => {
+                        (SelectorFunction::ToUnixTimestamp(arg_ty.clone()), CqlType::Bigint)
+                    }
+                    _ => return Err(wrong()),
+                },
+                other => match type_name_of_function(other) {
+                    Some((true, ty)) if arg_ty == CqlType::Blob => (SelectorFunction::BlobAs(ty.clone()), ty),
+                    Some((false, ty)) if ty.unfrozen() == arg_ty.unfrozen() => {
+                        (SelectorFunction::AsBlob, CqlType::Blob)
+                    }
+                    Some(_) => return Err(wrong()),
+                    None => return Err(CqlError::invalid(format!("Unknown function '{}'", name.name))),
+                },
+            };
+            (ProjExpr::Call(function, Box::new(arg_expr)), ty, format!("system.{lower}({arg_name})"))
+        }
+        SelectorExpr::Cast { expr, ty } => {
+            let (arg_expr, from, arg_name) = selector(table, expr, inputs)?;
+            let to = match ty {
+                percore_protocol::cql::ast::TypeExpr::Native(n) => CqlType::from_native_name(n),
+                _ => None,
+            }
+            .ok_or_else(|| CqlError::invalid(format!("{arg_name} cannot be cast to {ty:?}: only native types")))?;
+            if !cast_allowed(&from, &to) {
+                return Err(CqlError::invalid(format!("{arg_name} cannot be cast to {}", to.cql_name())));
+            }
+            let label = format!("cast({arg_name} as {})", to.cql_name());
+            (ProjExpr::Call(SelectorFunction::Cast { from, to: to.clone() }, Box::new(arg_expr)), to, label)
+        }
+        SelectorExpr::CountAll => {
+            return Err(CqlError::invalid("count(*) cannot be mixed with computed selectors yet".into()))
+        }
+        other => return Err(CqlError::invalid(format!("This selector is not supported yet: {other:?}"))),
+    })
+}
+
+/// The inputs each row provides, the projection, and the result columns (name, type).
+pub type AnalysedProjection = (Vec<Output>, Projection, Vec<(String, CqlType)>);
+
+/// Analyses a computed selection: the inputs each row provides, the projection, and the
+/// result columns (name and type).
+pub fn analyze(
+    table: &TableDef,
+    selection: &Selection,
+    json: bool,
+) -> Result<AnalysedProjection, CqlError> {
+    let mut inputs = Inputs { outputs: Vec::new() };
+    let mut exprs = Vec::new();
+    let mut described = Vec::new();
+    match selection {
+        Selection::All => {
+            for id in table.select_star_order() {
+                let c = table.column(id);
+                exprs.push(ProjExpr::Input(inputs.index(Output::Column(id))));
+                described.push((c.name.clone(), c.ty.clone()));
+            }
+        }
+        Selection::Selectors(selectors) => {
+            for s in selectors {
+                let (e, ty, name) = selector(table, &s.expr, &mut inputs)?;
+                exprs.push(e);
+                described.push((s.alias.clone().unwrap_or(name), ty));
+            }
+        }
+    }
+    let types = described.iter().map(|(_, t)| t.clone()).collect();
+    if json {
+        let names = described.iter().map(|(n, _)| n.clone()).collect();
+        let projection = Projection { exprs, types, json_names: Some(names) };
+        return Ok((inputs.outputs, projection, vec![("[json]".into(), CqlType::Text)]));
+    }
+    Ok((inputs.outputs, Projection { exprs, types, json_names: None }, described))
+}
