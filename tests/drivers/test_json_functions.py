@@ -53,6 +53,16 @@ FUNCTIONS = [
     ("SELECT toJson(ts), toJson(d), toJson(u) AS id FROM {ks}.f WHERE k = 1",
      [('"2015-07-17 12:00:00.000Z"', '"2015-07-17"', f'"{U}"')]),
     ("SELECT blobAsInt(b) FROM {ks}.f WHERE k = 1", Invalid("is not a valid binary representation for type int")),
+    # Functions in values and restrictions.
+    "INSERT INTO {ks}.f (k, b, v) VALUES (2, textAsBlob('hi'), blobAsInt(0x0000000b))",
+    ("SELECT blobAsText(b), v FROM {ks}.f WHERE k = 2", [("hi", 11)]),
+    "CREATE TABLE {ks}.e (k int, t timeuuid, PRIMARY KEY (k, t))",
+    f"INSERT INTO {{ks}}.e (k, t) VALUES (1, {U})",
+    "INSERT INTO {ks}.e (k, t) VALUES (1, maxTimeuuid('2013-01-01 00:00:00+0000'))",
+    ("SELECT toUnixTimestamp(t) FROM {ks}.e WHERE k = 1 AND t > maxTimeuuid('2015-07-01 00:00:00+0000') "
+     "AND t < minTimeuuid('2016-01-01 00:00:00+0000')", [(U_MILLIS,)]),
+    ("SELECT toUnixTimestamp(t) FROM {ks}.e WHERE k = 1 AND t <= maxTimeuuid('2013-01-01 00:00:00+0000')",
+     [(1356998400000,)]),
     ("SELECT toDate(v) FROM {ks}.f WHERE k = 1", Invalid("Type error")),
     ("SELECT nosuchfn(v) FROM {ks}.f WHERE k = 1", Invalid("Unknown function")),
 ]
