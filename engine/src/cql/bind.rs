@@ -120,7 +120,7 @@ impl ValueExpr {
                     .zip(f.argument_types())
                     .map(|(a, t)| a.eval(values, &t, receiver))
                     .collect::<Result<Vec<_>, _>>()?;
-                functions::call(*f, &args)
+                functions::call(f, &args)
             }
         }
     }
