@@ -84,14 +84,21 @@ def crash_once(server, rng, base, flushing=False):
         return dict(writer.sent), dict(writer.acked)
 
 
-@pytest.mark.parametrize("mode", ["periodic", "batch", "periodic-flushing"])
+@pytest.mark.parametrize("mode", ["periodic", "batch", "periodic-flushing", "batch-recycling"])
 def test_acknowledged_writes_survive_kill_9(percore_factory, tmp_path, mode):
     """`periodic-flushing` also flushes all the time, so kills land during flushes,
-    compactions (with their logs) and commitlog segment recycling."""
+    compactions (with their logs) and commitlog segment recycling; `batch-recycling` does
+    the same with 1 MiB segments, so most segments are reused files whose old entries
+    follow the new ones."""
     rng = random.Random(f"{SEED}-{mode}")
-    flushing = mode.endswith("-flushing")
-    sync = mode.removesuffix("-flushing")
-    server = percore_factory.start(smp=2, data_dir=tmp_path / "data", extra_args=["--commitlog-sync", sync])
+    flushing = mode.endswith(("-flushing", "-recycling"))
+    sync = mode.split("-")[0]
+    extra = ["--commitlog-sync", sync]
+    if mode.endswith("-recycling"):
+        config = tmp_path / "percore.yaml"
+        config.write_text("commitlog_segment_size_in_mb: 1\n")
+        extra += ["--config", str(config)]
+    server = percore_factory.start(smp=2, data_dir=tmp_path / "data", extra_args=extra)
     cluster, session = connect(server)
     session.execute("CREATE KEYSPACE crash WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
     session.execute("CREATE TABLE crash.kv (k bigint PRIMARY KEY, v text)")

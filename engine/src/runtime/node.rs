@@ -65,6 +65,10 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
             .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?,
     );
     let generation = old_segments.iter().map(|s| s.name.generation).max().unwrap_or(0) + 1;
+    // Free files kept for reuse by an earlier run hold stale entries of a generation that
+    // may come again: never reuse them across runs.
+    replay::remove_recycled(&commitlog_dir)
+        .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?;
     check_ports_free(&config)?;
 
     let shard_memory_bytes = config.memory_bytes.unwrap_or_else(default_memory_bytes) / nr_shards as u64;

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use glommio::io::{DmaFile, OpenOptions};
 
-use super::entry::{read_entry, EntryRead};
-use super::segment::{SegmentName, HEADER_BYTES};
+use super::entry::{read_entry, segment_tag, EntryFormat, EntryRead};
+use super::segment::{is_recycled_file_name, SegmentName, HEADER_BYTES};
 
 /// Bytes read per DMA read during replay.
 const REPLAY_READ_BYTES: usize = 1 << 20;
@@ -41,6 +41,24 @@ pub fn list_segments(dir: &Path) -> std::io::Result<Vec<FoundSegment>> {
     }
     found.sort_by_key(|s| s.name);
     Ok(found)
+}
+
+/// Deletes free segment files an earlier run kept for reuse (start-up only).
+pub fn remove_recycled(dir: &Path) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_str().is_some_and(is_recycled_file_name) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// What one segment held.
@@ -70,13 +88,17 @@ pub async fn read_segment(segment: &FoundSegment) -> std::io::Result<SegmentCont
 
 pub fn parse_segment(name: &SegmentName, data: &[u8]) -> SegmentContents {
     let mut contents = SegmentContents::default();
-    if let Err(reason) = name.check_header(data) {
-        contents.stopped_early = Some(reason);
-        return contents;
-    }
+    let format = match name.check_header(data) {
+        Ok(1) => EntryFormat::V1,
+        Ok(_) => EntryFormat::V2 { tag: segment_tag(name.number) },
+        Err(reason) => {
+            contents.stopped_early = Some(reason);
+            return contents;
+        }
+    };
     let mut at = HEADER_BYTES;
     loop {
-        match read_entry(data, at) {
+        match read_entry(data, at, format) {
             EntryRead::Entry { payload, next } => {
                 contents.entries.push(Bytes::copy_from_slice(payload));
                 at = next;
@@ -99,11 +121,12 @@ mod tests {
     #[test]
     fn parses_entries_and_stops_at_a_torn_tail() {
         let name = SegmentName { generation: 1, shard: 0, number: 0 };
+        let tag = segment_tag(name.number);
         let mut data = name.header().to_vec();
-        frame(b"first", &mut data);
-        frame(b"second", &mut data);
+        frame(b"first", tag, &mut data);
+        frame(b"second", tag, &mut data);
         let intact = data.len();
-        frame(b"third", &mut data);
+        frame(b"third", tag, &mut data);
         data.truncate(data.len() - 2);
         data.resize(8192, 0);
         let c = parse_segment(&name, &data);

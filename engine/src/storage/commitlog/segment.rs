@@ -3,7 +3,8 @@
 //! A segment is `CommitLog-<generation>-<shard>-<number>.log`, preallocated to the segment
 //! size. The generation grows by one at every start of the node, so segments of earlier runs
 //! (which are replayed and then deleted) never collide with new ones. The file starts with
-//! a header, then framed entries (`entry.rs`); the rest is zeros.
+//! a header, then framed entries (`entry.rs`); the rest is zeros, or — in a recycled file —
+//! entries of its earlier incarnations, whose tags end the segment.
 //!
 //! ```text
 //! header := magic[8] = "PCORECL1"  format_version:u32  shard:u32  generation:u64  number:u64  crc32c:u32
@@ -12,7 +13,9 @@
 use std::path::{Path, PathBuf};
 
 pub const SEGMENT_MAGIC: [u8; 8] = *b"PCORECL1";
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2: entries carry the segment's tag (recycled files). Version 1 is still read.
+pub const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION_MIN: u32 = 1;
 pub const HEADER_BYTES: usize = 8 + 4 + 4 + 8 + 8 + 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,9 +46,13 @@ impl SegmentName {
     }
 
     pub fn header(&self) -> [u8; HEADER_BYTES] {
+        self.header_of_version(FORMAT_VERSION)
+    }
+
+    fn header_of_version(&self, version: u32) -> [u8; HEADER_BYTES] {
         let mut h = [0u8; HEADER_BYTES];
         h[..8].copy_from_slice(&SEGMENT_MAGIC);
-        h[8..12].copy_from_slice(&FORMAT_VERSION.to_be_bytes());
+        h[8..12].copy_from_slice(&version.to_be_bytes());
         h[12..16].copy_from_slice(&self.shard.to_be_bytes());
         h[16..24].copy_from_slice(&self.generation.to_be_bytes());
         h[24..32].copy_from_slice(&self.number.to_be_bytes());
@@ -54,8 +61,8 @@ impl SegmentName {
         h
     }
 
-    /// Checks a segment's header against its name.
-    pub fn check_header(&self, bytes: &[u8]) -> Result<(), String> {
+    /// Checks a segment's header against its name; returns its format version.
+    pub fn check_header(&self, bytes: &[u8]) -> Result<u32, String> {
         let h = bytes.get(..HEADER_BYTES).ok_or("segment shorter than its header")?;
         if h[..8] != SEGMENT_MAGIC {
             return Err("not a commitlog segment (bad magic)".into());
@@ -63,11 +70,22 @@ impl SegmentName {
         if crc32c::crc32c(&h[..32]).to_be_bytes() != h[32..36] {
             return Err("header checksum mismatch".into());
         }
-        if h != self.header() {
+        let version = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
+        if !(FORMAT_VERSION_MIN..=FORMAT_VERSION).contains(&version) || h != self.header_of_version(version) {
             return Err("header does not match the file name or format version".into());
         }
-        Ok(())
+        Ok(version)
     }
+}
+
+/// A free segment file kept for reuse: `Recycled-<generation>-<shard>-<number>.log`.
+/// Replay ignores such files; start-up deletes those of earlier runs.
+pub fn recycled_file_name(name: &SegmentName) -> String {
+    format!("Recycled-{}-{}-{}.log", name.generation, name.shard, name.number)
+}
+
+pub fn is_recycled_file_name(file_name: &str) -> bool {
+    file_name.starts_with("Recycled-") && file_name.ends_with(".log")
 }
 
 #[cfg(test)]

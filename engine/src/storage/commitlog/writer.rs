@@ -13,7 +13,11 @@
 //! not be kept.
 //!
 //! Segment files are created by the flusher (preallocated to the segment size); `append`
-//! itself never does I/O.
+//! itself never does I/O. A segment no longer needed is not deleted but kept (up to
+//! [`RECYCLED_SEGMENTS_MAX`]) and renamed into the next new segment: writing over blocks
+//! already written is a plain overwrite, where writing into freshly preallocated
+//! (unwritten) extents makes the filesystem convert extents on every write — on this
+//! kind of write path, io_uring punts those to worker threads.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -24,11 +28,14 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::channel::oneshot;
-use glommio::io::{Directory, DmaFile};
+use glommio::io::{Directory, DmaFile, OpenOptions};
 use thiserror::Error;
 
-use super::entry::{frame, ENTRY_HEADER_BYTES};
-use super::segment::{SegmentName, HEADER_BYTES};
+use super::entry::{frame, segment_tag, ENTRY_HEADER_BYTES};
+use super::segment::{recycled_file_name, SegmentName, HEADER_BYTES};
+
+/// Free segment files kept per shard for reuse instead of being deleted.
+pub const RECYCLED_SEGMENTS_MAX: usize = 4;
 
 /// O_DIRECT alignment of writes.
 const BLOCK_BYTES: u64 = 4096;
@@ -107,6 +114,10 @@ struct LogState {
     unflushed: AHashMap<u64, u64>,
     /// Full, written segments still on disk.
     retired: BTreeMap<u64, PathBuf>,
+    /// Free segment files (renamed `Recycled-…`) waiting to become new segments.
+    recycled: Vec<PathBuf>,
+    /// Renames into `recycled` still in flight (they count toward its bound).
+    recycling: usize,
     next_number: u64,
     appended_seq: u64,
     durable_seq: u64,
@@ -131,6 +142,8 @@ impl Commitlog {
                 segments: VecDeque::new(),
                 unflushed: AHashMap::new(),
                 retired: BTreeMap::new(),
+                recycled: Vec::new(),
+                recycling: 0,
                 next_number: 0,
                 appended_seq: 0,
                 durable_seq: 0,
@@ -187,7 +200,7 @@ impl Commitlog {
             st.appended_seq += framed;
             let seq = st.appended_seq;
             let active = st.segments.back_mut().expect("an active segment exists");
-            frame(payload, &mut active.tail);
+            frame(payload, segment_tag(active.name.number), &mut active.tail);
             active.end_seq = seq;
             let segment = active.name.number;
             debug_assert!(active.end() <= self.config.segment_bytes);
@@ -240,17 +253,40 @@ impl Commitlog {
         self.recycle();
     }
 
-    /// Deletes retired segments that hold no unflushed mutation.
+    /// Retired segments that hold no unflushed mutation are kept for reuse (up to
+    /// [`RECYCLED_SEGMENTS_MAX`]) or deleted.
     fn recycle(self: &Rc<Self>) {
-        let removable: Vec<PathBuf> = {
+        let free: Vec<(u64, PathBuf)> = {
             let mut st = self.state.borrow_mut();
             let numbers: Vec<u64> = st.retired.keys().filter(|n| !st.unflushed.contains_key(n)).copied().collect();
-            numbers.iter().filter_map(|n| st.retired.remove(n)).collect()
+            numbers.iter().filter_map(|n| st.retired.remove(n).map(|p| (*n, p))).collect()
         };
-        for path in removable {
+        for (number, path) in free {
+            let keep = {
+                let mut st = self.state.borrow_mut();
+                let keep = !st.closed && st.recycled.len() + st.recycling < RECYCLED_SEGMENTS_MAX;
+                st.recycling += usize::from(keep);
+                keep
+            };
+            let log = self.clone();
             glommio::spawn_local(async move {
+                if keep {
+                    let name = SegmentName { generation: log.config.generation, shard: log.config.shard, number };
+                    let target = log.config.directory.join(recycled_file_name(&name));
+                    let renamed = glommio::io::rename(&path, &target).await;
+                    let mut st = log.state.borrow_mut();
+                    st.recycling -= 1;
+                    match renamed {
+                        Ok(()) => {
+                            tracing::debug!("commitlog segment {} kept for reuse", path.display());
+                            st.recycled.push(target);
+                            return;
+                        }
+                        Err(e) => tracing::warn!("cannot keep commitlog segment {}: {e}", path.display()),
+                    }
+                }
                 match glommio::io::remove(&path).await {
-                    Ok(()) => tracing::debug!("commitlog segment {} recycled", path.display()),
+                    Ok(()) => tracing::debug!("commitlog segment {} deleted", path.display()),
                     Err(e) => tracing::warn!("cannot delete commitlog segment {}: {e}", path.display()),
                 }
             })
@@ -261,7 +297,7 @@ impl Commitlog {
     /// Segments on disk (active and retired), for metrics.
     pub fn segments_on_disk(&self) -> usize {
         let st = self.state.borrow();
-        st.retired.len() + st.segments.iter().filter(|s| s.file.is_some()).count()
+        st.retired.len() + st.recycled.len() + st.segments.iter().filter(|s| s.file.is_some()).count()
     }
 
     /// Clean shutdown: stop accepting appends and sync what was written.
@@ -389,9 +425,27 @@ impl Commitlog {
         }
     }
 
-    /// Creates and preallocates a segment, durably named; on failure nothing is left.
+    /// Creates a segment file, durably named: a kept free file renamed, or a new file
+    /// preallocated to the segment size. On failure nothing is left under the name.
     async fn create_segment_file(&self, name: SegmentName) -> std::io::Result<DmaFile> {
         let path = name.path_in(&self.config.directory);
+        let reusable = self.state.borrow_mut().recycled.pop();
+        if let Some(old) = reusable {
+            let reused = async {
+                glommio::io::rename(&old, &path).await?;
+                Directory::open(&self.config.directory).await?.sync().await?;
+                OpenOptions::new().read(true).write(true).dma_open(&path).await
+            }
+            .await;
+            match reused {
+                Ok(file) => return Ok(file),
+                Err(e) => {
+                    tracing::warn!("cannot reuse commitlog file {}: {e}; creating a new one", old.display());
+                    let _ = glommio::io::remove(&path).await;
+                    let _ = glommio::io::remove(&old).await;
+                }
+            }
+        }
         let file = DmaFile::create(&path).await?;
         let prepared = async {
             file.pre_allocate(self.config.segment_bytes, false).await?;
