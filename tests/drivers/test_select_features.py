@@ -42,6 +42,19 @@ CLUSTERING = SETUP + [
     ("SELECT c, v FROM {ks}.t WHERE k = 2 AND c IN (3, 1) ORDER BY c DESC", [(3, 40), (1, 10)]),
     ("SELECT k, c FROM {ks}.t WHERE c = 2 ALLOW FILTERING", [(1, 2), (2, 2)]),
     ("SELECT k, c FROM {ks}.t WHERE c > 1 AND c < 3 ALLOW FILTERING", [(1, 2), (2, 2)]),
+    # Multi-column relations compare tuples in clustering order.
+    "CREATE TABLE {ks}.mc (k int, a int, b int, c int, PRIMARY KEY (k, a, b, c))",
+    "INSERT INTO {ks}.mc (k, a, b, c) VALUES (1, 1, 1, 1)",
+    "INSERT INTO {ks}.mc (k, a, b, c) VALUES (1, 1, 2, 1)",
+    "INSERT INTO {ks}.mc (k, a, b, c) VALUES (1, 2, 1, 1)",
+    "INSERT INTO {ks}.mc (k, a, b, c) VALUES (1, 2, 2, 2)",
+    ("SELECT a, b, c FROM {ks}.mc WHERE k = 1 AND (a, b) > (1, 1)", [(1, 2, 1), (2, 1, 1), (2, 2, 2)]),
+    ("SELECT a, b, c FROM {ks}.mc WHERE k = 1 AND (a, b) >= (1, 2) AND (a, b) < (2, 2)", [(1, 2, 1), (2, 1, 1)]),
+    ("SELECT a, b, c FROM {ks}.mc WHERE k = 1 AND (a, b) = (2, 2)", [(2, 2, 2)]),
+    ("SELECT a, b, c FROM {ks}.mc WHERE k = 1 AND a = 1 AND (b, c) > (1, 1)", [(1, 2, 1)]),
+    ("SELECT a, b, c FROM {ks}.mc WHERE k = 1 AND (a, b) > (1, 1) ORDER BY a DESC", [(2, 2, 2), (2, 1, 1), (1, 2, 1)]),
+    ("SELECT a FROM {ks}.mc WHERE k = 1 AND (b, a) > (1, 1)",
+     Invalid("Clustering columns must appear in the PRIMARY KEY order in multi-column relations")),
 ]
 
 LIMITS = SETUP + [
@@ -73,6 +86,16 @@ CASES = {"filtering": FILTERING, "clustering": CLUSTERING, "limits": LIMITS}
 def test_select_semantics(session, server, ks, case, flushed):
     steps = CASES[case]
     run_case(session, server, ks, with_flushes(steps) if flushed else steps)
+
+
+def test_prepared_multi_column_slice(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int, a int, b text, PRIMARY KEY (k, a, b))")
+    for a in range(3):
+        for b in "xyz":
+            session.execute(f"INSERT INTO {ks}.t (k, a, b) VALUES (1, {a}, '{b}')")
+    stmt = session.prepare(f"SELECT a, b FROM {ks}.t WHERE k = ? AND (a, b) > ? AND (a, b) <= ?")
+    rows = [tuple(r) for r in session.execute(stmt, (1, (0, "y"), (1, "y")))]
+    assert rows == [(0, "z"), (1, "x"), (1, "y")]
 
 
 def test_paging_through_filtered_and_per_partition_limited_scans(session, ks):

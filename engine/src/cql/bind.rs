@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use percore_protocol::request::Values;
-use percore_protocol::types::CqlType;
+use percore_protocol::types::{CqlType, UdtType};
 use percore_protocol::wire::Value;
 
 use super::error::CqlError;
@@ -21,6 +21,8 @@ pub enum ValueExpr {
     Function(Function, Vec<ValueExpr>),
     /// `fromJson(text)`: the JSON text converted to the receiver's type.
     FromJson(Box<ValueExpr>),
+    /// A user type literal with markers or functions among its fields (type order).
+    Udt(Box<UdtType>, Vec<ValueExpr>),
 }
 
 /// A value after binding.
@@ -122,6 +124,7 @@ impl ValueExpr {
                     .collect::<Result<Vec<_>, _>>()?;
                 functions::call(f, &args)
             }
+            ValueExpr::Udt(udt, fields) => super::udt::bind_literal(udt, fields, values, receiver),
         }
     }
 

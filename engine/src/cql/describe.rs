@@ -11,9 +11,10 @@
 //!
 //! Names are quoted where CQL needs it; keyspaces and the elements of each are ordered by
 //! name, ignoring case. A keyspace is followed by its tables. System keyspaces appear in
-//! `KEYSPACES`, `FULL SCHEMA` and keyspace-less listings, not in `SCHEMA`. There are no
-//! user types, functions, aggregates, indexes or views: their listings are empty and naming
-//! one gives Cassandra's "not found" error. Everything is resolved against the schema at
+//! `KEYSPACES`, `FULL SCHEMA` and keyspace-less listings, not in `SCHEMA`. A keyspace's user
+//! types follow it (each after the types it uses), then its tables. There are no functions,
+//! aggregates, indexes or views: their listings are empty and naming one gives Cassandra's
+//! "not found" error. Everything is resolved against the schema at
 //! execution time, with the session keyspace of that moment.
 
 use std::cmp::Ordering;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use percore_protocol::cql::ast::{DescribeStatement, DescribeTarget, QualifiedName};
 use percore_protocol::response::{ColumnSpec, RowsMetadata};
-use percore_protocol::types::CqlType;
+use percore_protocol::types::{CqlType, UdtType};
 use percore_protocol::wire::write_bytes;
 
 use crate::config::Config;
@@ -30,7 +31,8 @@ use crate::cql::error::CqlError;
 use crate::cql::result::RowsResult;
 use crate::cql::system_tables::node_tables::NODE_TOKEN;
 use crate::cql::system_tables::values::{text, text_collection};
-use crate::schema::describe::{create_keyspace, create_table, quote_name};
+use crate::schema::describe::{create_keyspace, create_table, create_type, quote_name};
+use crate::schema::user_types::dependency_order;
 use crate::schema::{KeyspaceDef, Schema, TableDef};
 use crate::transport::handshake::PARTITIONER;
 
@@ -95,6 +97,7 @@ impl DescribeRows {
 #[derive(Debug, Clone, Copy)]
 enum Element<'a> {
     Keyspace(&'a KeyspaceDef),
+    Type(&'a UdtType),
     Table(&'a TableDef),
 }
 
@@ -102,6 +105,7 @@ impl Element<'_> {
     fn keyspace(&self) -> &str {
         match self {
             Element::Keyspace(ks) => &ks.name,
+            Element::Type(t) => &t.keyspace,
             Element::Table(t) => &t.keyspace,
         }
     }
@@ -110,6 +114,7 @@ impl Element<'_> {
     fn kind(&self) -> &'static str {
         match self {
             Element::Keyspace(_) => "keyspace",
+            Element::Type(_) => "type",
             Element::Table(_) => "table",
         }
     }
@@ -117,6 +122,7 @@ impl Element<'_> {
     fn name(&self) -> &str {
         match self {
             Element::Keyspace(ks) => &ks.name,
+            Element::Type(t) => &t.name,
             Element::Table(t) => &t.name,
         }
     }
@@ -125,6 +131,7 @@ impl Element<'_> {
     fn create_statement(&self, with_internals: bool) -> String {
         match self {
             Element::Keyspace(ks) => create_keyspace(ks),
+            Element::Type(t) => create_type(t),
             Element::Table(t) => create_table(t, with_internals),
         }
     }
@@ -187,7 +194,12 @@ fn resolve<'a>(target: &DescribeTarget, schema: &'a Schema, session: Option<&str
         DescribeTarget::Tables => {
             Answer::Listing(listing(schema, session, |ks| sorted_tables(ks).into_iter().map(Element::Table).collect())?)
         }
-        DescribeTarget::Types | DescribeTarget::Functions | DescribeTarget::Aggregates => {
+        DescribeTarget::Types => Answer::Listing(listing(schema, session, |ks| {
+            let mut types: Vec<&UdtType> = ks.types.values().collect();
+            types.sort_by(|a, b| by_name(&a.name, &b.name));
+            types.into_iter().map(Element::Type).collect()
+        })?),
+        DescribeTarget::Functions | DescribeTarget::Aggregates => {
             Answer::Listing(listing(schema, session, |_| Vec::new())?)
         }
         DescribeTarget::Table(name) => {
@@ -197,7 +209,13 @@ fn resolve<'a>(target: &DescribeTarget, schema: &'a Schema, session: Option<&str
             })?;
             Answer::Elements(vec![Element::Table(table)])
         }
-        DescribeTarget::Type(name) => return Err(absent(schema, name, session, "User defined type")),
+        DescribeTarget::Type(name) => {
+            let ks = known_keyspace(schema, element_keyspace(name.keyspace.as_deref(), session)?)?;
+            let ty = ks.types.get(&name.name).ok_or_else(|| {
+                CqlError::invalid(format!("User defined type '{}' not found in '{}'", name.name, ks.name))
+            })?;
+            Answer::Elements(vec![Element::Type(ty)])
+        }
         DescribeTarget::Function(name) => return Err(absent(schema, name, session, "User defined function")),
         DescribeTarget::Aggregate(name) => return Err(absent(schema, name, session, "User defined aggregate")),
         DescribeTarget::Index(name) => return Err(absent(schema, name, session, "Table for existing index")),
@@ -254,10 +272,11 @@ fn known_keyspace<'a>(schema: &'a Schema, name: &str) -> Result<&'a KeyspaceDef,
         .ok_or_else(|| CqlError::invalid(format!("'{name}' not found in keyspaces")))
 }
 
-/// A keyspace, then (unless `only`) its tables.
+/// A keyspace, then (unless `only`) its types and its tables.
 fn keyspace_elements(ks: &KeyspaceDef, only: bool) -> Vec<Element<'_>> {
     let mut elements = vec![Element::Keyspace(ks)];
     if !only {
+        elements.extend(dependency_order(&ks.types).into_iter().map(Element::Type));
         elements.extend(sorted_tables(ks).into_iter().map(Element::Table));
     }
     elements

@@ -51,6 +51,28 @@ pub fn slice_range(
     let bound = |b: &Option<super::statement::restrictions::SliceBound>| -> Result<ClusteringBound, CqlError> {
         Ok(match b {
             None => ClusteringBound::Inclusive(p.clone()),
+            Some(b) if b.width > 1 => {
+                let columns: Vec<_> =
+                    table.clustering_key[prefix.len()..].iter().take(b.width).map(|&id| table.column(id)).collect();
+                let tuple_ty = percore_protocol::types::CqlType::Tuple(columns.iter().map(|c| c.ty.clone()).collect());
+                let v = b.value.eval_required(values, &tuple_ty, "tuple")?;
+                let components = crate::cql::write::cell_ops::tuple_components(&v)?;
+                let mut key = p.to_vec();
+                for (component, column) in components.iter().zip(&columns) {
+                    let Some(component) = component else {
+                        return Err(CqlError::invalid(format!(
+                            "Invalid null value in condition for column {}",
+                            column.name
+                        )));
+                    };
+                    encode_component(&column.ty, component, column.order, &mut key);
+                }
+                if b.inclusive {
+                    ClusteringBound::Inclusive(Bytes::from(key))
+                } else {
+                    ClusteringBound::Exclusive(Bytes::from(key))
+                }
+            }
             Some(b) => {
                 let v = b.value.eval_required(values, &column.ty, &column.name)?;
                 let mut key = p.to_vec();

@@ -21,4 +21,5 @@ pub mod shard_ops;
 pub mod statement;
 pub mod system_tables;
 pub mod term;
+pub mod udt;
 pub mod write;

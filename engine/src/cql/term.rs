@@ -105,6 +105,10 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
             Ok(ValueExpr::Function(f, args))
         }
         Term::TypeCast { term, .. } => analyze_term(term, receiver, binds),
+        Term::Udt(entries) => match receiver.ty.unfrozen() {
+            CqlType::Udt(udt) => super::udt::analyze_literal(entries, udt, receiver, binds),
+            _ => Err(not_allowed(term, &receiver.ty, &receiver.name)),
+        },
         constant => Ok(ValueExpr::Const(constant_bytes(constant, &receiver.ty, &receiver.name)?)),
     }
 }
@@ -131,6 +135,9 @@ fn not_allowed(term: &Term, ty: &CqlType, name: &str) -> CqlError {
         Term::Set(_) | Term::EmptyBraces => ("set".into(), "{...}".into()),
         Term::Map(_) => ("map".into(), "{...}".into()),
         Term::Tuple(_) => ("tuple".into(), "(...)".into()),
+        Term::Udt(_) => {
+            return CqlError::invalid(format!("Invalid user type literal for {name} of type {}", ty.cql_name()))
+        }
         _ => ("value".into(), String::new()),
     };
     CqlError::invalid(format!("Invalid {kind} constant ({text}) for \"{name}\" of type {}", ty.cql_name()))
@@ -329,6 +336,11 @@ fn collection_into(term: &Term, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> 
             for (t, ety) in items.iter().zip(types) {
                 element_into(t, ety, name, out)?;
             }
+        }
+        (Term::Udt(entries), CqlType::Udt(udt)) => {
+            let receiver =
+                Receiver { keyspace: String::new(), table: String::new(), name: name.into(), ty: ty.clone() };
+            super::udt::literal_into(entries, udt, &receiver, out)?
         }
         _ => return Err(not_allowed(term, ty, name)),
     }

@@ -17,6 +17,11 @@ const ESCAPED_ZERO: [u8; 2] = [0x00, 0xff];
 /// Ends an escaped value; `00 00` never occurs inside one, so encodings are prefix-free
 /// (and stay so when inverted for descending order).
 const TERMINATOR: [u8; 2] = [0x00, 0x00];
+/// Tuple and user type components: the end of the list sorts first, then a null, then a
+/// value.
+const COMPONENTS_END: u8 = 0x00;
+const COMPONENT_NULL: u8 = 0x01;
+const COMPONENT_PRESENT: u8 = 0x02;
 
 /// Order of one clustering column, as declared by `CLUSTERING ORDER BY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,11 +63,53 @@ fn encode_present(ty: &CqlType, value: &[u8], out: &mut Vec<u8>) {
         CqlType::Uuid => encode_uuid(value, out),
         CqlType::Timeuuid => encode_timeuuid(value, out),
         CqlType::Frozen(inner) => encode_present(inner, value, out),
+        CqlType::Tuple(types) => encode_components(types.iter(), value, out),
+        CqlType::Udt(udt) => encode_components(udt.fields.iter().map(|(_, t)| t), value, out),
         // Text, ascii, blob and inet compare as unsigned bytes in Cassandra. Frozen
-        // collections, tuples and UDTs are ordered by their serialized bytes for now;
-        // element-wise ordering comes with the full data model.
+        // collections are ordered by their serialized bytes for now.
         _ => encode_escaped(value, out),
     }
+}
+
+/// Tuples and user types compare component by component, as Cassandra's `TupleType`: a null
+/// before any value, and missing trailing components equal to nulls (a value written before
+/// `ALTER TYPE ... ADD` equals the same value with the new field null). Each component is
+/// [`COMPONENT_NULL`] or [`COMPONENT_PRESENT`] and its encoding; trailing nulls are left out
+/// and [`COMPONENTS_END`] closes the list. A malformed value falls back to its raw bytes.
+fn encode_components<'a>(types: impl Iterator<Item = &'a CqlType>, value: &[u8], out: &mut Vec<u8>) {
+    let Some(components) = split_components(value) else { return encode_escaped(value, out) };
+    let last_present = components.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+    let mut types = types;
+    for component in &components[..last_present] {
+        let Some(ty) = types.next() else { break };
+        match component {
+            Some(bytes) => {
+                out.push(COMPONENT_PRESENT);
+                encode_component(ty, bytes, ClusteringOrder::Asc, out);
+            }
+            None => out.push(COMPONENT_NULL),
+        }
+    }
+    out.push(COMPONENTS_END);
+}
+
+/// The `[bytes]` components of a tuple or user type value (`None`: null).
+fn split_components(value: &[u8]) -> Option<Vec<Option<&[u8]>>> {
+    let mut components = Vec::new();
+    let mut rest = value;
+    while !rest.is_empty() {
+        let (len, tail) = rest.split_first_chunk::<4>()?;
+        let len = i32::from_be_bytes(*len);
+        if len < 0 {
+            components.push(None);
+            rest = tail;
+            continue;
+        }
+        let (bytes, tail) = tail.split_at_checked(len as usize)?;
+        components.push(Some(bytes));
+        rest = tail;
+    }
+    Some(components)
 }
 
 /// Two's complement big-endian with the sign bit flipped orders like the signed integer.
@@ -191,6 +238,37 @@ mod tests {
         encode_component(&CqlType::Text, b"ab", ClusteringOrder::Asc, &mut c);
         encode_component(&CqlType::Int, &100i32.to_be_bytes(), ClusteringOrder::Desc, &mut c);
         assert!(a < b && b < c);
+    }
+
+    fn tuple(items: &[Option<i32>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Some(v) => {
+                    out.extend(4i32.to_be_bytes());
+                    out.extend(v.to_be_bytes());
+                }
+                None => out.extend((-1i32).to_be_bytes()),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn tuples_order_component_by_component() {
+        let ty = CqlType::Tuple(vec![CqlType::Int, CqlType::Int, CqlType::Int]);
+        let values = [
+            tuple(&[Some(-1), Some(5)]),
+            tuple(&[Some(1)]),
+            tuple(&[Some(1), None, Some(0)]),
+            tuple(&[Some(1), Some(-3)]),
+            tuple(&[Some(1), Some(2), Some(0)]),
+            tuple(&[Some(2)]),
+        ];
+        assert_sorted(ty.clone(), &values);
+        // Missing trailing components equal nulls.
+        let short = key(&ty, &tuple(&[Some(1)]), ClusteringOrder::Asc);
+        assert_eq!(short, key(&ty, &tuple(&[Some(1), None, None]), ClusteringOrder::Asc));
     }
 
     #[test]

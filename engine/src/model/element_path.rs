@@ -1,4 +1,5 @@
-//! Paths of the cells of non-frozen collections: where each element sits in its column.
+//! Paths of the cells of non-frozen collections and user types: where each element or
+//! field sits in its column.
 //!
 //! A path is a byte string whose unsigned order is the collection's element order, so a
 //! row keeps a column's elements sorted by plain byte comparison, like clustering keys.
@@ -10,6 +11,8 @@
 //!   take increasing positions from the wall clock (nanoseconds), prepends decreasing
 //!   negative ones, so `[x] + l` sorts before and `l + [x]` after everything written
 //!   earlier, and two writers never collide (each thread has its own random id).
+//! * **Fields of a non-frozen user type**: the field's position in the type as a big-endian
+//!   `u16` (fields are only ever added at the end, so a position never changes meaning).
 
 use std::cell::Cell as StdCell;
 
@@ -39,6 +42,16 @@ pub fn element_of(path: &[u8]) -> Option<&[u8]> {
     let len = u32::from_be_bytes(path[len_at..].try_into().ok()?) as usize;
     let start = len_at.checked_sub(len)?;
     Some(&path[start..len_at])
+}
+
+/// The path of the field at `index` of a non-frozen user type.
+pub fn field_path(index: u16) -> Bytes {
+    Bytes::copy_from_slice(&index.to_be_bytes())
+}
+
+/// The field position a path was made from; `None` if it is not a field path.
+pub fn field_of(path: &[u8]) -> Option<u16> {
+    Some(u16::from_be_bytes(path.try_into().ok()?))
 }
 
 thread_local! {
@@ -102,6 +115,13 @@ mod tests {
         assert!(a < b);
         assert_eq!(element_of(&element_path(&CqlType::Text, b"")).unwrap(), b"");
         assert_eq!(element_of(b"\x00\x01"), None);
+    }
+
+    #[test]
+    fn field_paths_order_like_the_fields() {
+        assert!(field_path(1) < field_path(2) && field_path(255) < field_path(256));
+        assert_eq!(field_of(&field_path(300)), Some(300));
+        assert_eq!(field_of(b"abc"), None);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! From CREATE TABLE to a validated [`TableDef`], refusing what Cassandra refuses with the
 //! same kind of message: unknown or duplicated columns, bad primary keys, counters mixed
-//! with regular columns, non-frozen collections in keys, static columns without clustering.
+//! with regular columns, non-frozen collections in keys, static columns without clustering;
+//! and type expressions resolved against the keyspace's user types.
 
-use percore_protocol::cql::ast::{self, Ordering, TypeExpr};
-use percore_protocol::types::CqlType;
+use std::collections::BTreeMap;
+
+use percore_protocol::cql::ast::{self, Ordering, QualifiedName, TypeExpr};
+use percore_protocol::types::{CqlType, UdtType};
 use uuid::Uuid;
 
 use crate::cql::error::CqlError;
@@ -15,59 +18,123 @@ use super::options::TableOptions;
 /// Nesting depth of type expressions accepted.
 const TYPE_NESTING_DEPTH_MAX: usize = 16;
 
-/// Resolves a type expression. User-defined types arrive with the full data model.
-pub fn resolve_type(expr: &TypeExpr) -> Result<CqlType, CqlError> {
-    resolve(expr, 0, false)
+/// Where user types are looked up: the keyspace a statement works in, and its types.
+#[derive(Clone, Copy)]
+pub struct TypeScope<'a> {
+    pub keyspace: &'a str,
+    pub types: &'a BTreeMap<String, UdtType>,
 }
 
-fn resolve(expr: &TypeExpr, depth: usize, inside_collection: bool) -> Result<CqlType, CqlError> {
+impl<'a> TypeScope<'a> {
+    /// A scope without user types (the built-in keyspaces).
+    pub fn without_types(keyspace: &'a str) -> TypeScope<'a> {
+        static NONE: BTreeMap<String, UdtType> = BTreeMap::new();
+        TypeScope { keyspace, types: &NONE }
+    }
+}
+
+/// Resolves a type expression against the keyspace's user types. `frozen<...>` freezes
+/// everything nested in it; tuples are always frozen, so are their elements.
+pub fn resolve_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+    resolve(expr, scope, 0, None, false)
+}
+
+/// `outer`: the collection `expr` is an element of (its text goes in the error messages).
+fn resolve(
+    expr: &TypeExpr,
+    scope: TypeScope<'_>,
+    depth: usize,
+    outer: Option<&TypeExpr>,
+    frozen: bool,
+) -> Result<CqlType, CqlError> {
     if depth > TYPE_NESTING_DEPTH_MAX {
         return Err(CqlError::invalid("Type nesting is too deep".into()));
     }
-    let inner = |e: &TypeExpr| resolve(e, depth + 1, true);
+    let element = |e: &TypeExpr| resolve(e, scope, depth + 1, Some(expr), frozen);
     let ty = match expr {
         TypeExpr::Native(name) => {
             CqlType::from_native_name(name).ok_or_else(|| CqlError::invalid(format!("Unknown type {name}")))?
         }
-        TypeExpr::List(e) => CqlType::List(Box::new(inner(e)?)),
-        TypeExpr::Set(e) => CqlType::Set(Box::new(inner(e)?)),
-        TypeExpr::Map(k, v) => CqlType::Map(Box::new(inner(k)?), Box::new(inner(v)?)),
-        TypeExpr::Tuple(items) => CqlType::Tuple(items.iter().map(inner).collect::<Result<_, _>>()?),
-        TypeExpr::Frozen(e) => {
-            let t = resolve(e, depth + 1, false)?;
-            return Ok(freeze(t));
-        }
-        TypeExpr::UserDefined(name) => {
-            return Err(CqlError::invalid(format!(
-                "Unknown type {}: user-defined types are not supported yet",
-                name.name
-            )))
-        }
+        TypeExpr::List(e) => CqlType::List(Box::new(element(e)?)),
+        TypeExpr::Set(e) => CqlType::Set(Box::new(element(e)?)),
+        TypeExpr::Map(k, v) => CqlType::Map(Box::new(element(k)?), Box::new(element(v)?)),
+        TypeExpr::Tuple(items) => CqlType::Tuple(
+            items.iter().map(|e| resolve(e, scope, depth + 1, Some(expr), true)).collect::<Result<_, _>>()?,
+        ),
+        TypeExpr::Frozen(e) => return resolve(e, scope, depth + 1, outer, true),
+        TypeExpr::UserDefined(name) => CqlType::Udt(user_type(name, scope)?),
         TypeExpr::Custom(class) => CqlType::Custom(class.clone()),
         TypeExpr::Vector(_, _) => return Err(CqlError::invalid("vector types are not supported yet".into())),
     };
-    if inside_collection && ty.is_multi_cell() {
-        return Err(CqlError::invalid(
-            "Non-frozen collections are not allowed inside collections: use frozen<...>".into(),
-        ));
+    if frozen && (ty.is_collection() || matches!(ty, CqlType::Udt(_))) {
+        return Ok(CqlType::Frozen(Box::new(ty)));
     }
-    if inside_collection && matches!(ty, CqlType::Counter) {
-        return Err(CqlError::invalid("Counters are not allowed inside collections".into()));
+    if let Some(outer) = outer {
+        if ty.is_multi_cell() {
+            let what = if ty.is_collection() { "collections" } else { "UDTs" };
+            return Err(CqlError::invalid(format!(
+                "Non-frozen {what} are not allowed inside collections: {}",
+                type_expr_text(outer)
+            )));
+        }
+        if ty.is_counter() {
+            return Err(CqlError::invalid("Counters are not allowed inside collections".into()));
+        }
     }
     Ok(ty)
 }
 
-/// `frozen<x>`: collections nested in a frozen value are frozen too (they are one value).
-fn freeze(ty: CqlType) -> CqlType {
-    match ty {
-        CqlType::Frozen(_) => ty,
-        t if t.is_collection() => CqlType::Frozen(Box::new(t)),
-        t => t,
+/// The user type `name` refers to, from the statement's keyspace only.
+fn user_type(name: &QualifiedName, scope: TypeScope<'_>) -> Result<UdtType, CqlError> {
+    let keyspace = name.keyspace.as_deref().unwrap_or(scope.keyspace);
+    if keyspace != scope.keyspace {
+        return Err(CqlError::invalid(format!(
+            "Statement on keyspace {} cannot refer to a user type in keyspace {keyspace}; user types can only be used in the keyspace they are defined in",
+            scope.keyspace
+        )));
+    }
+    scope
+        .types
+        .get(&name.name)
+        .cloned()
+        .ok_or_else(|| CqlError::invalid(format!("Unknown type {keyspace}.{}", name.name)))
+}
+
+/// A type expression as written (for error messages).
+pub fn type_expr_text(expr: &TypeExpr) -> String {
+    let list = |items: &[&TypeExpr]| items.iter().map(|e| type_expr_text(e)).collect::<Vec<_>>().join(", ");
+    match expr {
+        TypeExpr::Native(name) => name.clone(),
+        TypeExpr::List(e) => format!("list<{}>", type_expr_text(e)),
+        TypeExpr::Set(e) => format!("set<{}>", type_expr_text(e)),
+        TypeExpr::Map(k, v) => format!("map<{}>", list(&[k, v])),
+        TypeExpr::Tuple(items) => format!("tuple<{}>", list(&items.iter().collect::<Vec<_>>())),
+        TypeExpr::Frozen(e) => format!("frozen<{}>", type_expr_text(e)),
+        TypeExpr::UserDefined(n) => match &n.keyspace {
+            Some(ks) => format!("{ks}.{}", n.name),
+            None => n.name.clone(),
+        },
+        TypeExpr::Custom(class) => format!("'{class}'"),
+        TypeExpr::Vector(e, n) => format!("vector<{}, {n}>", type_expr_text(e)),
     }
 }
 
+/// The type of a regular or static column: a non-frozen UDT is stored field by field, so
+/// its fields cannot be non-frozen collections.
+pub fn column_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+    let ty = resolve_type(expr, scope)?;
+    if let CqlType::Udt(udt) = &ty {
+        if udt.fields.iter().any(|(_, t)| t.is_multi_cell()) {
+            return Err(CqlError::invalid(
+                "Non-frozen UDTs with nested non-frozen collections are not supported".into(),
+            ));
+        }
+    }
+    Ok(ty)
+}
+
 /// Builds a table definition from CREATE TABLE.
-pub fn table_from_create(keyspace: &str, stmt: &ast::CreateTableStatement) -> Result<TableDef, CqlError> {
+pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement) -> Result<TableDef, CqlError> {
     if stmt.compact_storage {
         return Err(CqlError::invalid("COMPACT STORAGE tables are not supported".into()));
     }
@@ -97,7 +164,7 @@ pub fn table_from_create(keyspace: &str, stmt: &ast::CreateTableStatement) -> Re
 
     let mut columns = Vec::with_capacity(stmt.columns.len());
     for (pos, name) in stmt.partition_key.iter().enumerate() {
-        let ty = key_type(find(name)?, "PRIMARY KEY")?;
+        let ty = key_type(find(name)?, scope)?;
         columns.push(ColumnDef {
             name: name.clone(),
             ty,
@@ -107,7 +174,7 @@ pub fn table_from_create(keyspace: &str, stmt: &ast::CreateTableStatement) -> Re
         });
     }
     for (pos, name) in stmt.clustering_key.iter().enumerate() {
-        let ty = key_type(find(name)?, "PRIMARY KEY")?;
+        let ty = key_type(find(name)?, scope)?;
         columns.push(ColumnDef {
             name: name.clone(),
             ty,
@@ -119,7 +186,7 @@ pub fn table_from_create(keyspace: &str, stmt: &ast::CreateTableStatement) -> Re
     let mut has_counter = false;
     let mut has_regular = false;
     for c in stmt.columns.iter().filter(|c| !seen.contains(c.name.as_str())) {
-        let ty = resolve_type(&c.ty)?;
+        let ty = column_type(&c.ty, scope)?;
         if c.is_static && stmt.clustering_key.is_empty() {
             return Err(CqlError::invalid(format!(
                 "Static column {} cannot be used in a table without clustering columns",
@@ -137,23 +204,25 @@ pub fn table_from_create(keyspace: &str, stmt: &ast::CreateTableStatement) -> Re
     if has_counter && has_regular {
         return Err(CqlError::invalid("Cannot mix counter and non counter columns in the same table".into()));
     }
-    // Static columns first among the non-key columns, then regular ones.
-    columns.sort_by_key(|c| match c.kind {
-        ColumnKind::PartitionKey => 0,
-        ColumnKind::Clustering => 1,
-        ColumnKind::Static => 2,
-        ColumnKind::Regular => 3,
-    });
+    // Non-key columns keep their declared order: a column's id is its position, and the
+    // persisted CREATE TABLE lists columns in id order (columns added by ALTER TABLE come
+    // last), so building the table from it again gives every column its id back.
     let mut options = TableOptions::default();
     options.apply(&stmt.options)?;
     let id = options.id.unwrap_or_else(Uuid::new_v4);
-    Ok(TableDef::new(id, keyspace.to_string(), stmt.name.name.clone(), columns, options, false))
+    Ok(TableDef::new(id, scope.keyspace.to_string(), stmt.name.name.clone(), columns, options, false))
 }
 
-fn key_type(column: &ast::ColumnDef, what: &str) -> Result<CqlType, CqlError> {
-    let ty = resolve_type(&column.ty)?;
+fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+    let ty = resolve_type(&column.ty, scope)?;
     if column.is_static {
-        return Err(CqlError::invalid(format!("Static column {} cannot be part of the {what}", column.name)));
+        return Err(CqlError::invalid(format!("Static column {} cannot be part of the PRIMARY KEY", column.name)));
+    }
+    if matches!(ty, CqlType::Udt(_)) {
+        return Err(CqlError::invalid(format!(
+            "Invalid non-frozen user-defined type for PRIMARY KEY component {}",
+            column.name
+        )));
     }
     if ty.is_multi_cell() {
         return Err(CqlError::invalid(format!(

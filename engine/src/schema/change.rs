@@ -9,10 +9,11 @@ use percore_protocol::response::{SchemaChange, SchemaChangeType};
 
 use crate::cql::error::CqlError;
 
-use super::build::{resolve_type, table_from_create};
+use super::build::{column_type, table_from_create, TypeScope};
 use super::definitions::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
 use super::options::keyspace_options;
 use super::snapshot::Schema;
+use super::user_types;
 
 /// Cassandra's limit on keyspace and table names.
 const SCHEMA_NAME_CHARS_MAX: usize = 48;
@@ -50,6 +51,7 @@ pub fn apply(
                 replication,
                 durable_writes,
                 tables: Default::default(),
+                types: Default::default(),
                 is_system: false,
             };
             keyspaces.insert(s.name.clone(), Arc::new(ks));
@@ -82,7 +84,7 @@ pub fn apply(
                     Err(CqlError::already_exists(&ks_name, &s.name.name))
                 };
             }
-            let table = table_from_create(&ks_name, s)?;
+            let table = table_from_create(TypeScope { keyspace: &ks_name, types: &ks.types }, s)?;
             if schema.table_by_id(&table.id).is_some() {
                 return Err(CqlError::invalid(format!("Table id {} is already in use", table.id)));
             }
@@ -99,7 +101,7 @@ pub fn apply(
                     Err(unknown_table(&ks_name, &s.name.name))
                 };
             };
-            let altered = alter_table(table, &s.action)?;
+            let altered = alter_table(table, &s.action, TypeScope { keyspace: &ks_name, types: &ks.types })?;
             put_table(&mut keyspaces, ks, altered);
             SchemaChange::Table { change: SchemaChangeType::Updated, keyspace: ks_name, table: s.name.name.clone() }
         }
@@ -121,6 +123,34 @@ pub fn apply(
             keyspaces.insert(ks_name.clone(), Arc::new(ks));
             SchemaChange::Table { change: SchemaChangeType::Dropped, keyspace: ks_name, table: s.name.name.clone() }
         }
+        Statement::CreateType(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            let Some(ks) = user_types::create(user_keyspace(schema, &ks_name)?, s)? else {
+                return Ok(DdlOutcome::Unchanged);
+            };
+            keyspaces.insert(ks_name.clone(), Arc::new(ks));
+            SchemaChange::Type { change: SchemaChangeType::Created, keyspace: ks_name, name: s.name.name.clone() }
+        }
+        Statement::AlterType(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            let ks = user_types::alter(user_keyspace(schema, &ks_name)?, s)?;
+            keyspaces.insert(ks_name.clone(), Arc::new(ks));
+            SchemaChange::Type { change: SchemaChangeType::Updated, keyspace: ks_name, name: s.name.name.clone() }
+        }
+        Statement::DropType(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            let exists = schema.keyspace(&ks_name).is_some_and(|ks| ks.types.contains_key(&s.name.name));
+            if !exists {
+                return if s.if_exists {
+                    Ok(DdlOutcome::Unchanged)
+                } else {
+                    Err(user_types::unknown_type(&ks_name, &s.name.name))
+                };
+            }
+            let ks = user_types::drop(user_keyspace(schema, &ks_name)?, &s.name.name)?;
+            keyspaces.insert(ks_name.clone(), Arc::new(ks));
+            SchemaChange::Type { change: SchemaChangeType::Dropped, keyspace: ks_name, name: s.name.name.clone() }
+        }
         other => return Err(CqlError::invalid(format!("{} is not supported yet", statement_kind(other)))),
     };
     Ok(DdlOutcome::Changed { schema: Schema::new(keyspaces), event })
@@ -132,7 +162,7 @@ fn put_table(keyspaces: &mut std::collections::BTreeMap<String, Arc<KeyspaceDef>
     keyspaces.insert(ks.name.clone(), Arc::new(ks));
 }
 
-fn alter_table(table: &TableDef, action: &AlterTableAction) -> Result<TableDef, CqlError> {
+fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>) -> Result<TableDef, CqlError> {
     let mut columns = table.columns.clone();
     let mut options = table.options.clone();
     match action {
@@ -144,7 +174,7 @@ fn alter_table(table: &TableDef, action: &AlterTableAction) -> Result<TableDef, 
                         def.name
                     )));
                 }
-                let ty = resolve_type(&def.ty)?;
+                let ty = column_type(&def.ty, scope)?;
                 if def.is_static && table.clustering_key.is_empty() {
                     return Err(CqlError::invalid(format!(
                         "Static columns are not allowed in COMPACT STORAGE tables or tables without clustering columns ({})",
@@ -233,7 +263,6 @@ pub fn unknown_table(keyspace: &str, table: &str) -> CqlError {
 
 fn statement_kind(statement: &Statement) -> &'static str {
     match statement {
-        Statement::CreateType(_) | Statement::AlterType(_) | Statement::DropType(_) => "User-defined types",
         Statement::CreateIndex(_) | Statement::DropIndex(_) => "Secondary indexes",
         _ => "This statement",
     }

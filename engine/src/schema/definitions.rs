@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ahash::AHashMap;
-use percore_protocol::types::CqlType;
+use percore_protocol::types::{CqlType, UdtType};
 use uuid::Uuid;
 
 use crate::model::clustering::ClusteringOrder;
@@ -51,8 +51,9 @@ pub struct TableDef {
     pub id: Uuid,
     pub keyspace: String,
     pub name: String,
-    /// Partition key columns, then clustering columns, then the rest (static first), each
-    /// group in definition order. A [`ColumnId`] indexes this list.
+    /// Partition key columns, then clustering columns (each in key order), then the rest
+    /// (static first), each group in definition order; ALTER TABLE ADD appends. A
+    /// [`ColumnId`] indexes this list, and stored cells refer to columns by it.
     pub columns: Vec<ColumnDef>,
     pub partition_key: Vec<ColumnId>,
     pub clustering_key: Vec<ColumnId>,
@@ -118,6 +119,9 @@ pub struct KeyspaceDef {
     pub replication: BTreeMap<String, String>,
     pub durable_writes: bool,
     pub tables: BTreeMap<String, Arc<TableDef>>,
+    /// User-defined types by name. Column types embed a copy of the types they use, which
+    /// `ALTER TYPE` replaces in every table and type of the keyspace.
+    pub types: BTreeMap<String, UdtType>,
     /// Built-in keyspaces are not persisted and cannot be altered or dropped.
     pub is_system: bool,
 }

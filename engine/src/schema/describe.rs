@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use percore_protocol::cql::keywords::is_reserved;
-use percore_protocol::types::quote_identifier;
+use percore_protocol::types::{quote_identifier, UdtType};
 
 use crate::model::clustering::ClusteringOrder;
 
 use super::definitions::{ColumnKind, KeyspaceDef, TableDef};
+use super::user_types::dependency_order;
 
 /// An identifier as CQL must spell it (quoted when needed or reserved).
 pub fn quote_name(name: &str) -> String {
@@ -38,11 +39,34 @@ pub fn create_keyspace(ks: &KeyspaceDef) -> String {
     )
 }
 
+/// CREATE TYPE as DESCRIBE shows it, one field per line.
+pub fn create_type(t: &UdtType) -> String {
+    let fields: Vec<String> =
+        t.fields.iter().map(|(name, ty)| format!("    {} {}", quote_name(name), ty.cql_name())).collect();
+    format!("CREATE TYPE {}.{} (\n{}\n);", quote_name(&t.keyspace), quote_name(&t.name), fields.join(",\n"))
+}
+
+/// The keyspace's CREATE TYPE statements, each after the types it uses.
+pub fn create_types(ks: &KeyspaceDef) -> Vec<String> {
+    dependency_order(&ks.types).into_iter().map(create_type).collect()
+}
+
 /// CREATE TABLE as DESCRIBE shows it; `with_id` adds the table id (persisted form).
 pub fn create_table(t: &TableDef, with_id: bool) -> String {
+    create_table_with_columns(t, &t.select_star_order(), with_id)
+}
+
+/// The persisted form: with the table id, and the columns in id order, so that building
+/// the table again from it gives every column the id its stored cells refer to.
+pub fn create_table_for_storage(t: &TableDef) -> String {
+    let ids: Vec<u16> = (0..t.columns.len() as u16).collect();
+    create_table_with_columns(t, &ids, true)
+}
+
+fn create_table_with_columns(t: &TableDef, column_order: &[u16], with_id: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "CREATE TABLE {}.{} (", quote_name(&t.keyspace), quote_name(&t.name));
-    for id in t.select_star_order() {
+    for &id in column_order {
         let c = t.column(id);
         let marker = if c.kind == ColumnKind::Static { " static" } else { "" };
         let _ = writeln!(out, "    {} {}{},", quote_name(&c.name), c.ty.cql_name(), marker);
@@ -93,13 +117,56 @@ pub fn create_table(t: &TableDef, with_id: bool) -> String {
     out
 }
 
-/// A keyspace and its tables, separated by blank lines (DESCRIBE KEYSPACE).
+/// A keyspace, its types and its tables, separated by blank lines (DESCRIBE KEYSPACE).
 pub fn keyspace_with_tables(ks: &KeyspaceDef) -> String {
     let mut out = create_keyspace(ks);
+    for t in create_types(ks) {
+        out.push_str("\n\n");
+        out.push_str(&t);
+    }
     for t in ks.tables.values() {
         out.push_str("\n\n");
         out.push_str(&create_table(t, false));
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use percore_protocol::cql::ast::Statement;
+    use percore_protocol::cql::parse_statement;
+
+    use super::*;
+    use crate::schema::build::{table_from_create, TypeScope};
+
+    fn build(cql: &str) -> TableDef {
+        let Statement::CreateTable(create) = parse_statement(cql).unwrap().statement else { panic!("not a table") };
+        table_from_create(TypeScope::without_types("ks"), &create).unwrap()
+    }
+
+    #[test]
+    fn the_storage_form_gives_every_column_its_id_back() {
+        let t = build("CREATE TABLE ks.t (k int, c int, z int, s text static, a list<int>, PRIMARY KEY (k, c))");
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["k", "c", "z", "s", "a"]);
+        let again = build(&create_table_for_storage(&t));
+        assert_eq!(again.columns, t.columns);
+        assert_eq!(again.id, t.id);
+        // A static column added after the regular ones keeps its id (last) too.
+        let mut altered = t.clone();
+        altered.columns.push(crate::schema::ColumnDef {
+            name: "added".into(),
+            ty: percore_protocol::types::CqlType::Int,
+            kind: crate::schema::ColumnKind::Static,
+            position: -1,
+            order: Default::default(),
+        });
+        let altered =
+            TableDef::new(t.id, t.keyspace.clone(), t.name.clone(), altered.columns, t.options.clone(), false);
+        let again = build(&create_table_for_storage(&altered));
+        assert_eq!(again.columns, altered.columns);
+        // DESCRIBE shows Cassandra's order: keys, then the others by name.
+        assert!(create_table(&t, false).contains("    c int,\n    a list<int>,\n    s text static,\n    z int,"));
+    }
 }

@@ -7,6 +7,7 @@
 //! - [`describe`]: definitions → CQL text (server-side DESCRIBE, and the persisted form).
 //! - [`persist`]: the schema file in the data directory.
 //! - [`system_keyspaces`]: the built-in `system` and `system_schema` tables.
+//! - [`user_types`]: CREATE/ALTER/DROP TYPE and how altered types reach the tables.
 
 pub mod build;
 pub mod change;
@@ -16,6 +17,7 @@ pub mod options;
 pub mod persist;
 pub mod snapshot;
 pub mod system_keyspaces;
+pub mod user_types;
 
 pub use definitions::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
 pub use options::TableOptions;

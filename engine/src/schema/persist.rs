@@ -1,8 +1,9 @@
 //! The schema file: `<data>/schema/schema.json`, a JSON list of CQL statements (CREATE
-//! KEYSPACE, then CREATE TABLE ... WITH id = ...) that rebuild the user schema. Saving goes
-//! through glommio (io_uring): write a temporary file, fdatasync it, rename it over the old
-//! one, fsync the directory — a crash leaves the old schema or the new one, never a mix.
-//! Loading happens once at start-up, before the executors run, with plain std I/O.
+//! KEYSPACE, its CREATE TYPEs, then CREATE TABLE ... WITH id = ...) that rebuild the user
+//! schema. Saving goes through glommio (io_uring): write a temporary file, fdatasync it,
+//! rename it over the old one, fsync the directory — a crash leaves the old schema or the
+//! new one, never a mix. Loading happens once at start-up, before the executors run, with
+//! plain std I/O.
 
 use std::path::{Path, PathBuf};
 
@@ -71,7 +72,8 @@ fn statements(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for ks in schema.keyspaces().filter(|k| !k.is_system) {
         out.push(describe::create_keyspace(ks));
-        out.extend(ks.tables.values().map(|t| describe::create_table(t, true)));
+        out.extend(describe::create_types(ks));
+        out.extend(ks.tables.values().map(|t| describe::create_table_for_storage(t)));
     }
     out
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use percore_protocol::cql::ast::Statement;
 use percore_protocol::cql::parse_statement;
 
-use super::build::table_from_create;
+use super::build::{table_from_create, TypeScope};
 use super::definitions::{KeyspaceDef, TableDef};
 
 pub const SYSTEM: &str = "system";
@@ -73,7 +73,7 @@ fn keyspace(name: &str, ddl: &[&str]) -> KeyspaceDef {
         .map(|text| {
             let parsed = parse_statement(text).unwrap_or_else(|e| panic!("built-in table DDL must parse: {e}: {text}"));
             let Statement::CreateTable(create) = parsed.statement else { panic!("built-in DDL is CREATE TABLE") };
-            let t = table_from_create(name, &create)
+            let t = table_from_create(TypeScope::without_types(name), &create)
                 .unwrap_or_else(|e| panic!("built-in table must be valid: {}", e.message));
             let id = system_table_id(name, &t.name);
             let t = TableDef::new(id, t.keyspace, t.name, t.columns, t.options, true);
@@ -81,7 +81,14 @@ fn keyspace(name: &str, ddl: &[&str]) -> KeyspaceDef {
         })
         .collect();
     let replication = BTreeMap::from([("class".to_string(), "org.apache.cassandra.locator.LocalStrategy".to_string())]);
-    KeyspaceDef { name: name.into(), replication, durable_writes: true, tables, is_system: true }
+    KeyspaceDef {
+        name: name.into(),
+        replication,
+        durable_writes: true,
+        tables,
+        types: Default::default(),
+        is_system: true,
+    }
 }
 
 /// The built-in keyspaces.

@@ -7,7 +7,7 @@ pub mod aggregate;
 pub mod filter;
 pub mod output;
 pub mod paging;
-pub mod projection;
 pub mod partition;
+pub mod projection;
 pub mod scan;
 pub mod select;

@@ -2,10 +2,11 @@
 
 use percore_protocol::wire::write_bytes;
 
-use percore_protocol::types::CqlType;
+use percore_protocol::types::{CqlType, UdtType};
 
+use crate::cql::udt::push_field;
 use crate::model::cell::{Cell, DeletionTime, EpochSeconds};
-use crate::model::element_path::element_of;
+use crate::model::element_path::{element_of, field_of};
 use crate::model::mutation::ColumnId;
 use crate::schema::{ColumnKind, TableDef};
 use crate::storage::Row;
@@ -82,12 +83,13 @@ pub fn encode_row(
     }
 }
 
-/// Appends a non-frozen collection assembled from its live element cells as `[bytes]`
-/// (null when it has no elements, as Cassandra returns an empty collection).
+/// Appends a non-frozen collection or user type assembled from its live element or field
+/// cells as `[bytes]` (null when it has none: Cassandra returns an empty collection, and a
+/// user type whose fields are all null, as null).
 fn encode_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>, out: &mut Vec<u8>) {
     let len_at = out.len();
     out.extend_from_slice(&[0; 4]);
-    if !append_collection(ty, elements, out) {
+    if !append_multi_cell(ty, elements, out) {
         out.truncate(len_at);
         write_bytes(out, None);
         return;
@@ -96,10 +98,35 @@ fn encode_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>,
     out[len_at..len_at + 4].copy_from_slice(&body_len.to_be_bytes());
 }
 
-/// A non-frozen collection's serialized value from its live element cells (`None`: empty).
+/// A non-frozen collection's or user type's serialized value from its live element or
+/// field cells (`None`: empty, or every field null).
 pub fn collection_value<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    append_collection(ty, elements, &mut out).then_some(out)
+    append_multi_cell(ty, elements, &mut out).then_some(out)
+}
+
+fn append_multi_cell<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>, out: &mut Vec<u8>) -> bool {
+    match ty {
+        CqlType::Udt(udt) => append_udt(udt, elements, out),
+        _ => append_collection(ty, elements, out),
+    }
+}
+
+/// Appends every field of the type in order (null where no live cell holds it); false
+/// (and nothing) when all are null.
+fn append_udt<'a>(udt: &UdtType, cells: impl Iterator<Item = &'a Cell>, out: &mut Vec<u8>) -> bool {
+    let mut fields: Vec<Option<&[u8]>> = vec![None; udt.fields.len()];
+    for cell in cells {
+        let (Some(value), Some(index)) = (&cell.value, cell.path.as_deref().and_then(field_of)) else { continue };
+        if let Some(slot) = fields.get_mut(index as usize) {
+            *slot = Some(value);
+        }
+    }
+    if fields.iter().all(Option::is_none) {
+        return false;
+    }
+    fields.into_iter().for_each(|f| push_field(out, f));
+    true
 }
 
 /// Appends `[int] n` and the elements; false (and nothing meaningful) when there are none.
@@ -126,4 +153,29 @@ fn append_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>,
 /// Whether a partition shows a static-only row: it has live static cells and no live rows.
 pub fn has_live_static(ctx: &PartitionContext<'_>) -> bool {
     ctx.static_row.is_live(ctx.partition_deletion, ctx.now)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::model::element_path::field_path;
+
+    #[test]
+    fn user_types_assemble_from_field_cells_with_nulls_in_between() {
+        let udt = UdtType {
+            keyspace: "ks".into(),
+            name: "t".into(),
+            fields: vec![("a".into(), CqlType::Int), ("b".into(), CqlType::Text), ("c".into(), CqlType::Int)],
+        };
+        let cell = |field: u16, v: &'static [u8]| Cell::live(1, Bytes::from_static(v), 0, 0).at_path(field_path(field));
+        let cells = [cell(2, b"\0\0\0\x07"), cell(0, b"\0\0\0\x01")];
+        let value = collection_value(&CqlType::Udt(udt.clone()), cells.iter()).unwrap();
+        let expected: Vec<u8> =
+            [&[0, 0, 0, 4, 0, 0, 0, 1][..], &[255, 255, 255, 255], &[0, 0, 0, 4, 0, 0, 0, 7]].concat();
+        assert_eq!(value, expected);
+        let deleted = Cell::tombstone(1, 0).at_path(field_path(0));
+        assert_eq!(collection_value(&CqlType::Udt(udt), [deleted].iter()), None);
+    }
 }

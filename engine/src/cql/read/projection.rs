@@ -68,6 +68,9 @@ pub fn project(projection: &Projection, width: usize, content: &[u8]) -> Result<
 fn eval(e: &ProjExpr, row: &[Option<&[u8]>]) -> Result<Option<Bytes>, CqlError> {
     match e {
         ProjExpr::Input(i) => Ok(row.get(*i).copied().flatten().map(Bytes::copy_from_slice)),
+        ProjExpr::Field(arg, index) => {
+            Ok(eval(arg, row)?.and_then(|v| crate::cql::udt::field(&v, *index).map(Bytes::copy_from_slice)))
+        }
         ProjExpr::Call(f, arg) => match eval(arg, row)? {
             None => Ok(None),
             Some(v) => call(f, &v).map(Some),

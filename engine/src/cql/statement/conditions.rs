@@ -1,6 +1,6 @@
 //! `IF` clauses of lightweight transactions analysed against the table: `IF NOT EXISTS`,
 //! `IF EXISTS`, and column conditions (`=`, `!=`, `<`, `<=`, `>`, `>=`, `IN`, on whole
-//! columns, map elements and list indexes), with Cassandra's refusals.
+//! columns, map elements, list indexes and user type fields), with Cassandra's refusals.
 
 use percore_protocol::cql::ast::{Condition, ConditionTarget, InValues, Operator, Term};
 use percore_protocol::types::CqlType;
@@ -27,6 +27,8 @@ pub struct ColumnCondition {
     pub column: ColumnId,
     /// `m[k]` / `l[i]`: the key or index, and the type of the element compared.
     pub element: Option<(ValueExpr, CqlType)>,
+    /// `u.f`: the position and type of the user type field compared.
+    pub field: Option<(u16, CqlType)>,
     pub op: Operator,
     pub values: ConditionValues,
 }
@@ -89,12 +91,10 @@ fn analyze_condition(
     let target = match condition {
         Condition::Compare { target, .. } | Condition::In { target, .. } => target,
     };
-    let (name, key) = match target {
-        ConditionTarget::Column(n) => (n, None),
-        ConditionTarget::Element { column, key } => (column, Some(key)),
-        ConditionTarget::Field { column, .. } => {
-            return Err(CqlError::invalid(format!("Invalid field selection: {column} of type is not a user type")))
-        }
+    let (name, key, field) = match target {
+        ConditionTarget::Column(n) => (n, None, None),
+        ConditionTarget::Element { column, key } => (column, Some(key), None),
+        ConditionTarget::Field { column, field } => (column, None, Some(field)),
     };
     let id = column_id(table, name)?;
     let column = table.column(id);
@@ -117,7 +117,15 @@ fn analyze_condition(
             Some((key, value_ty))
         }
     };
-    let compared_ty = element.as_ref().map_or_else(|| column.ty.clone(), |(_, ty)| ty.clone());
+    let (field, name) = match field {
+        Some(f) => (Some(udt_field(&column.ty, name, f)?), format!("{name}.{f}")),
+        None => (None, name.clone()),
+    };
+    let name = &name;
+    let compared_ty = match (&element, &field) {
+        (Some((_, ty)), _) | (_, Some((_, ty))) => ty.clone(),
+        _ => column.ty.clone(),
+    };
     let value_receiver = receiver(table, name.clone(), compared_ty.clone());
     let (op, values) = match condition {
         Condition::Compare { op, value, .. } => {
@@ -141,7 +149,22 @@ fn analyze_condition(
             (Operator::Eq, ConditionValues::Marker(analyze_term(&Term::Bind(m.clone()), &list, binds)?))
         }
     };
-    Ok(ColumnCondition { column: id, element, op, values })
+    Ok(ColumnCondition { column: id, element, field, op, values })
+}
+
+/// The position and type of field `field` of a user type column.
+fn udt_field(ty: &CqlType, column: &str, field: &str) -> Result<(u16, CqlType), CqlError> {
+    let CqlType::Udt(udt) = ty.unfrozen() else {
+        return Err(CqlError::invalid(format!(
+            "Invalid field selection: {column} of type {} is not a user type",
+            ty.cql_name()
+        )));
+    };
+    udt.fields
+        .iter()
+        .position(|(f, _)| f == field)
+        .and_then(|i| Some((u16::try_from(i).ok()?, udt.fields[i].1.clone())))
+        .ok_or_else(|| CqlError::invalid(format!("Unknown field {field} for column {column}")))
 }
 
 fn is_null(term: &Term) -> bool {

@@ -1,9 +1,10 @@
 //! What UPDATE's `SET` items and DELETE's selectors do to one column, analysed against the
 //! column's type with Cassandra's refusals: overwrites, collection appends, prepends,
-//! additions and removals, element writes and deletions, counter increments.
+//! additions and removals, element writes and deletions, counter increments, and the field
+//! writes and deletions of non-frozen user types.
 
 use percore_protocol::cql::ast::{Assignment, DeleteSelector, Literal, Term};
-use percore_protocol::types::CqlType;
+use percore_protocol::types::{CqlType, UdtType};
 
 use crate::cql::bind::ValueExpr;
 use crate::cql::error::CqlError;
@@ -27,6 +28,8 @@ pub enum Operation {
     Subtract(ValueExpr),
     /// `m[k] = v` or `l[i] = v`.
     SetElement { key: ValueExpr, value: ValueExpr },
+    /// `u.f = v` on a non-frozen user type: the field at this position.
+    SetField { field: u16, value: ValueExpr },
 }
 
 impl Operation {
@@ -47,6 +50,8 @@ pub enum Deletion {
     Column,
     /// `DELETE c[k]`: a map key, a set element or a list index.
     Element(ValueExpr),
+    /// `DELETE u.f`: the field at this position of a non-frozen user type.
+    Field(u16),
 }
 
 impl Deletion {
@@ -89,6 +94,15 @@ pub fn term_text(term: &Term) -> String {
         Term::FunctionCall { name, args } => format!("{}({})", name.name, list(args)),
         Term::TypeCast { ty, term } => format!("({ty:?}){}", term_text(term)),
     }
+}
+
+/// The position and type of `field` in the type of `column`.
+fn udt_field(udt: &UdtType, column: &str, field: &str) -> Result<(u16, CqlType), CqlError> {
+    udt.fields
+        .iter()
+        .position(|(f, _)| f == field)
+        .and_then(|i| Some((u16::try_from(i).ok()?, udt.fields[i].1.clone())))
+        .ok_or_else(|| CqlError::invalid(format!("UDT column {column} does not have a field named {field}")))
 }
 
 fn refuse_primary_key(table: &TableDef, id: ColumnId) -> Result<(), CqlError> {
@@ -163,7 +177,14 @@ pub fn analyze_assignment(
             let value = analyze_term(value, &receiver(table, format!("value({column})"), value_ty), binds)?;
             Operation::SetElement { key, value }
         }
-        Assignment::SetField { .. } => return invalid("non-UDT"),
+        Assignment::SetField { field, value, .. } => {
+            let CqlType::Udt(udt) = &ty else {
+                return invalid(if matches!(ty.unfrozen(), CqlType::Udt(_)) { "frozen UDT" } else { "non-UDT" });
+            };
+            let (index, field_ty) = udt_field(udt, column, field)?;
+            let value = analyze_term(value, &receiver(table, format!("{column}.{field}"), field_ty), binds)?;
+            Operation::SetField { field: index, value }
+        }
     };
     Ok((id, op))
 }
@@ -207,11 +228,13 @@ pub fn analyze_deletion(
             let key_name = if matches!(ty, CqlType::List(_)) { "idx" } else { "key" };
             Deletion::Element(analyze_term(key, &receiver(table, format!("{key_name}({name})"), key_ty), binds)?)
         }
-        DeleteSelector::Field { field, .. } => {
-            return Err(CqlError::invalid(format!(
-                "Invalid deletion operation for non-UDT column {name} (field {field})"
-            )))
-        }
+        DeleteSelector::Field { field, .. } => match &ty {
+            CqlType::Udt(udt) => Deletion::Field(udt_field(udt, name, field)?.0),
+            t if matches!(t.unfrozen(), CqlType::Udt(_)) => {
+                return Err(CqlError::invalid(format!("Frozen UDT column {name} does not support field deletion")))
+            }
+            _ => return Err(CqlError::invalid(format!("Invalid field deletion operation for non-UDT column {name}"))),
+        },
     };
     Ok((id, deletion))
 }

@@ -1,8 +1,9 @@
 //! Computed selections: selector functions (`toJson`, `toTimestamp`, `toDate`,
 //! `toUnixTimestamp`, `dateOf`, `unixTimestampOf`, `blobAs<type>`, `<type>AsBlob`),
-//! `CAST(x AS type)` and `SELECT JSON`. The owner shard returns the plain inputs (columns,
-//! writetime, ttl, token); the coordinator computes each result column from them, page by
-//! page, so paging and filtering are those of the plain read.
+//! `CAST(x AS type)`, user type field selection (`u.f`) and `SELECT JSON`. The owner shard
+//! returns the plain inputs (columns, writetime, ttl, token); the coordinator computes each
+//! result column from them, page by page, so paging and filtering are those of the plain
+//! read.
 
 use percore_protocol::cql::ast::{Selection, SelectorExpr};
 use percore_protocol::types::CqlType;
@@ -35,6 +36,8 @@ pub enum SelectorFunction {
 pub enum ProjExpr {
     Input(usize),
     Call(SelectorFunction, Box<ProjExpr>),
+    /// `x.f`: the field at this position of a user type value (null when absent).
+    Field(Box<ProjExpr>, usize),
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +56,7 @@ pub fn is_computed(selection: &Selection, json: bool) -> bool {
                 !(name.name.eq_ignore_ascii_case("token") || name.name.eq_ignore_ascii_case("count"))
                     || args.iter().any(computed)
             }
-            SelectorExpr::Cast { .. } => true,
+            SelectorExpr::Cast { .. } | SelectorExpr::FieldAccess { .. } => true,
             _ => false,
         }
     }
@@ -206,6 +209,23 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
             let label = format!("cast({arg_name} as {})", to.cql_name());
             (ProjExpr::Call(SelectorFunction::Cast { from, to: to.clone() }, Box::new(arg_expr)), to, label)
         }
+        SelectorExpr::FieldAccess { expr, field } => {
+            let (arg_expr, arg_ty, arg_name) = selector(table, expr, inputs)?;
+            let CqlType::Udt(udt) = arg_ty.unfrozen() else {
+                return Err(CqlError::invalid(format!(
+                    "Invalid field selection: {arg_name} of type {} is not a user type",
+                    arg_ty.cql_name()
+                )));
+            };
+            let Some(index) = udt.fields.iter().position(|(f, _)| f == field) else {
+                return Err(CqlError::invalid(format!(
+                    "{arg_name} of type {} has no field {field}",
+                    arg_ty.cql_name()
+                )));
+            };
+            let ty = udt.fields[index].1.clone();
+            (ProjExpr::Field(Box::new(arg_expr), index), ty, format!("{arg_name}.{field}"))
+        }
         SelectorExpr::CountAll => {
             return Err(CqlError::invalid("count(*) cannot be mixed with computed selectors yet".into()))
         }
@@ -218,11 +238,7 @@ pub type AnalysedProjection = (Vec<Output>, Projection, Vec<(String, CqlType)>);
 
 /// Analyses a computed selection: the inputs each row provides, the projection, and the
 /// result columns (name and type).
-pub fn analyze(
-    table: &TableDef,
-    selection: &Selection,
-    json: bool,
-) -> Result<AnalysedProjection, CqlError> {
+pub fn analyze(table: &TableDef, selection: &Selection, json: bool) -> Result<AnalysedProjection, CqlError> {
     let mut inputs = Inputs { outputs: Vec::new() };
     let mut exprs = Vec::new();
     let mut described = Vec::new();

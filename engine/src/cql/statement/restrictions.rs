@@ -34,6 +34,8 @@ pub enum InList {
 pub struct SliceBound {
     pub value: ValueExpr,
     pub inclusive: bool,
+    /// Clustering columns the value covers: 1, or a tuple's arity for `(a, b) > (x, y)`.
+    pub width: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -133,7 +135,8 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                                 &mut slices.last_mut().expect("just pushed").1
                             }
                         };
-                        let bound = SliceBound { value: expr, inclusive: matches!(op, Operator::Lte | Operator::Gte) };
+                        let bound =
+                            SliceBound { value: expr, inclusive: matches!(op, Operator::Lte | Operator::Gte), width: 1 };
                         let slot = if matches!(op, Operator::Gt | Operator::Gte) { &mut slice.lower } else { &mut slice.upper };
                         if slot.is_some() {
                             return Err(CqlError::invalid(format!("More than one restriction was found for the {} bound on {column}", if matches!(op, Operator::Gt | Operator::Gte) { "start" } else { "end" })));
@@ -220,7 +223,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         ctx.binds,
                     )?,
                 };
-                let bound = SliceBound { value, inclusive: matches!(op, Operator::Gte | Operator::Lte | Operator::Eq) };
+                let bound = SliceBound {
+                    value,
+                    inclusive: matches!(op, Operator::Gte | Operator::Lte | Operator::Eq),
+                    width: 1,
+                };
                 match op {
                     Operator::Gt | Operator::Gte => out.token.lower = Some(bound),
                     Operator::Lt | Operator::Lte => out.token.upper = Some(bound),
@@ -229,6 +236,32 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         out.token.upper = Some(bound);
                     }
                     _ => return Err(CqlError::invalid("Unsupported operator on token()".into())),
+                }
+            }
+            Relation::MultiColumn { columns, op, value } => {
+                let (first, expr) = analyze_multi_column(table, columns, value, ctx.binds)?;
+                let width = columns.len();
+                let slice = match slices.iter_mut().find(|(p, _)| *p == first) {
+                    Some((_, s)) => s,
+                    None => {
+                        slices.push((first, Slice::default()));
+                        &mut slices.last_mut().expect("just pushed").1
+                    }
+                };
+                let inclusive = matches!(op, Operator::Eq | Operator::Lte | Operator::Gte);
+                let bound = SliceBound { value: expr, inclusive, width };
+                match op {
+                    Operator::Eq => {
+                        slice.lower = Some(bound.clone());
+                        slice.upper = Some(bound);
+                    }
+                    Operator::Gt | Operator::Gte => slice.lower = Some(bound),
+                    Operator::Lt | Operator::Lte => slice.upper = Some(bound),
+                    _ => {
+                        return Err(CqlError::invalid(format!(
+                            "Unsupported operator {op:?} in a multi-column relation"
+                        )))
+                    }
                 }
             }
             other => return Err(CqlError::invalid(format!("This restriction is not supported yet: {other:?}"))),
@@ -294,6 +327,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     [(slice.lower, Operator::Gt, Operator::Gte), (slice.upper, Operator::Lt, Operator::Lte)]
                 {
                     if let Some(b) = bound {
+                        if b.width > 1 {
+                            return Err(CqlError::invalid(
+                                "Multi-column relations with filtering or after IN are not supported yet".into(),
+                            ));
+                        }
                         let op = if b.inclusive { loose } else { strict };
                         out.row_filters.push(FilterPlan {
                             column: id,
@@ -381,6 +419,45 @@ fn token_of_terms(table: &TableDef, args: &[Term], binds: &mut BindSpecs) -> Res
     crate::model::token::serialize_partition_key(&refs, &mut key);
     let token = crate::model::token::token_of(&key);
     Ok(ValueExpr::Const(Some(Bytes::copy_from_slice(&token.to_be_bytes()))))
+}
+
+/// `(a, b) op (x, y)`: consecutive clustering columns with one clustering order; returns
+/// the first column's position and the tuple value.
+fn analyze_multi_column(
+    table: &TableDef,
+    columns: &[String],
+    value: &Term,
+    binds: &mut BindSpecs,
+) -> Result<(usize, ValueExpr), CqlError> {
+    let mut types = Vec::new();
+    let mut first = None;
+    for (i, name) in columns.iter().enumerate() {
+        let id = column_id(table, name)?;
+        let def = table.column(id);
+        if def.kind != ColumnKind::Clustering {
+            return Err(CqlError::invalid(format!(
+                "Multi-column relations can only be applied to clustering columns but was applied to: {name}"
+            )));
+        }
+        let position = def.position as usize;
+        let start = *first.get_or_insert(position);
+        if position != start + i {
+            return Err(CqlError::invalid(format!(
+                "Clustering columns must appear in the PRIMARY KEY order in multi-column relations: ({})",
+                columns.join(", ")
+            )));
+        }
+        if def.order != table.column(table.clustering_key[start]).order {
+            return Err(CqlError::invalid(
+                "Multi-column relations over columns of mixed clustering orders are not supported yet".into(),
+            ));
+        }
+        types.push(def.ty.clone());
+    }
+    let start = first.ok_or_else(|| CqlError::invalid("Empty multi-column relation".into()))?;
+    let name = format!("({})", columns.join(","));
+    let expr = analyze_term(value, &receiver(table, name, CqlType::Tuple(types)), binds)?;
+    Ok((start, expr))
 }
 
 /// Restrictions that need filtering are refused without ALLOW FILTERING (and in writes).

@@ -1,6 +1,6 @@
-//! `system_schema.keyspaces`, `tables` and `columns` from the schema snapshot, with the
-//! canonical values drivers depend on: `flags = {'compound'}`, `kind`, gap-free key
-//! `position`s (-1 otherwise), `clustering_order` never null, canonical type names.
+//! `system_schema.keyspaces`, `tables`, `columns` and `types` from the schema snapshot,
+//! with the canonical values drivers depend on: `flags = {'compound'}`, `kind`, gap-free
+//! key `position`s (-1 otherwise), `clustering_order` never null, canonical type names.
 
 use super::values::{boolean, double, int, text, text_collection, text_map, uuid};
 use super::VirtualRow;
@@ -101,6 +101,28 @@ pub fn columns(schema: &Schema) -> Vec<VirtualRow> {
                     ],
                 ));
             }
+        }
+    }
+    rows
+}
+
+/// One row per user type: its field names and their canonical type names, in field order.
+pub fn types(schema: &Schema) -> Vec<VirtualRow> {
+    let def = schema_table(schema, "types");
+    let mut rows = Vec::new();
+    for ks in schema.keyspaces() {
+        for t in ks.types.values() {
+            let names: Vec<&str> = t.fields.iter().map(|(n, _)| n.as_str()).collect();
+            let types: Vec<String> = t.fields.iter().map(|(_, ty)| ty.cql_name()).collect();
+            rows.push(row_for(
+                def,
+                &[
+                    ("keyspace_name", text(&ks.name)),
+                    ("type_name", text(&t.name)),
+                    ("field_names", text_collection(&names)),
+                    ("field_types", text_collection(&types)),
+                ],
+            ));
         }
     }
     rows

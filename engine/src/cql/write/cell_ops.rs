@@ -1,8 +1,8 @@
-//! The cells one column operation writes: plain values, non-frozen collections as element
-//! cells (an overwrite deletes the old elements just below the new ones' timestamp),
-//! appends and prepends with fresh list positions, set/map additions and removals, and the
-//! operations that need the column's current value, handed to the owner shard as
-//! [`PendingOp`]s.
+//! The cells one column operation writes: plain values, non-frozen collections and user
+//! types as element and field cells (an overwrite deletes the old ones just below the new
+//! ones' timestamp), field writes and deletions, appends and prepends with fresh list
+//! positions, set/map additions and removals, and the operations that need the column's
+//! current value, handed to the owner shard as [`PendingOp`]s.
 
 use bytes::Bytes;
 use percore_protocol::types::CqlType;
@@ -11,7 +11,7 @@ use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
 use crate::cql::statement::operation::{Deletion, Operation};
 use crate::model::cell::{Cell, EpochSeconds, WriteTimestamp};
-use crate::model::element_path::{append_paths, element_path, prepend_paths};
+use crate::model::element_path::{append_paths, element_path, field_path, prepend_paths};
 use crate::model::mutation::ColumnId;
 use crate::schema::ColumnDef;
 
@@ -71,6 +71,26 @@ pub fn collection_items(bytes: &Bytes, pairs: bool) -> Result<Vec<(Bytes, Option
     Ok(items)
 }
 
+/// The components of a serialized tuple (`None`: a null component).
+pub fn tuple_components(bytes: &Bytes) -> Result<Vec<Option<Bytes>>, CqlError> {
+    let bad = || CqlError::invalid("Invalid tuple value: truncated or malformed".into());
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = i32::from_be_bytes(bytes.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+        at += 4;
+        match usize::try_from(len) {
+            Ok(len) => {
+                let end = at.checked_add(len).filter(|&e| e <= bytes.len()).ok_or_else(bad)?;
+                out.push(Some(bytes.slice(at..end)));
+                at = end;
+            }
+            Err(_) => out.push(None),
+        }
+    }
+    Ok(out)
+}
+
 /// The element cells of a collection value (no collection tombstone).
 fn element_cells(column: &ColumnDef, value: &Bytes, stamp: &CellStamp, prepend: bool) -> Result<Vec<Cell>, CqlError> {
     Ok(match &column.ty {
@@ -86,6 +106,11 @@ fn element_cells(column: &ColumnDef, value: &Bytes, stamp: &CellStamp, prepend: 
         CqlType::Map(k, _) => collection_items(value, true)?
             .into_iter()
             .map(|(key, v)| stamp.live(v.unwrap_or_default()).at_path(element_path(k, &key)))
+            .collect(),
+        CqlType::Udt(_) => crate::cql::udt::fields(value)?
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some(stamp.live(v?).at_path(field_path(u16::try_from(i).ok()?))))
             .collect(),
         other => return Err(CqlError::server(format!("element cells of a {} column", other.cql_name()))),
     })
@@ -162,6 +187,21 @@ pub fn operation_cells(
                 _ => return Err(CqlError::server(format!("subtraction on {}", ty.cql_name()))),
             }
         }
+        Operation::SetField { field, value } => {
+            let CqlType::Udt(udt) = ty else {
+                return Err(CqlError::server(format!("field write on {}", ty.cql_name())));
+            };
+            let (field_name, field_ty) = udt
+                .fields
+                .get(*field as usize)
+                .ok_or_else(|| CqlError::server(format!("no field {field} in {}", udt.name)))?;
+            let path = field_path(*field);
+            match eval(value, values, field_ty, &format!("{name}.{field_name}"))? {
+                Evaluated::Unset => {}
+                Evaluated::Null => cells.push(stamp.tombstone().at_path(path)),
+                Evaluated::Value(v) => cells.push(stamp.live(v).at_path(path)),
+            }
+        }
         Operation::SetElement { key, value } => {
             let (key_ty, value_ty) = match ty {
                 CqlType::List(e) => (CqlType::Int, (**e).clone()),
@@ -208,9 +248,16 @@ pub fn deletion_cells(
     cells: &mut Vec<Cell>,
     pending: &mut Vec<PendingOp>,
 ) -> Result<(), CqlError> {
-    let Deletion::Element(key) = deletion else {
-        cells.push(stamp.tombstone());
-        return Ok(());
+    let key = match deletion {
+        Deletion::Column => {
+            cells.push(stamp.tombstone());
+            return Ok(());
+        }
+        Deletion::Field(field) => {
+            cells.push(stamp.tombstone().at_path(field_path(*field)));
+            return Ok(());
+        }
+        Deletion::Element(key) => key,
     };
     let key_ty = match &column.ty {
         CqlType::List(_) => CqlType::Int,

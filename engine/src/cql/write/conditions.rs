@@ -1,6 +1,7 @@
 //! Lightweight-transaction conditions, bound and evaluated on the owner shard against the
 //! partition as it is (under its partition lock): `IF NOT EXISTS`, `IF EXISTS`, and column
-//! conditions; and the current values returned with `[applied] = false`.
+//! conditions (whole columns, elements, user type fields); and the current values returned
+//! with `[applied] = false`.
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub struct BoundColumnCondition {
     pub column: ColumnId,
     /// Map key or list index (serialized int).
     pub element: Option<Bytes>,
+    /// The position of the user type field compared.
+    pub field: Option<u16>,
     /// The type of what is compared (the column's, or its elements').
     pub ty: CqlType,
     pub op: Operator,
@@ -75,7 +78,10 @@ fn bind_column_condition(
         }
         None => None,
     };
-    let ty = c.element.as_ref().map_or_else(|| column.ty.clone(), |(_, t)| t.clone());
+    let ty = match (&c.element, &c.field) {
+        (Some((_, t)), _) | (_, Some((_, t))) => t.clone(),
+        _ => column.ty.clone(),
+    };
     let list = match &c.values {
         ConditionValues::One(v) => vec![value_of(v.eval(values, &ty, &column.name)?)],
         ConditionValues::List(items) => {
@@ -91,7 +97,8 @@ fn bind_column_condition(
             }
         }
     };
-    Ok(BoundColumnCondition { column: c.column, element, ty, op: c.op, values: list })
+    let field = c.field.as_ref().map(|(i, _)| *i);
+    Ok(BoundColumnCondition { column: c.column, element, field, ty, op: c.op, values: list })
 }
 
 /// Binds a statement's IF clause; `batch` adds the primary key to the shown columns, as
@@ -167,6 +174,14 @@ fn current_value(p: &Partition, cond: &BoundCondition, c: &BoundColumnCondition,
         target_row(p, &cond.clustering)
     };
     let row = row?;
+    if let Some(field) = c.field {
+        let whole = if column.ty.is_multi_cell() {
+            collection_value(&column.ty, row.live_elements(c.column, deletion, now))?
+        } else {
+            row.live_cell(c.column, deletion, now)?.value.as_ref()?.to_vec()
+        };
+        return crate::cql::udt::field(&whole, field as usize).map(<[u8]>::to_vec);
+    }
     if !column.ty.is_multi_cell() {
         let value = row.live_cell(c.column, deletion, now)?.value.clone()?;
         return match (&c.element, column.ty.unfrozen()) {

@@ -63,10 +63,14 @@ impl ComponentWriter {
         glommio::io::rename(&temp, &self.target).await.map_err(SstableError::io("rename", &self.target))
     }
 
-    /// Closes and removes the temporary file (best effort: start-up removes leftovers).
-    pub async fn abandon(mut self) {
-        let _ = self.writer.close().await;
-        let _ = glommio::io::remove(&self.temp).await;
+    /// Drops the writer and removes the temporary file (best effort: start-up removes
+    /// leftovers). The writer is dropped, not closed: after a failed write (a full disk)
+    /// glommio's `close` asserts that every byte was flushed and panics; dropping cancels
+    /// the pending flushes instead.
+    pub async fn abandon(self) {
+        let ComponentWriter { writer, temp, .. } = self;
+        drop(writer);
+        let _ = glommio::io::remove(&temp).await;
     }
 }
 
