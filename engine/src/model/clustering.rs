@@ -31,6 +31,14 @@ pub enum ClusteringOrder {
     Desc,
 }
 
+/// The order-preserving key of one value in ascending order: comparing two keys compares
+/// the values as Cassandra's comparator for `ty` does.
+pub fn order_key(ty: &CqlType, value: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(value.len() + 2);
+    encode_component(ty, value, ClusteringOrder::Asc, &mut key);
+    key
+}
+
 /// Appends the order-preserving encoding of one clustering value (its serialized CQL bytes).
 pub fn encode_component(ty: &CqlType, value: &[u8], order: ClusteringOrder, out: &mut Vec<u8>) {
     let start = out.len();

@@ -15,36 +15,14 @@ use crate::cql::error::CqlError;
 use crate::cql::result::RowsResult;
 use crate::cql::statement::aggregate::{AggregateKind, AggregatePlan, ResultColumn};
 use crate::cql::statement::select::SelectPlan;
-use crate::model::clustering::{encode_component, ClusteringOrder};
+use crate::model::clustering::order_key;
 use crate::runtime::shard::Shard;
 
+use super::output::split_rows;
 use super::select::{execute_rows, PageRequest};
 
 /// Rows fetched per internal page while aggregating.
 const AGGREGATE_PAGE_ROWS: i32 = 1000;
-
-/// Splits encoded result rows (`[bytes]` cells) into rows of `width` values.
-fn decode_rows(content: &[u8], width: usize) -> Result<Vec<Vec<Option<Bytes>>>, CqlError> {
-    let bad = || CqlError::server("malformed internal page while aggregating".into());
-    let mut rows = Vec::new();
-    let mut at = 0;
-    while at < content.len() {
-        let mut row = Vec::with_capacity(width);
-        for _ in 0..width {
-            let len = i32::from_be_bytes(content.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-            at += 4;
-            if len < 0 {
-                row.push(None);
-                continue;
-            }
-            let end = at + len as usize;
-            row.push(Some(Bytes::copy_from_slice(content.get(at..end).ok_or_else(bad)?)));
-            at = end;
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
 
 /// The running state of one result column within a group.
 #[derive(Debug, Clone)]
@@ -54,12 +32,6 @@ enum Accumulator {
     Integer { sum: i128, count: i64 },
     Float { sum: f64, count: i64 },
     First(Option<Option<Bytes>>),
-}
-
-fn order_key(ty: &CqlType, value: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(value.len() + 2);
-    encode_component(ty, value, ClusteringOrder::Asc, &mut k);
-    k
 }
 
 fn integer(value: &[u8]) -> i128 {
@@ -191,7 +163,8 @@ pub async fn execute(
     'pages: loop {
         let inner = PageRequest { page_size: Some(AGGREGATE_PAGE_ROWS), paging_state, skip_metadata: true };
         let rows = execute_rows(shard, plan, values, &inner, false).await?;
-        for row in decode_rows(&rows.content, width)? {
+        for row in split_rows(&rows.content, width)? {
+            let row: Vec<Option<Bytes>> = row.into_iter().map(|v| v.map(Bytes::copy_from_slice)).collect();
             let key: Vec<Option<Bytes>> = aggregate.group_inputs.iter().map(|&i| row[i].clone()).collect();
             match &mut current {
                 Some((k, state)) if *k == key || aggregate.group_inputs.is_empty() => {

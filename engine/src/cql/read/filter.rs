@@ -7,7 +7,7 @@ use percore_protocol::cql::ast::Operator;
 use percore_protocol::types::CqlType;
 
 use crate::model::cell::DeletionTime;
-use crate::model::clustering::{encode_component, ClusteringOrder};
+use crate::model::clustering::order_key;
 use crate::model::element_path::element_of;
 use crate::model::mutation::ColumnId;
 use crate::schema::ColumnKind;
@@ -43,12 +43,6 @@ fn column_value(
         return collection_value(&column.ty, source.live_elements(id, deletion, ctx.now));
     }
     source.live_cell(id, deletion, ctx.now).and_then(|c| c.value.as_ref()).map(|v| v.to_vec())
-}
-
-fn order_key(ty: &CqlType, value: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(value.len() + 2);
-    encode_component(ty, value, ClusteringOrder::Asc, &mut k);
-    k
 }
 
 /// Elements (or map keys with `keys`) of a serialized collection, or of the live element

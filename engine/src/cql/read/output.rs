@@ -150,6 +150,29 @@ fn append_collection<'a>(ty: &CqlType, elements: impl Iterator<Item = &'a Cell>,
     count > 0
 }
 
+/// Splits a page's encoded rows (`[bytes]` cells) into values, `width` per row.
+pub fn split_rows(content: &[u8], width: usize) -> Result<Vec<Vec<Option<&[u8]>>>, crate::cql::error::CqlError> {
+    let bad = || crate::cql::error::CqlError::server("malformed internal page".into());
+    let mut rows = Vec::new();
+    let mut at = 0;
+    while at < content.len() {
+        let mut row = Vec::with_capacity(width);
+        for _ in 0..width {
+            let len = i32::from_be_bytes(content.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+            at += 4;
+            if len < 0 {
+                row.push(None);
+                continue;
+            }
+            let end = at + len as usize;
+            row.push(Some(content.get(at..end).ok_or_else(bad)?));
+            at = end;
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
 /// Whether a partition shows a static-only row: it has live static cells and no live rows.
 pub fn has_live_static(ctx: &PartitionContext<'_>) -> bool {
     ctx.static_row.is_live(ctx.partition_deletion, ctx.now)

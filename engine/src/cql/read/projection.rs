@@ -9,34 +9,12 @@ use percore_protocol::types::{value_to_json, CqlType, CqlValue};
 use percore_protocol::wire::write_bytes;
 
 use crate::cql::error::CqlError;
+use crate::cql::read::output::split_rows;
 use crate::cql::statement::projection::{ProjExpr, Projection, SelectorFunction};
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 /// `date` values count days with 1970-01-01 at 2^31.
 const DATE_EPOCH: i64 = 1 << 31;
-
-/// Splits encoded rows into values, `width` per row.
-fn split_rows(content: &[u8], width: usize) -> Result<Vec<Vec<Option<&[u8]>>>, CqlError> {
-    let bad = || CqlError::server("malformed internal page".into());
-    let mut rows = Vec::new();
-    let mut at = 0;
-    while at < content.len() {
-        let mut row = Vec::with_capacity(width);
-        for _ in 0..width {
-            let len = i32::from_be_bytes(content.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-            at += 4;
-            if len < 0 {
-                row.push(None);
-                continue;
-            }
-            let end = at + len as usize;
-            row.push(Some(content.get(at..end).ok_or_else(bad)?));
-            at = end;
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
 
 /// Re-encodes a page's rows as the projection's result columns.
 pub fn project(projection: &Projection, width: usize, content: &[u8]) -> Result<Vec<u8>, CqlError> {

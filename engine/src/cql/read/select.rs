@@ -143,16 +143,7 @@ fn clustering_range(
     values: &BoundValues,
 ) -> Result<crate::model::mutation::ClusteringRange, CqlError> {
     let table = &plan.table;
-    let prefix = plan
-        .restrictions
-        .clustering_prefix
-        .iter()
-        .zip(&table.clustering_key)
-        .map(|(e, &id)| {
-            let c = table.column(id);
-            e.eval_required(values, &c.ty, &c.name)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let prefix = plan.restrictions.clustering_values(table, values)?;
     slice_range(table, &prefix, plan.restrictions.clustering_slice.as_ref(), values)
 }
 

@@ -74,7 +74,8 @@ fn input_index(inputs: &mut Vec<ColumnId>, id: ColumnId) -> usize {
     })
 }
 
-fn numeric(ty: &CqlType) -> bool {
+/// The types `sum`, `avg` and numeric casts work on.
+pub fn is_numeric(ty: &CqlType) -> bool {
     matches!(
         ty,
         CqlType::Tinyint
@@ -146,7 +147,7 @@ pub fn analyze(
                 };
                 let id = column_id(table, arg)?;
                 let arg_ty = table.column(id).ty.clone();
-                if matches!(kind, AggregateKind::Sum | AggregateKind::Avg) && !numeric(&arg_ty) {
+                if matches!(kind, AggregateKind::Sum | AggregateKind::Avg) && !is_numeric(&arg_ty) {
                     return Err(CqlError::invalid(format!(
                         "Invalid call to function {}, none of its type signatures match (type {} of column {arg})",
                         name.name.to_ascii_lowercase(),

@@ -12,6 +12,7 @@ use crate::cql::error::CqlError;
 use crate::cql::read::output::Output;
 use crate::schema::TableDef;
 
+use super::aggregate::is_numeric;
 use super::restrictions::column_id;
 
 /// A native function of selections, with the argument type it was resolved for.
@@ -85,19 +86,6 @@ fn type_name_of_function(name: &str) -> Option<(bool, CqlType)> {
         return CqlType::from_native_name(ty).map(|t| (false, t));
     }
     None
-}
-
-fn is_numeric(ty: &CqlType) -> bool {
-    matches!(
-        ty,
-        CqlType::Tinyint
-            | CqlType::Smallint
-            | CqlType::Int
-            | CqlType::Bigint
-            | CqlType::Counter
-            | CqlType::Float
-            | CqlType::Double
-    )
 }
 
 fn cast_allowed(from: &CqlType, to: &CqlType) -> bool {

@@ -70,6 +70,20 @@ pub struct FilterPlan {
     pub values: ColumnValues,
 }
 
+impl Restrictions {
+    /// The bound values of the clustering prefix restricted by equalities.
+    pub fn clustering_values(&self, table: &TableDef, values: &BoundValues) -> Result<Vec<Bytes>, CqlError> {
+        self.clustering_prefix
+            .iter()
+            .zip(&table.clustering_key)
+            .map(|(e, &id)| {
+                let c = table.column(id);
+                e.eval_required(values, &c.ty, &c.name)
+            })
+            .collect()
+    }
+}
+
 pub struct RestrictionContext<'a> {
     pub table: &'a TableDef,
     pub binds: &'a mut BindSpecs,

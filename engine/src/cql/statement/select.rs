@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use percore_protocol::cql::ast::{Ordering, SelectStatement, Selection, SelectorExpr};
+use percore_protocol::cql::ast::{Ordering, SelectStatement, Selection, SelectorExpr, Term};
 use percore_protocol::response::ColumnSpec;
 use percore_protocol::types::CqlType;
 
@@ -155,29 +155,9 @@ pub fn analyze_select(
     let per_partition_limit = stmt
         .per_partition_limit
         .as_ref()
-        .map(|t| {
-            let r = Receiver {
-                keyspace: table.keyspace.clone(),
-                table: table.name.clone(),
-                name: "[per_partition_limit]".into(),
-                ty: CqlType::Int,
-            };
-            analyze_term(t, &r, binds)
-        })
+        .map(|t| int_parameter(&table, "[per_partition_limit]", t, binds))
         .transpose()?;
-    let limit = stmt
-        .limit
-        .as_ref()
-        .map(|t| {
-            let r = Receiver {
-                keyspace: table.keyspace.clone(),
-                table: table.name.clone(),
-                name: "[limit]".into(),
-                ty: CqlType::Int,
-            };
-            analyze_term(t, &r, binds)
-        })
-        .transpose()?;
+    let limit = stmt.limit.as_ref().map(|t| int_parameter(&table, "[limit]", t, binds)).transpose()?;
     Ok(SelectPlan {
         table,
         outputs: outputs.into(),
@@ -221,6 +201,13 @@ fn check_distinct(table: &TableDef, outputs: &[Output]) -> Result<(), CqlError> 
         )));
     }
     Ok(())
+}
+
+/// An `int` parameter of the statement (`LIMIT`, `PER PARTITION LIMIT`).
+fn int_parameter(table: &TableDef, name: &str, term: &Term, binds: &mut BindSpecs) -> Result<ValueExpr, CqlError> {
+    let r =
+        Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name: name.into(), ty: CqlType::Int };
+    analyze_term(term, &r, binds)
 }
 
 /// Validates ORDER BY and says whether it reverses the clustering order.

@@ -17,7 +17,7 @@ use crate::cql::read::partition::partition_context;
 use crate::cql::statement::conditions::{ColumnCondition, ConditionPlan, ConditionValues};
 use crate::cql::statement::modification::ModificationPlan;
 use crate::model::cell::{DeletionTime, EpochSeconds};
-use crate::model::clustering::{encode_component, ClusteringOrder};
+use crate::model::clustering::order_key;
 use crate::model::element_path::element_path;
 use crate::model::mutation::{ClusteringKey, ColumnId, PartitionPosition};
 use crate::schema::{ColumnKind, TableDef};
@@ -110,16 +110,7 @@ pub fn bind(
     batch: bool,
 ) -> Result<BoundCondition, CqlError> {
     let table = &plan.table;
-    let prefix = plan
-        .restrictions
-        .clustering_prefix
-        .iter()
-        .zip(&table.clustering_key)
-        .map(|(e, &id)| {
-            let c = table.column(id);
-            e.eval_required(values, &c.ty, &c.name)
-        })
-        .collect::<Result<Vec<Bytes>, _>>()?;
+    let prefix = plan.restrictions.clustering_values(table, values)?;
     let clustering = if table.clustering_key.is_empty() {
         Some(ClusteringKey::default())
     } else if prefix.len() == table.clustering_key.len() {
@@ -212,12 +203,6 @@ fn frozen_element(value: &Bytes, key: &Bytes, map: bool) -> Option<Vec<u8>> {
     }
     let i = usize::try_from(i32::from_be_bytes(key[..].try_into().ok()?)).ok()?;
     items.into_iter().nth(i).map(|(v, _)| v.to_vec())
-}
-
-fn order_key(ty: &CqlType, value: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(value.len() + 2);
-    encode_component(ty, value, ClusteringOrder::Asc, &mut k);
-    k
 }
 
 fn holds(current: Option<&[u8]>, c: &BoundColumnCondition) -> bool {

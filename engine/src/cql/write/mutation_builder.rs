@@ -1,7 +1,5 @@
 //! Bound INSERT/UPDATE/DELETE → one [`Mutation`] per partition it touches.
 
-use bytes::Bytes;
-
 use crate::cql::bind::BoundValues;
 use crate::cql::error::CqlError;
 use crate::cql::functions::{now_micros, now_seconds};
@@ -99,16 +97,7 @@ pub fn build(
     let Some(partition) = &plan.restrictions.partition else {
         return Err(CqlError::invalid("Missing mandatory PRIMARY KEY parts".into()));
     };
-    let prefix = plan
-        .restrictions
-        .clustering_prefix
-        .iter()
-        .zip(&table.clustering_key)
-        .map(|(e, &id)| {
-            let c = table.column(id);
-            e.eval_required(values, &c.ty, &c.name)
-        })
-        .collect::<Result<Vec<Bytes>, _>>()?;
+    let prefix = plan.restrictions.clustering_values(table, values)?;
     let full_clustering = prefix.len() == table.clustering_key.len();
 
     let stamp = CellStamp { timestamp, ttl, now };
