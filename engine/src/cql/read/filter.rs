@@ -81,6 +81,17 @@ fn collection_members(
         .collect()
 }
 
+/// Whether `current op value` holds for a range operator, given how they compare.
+pub fn compares(op: Operator, ordering: std::cmp::Ordering) -> bool {
+    match op {
+        Operator::Lt => ordering.is_lt(),
+        Operator::Lte => ordering.is_le(),
+        Operator::Gt => ordering.is_gt(),
+        Operator::Gte => ordering.is_ge(),
+        _ => false,
+    }
+}
+
 /// Whether the row passes every filter.
 pub fn matches(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTime>)>, filters: &[RowFilter]) -> bool {
     filters.iter().all(|f| {
@@ -97,14 +108,7 @@ pub fn matches(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTim
                     Operator::Neq => f.values.iter().all(|v| v[..] != current[..]),
                     _ => {
                         let Some(value) = f.values.first() else { return false };
-                        let ordering = order_key(ty.unfrozen(), &current).cmp(&order_key(ty.unfrozen(), value));
-                        match op {
-                            Operator::Lt => ordering.is_lt(),
-                            Operator::Lte => ordering.is_le(),
-                            Operator::Gt => ordering.is_gt(),
-                            Operator::Gte => ordering.is_ge(),
-                            _ => false,
-                        }
+                        compares(op, order_key(ty.unfrozen(), &current).cmp(&order_key(ty.unfrozen(), value)))
                     }
                 }
             }

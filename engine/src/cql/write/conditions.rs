@@ -12,6 +12,7 @@ use percore_protocol::types::CqlType;
 use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
 use crate::cql::keys::clustering_key;
+use crate::cql::read::filter::compares;
 use crate::cql::read::output::{collection_value, encode_row, Output};
 use crate::cql::read::partition::partition_context;
 use crate::cql::statement::conditions::{ColumnCondition, ConditionPlan, ConditionValues};
@@ -211,14 +212,7 @@ fn holds(current: Option<&[u8]>, c: &BoundColumnCondition) -> bool {
         Operator::Neq => c.values.iter().all(|v| v.as_deref() != current),
         op => {
             let (Some(current), Some(Some(value))) = (current, c.values.first()) else { return false };
-            let ordering = order_key(&c.ty, current).cmp(&order_key(&c.ty, value));
-            match op {
-                Operator::Lt => ordering.is_lt(),
-                Operator::Lte => ordering.is_le(),
-                Operator::Gt => ordering.is_gt(),
-                Operator::Gte => ordering.is_ge(),
-                _ => false,
-            }
+            compares(op, order_key(&c.ty, current).cmp(&order_key(&c.ty, value)))
         }
     }
 }

@@ -28,6 +28,10 @@ use super::mutation_builder::{PartitionWrite, Pending};
 /// Applies a statement's or batch's writes: plain ones straight to their owners, those
 /// with pending operations through a read-modify-write on theirs.
 pub async fn apply_writes(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
+    if writes.iter().all(|w| w.pending.is_empty()) {
+        // The common case: no read on the owner, no split.
+        return super::apply::apply(shard, writes.into_iter().map(|w| w.mutation).collect()).await;
+    }
     let (plain, reading): (Vec<_>, Vec<_>) = writes.into_iter().partition(|w| w.pending.is_empty());
     let plain = async {
         if plain.is_empty() {
