@@ -24,6 +24,9 @@ pub async fn replay_assigned(shard: &Rc<Shard>, segments: &[FoundSegment]) -> Re
     for segment in mine {
         let path = segment.path.display().to_string();
         let contents = read_segment(segment).await.map_err(|e| format!("cannot read commitlog segment {path}: {e}"))?;
+        if contents.unwritten {
+            tracing::info!("commitlog segment {path} was prepared but never written: nothing to replay");
+        }
         if let Some(reason) = &contents.stopped_early {
             tracing::warn!("commitlog replay of {path} stopped early: {reason} (a torn tail from a crash is expected)");
         }

@@ -65,6 +65,8 @@ pub fn remove_recycled(dir: &Path) -> std::io::Result<usize> {
 #[derive(Debug, Default)]
 pub struct SegmentContents {
     pub entries: Vec<Bytes>,
+    /// The file was made ready for this segment but never written (see `reserve`).
+    pub unwritten: bool,
     /// Why replay of this segment stopped early, if it did.
     pub stopped_early: Option<String>,
 }
@@ -88,6 +90,10 @@ pub async fn read_segment(segment: &FoundSegment) -> std::io::Result<SegmentCont
 
 pub fn parse_segment(name: &SegmentName, data: &[u8]) -> SegmentContents {
     let mut contents = SegmentContents::default();
+    if name.is_unwritten(data) {
+        contents.unwritten = true;
+        return contents;
+    }
     let format = match name.check_header(data) {
         Ok(1) => EntryFormat::V1,
         Ok(_) => EntryFormat::V2 { tag: segment_tag(name.number) },
@@ -135,9 +141,21 @@ mod tests {
     }
 
     #[test]
+    fn a_reserve_file_never_written_is_empty() {
+        let name = SegmentName { generation: 2, shard: 0, number: 5 };
+        let c = parse_segment(&name, &[0u8; 8192]);
+        assert!(c.unwritten && c.entries.is_empty() && c.stopped_early.is_none());
+        let older = SegmentName { generation: 1, shard: 0, number: 3 };
+        let mut reused = older.header().to_vec();
+        frame(b"stale", segment_tag(older.number), &mut reused);
+        let c = parse_segment(&name, &reused);
+        assert!(c.unwritten && c.entries.is_empty());
+    }
+
+    #[test]
     fn a_foreign_file_is_not_replayed() {
         let name = SegmentName { generation: 1, shard: 0, number: 0 };
-        let c = parse_segment(&name, &[0u8; 4096]);
-        assert!(c.entries.is_empty() && c.stopped_early.is_some());
+        let c = parse_segment(&name, &[0xabu8; 4096]);
+        assert!(c.entries.is_empty() && c.stopped_early.is_some() && !c.unwritten);
     }
 }

@@ -78,6 +78,20 @@ impl SegmentName {
     }
 }
 
+impl SegmentName {
+    /// Whether a file under this name was never written as this segment: its header is
+    /// all zeros (a zero-filled reserve file) or another segment's intact header (a reused
+    /// file). Such a file was made ready ahead and holds nothing of this segment.
+    pub fn is_unwritten(&self, bytes: &[u8]) -> bool {
+        let Some(h) = bytes.get(..HEADER_BYTES) else { return bytes.iter().all(|b| *b == 0) };
+        if h.iter().all(|b| *b == 0) {
+            return true;
+        }
+        let intact = h[..8] == SEGMENT_MAGIC && crc32c::crc32c(&h[..32]).to_be_bytes() == h[32..36];
+        intact && h[12..32] != self.header()[12..32]
+    }
+}
+
 /// A free segment file kept for reuse: `Recycled-<generation>-<shard>-<number>.log`.
 /// Replay ignores such files; start-up deletes those of earlier runs.
 pub fn recycled_file_name(name: &SegmentName) -> String {
@@ -109,5 +123,10 @@ mod tests {
         assert!(n.check_header(&bad).is_err());
         let other = SegmentName { number: 18, ..n };
         assert!(other.check_header(&n.header()).is_err());
+        // Made ready ahead but never written: zeros, or a reused file's old header.
+        assert!(n.is_unwritten(&[0u8; 4096]));
+        assert!(other.is_unwritten(&n.header()));
+        assert!(!n.is_unwritten(&n.header()));
+        assert!(!n.is_unwritten(&bad), "a damaged header is not taken for an unwritten one");
     }
 }

@@ -12,8 +12,9 @@
 //! the log: every pending and later append fails, rather than acknowledging writes that may
 //! not be kept.
 //!
-//! Segment files are created by the flusher (preallocated to the segment size); `append`
-//! itself never does I/O. A segment no longer needed is not deleted but kept (up to
+//! `append` itself never does I/O. The next segment's file is prepared in the background
+//! while the current one fills ([`super::reserve`]), so a segment switch waits for nothing;
+//! only if that preparation has not started does the flusher make the file itself. A segment no longer needed is not deleted but kept (up to
 //! [`RECYCLED_SEGMENTS_MAX`]) and renamed into the next new segment: writing over blocks
 //! already written is a plain overwrite, where writing into freshly preallocated
 //! (unwritten) extents makes the filesystem convert extents on every write — on this
@@ -28,10 +29,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::channel::oneshot;
-use glommio::io::{Directory, DmaFile, OpenOptions};
+use glommio::io::DmaFile;
 use thiserror::Error;
 
 use super::entry::{frame, segment_tag, ENTRY_HEADER_BYTES};
+use super::reserve::{prepare_file, Reserve};
 use super::segment::{recycled_file_name, SegmentName, HEADER_BYTES};
 
 /// Free segment files kept per shard for reuse instead of being deleted.
@@ -118,6 +120,10 @@ struct LogState {
     recycled: Vec<PathBuf>,
     /// Renames into `recycled` still in flight (they count toward its bound).
     recycling: usize,
+    /// The next segment's file, prepared ahead.
+    reserve: Reserve,
+    /// The flusher, waiting for the reserve it needs.
+    reserve_waiter: Option<oneshot::Sender<()>>,
     next_number: u64,
     appended_seq: u64,
     durable_seq: u64,
@@ -144,6 +150,8 @@ impl Commitlog {
                 retired: BTreeMap::new(),
                 recycled: Vec::new(),
                 recycling: 0,
+                reserve: Reserve::Empty,
+                reserve_waiter: None,
                 next_number: 0,
                 appended_seq: 0,
                 durable_seq: 0,
@@ -155,6 +163,7 @@ impl Commitlog {
             }),
         });
         glommio::spawn_local(run_flusher(log.clone())).detach();
+        log.prepare_reserve();
         if let SyncMode::Periodic { period } = log.config.mode {
             glommio::spawn_local(run_periodic_sync(log.clone(), period)).detach();
         }
@@ -297,7 +306,8 @@ impl Commitlog {
     /// Segments on disk (active and retired), for metrics.
     pub fn segments_on_disk(&self) -> usize {
         let st = self.state.borrow();
-        st.retired.len() + st.recycled.len() + st.segments.iter().filter(|s| s.file.is_some()).count()
+        let reserved = usize::from(matches!(st.reserve, Reserve::Ready { .. }));
+        st.retired.len() + st.recycled.len() + reserved + st.segments.iter().filter(|s| s.file.is_some()).count()
     }
 
     /// Clean shutdown: stop accepting appends and sync what was written.
@@ -353,12 +363,12 @@ impl Commitlog {
             let (name, file, start, data, end, sealed, end_seq) = snapshot;
             let file = match file {
                 Some(f) => f,
-                None => match self.create_segment_file(name).await {
+                None => match self.segment_file(name).await {
                     Ok(f) => {
-                        let f = Rc::new(f);
                         if let Some(seg) = self.state.borrow_mut().segments.front_mut() {
                             seg.file = Some(f.clone());
                         }
+                        self.prepare_reserve();
                         f
                     }
                     Err(e) => {
@@ -425,40 +435,74 @@ impl Commitlog {
         }
     }
 
-    /// Creates a segment file, durably named: a kept free file renamed, or a new file
-    /// preallocated to the segment size. On failure nothing is left under the name.
-    async fn create_segment_file(&self, name: SegmentName) -> std::io::Result<DmaFile> {
-        let path = name.path_in(&self.config.directory);
-        let reusable = self.state.borrow_mut().recycled.pop();
-        if let Some(old) = reusable {
-            let reused = async {
-                glommio::io::rename(&old, &path).await?;
-                Directory::open(&self.config.directory).await?.sync().await?;
-                OpenOptions::new().read(true).write(true).dma_open(&path).await
-            }
-            .await;
-            match reused {
-                Ok(file) => return Ok(file),
-                Err(e) => {
-                    tracing::warn!("cannot reuse commitlog file {}: {e}; creating a new one", old.display());
-                    let _ = glommio::io::remove(&path).await;
-                    let _ = glommio::io::remove(&old).await;
+    /// The file for segment `name`: the reserve if it was prepared for it (waiting for it
+    /// if it is still being prepared), else made now (a kept free file renamed, or a new
+    /// file preallocated). On failure nothing is left under the name.
+    async fn segment_file(self: &Rc<Self>, name: SegmentName) -> std::io::Result<Rc<DmaFile>> {
+        loop {
+            let wait = {
+                let mut st = self.state.borrow_mut();
+                match std::mem::take(&mut st.reserve) {
+                    Reserve::Ready { number, file } if number == name.number => return Ok(file),
+                    Reserve::Preparing { number } if number == name.number => {
+                        st.reserve = Reserve::Preparing { number };
+                        let (tx, rx) = oneshot::channel();
+                        st.reserve_waiter = Some(tx);
+                        rx
+                    }
+                    Reserve::Ready { number, file } if number < name.number => {
+                        let stale = SegmentName { number, ..name }.path_in(&self.config.directory);
+                        glommio::spawn_local(discard_file(file, stale)).detach();
+                        break;
+                    }
+                    other => {
+                        st.reserve = other;
+                        break;
+                    }
                 }
+            };
+            let _ = wait.await;
+        }
+        let free = self.state.borrow_mut().recycled.pop();
+        let path = name.path_in(&self.config.directory);
+        let file = prepare_file(&self.config.directory, &path, free, self.config.segment_bytes).await?;
+        Ok(Rc::new(file))
+    }
+
+    /// Starts preparing the next segment's file in the background, unless one is already
+    /// prepared or being prepared.
+    fn prepare_reserve(self: &Rc<Self>) {
+        let (number, free) = {
+            let mut st = self.state.borrow_mut();
+            if st.closed || st.poisoned.is_some() || !matches!(st.reserve, Reserve::Empty) {
+                return;
             }
-        }
-        let file = DmaFile::create(&path).await?;
-        let prepared = async {
-            file.pre_allocate(self.config.segment_bytes, false).await?;
-            // The new directory entry must survive a power loss before anything in it counts.
-            Directory::open(&self.config.directory).await?.sync().await
-        }
-        .await;
-        if let Err(e) = prepared {
-            let _ = file.close().await;
-            let _ = glommio::io::remove(&path).await;
-            return Err(e.into());
-        }
-        Ok(file)
+            let number = st.next_number;
+            st.reserve = Reserve::Preparing { number };
+            (number, st.recycled.pop())
+        };
+        let log = self.clone();
+        glommio::spawn_local(async move {
+            let name = SegmentName { generation: log.config.generation, shard: log.config.shard, number };
+            let path = name.path_in(&log.config.directory);
+            let prepared = prepare_file(&log.config.directory, &path, free, log.config.segment_bytes).await;
+            let mut st = log.state.borrow_mut();
+            debug_assert_eq!(st.reserve.number(), Some(number), "only this task ends a preparation");
+            st.reserve = match prepared {
+                Ok(file) => {
+                    tracing::debug!("commitlog segment {} prepared", path.display());
+                    Reserve::Ready { number, file: Rc::new(file) }
+                }
+                Err(e) => {
+                    tracing::warn!("cannot prepare commitlog segment {}: {e}", path.display());
+                    Reserve::Empty
+                }
+            };
+            if let Some(waiter) = st.reserve_waiter.take() {
+                let _ = waiter.send(());
+            }
+        })
+        .detach();
     }
 
     async fn sync_active(&self) -> std::io::Result<()> {
@@ -513,6 +557,16 @@ async fn run_flusher(log: Rc<Commitlog>) {
                 return;
             }
         }
+    }
+}
+
+/// A prepared file that will not be used (its segment number was passed) is deleted.
+async fn discard_file(file: Rc<DmaFile>, path: PathBuf) {
+    if let Ok(file) = Rc::try_unwrap(file) {
+        let _ = file.close().await;
+    }
+    if let Err(e) = glommio::io::remove(&path).await {
+        tracing::warn!("cannot delete unused commitlog file {}: {e}", path.display());
     }
 }
 
