@@ -171,6 +171,7 @@ pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement)
             kind: ColumnKind::PartitionKey,
             position: pos as i32,
             order: ClusteringOrder::Asc,
+            dropped: None,
         });
     }
     for (pos, name) in stmt.clustering_key.iter().enumerate() {
@@ -181,6 +182,7 @@ pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement)
             kind: ColumnKind::Clustering,
             position: pos as i32,
             order: order_of[pos],
+            dropped: None,
         });
     }
     let mut has_counter = false;
@@ -199,7 +201,14 @@ pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement)
             has_regular = true;
         }
         let kind = if c.is_static { ColumnKind::Static } else { ColumnKind::Regular };
-        columns.push(ColumnDef { name: c.name.clone(), ty, kind, position: -1, order: ClusteringOrder::Asc });
+        columns.push(ColumnDef {
+            name: c.name.clone(),
+            ty,
+            kind,
+            position: -1,
+            order: ClusteringOrder::Asc,
+            dropped: None,
+        });
     }
     if has_counter && has_regular {
         return Err(CqlError::invalid("Cannot mix counter and non counter columns in the same table".into()));

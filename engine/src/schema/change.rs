@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use percore_protocol::cql::ast::{AlterTableAction, QualifiedName, Statement};
+use percore_protocol::types::CqlType;
 use percore_protocol::response::{SchemaChange, SchemaChangeType};
 
 use crate::cql::error::CqlError;
 
 use super::build::{column_type, table_from_create, TypeScope};
-use super::definitions::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
+use super::definitions::{ColumnDef, ColumnKind, DroppedColumn, KeyspaceDef, TableDef};
 use super::options::keyspace_options;
 use super::snapshot::Schema;
 use super::user_types;
@@ -168,7 +169,7 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
     match action {
         AlterTableAction::Add(defs) => {
             for def in defs {
-                if columns.iter().any(|c| c.name == def.name) {
+                if columns.iter().any(|c| c.name == def.name && !c.is_hidden()) {
                     return Err(CqlError::invalid(format!(
                         "Invalid column name {} because it conflicts with an existing column",
                         def.name
@@ -182,28 +183,44 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
                     )));
                 }
                 let kind = if def.is_static { ColumnKind::Static } else { ColumnKind::Regular };
-                columns.push(ColumnDef { name: def.name.clone(), ty, kind, position: -1, order: Default::default() });
+                if let Some(old) = columns.iter_mut().find(|c| c.name == def.name && c.is_hidden()) {
+                    // Added back after a drop: the same column (and id), its cells up to
+                    // the drop still hidden, as Cassandra keeps them by name.
+                    if let Some(dropped) = old.dropped {
+                        readd_dropped(old, dropped, ty, kind)?;
+                    }
+                    continue;
+                }
+                columns.push(ColumnDef {
+                    name: def.name.clone(),
+                    ty,
+                    kind,
+                    position: -1,
+                    order: Default::default(),
+                    dropped: None,
+                });
             }
         }
-        AlterTableAction::Drop(names) => {
+        AlterTableAction::Drop { columns: names, timestamp } => {
+            let timestamp = timestamp.unwrap_or_else(crate::cql::functions::now_micros);
             for name in names {
-                let Some(pos) = columns.iter().position(|c| &c.name == name) else {
+                let Some(column) = columns.iter_mut().find(|c| &c.name == name && !c.is_hidden()) else {
                     return Err(CqlError::invalid(format!("Column {name} was not found in table {}", table.name)));
                 };
-                if columns[pos].kind.is_primary_key() {
+                if column.kind.is_primary_key() {
                     return Err(CqlError::invalid(format!("Cannot drop PRIMARY KEY part {name}")));
                 }
+                // A later drop time wins (a drop replayed from the schema file keeps its own).
+                let at = column.dropped.map_or(timestamp, |d| d.timestamp.max(timestamp));
+                column.dropped = Some(DroppedColumn { timestamp: at, readded: false });
             }
-            // Dropping a column would renumber the column ids stored cells use; until
-            // dropped columns are recorded (with their drop time), refuse it.
-            return Err(CqlError::invalid("ALTER TABLE ... DROP is not supported yet".into()));
         }
         AlterTableAction::Rename(pairs) => {
             for (from, to) in pairs {
                 if columns.iter().any(|c| &c.name == to) {
                     return Err(CqlError::invalid(format!("Cannot rename column {from} to {to}: {to} already exists")));
                 }
-                let Some(c) = columns.iter_mut().find(|c| &c.name == from) else {
+                let Some(c) = columns.iter_mut().find(|c| &c.name == from && !c.is_hidden()) else {
                     return Err(CqlError::invalid(format!(
                         "Cannot rename unknown column {from} in table {}",
                         table.name
@@ -221,6 +238,22 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
     }
     options.id = Some(table.id);
     Ok(TableDef::new(table.id, table.keyspace.clone(), table.name.clone(), columns, options, false))
+}
+
+/// A dropped column added back: Cassandra requires a type compatible with the dropped one;
+/// here, the same type.
+fn readd_dropped(old: &mut ColumnDef, dropped: DroppedColumn, ty: CqlType, kind: ColumnKind) -> Result<(), CqlError> {
+    if ty != old.ty {
+        return Err(CqlError::invalid(format!(
+            "Cannot re-add previously dropped column '{}' of type {}, incompatible with previous type {}",
+            old.name,
+            ty.cql_name(),
+            old.ty.cql_name()
+        )));
+    }
+    old.kind = kind;
+    old.dropped = Some(DroppedColumn { readded: true, ..dropped });
+    Ok(())
 }
 
 fn check_name(what: &str, name: &str) -> Result<(), CqlError> {

@@ -44,6 +44,32 @@ pub struct ColumnDef {
     /// Position within the partition or clustering key; -1 for other columns.
     pub position: i32,
     pub order: ClusteringOrder,
+    /// Set once the column has been dropped (`ALTER TABLE ... DROP`).
+    pub dropped: Option<DroppedColumn>,
+}
+
+/// A column's drop: its cells written at or before `timestamp` are never read again
+/// (compaction purges them), even if a column of that name is added back; until it is
+/// added back the column is invisible (no name lookup, not in `SELECT *` or metadata).
+/// Its id stays taken, so no other column ever reads its cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DroppedColumn {
+    /// Microseconds since the epoch, like cell timestamps.
+    pub timestamp: i64,
+    /// Added back after the drop (same name and type): visible again.
+    pub readded: bool,
+}
+
+impl ColumnDef {
+    /// Dropped and not added back: invisible to statements.
+    pub fn is_hidden(&self) -> bool {
+        self.dropped.is_some_and(|d| !d.readded)
+    }
+
+    /// Whether a cell of this column written at `timestamp` was removed by a drop.
+    pub fn drop_shadows(&self, timestamp: i64) -> bool {
+        self.dropped.is_some_and(|d| timestamp <= d.timestamp)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +107,8 @@ impl TableDef {
         let partition_key = ids_of(ColumnKind::PartitionKey);
         let clustering_key = ids_of(ColumnKind::Clustering);
         assert!(!partition_key.is_empty(), "a table has a partition key");
-        let by_name = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i as ColumnId)).collect();
+        let by_name =
+            columns.iter().enumerate().filter(|(_, c)| !c.is_hidden()).map(|(i, c)| (c.name.clone(), i as ColumnId)).collect();
         TableDef { id, keyspace, name, columns, partition_key, clustering_key, options, is_virtual, by_name }
     }
 
@@ -99,14 +126,24 @@ impl TableDef {
     }
 
     pub fn has_static_columns(&self) -> bool {
-        self.columns.iter().any(|c| c.kind == ColumnKind::Static)
+        self.visible_columns().any(|(_, c)| c.kind == ColumnKind::Static)
+    }
+
+    /// The columns statements can name (all but dropped ones), with their ids.
+    pub fn visible_columns(&self) -> impl Iterator<Item = (ColumnId, &ColumnDef)> {
+        self.columns.iter().enumerate().filter(|(_, c)| !c.is_hidden()).map(|(i, c)| (i as ColumnId, c))
+    }
+
+    /// Whether any column was ever dropped (reads must then skip its older cells).
+    pub fn has_dropped_columns(&self) -> bool {
+        self.columns.iter().any(|c| c.dropped.is_some())
     }
 
     /// Columns in the order `SELECT *` returns them: partition key, clustering, then the
     /// others by name (as Cassandra does).
     pub fn select_star_order(&self) -> Vec<ColumnId> {
         let mut rest: Vec<ColumnId> =
-            (0..self.columns.len() as ColumnId).filter(|&i| !self.column(i).kind.is_primary_key()).collect();
+            self.visible_columns().filter(|(_, c)| !c.kind.is_primary_key()).map(|(i, _)| i).collect();
         rest.sort_by(|&a, &b| self.column(a).name.cmp(&self.column(b).name));
         self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
     }

@@ -63,6 +63,23 @@ pub fn create_table_for_storage(t: &TableDef) -> String {
     create_table_with_columns(t, &ids, true)
 }
 
+/// After [`create_table_for_storage`]: the drops of its dropped columns (with their times),
+/// each followed by the column's ADD if it was added back, so that loading the schema
+/// file hides the same cells again.
+pub fn dropped_columns_for_storage(t: &TableDef) -> Vec<String> {
+    let table = format!("{}.{}", quote_name(&t.keyspace), quote_name(&t.name));
+    let mut out = Vec::new();
+    for c in &t.columns {
+        let Some(dropped) = c.dropped else { continue };
+        out.push(format!("ALTER TABLE {table} DROP {} USING TIMESTAMP {}", quote_name(&c.name), dropped.timestamp));
+        if dropped.readded {
+            let marker = if c.kind == ColumnKind::Static { " static" } else { "" };
+            out.push(format!("ALTER TABLE {table} ADD {} {}{marker}", quote_name(&c.name), c.ty.cql_name()));
+        }
+    }
+    out
+}
+
 fn create_table_with_columns(t: &TableDef, column_order: &[u16], with_id: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "CREATE TABLE {}.{} (", quote_name(&t.keyspace), quote_name(&t.name));
@@ -161,6 +178,7 @@ mod tests {
             kind: crate::schema::ColumnKind::Static,
             position: -1,
             order: Default::default(),
+            dropped: None,
         });
         let altered =
             TableDef::new(t.id, t.keyspace.clone(), t.name.clone(), altered.columns, t.options.clone(), false);

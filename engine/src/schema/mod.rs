@@ -19,6 +19,6 @@ pub mod snapshot;
 pub mod system_keyspaces;
 pub mod user_types;
 
-pub use definitions::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
+pub use definitions::{ColumnDef, ColumnKind, DroppedColumn, KeyspaceDef, TableDef};
 pub use options::TableOptions;
 pub use snapshot::Schema;

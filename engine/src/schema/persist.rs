@@ -73,7 +73,10 @@ fn statements(schema: &Schema) -> Vec<String> {
     for ks in schema.keyspaces().filter(|k| !k.is_system) {
         out.push(describe::create_keyspace(ks));
         out.extend(describe::create_types(ks));
-        out.extend(ks.tables.values().map(|t| describe::create_table_for_storage(t)));
+        for t in ks.tables.values() {
+            out.push(describe::create_table_for_storage(t));
+            out.extend(describe::dropped_columns_for_storage(t));
+        }
     }
     out
 }

@@ -250,6 +250,13 @@ impl Partition {
     }
 
     /// A deep copy (memtable partitions are copied when merged with other sources).
+    /// Removes the cells `dropped(column, timestamp)` says a column drop removed.
+    pub fn remove_cells(&mut self, dropped: impl Fn(ColumnId, i64) -> bool) {
+        for row in std::iter::once(&mut self.static_row).chain(self.rows.values_mut()) {
+            row.cells.retain(|(column, cell)| !dropped(*column, cell.timestamp));
+        }
+    }
+
     pub fn to_owned_copy(&self) -> Partition {
         Partition {
             deletion: self.deletion,

@@ -82,6 +82,9 @@ pub async fn read_merged(shard: &Shard, table: &TableDef, position: &PartitionPo
                 merged.merge(p.to_owned_copy());
             }
         }
+        if table.has_dropped_columns() {
+            merged.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
+        }
         return Ok(merged);
     }
     Err(CqlError::server(format!("read of {}.{} kept racing memtable flushes; retry", table.keyspace, table.name)))
@@ -181,8 +184,23 @@ fn rows_through(
     n
 }
 
-/// Reads up to `row_limit` live rows of `partition` (shared with ring scans).
+/// Reads up to `row_limit` live rows of `partition` (shared with ring scans). Cells of
+/// dropped columns are left out first (a copy, only for tables that had a column dropped).
 pub fn read_partition(
+    table: &TableDef,
+    position: &PartitionPosition,
+    partition: &Partition,
+    read: &PartitionRead,
+) -> ReadPage {
+    if table.has_dropped_columns() {
+        let mut visible = partition.to_owned_copy();
+        visible.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
+        return read_visible_partition(table, position, &visible, read);
+    }
+    read_visible_partition(table, position, partition, read)
+}
+
+fn read_visible_partition(
     table: &TableDef,
     position: &PartitionPosition,
     partition: &Partition,

@@ -2,7 +2,7 @@
 //! with the canonical values drivers depend on: `flags = {'compound'}`, `kind`, gap-free
 //! key `position`s (-1 otherwise), `clustering_order` never null, canonical type names.
 
-use super::values::{boolean, double, int, text, text_collection, text_map, uuid};
+use super::values::{boolean, double, int, text, text_collection, text_map, timestamp_millis, uuid};
 use super::VirtualRow;
 use crate::model::clustering::ClusteringOrder;
 use crate::schema::{ColumnKind, Schema, TableDef};
@@ -79,7 +79,7 @@ pub fn columns(schema: &Schema) -> Vec<VirtualRow> {
     let mut rows = Vec::new();
     for ks in schema.keyspaces() {
         for t in ks.tables.values() {
-            let mut cols: Vec<_> = t.columns.iter().collect();
+            let mut cols: Vec<_> = t.visible_columns().map(|(_, c)| c).collect();
             cols.sort_by(|a, b| a.name.cmp(&b.name));
             for c in cols {
                 let order = match (c.kind, c.order) {
@@ -97,6 +97,29 @@ pub fn columns(schema: &Schema) -> Vec<VirtualRow> {
                         ("column_name_bytes", text(&c.name)),
                         ("kind", text(c.kind.schema_name())),
                         ("position", int(c.position)),
+                        ("type", text(&c.ty.cql_name())),
+                    ],
+                ));
+            }
+        }
+    }
+    rows
+}
+
+/// One row per dropped column (added back or not): when, and its type then.
+pub fn dropped_columns(schema: &Schema) -> Vec<VirtualRow> {
+    let def = schema_table(schema, "dropped_columns");
+    let mut rows = Vec::new();
+    for ks in schema.keyspaces() {
+        for t in ks.tables.values() {
+            for (c, dropped) in t.columns.iter().filter_map(|c| c.dropped.map(|d| (c, d))) {
+                rows.push(row_for(
+                    def,
+                    &[
+                        ("keyspace_name", text(&ks.name)),
+                        ("table_name", text(&t.name)),
+                        ("column_name", text(&c.name)),
+                        ("dropped_time", timestamp_millis(dropped.timestamp / 1000)),
                         ("type", text(&c.ty.cql_name())),
                     ],
                 ));

@@ -13,6 +13,11 @@ pub fn int(v: i32) -> Option<Bytes> {
     Some(Bytes::copy_from_slice(&v.to_be_bytes()))
 }
 
+/// A `timestamp` (milliseconds since the epoch).
+pub fn timestamp_millis(v: i64) -> Option<Bytes> {
+    Some(Bytes::copy_from_slice(&v.to_be_bytes()))
+}
+
 pub fn double(v: f64) -> Option<Bytes> {
     Some(Bytes::copy_from_slice(&v.to_be_bytes()))
 }

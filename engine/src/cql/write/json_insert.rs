@@ -59,7 +59,7 @@ pub fn expand(
         table.clustering_key.iter().map(|&id| key_value(id, "clustering")).collect::<Result<_, CqlError>>()?;
     let mut assignments = Vec::new();
     for (i, column) in table.columns.iter().enumerate() {
-        if !matches!(column.kind, ColumnKind::Regular | ColumnKind::Static) {
+        if !matches!(column.kind, ColumnKind::Regular | ColumnKind::Static) || column.is_hidden() {
             continue;
         }
         match &given[i] {

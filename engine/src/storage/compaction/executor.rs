@@ -134,8 +134,12 @@ async fn write_outputs(
 ) -> Result<(), SstableError> {
     let mut merged = MergedScan::new(inputs.iter().map(|r| r.scan()).collect());
     let mut slicer = crate::storage::cooperative::Slicer::default();
-    while let Some((position, partition)) = merged.next_partition().await? {
+    while let Some((position, mut partition)) = merged.next_partition().await? {
         outcome.partitions_read += 1;
+        if table.has_dropped_columns() {
+            // Cells a column drop hid are gone for good (any older version is hidden too).
+            partition.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
+        }
         let max_purgeable = max_purgeable_timestamp(store, table, generations, &position);
         let limits = PurgeLimits::new(now, table.options.gc_grace_seconds, max_purgeable);
         if let Some(partition) = purge_partition(partition, &limits) {

@@ -37,6 +37,7 @@ fn table(gc_grace_seconds: i32) -> TableDef {
         kind: ColumnKind::PartitionKey,
         position: 0,
         order: ClusteringOrder::Asc,
+        dropped: None,
     };
     TableDef::new(Uuid::from_u128(7), "ks".into(), "t".into(), vec![key], options, false)
 }

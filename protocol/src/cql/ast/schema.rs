@@ -66,8 +66,9 @@ pub struct AlterTableStatement {
 pub enum AlterTableAction {
     /// `ADD c t [STATIC]` or `ADD (c t, …)`
     Add(Vec<ColumnDef>),
-    /// `DROP c` or `DROP (c, …)`
-    Drop(Vec<String>),
+    /// `DROP c` or `DROP (c, …)`, optionally `USING TIMESTAMP t` (the drop's time in
+    /// microseconds: cells written at or before it stay hidden if the column is re-added).
+    Drop { columns: Vec<String>, timestamp: Option<i64> },
     /// `RENAME a TO b [AND c TO d …]`
     Rename(Vec<(String, String)>),
     /// `ALTER c TYPE t`

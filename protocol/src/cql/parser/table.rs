@@ -4,7 +4,7 @@ use super::super::ast::{
     AlterTableAction, AlterTableStatement, ColumnDef, CreateTableStatement, DropTableStatement, Options, Ordering,
     QualifiedName, Statement, TruncateStatement,
 };
-use super::super::token::{Symbol, Token};
+use super::super::token::{Symbol, Token, TokenKind};
 use super::cursor::{PResult, Parser};
 
 /// What `CREATE TABLE`'s column list and `WITH` clause declare, gathered while parsing.
@@ -185,10 +185,19 @@ impl Parser<'_> {
                 self.advance();
                 self.advance();
                 AlterTableAction::DropCompactStorage
-            } else if self.at_symbol(Symbol::LParen) {
-                AlterTableAction::Drop(self.parse_ident_list_in_parens()?)
             } else {
-                AlterTableAction::Drop(vec![self.parse_ident()?])
+                let columns = if self.at_symbol(Symbol::LParen) {
+                    self.parse_ident_list_in_parens()?
+                } else {
+                    vec![self.parse_ident()?]
+                };
+                let timestamp = if self.eat_word("using") {
+                    self.expect_word("timestamp")?;
+                    Some(self.parse_i64_literal()?)
+                } else {
+                    None
+                };
+                AlterTableAction::Drop { columns, timestamp }
             }
         } else if self.eat_word("rename") {
             AlterTableAction::Rename(self.parse_renames()?)
@@ -228,5 +237,23 @@ impl Parser<'_> {
         }
         let name: QualifiedName = self.parse_qualified_name("table")?;
         Ok(Statement::Truncate(TruncateStatement { name }))
+    }
+}
+
+impl Parser<'_> {
+    /// A (possibly negative) integer literal that fits in 64 bits.
+    fn parse_i64_literal(&mut self) -> PResult<i64> {
+        let negative = self.eat_symbol(Symbol::Minus);
+        if self.peek().kind != TokenKind::Integer {
+            return Err(self.mismatch("INTEGER"));
+        }
+        let text = if negative { format!("-{}", self.peek().text) } else { self.peek().text.clone() };
+        match text.parse::<i64>() {
+            Ok(v) => {
+                self.advance();
+                Ok(v)
+            }
+            Err(_) => Err(self.error_at_current(format!("Invalid integer {text}: it does not fit in 64 bits"))),
+        }
     }
 }

@@ -162,8 +162,18 @@ fn alter_table_actions() {
             ColumnDef { name: "d".into(), ty: native("text"), is_static: true },
         ])
     );
-    assert_eq!(action("ALTER TABLE t DROP (c, \"D\")"), AlterTableAction::Drop(vec!["c".into(), "D".into()]));
-    assert_eq!(action("ALTER TABLE t DROP compact"), AlterTableAction::Drop(vec!["compact".into()]));
+    assert_eq!(
+        action("ALTER TABLE t DROP (c, \"D\")"),
+        AlterTableAction::Drop { columns: vec!["c".into(), "D".into()], timestamp: None }
+    );
+    assert_eq!(
+        action("ALTER TABLE t DROP compact"),
+        AlterTableAction::Drop { columns: vec!["compact".into()], timestamp: None }
+    );
+    assert_eq!(
+        action("ALTER TABLE t DROP c USING TIMESTAMP 1700000000000000"),
+        AlterTableAction::Drop { columns: vec!["c".into()], timestamp: Some(1_700_000_000_000_000) }
+    );
     assert_eq!(action("ALTER TABLE t DROP COMPACT STORAGE"), AlterTableAction::DropCompactStorage);
     assert_eq!(
         action("ALTER TABLE t RENAME a TO b AND c TO d"),
