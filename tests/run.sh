@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: bash tests/run.sh [extra pytest args]
 #
-#  1. builds the server (debug): cargo build --bin percore
+#  1. builds the server and the bench (debug): cargo build --bin percore --bin percore-bench
 #  2. creates/updates two Python venvs under target/venvs/ (cassandra-driver and
 #     scylla-driver both install the module `cassandra`, hence two), from the
 #     pinned tests/drivers/requirements-*.txt, wheels only; a stamp file makes
@@ -63,9 +63,9 @@ PY=$(pick_python)
 
 # -- 1. server ------------------------------------------------------------
 if [[ -z "${PERCORE_BIN:-}" ]]; then
-    say "build: cargo build --bin percore"
-    if ! cargo build --bin percore; then
-        echo "FAILED: cargo build --bin percore (the tests would run a stale or missing binary)" >&2
+    say "build: cargo build --bin percore --bin percore-bench"
+    if ! cargo build --bin percore --bin percore-bench; then
+        echo "FAILED: cargo build --bin percore --bin percore-bench (the tests would run a stale or missing binary)" >&2
         exit 1
     fi
 fi
