@@ -23,6 +23,8 @@ pub enum ValueExpr {
     FromJson(Box<ValueExpr>),
     /// A user type literal with markers or functions among its fields (type order).
     Udt(Box<UdtType>, Vec<ValueExpr>),
+    /// A vector literal with markers or functions among its elements (of this type).
+    Vector(Box<CqlType>, Vec<ValueExpr>),
 }
 
 /// A value after binding.
@@ -125,6 +127,7 @@ impl ValueExpr {
                 functions::call(f, &args)
             }
             ValueExpr::Udt(udt, fields) => super::udt::bind_literal(udt, fields, values, receiver),
+            ValueExpr::Vector(element, items) => super::vector::bind_literal(element, items, values, receiver),
         }
     }
 

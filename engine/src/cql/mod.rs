@@ -22,4 +22,5 @@ pub mod statement;
 pub mod system_tables;
 pub mod term;
 pub mod udt;
+pub mod vector;
 pub mod write;

@@ -1,7 +1,8 @@
 //! Terms of a statement (literals, markers, collection literals, function calls) analysed
 //! for the column that receives them: literals are serialized once, at analysis, with
 //! Cassandra's rules for which literal kinds each type accepts; markers get the receiver's
-//! name and type for the PREPARED metadata.
+//! name and type for the PREPARED metadata. `[…]` for a vector receiver is a vector
+//! literal (`super::vector`), not a list.
 
 use bytes::Bytes;
 use percore_protocol::cql::ast::{Literal, Term};
@@ -105,6 +106,9 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
             Ok(ValueExpr::Function(f, args))
         }
         Term::TypeCast { term, .. } => analyze_term(term, receiver, binds),
+        Term::List(items) if matches!(receiver.ty.unfrozen(), CqlType::Vector(..)) => {
+            super::vector::analyze_literal(items, receiver, binds)
+        }
         Term::Udt(entries) => match receiver.ty.unfrozen() {
             CqlType::Udt(udt) => super::udt::analyze_literal(entries, udt, receiver, binds),
             _ => Err(not_allowed(term, &receiver.ty, &receiver.name)),
@@ -157,6 +161,21 @@ fn literal_kind(l: &Literal) -> (String, String) {
 }
 
 fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Result<(), CqlError> {
+    if literal_value(l, ty, name, out)? {
+        Ok(())
+    } else {
+        Err(not_allowed(&Term::Literal(l.clone()), ty, name))
+    }
+}
+
+/// Whether a literal of this kind can be a value of `ty` (Cassandra's `testAssignment` of
+/// constants): it may still be out of range or malformed.
+pub fn literal_fits(l: &Literal, ty: &CqlType) -> bool {
+    !matches!(literal_value(l, ty, "", &mut Vec::new()), Ok(false))
+}
+
+/// Serializes a literal for `ty`; `Ok(false)` when the type takes no literal of its kind.
+fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Result<bool, CqlError> {
     let bad = || not_allowed(&Term::Literal(l.clone()), ty, name);
     let parse_err =
         |e: &dyn std::fmt::Display| CqlError::invalid(format!("{e} for \"{name}\" of type {}", ty.cql_name()));
@@ -215,9 +234,9 @@ fn literal_into(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Res
         }
         (Literal::Boolean(b), CqlType::Boolean) => out.push(*b as u8),
         (Literal::Blob(b), CqlType::Blob | CqlType::Custom(_)) => out.extend_from_slice(b),
-        _ => return Err(bad()),
+        _ => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
 fn parse_double(s: &str) -> Option<f64> {
@@ -341,6 +360,11 @@ fn collection_into(term: &Term, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> 
             let receiver =
                 Receiver { keyspace: String::new(), table: String::new(), name: name.into(), ty: ty.clone() };
             super::udt::literal_into(entries, udt, &receiver, out)?
+        }
+        (Term::List(items), CqlType::Vector(..)) => {
+            let receiver =
+                Receiver { keyspace: String::new(), table: String::new(), name: name.into(), ty: ty.clone() };
+            super::vector::literal_into(items, &receiver, out)?
         }
         _ => return Err(not_allowed(term, ty, name)),
     }

@@ -9,7 +9,7 @@
 //! component by component, and inverting a component's bytes reverses its order.
 
 use percore_protocol::types::literal::{decimal_order_key, varint_order_key};
-use percore_protocol::types::CqlType;
+use percore_protocol::types::{split_vector, CqlType};
 
 const EMPTY_VALUE: u8 = 0x00;
 const PRESENT_VALUE: u8 = 0x01;
@@ -73,6 +73,7 @@ fn encode_present(ty: &CqlType, value: &[u8], out: &mut Vec<u8>) {
         CqlType::Frozen(inner) => encode_present(inner, value, out),
         CqlType::Tuple(types) => encode_components(types.iter(), value, out),
         CqlType::Udt(udt) => encode_components(udt.fields.iter().map(|(_, t)| t), value, out),
+        CqlType::Vector(element, dimension) => encode_vector(element, *dimension, value, out),
         // Text, ascii, blob and inet compare as unsigned bytes in Cassandra. Frozen
         // collections are ordered by their serialized bytes for now.
         _ => encode_escaped(value, out),
@@ -99,6 +100,16 @@ fn encode_components<'a>(types: impl Iterator<Item = &'a CqlType>, value: &[u8],
         }
     }
     out.push(COMPONENTS_END);
+}
+
+/// Vectors compare element by element (Cassandra's `VectorType.compareCustom`). Their
+/// elements are all there, so the element encodings (each prefix-free, with its presence
+/// byte) are simply concatenated. A malformed value falls back to its raw bytes.
+fn encode_vector(element: &CqlType, dimension: u32, value: &[u8], out: &mut Vec<u8>) {
+    let Ok(elements) = split_vector(element, dimension, value) else { return encode_escaped(value, out) };
+    for bytes in elements {
+        encode_component(element, bytes, ClusteringOrder::Asc, out);
+    }
 }
 
 /// The `[bytes]` components of a tuple or user type value (`None`: null).
@@ -277,6 +288,24 @@ mod tests {
         // Missing trailing components equal nulls.
         let short = key(&ty, &tuple(&[Some(1)]), ClusteringOrder::Asc);
         assert_eq!(short, key(&ty, &tuple(&[Some(1), None, None]), ClusteringOrder::Asc));
+    }
+
+    #[test]
+    fn vectors_order_element_by_element() {
+        let floats = |v: &[f32]| v.iter().flat_map(|f| f.to_be_bytes()).collect::<Vec<u8>>();
+        let ty = CqlType::Vector(Box::new(CqlType::Float), 2);
+        let values = [floats(&[-2.0, 9.0]), floats(&[-1.0, -5.0]), floats(&[-1.0, 0.5]), floats(&[0.0, -1.0])];
+        assert_sorted(ty, &values);
+        let texts = |v: &[&str]| {
+            let mut out = Vec::new();
+            for t in v {
+                out.push(t.len() as u8);
+                out.extend_from_slice(t.as_bytes());
+            }
+            out
+        };
+        let ty = CqlType::Vector(Box::new(CqlType::Text), 2);
+        assert_sorted(ty, &[texts(&["", "z"]), texts(&["a", ""]), texts(&["a", "b"]), texts(&["ab", ""])]);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! From CREATE TABLE to a validated [`TableDef`], refusing what Cassandra refuses with the
 //! same kind of message: unknown or duplicated columns, bad primary keys, counters mixed
 //! with regular columns, non-frozen collections in keys, static columns without clustering;
-//! and type expressions resolved against the keyspace's user types.
+//! and type expressions resolved against the keyspace's user types. Vectors (Cassandra 5.0)
+//! take any element type but counters, frozen like a tuple's, and a positive dimension;
+//! like tuples they may be keys.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +36,7 @@ impl<'a> TypeScope<'a> {
 }
 
 /// Resolves a type expression against the keyspace's user types. `frozen<...>` freezes
-/// everything nested in it; tuples are always frozen, so are their elements.
+/// everything nested in it; tuples and vectors are always frozen, so are their elements.
 pub fn resolve_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
     resolve(expr, scope, 0, None, false)
 }
@@ -64,7 +66,7 @@ fn resolve(
         TypeExpr::Frozen(e) => return resolve(e, scope, depth + 1, outer, true),
         TypeExpr::UserDefined(name) => CqlType::Udt(user_type(name, scope)?),
         TypeExpr::Custom(class) => CqlType::Custom(class.clone()),
-        TypeExpr::Vector(_, _) => return Err(CqlError::invalid("vector types are not supported yet".into())),
+        TypeExpr::Vector(e, dimension) => vector_type(expr, e, *dimension, scope, depth)?,
     };
     if frozen && (ty.is_collection() || matches!(ty, CqlType::Udt(_))) {
         return Ok(CqlType::Frozen(Box::new(ty)));
@@ -82,6 +84,26 @@ fn resolve(
         }
     }
     Ok(ty)
+}
+
+/// `vector<e, dimension>`: Cassandra's `VectorType` refuses a dimension that is not
+/// positive; counters inside are refused here (Cassandra has no rule for them).
+fn vector_type(
+    expr: &TypeExpr,
+    element: &TypeExpr,
+    dimension: i32,
+    scope: TypeScope<'_>,
+    depth: usize,
+) -> Result<CqlType, CqlError> {
+    let dimension = u32::try_from(dimension)
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| CqlError::invalid(format!("vectors may only have positive dimensions; given {dimension}")))?;
+    let element = resolve(element, scope, depth + 1, None, true)?;
+    if element.is_counter() {
+        return Err(CqlError::invalid(format!("Counters are not allowed inside vectors: {}", type_expr_text(expr))));
+    }
+    Ok(CqlType::Vector(Box::new(element), dimension))
 }
 
 /// The user type `name` refers to, from the statement's keyspace only.
@@ -269,4 +291,55 @@ fn clustering_orders(stmt: &ast::CreateTableStatement) -> Result<Vec<ClusteringO
         };
     }
     Ok(orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use percore_protocol::cql::ast::Statement;
+    use percore_protocol::cql::parse_statement;
+
+    use super::*;
+
+    fn build(cql: &str) -> Result<TableDef, CqlError> {
+        let Statement::CreateTable(create) = parse_statement(cql).unwrap().statement else { panic!("not a table") };
+        table_from_create(TypeScope::without_types("ks"), &create)
+    }
+
+    fn b(t: CqlType) -> Box<CqlType> {
+        Box::new(t)
+    }
+
+    #[test]
+    fn vectors_resolve_with_frozen_elements_and_may_be_keys() {
+        let t = build("CREATE TABLE ks.t (k vector<int, 2>, c vector<text, 1>, v vector<float, 3>, l vector<list<int>, 2>, PRIMARY KEY (k, c))")
+            .unwrap();
+        let types: Vec<&CqlType> = t.columns.iter().map(|c| &c.ty).collect();
+        assert_eq!(
+            types,
+            [
+                &CqlType::Vector(b(CqlType::Int), 2),
+                &CqlType::Vector(b(CqlType::Text), 1),
+                &CqlType::Vector(b(CqlType::Float), 3),
+                &CqlType::Vector(b(CqlType::Frozen(b(CqlType::List(b(CqlType::Int))))), 2),
+            ]
+        );
+        assert_eq!(t.columns[3].ty.cql_name(), "vector<frozen<list<int>>, 2>");
+    }
+
+    #[test]
+    fn bad_vectors_are_refused_with_cassandras_messages() {
+        let message = |cql: &str| build(cql).unwrap_err().message;
+        assert_eq!(
+            message("CREATE TABLE ks.t (k int PRIMARY KEY, v vector<float, 0>)"),
+            "vectors may only have positive dimensions; given 0"
+        );
+        assert_eq!(
+            message("CREATE TABLE ks.t (k int PRIMARY KEY, v vector<float, -2>)"),
+            "vectors may only have positive dimensions; given -2"
+        );
+        assert_eq!(
+            message("CREATE TABLE ks.t (k int PRIMARY KEY, v vector<counter, 2>)"),
+            "Counters are not allowed inside vectors: vector<counter, 2>"
+        );
+    }
 }

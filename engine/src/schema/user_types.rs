@@ -157,7 +157,9 @@ pub fn references(ty: &CqlType, keyspace: &str, name: &str) -> bool {
         CqlType::Udt(u) => {
             (u.keyspace == keyspace && u.name == name) || u.fields.iter().any(|(_, t)| references(t, keyspace, name))
         }
-        CqlType::Frozen(t) | CqlType::List(t) | CqlType::Set(t) => references(t, keyspace, name),
+        CqlType::Frozen(t) | CqlType::List(t) | CqlType::Set(t) | CqlType::Vector(t, _) => {
+            references(t, keyspace, name)
+        }
         CqlType::Map(k, v) => references(k, keyspace, name) || references(v, keyspace, name),
         CqlType::Tuple(items) => items.iter().any(|t| references(t, keyspace, name)),
         _ => false,
@@ -178,6 +180,7 @@ pub fn replace(ty: &CqlType, updated: &UdtType) -> CqlType {
         CqlType::Set(t) => CqlType::Set(boxed(t)),
         CqlType::Map(k, v) => CqlType::Map(boxed(k), boxed(v)),
         CqlType::Tuple(items) => CqlType::Tuple(items.iter().map(|t| replace(t, updated)).collect()),
+        CqlType::Vector(t, dimension) => CqlType::Vector(boxed(t), *dimension),
         other => other.clone(),
     }
 }

@@ -8,6 +8,8 @@
 //! without a `frozen<>` wrapper (tuples are always frozen, and Cassandra 3.0 prints them
 //! that way; 4.0 added the wrapper). UDTs print by name, double-quoted when the name is
 //! not a plain lowercase identifier. Custom types print as a single-quoted class name.
+//! Vectors (Cassandra 5.0) print as `vector<float, 3>`: element type, comma, space,
+//! dimension.
 
 /// A user-defined type: its keyspace, name and ordered fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,6 +52,11 @@ pub enum CqlType {
     Frozen(Box<CqlType>),
     /// A custom type named by its Java class.
     Custom(String),
+    /// `vector<element, dimension>` (Cassandra 5.0): a fixed number of non-null elements,
+    /// stored and compared as one value like a tuple; collections and UDTs inside are
+    /// frozen. The dimension is positive. On the wire it is the custom type `VectorType`
+    /// (see `vector` for its value layout).
+    Vector(Box<CqlType>, u32),
 }
 
 /// Native (non-parameterised) types and their canonical names.
@@ -120,6 +127,13 @@ impl CqlType {
                 out.push('\'');
                 out.push_str(&class.replace('\'', "''"));
                 out.push('\'');
+            }
+            CqlType::Vector(element, dimension) => {
+                out.push_str("vector<");
+                element.write_cql_name(out);
+                out.push_str(", ");
+                out.push_str(&dimension.to_string());
+                out.push('>');
             }
             _ => {}
         }
@@ -207,6 +221,9 @@ mod tests {
         assert_eq!(udt.cql_name(), "\"Address\"");
         assert_eq!(CqlType::Set(b(CqlType::Frozen(b(udt)))).cql_name(), "set<frozen<\"Address\">>");
         assert_eq!(CqlType::Custom("a.B".into()).cql_name(), "'a.B'");
+        assert_eq!(CqlType::Vector(b(CqlType::Float), 3).cql_name(), "vector<float, 3>");
+        let nested = CqlType::Vector(b(CqlType::Frozen(b(CqlType::List(b(CqlType::Int))))), 2);
+        assert_eq!(nested.cql_name(), "vector<frozen<list<int>>, 2>");
     }
 
     #[test]
@@ -219,5 +236,7 @@ mod tests {
         assert_eq!(frozen.unfrozen(), &list);
         assert!(CqlType::Counter.is_counter());
         assert!(!CqlType::Tuple(vec![]).is_multi_cell());
+        let vector = CqlType::Vector(b(CqlType::Float), 2);
+        assert!(!vector.is_multi_cell() && !vector.is_collection() && !vector.is_frozen());
     }
 }

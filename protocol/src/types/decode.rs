@@ -5,8 +5,8 @@
 //! * accepted: `ascii`, `text`, `blob`, `varint`, `int`, `bigint`, `counter`,
 //!   `timestamp`, `boolean`, `float`, `double`, `uuid`, `timeuuid`, `inet`, `decimal`,
 //!   custom types, tuples and UDTs (zero components);
-//! * refused: `smallint`, `tinyint`, `date`, `time`, `duration` (at least 3 bytes), and
-//!   lists, sets and maps (they need their `[int]` count).
+//! * refused: `smallint`, `tinyint`, `date`, `time`, `duration` (at least 3 bytes),
+//!   lists, sets and maps (they need their `[int]` count), and vectors.
 //!
 //! Beyond Cassandra: `time` must be within a day (as the spec says), and `duration`
 //! refuses trailing bytes. Text is checked with Rust's UTF-8 validator, which (unlike
@@ -22,6 +22,7 @@ use super::cql_type::CqlType;
 use super::option::MAX_TYPE_NESTING_DEPTH;
 use super::value::CqlValue;
 use super::value_error::ValueError;
+use super::vector::walk_vector;
 use super::vint::read_vint;
 
 /// Nanoseconds in a day: `time` values are in `0..NANOS_PER_DAY`.
@@ -74,6 +75,7 @@ fn decode_at(ty: &CqlType, bytes: &[u8], depth: usize) -> Result<CqlValue, Value
             let names = udt.fields.iter().map(|(n, _)| n.clone());
             CqlValue::Udt(names.zip(values).collect())
         }
+        CqlType::Vector(element, dimension) => CqlValue::Vector(walk_vector(element, *dimension, bytes, child)?),
         CqlType::Ascii => {
             check_ascii(bytes)?;
             CqlValue::Ascii(String::from_utf8_lossy(bytes).into_owned())
@@ -146,6 +148,7 @@ fn validate_at(ty: &CqlType, bytes: &[u8], depth: usize) -> Result<(), ValueErro
         CqlType::Map(k, v) => walk_map(k, v, bytes, child).map(drop),
         CqlType::Tuple(types) => walk_components(types.iter(), bytes, "tuple", child).map(drop),
         CqlType::Udt(udt) => walk_components(udt.fields.iter().map(|(_, t)| t), bytes, "UDT", child).map(drop),
+        CqlType::Vector(element, dimension) => walk_vector(element, *dimension, bytes, child).map(drop),
         CqlType::Ascii => check_ascii(bytes),
         CqlType::Text => std::str::from_utf8(bytes).map(drop).map_err(|_| ValueError::invalid_utf8(bytes)),
         CqlType::Blob | CqlType::Custom(_) | CqlType::Varint => Ok(()),

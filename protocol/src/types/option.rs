@@ -1,6 +1,9 @@
 //! The `[option]` encoding of a type in result metadata (spec §4.2.5.2): a `[short]` id,
 //! then parameters for custom, collection, UDT and tuple types. `frozen<>` is not
-//! visible on the wire. `duration` uses id 0x0015 (as Scylla does for v4 too).
+//! visible on the wire. `duration` uses id 0x0015 (as Scylla does for v4 too). Vectors
+//! have no id: they are the custom type of their Cassandra class name
+//! (`org.apache.cassandra.db.marshal.VectorType(…FloatType , 3)`), which is what
+//! drivers parse; read back, such an option stays [`CqlType::Custom`].
 
 use super::cql_type::{CqlType, UdtType};
 use crate::error::ProtocolError;
@@ -109,6 +112,10 @@ impl CqlType {
             CqlType::Custom(class) => {
                 wire::write_u16(out, option_id::CUSTOM);
                 wire::write_string(out, class);
+            }
+            CqlType::Vector(..) => {
+                wire::write_u16(out, option_id::CUSTOM);
+                wire::write_string(out, &self.marshal_class());
             }
             _ => {}
         }
@@ -224,6 +231,18 @@ mod tests {
             assert_eq!(&round_trip(t), t);
         }
         assert_eq!(round_trip(&CqlType::Frozen(Box::new(udt.clone()))), udt);
+    }
+
+    #[test]
+    fn vectors_are_custom_types() {
+        let mut out = Vec::new();
+        CqlType::Vector(Box::new(CqlType::Float), 3).write_option(&mut out);
+        let class = "org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType , 3)";
+        assert_eq!(out[..2], [0x00, 0x00]);
+        assert_eq!(out[2..4], (class.len() as u16).to_be_bytes());
+        assert_eq!(&out[4..], class.as_bytes());
+        let mut r = WireReader::new(Bytes::from(out));
+        assert_eq!(CqlType::read_option(&mut r).unwrap(), CqlType::Custom(class.into()));
     }
 
     #[test]

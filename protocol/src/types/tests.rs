@@ -202,6 +202,7 @@ fn any_type() -> impl Strategy<Value = CqlType> {
                     fields: ts.into_iter().enumerate().map(|(i, t)| (format!("f{i}"), t)).collect(),
                 })
             }),
+            (inner.clone(), 1u32..4).prop_map(|(t, n)| CqlType::Vector(b(t), n)),
             inner.prop_map(|t| CqlType::Frozen(b(t))),
         ]
     })
@@ -270,6 +271,10 @@ fn value_of(t: &CqlType) -> BoxedStrategy<CqlValue> {
                 .collect::<Vec<_>>()
                 .prop_map(move |vs| CqlValue::Udt(names.iter().cloned().zip(vs).collect()))
                 .boxed()
+        }
+        CqlType::Vector(e, n) => {
+            let n = *n as usize;
+            proptest::collection::vec(value_of(e), n..=n).prop_map(CqlValue::Vector).boxed()
         }
         CqlType::Frozen(inner) => value_of(inner),
         other => scalar_value(other),

@@ -10,7 +10,8 @@ use std::net::IpAddr;
 
 use bytes::Bytes;
 
-use super::vint::write_vint;
+use super::vector::is_fixed_size_value;
+use super::vint::{write_unsigned_vint, write_vint};
 use crate::wire::{write_bytes, write_i32};
 
 /// A CQL value. Collections keep their serialized order; sets and maps are not
@@ -56,6 +57,8 @@ pub enum CqlValue {
     Tuple(Vec<Option<CqlValue>>),
     /// Fields by name, in type order; `None` is a null field.
     Udt(Vec<(String, Option<CqlValue>)>),
+    /// The elements of a vector, all present.
+    Vector(Vec<CqlValue>),
     /// The zero-length value of a fixed-size type (not null).
     Empty,
 }
@@ -112,6 +115,18 @@ impl CqlValue {
                     encode_element(out, v.as_ref());
                 }
             }
+            CqlValue::Vector(items) => {
+                for item in items {
+                    if !is_fixed_size_value(item) {
+                        let mut element = Vec::new();
+                        item.encode(&mut element);
+                        write_unsigned_vint(out, element.len() as u64);
+                        out.extend_from_slice(&element);
+                    } else {
+                        item.encode(out);
+                    }
+                }
+            }
             CqlValue::Empty => {}
         }
     }
@@ -160,5 +175,10 @@ mod tests {
         );
         assert_eq!(CqlValue::Duration { months: 1, days: 2, nanos: 3 }.to_bytes(), [2, 4, 6]);
         assert!(CqlValue::Empty.to_bytes().is_empty());
+        assert_eq!(
+            CqlValue::Vector(vec![CqlValue::Smallint(1), CqlValue::Smallint(-1)]).to_bytes(),
+            [0, 1, 0xFF, 0xFF]
+        );
+        assert_eq!(CqlValue::Vector(vec![CqlValue::Text("ab".into())]).to_bytes(), [2, b'a', b'b']);
     }
 }

@@ -53,6 +53,21 @@ pub enum ValueError {
     /// More UDT fields than the type declares.
     #[error("Invalid remaining data after end of UDT value: the type has {fields} fields")]
     TooManyFields { fields: usize },
+    /// A zero-length vector (vectors have at least one element, and null is not empty).
+    #[error("Invalid empty vector value")]
+    EmptyVector,
+    /// A vector that ends before its last element; `ty` is its CQL name.
+    #[error("Not enough bytes to read a {ty}")]
+    VectorTooShort { ty: String },
+    /// Bytes left after a vector's last element.
+    #[error("Unexpected {extra} extraneous bytes after {ty} value")]
+    VectorTrailing { extra: usize, ty: String },
+    /// A null (or empty fixed-size) element given for a vector.
+    #[error("null is not supported inside vectors")]
+    NullInVector,
+    /// An element of the wrong size given for a vector of a fixed-size element type.
+    #[error("Expected {expected} bytes for a {ty} element of a vector ({actual})")]
+    VectorElementSize { ty: String, expected: usize, actual: usize },
     /// Collections/tuples nested deeper than the decoder supports.
     #[error("value nested deeper than {max} levels")]
     TooDeep { max: usize },

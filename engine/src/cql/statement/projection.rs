@@ -88,9 +88,10 @@ fn type_name_of_function(name: &str) -> Option<(bool, CqlType)> {
     None
 }
 
+/// Cassandra's `CastFcts`: between native types (anything to text); vectors have none.
 fn cast_allowed(from: &CqlType, to: &CqlType) -> bool {
     from.unfrozen() == to.unfrozen()
-        || matches!(to, CqlType::Text | CqlType::Ascii)
+        || (matches!(to, CqlType::Text | CqlType::Ascii) && !matches!(from.unfrozen(), CqlType::Vector(..)))
         || (is_numeric(from) && is_numeric(to) && !matches!(to, CqlType::Counter))
         || (matches!(from, CqlType::Timeuuid) && matches!(to, CqlType::Timestamp | CqlType::Date))
         || (matches!(from, CqlType::Timestamp) && matches!(to, CqlType::Date))

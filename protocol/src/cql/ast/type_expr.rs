@@ -17,6 +17,7 @@ pub enum TypeExpr {
     UserDefined(QualifiedName),
     /// `'org.apache.cassandra.db.marshal.SomeType'`: a custom type by class name.
     Custom(String),
-    /// `vector<float, 3>`
-    Vector(Box<TypeExpr>, u32),
+    /// `vector<float, 3>`: the dimension as written (any `int`; the engine refuses
+    /// dimensions that are not positive, as Cassandra does when it builds the type).
+    Vector(Box<TypeExpr>, i32),
 }

@@ -91,19 +91,18 @@ impl Parser<'_> {
         Ok(ty)
     }
 
-    fn parse_vector_dimension(&mut self) -> PResult<u32> {
+    /// The dimension of `vector<…, n>`: Cassandra's `INTEGER` read by `Integer.parseInt`, so
+    /// any `int` (zero and negative ones are refused later, with Cassandra's message).
+    fn parse_vector_dimension(&mut self) -> PResult<i32> {
         if self.peek().kind != TokenKind::Integer {
             return Err(self.mismatch("INTEGER"));
         }
-        match self.peek().text.parse::<u32>() {
-            Ok(dimension) if dimension > 0 => {
+        match self.peek().text.parse::<i32>() {
+            Ok(dimension) => {
                 self.advance();
                 Ok(dimension)
             }
-            _ => Err(self.error_at_current(format!(
-                "Invalid vector dimension {}: it must be a positive integer",
-                self.peek().text
-            ))),
+            Err(_) => Err(self.error_at_current(format!("Invalid vector dimension {}: not an int", self.peek().text))),
         }
     }
 }

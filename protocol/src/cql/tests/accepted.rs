@@ -69,6 +69,7 @@ const ACCEPTED: &[&str] = &[
     "CREATE TABLE t (a int, b int, PRIMARY KEY (a, b),) WITH COMPACT STORAGE",
     "CREATE COLUMNFAMILY t (a int PRIMARY KEY)",
     "CREATE TABLE t (id uuid PRIMARY KEY, v vector<float, 3>, tup tuple<int, text>, u frozen<address>, c 'org.apache.cassandra.db.marshal.BytesType')",
+    "CREATE TABLE t (k vector<int, 2> PRIMARY KEY, z vector<float, 0>, n vector<text, -1>, l vector<frozen<list<int>>, 2>)",
     "CREATE TABLE t (a int PRIMARY KEY, b set<timeuuid>, c list<varchar>, d duration, e date, f time, g smallint, h tinyint, i inet, j decimal, k varint, l double, m float, n bigint, o ascii, p boolean, q timestamp)",
     "CREATE TABLE t (k int PRIMARY KEY) WITH compaction = {'class': 'LeveledCompactionStrategy', 'sstable_size_in_mb': 160} AND caching = {'keys': 'ALL', 'rows_per_partition': 'NONE'} AND bloom_filter_fp_chance = 0.01 AND speculative_retry = '99PERCENTILE'",
     "ALTER TABLE t ADD c int",

@@ -77,7 +77,7 @@ fn misc_positions() {
     assert_eq!(at("UPDATE t SET a = 1"), (1, 18));
     assert_eq!(at("CREATE TABLE t (a int PRIMARY KEY, b list<int)"), (1, 45));
     assert_eq!(at("SELECT * FROM t WHERE a = 0x123"), (1, 26));
-    assert_eq!(at("CREATE TABLE t (a vector<float, 0> PRIMARY KEY)"), (1, 32));
+    assert_eq!(at("CREATE TABLE t (a vector<float, 3000000000> PRIMARY KEY)"), (1, 32));
     assert_eq!(at("SELECT * FROM t WHERE a IN (1, 2"), (1, 32));
     assert_eq!(at("SELECT * FROM t WHERE a = ()"), (1, 27));
     assert_eq!(at("CREATE TABLE t (a int PRIMARY KEY) WITH CLUSTERING ORDER BY (a)"), (1, 62));

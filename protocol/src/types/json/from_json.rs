@@ -14,7 +14,7 @@ use crate::types::literal::{
     parse_blob_hex, parse_date, parse_decimal, parse_duration, parse_inet, parse_time, parse_timestamp, parse_uuid,
     parse_varint,
 };
-use crate::types::{CqlType, CqlValue, UdtType, ValueError, MAX_TYPE_NESTING_DEPTH};
+use crate::types::{push_vector_element, CqlType, CqlValue, UdtType, ValueError, MAX_TYPE_NESTING_DEPTH};
 
 /// The UUID version a `timeuuid` must have (time-based).
 const TIMEUUID_VERSION: usize = 1;
@@ -81,6 +81,7 @@ fn write_value(ty: &CqlType, v: &JsonValue, depth: usize, out: &mut Vec<u8>) -> 
         CqlType::Map(k, val) => write_map(k, val, v, child, out),
         CqlType::Tuple(types) => write_tuple(types, v, child, out),
         CqlType::Udt(udt) => write_udt(udt, v, child, out),
+        CqlType::Vector(e, dimension) => write_vector(e, *dimension, v, child, out),
         _ => write_scalar(ty, v, out),
     }
 }
@@ -115,6 +116,33 @@ fn write_list(
             return Err(JsonError::NullElement { what });
         }
         write_element(out, |out| write_value(elem, item, depth, out))?;
+    }
+    Ok(())
+}
+
+/// `VectorType.fromJSONObject`: an array of exactly `dimension` non-null elements.
+fn write_vector(
+    elem: &CqlType,
+    dimension: u32,
+    v: &JsonValue,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), JsonError> {
+    let v = structured(v)?;
+    let JsonValue::Array(items) = v.as_ref() else {
+        return Err(wrong_kind("a list", &v));
+    };
+    if usize::try_from(dimension).ok() != Some(items.len()) {
+        return Err(JsonError::VectorSize { expected: dimension, given: items.len(), value: v.java_string() });
+    }
+    let mut element = Vec::new();
+    for item in items {
+        if *item == JsonValue::Null {
+            return Err(JsonError::NullElement { what: "list" });
+        }
+        element.clear();
+        write_value(elem, item, depth, &mut element)?;
+        push_vector_element(elem, &element, out)?;
     }
     Ok(())
 }
@@ -292,6 +320,7 @@ fn write_scalar(ty: &CqlType, v: &JsonValue, out: &mut Vec<u8>) -> Result<(), Js
         | CqlType::Map(..)
         | CqlType::Tuple(_)
         | CqlType::Udt(_)
+        | CqlType::Vector(..)
         | CqlType::Frozen(_) => return Err(wrong_kind("a scalar value", v)),
     };
     value.encode(out);

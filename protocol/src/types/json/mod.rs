@@ -8,16 +8,17 @@
 //!   `date`, `time`, `uuid`, `timeuuid`, `inet` (Java's `getHostAddress`: IPv6 in full,
 //!   `0:0:0:0:0:0:0:1`) and `duration` are JSON strings; integer types, `varint`, `decimal`
 //!   (Java's `BigDecimal.toString`), `float`/`double` (Java's `toString`; NaN and infinities
-//!   print as `null`) and `boolean` are bare; lists, sets and tuples are arrays, maps and
-//!   UDTs objects. Map keys whose JSON is not a string are written as a string holding that
+//!   print as `null`) and `boolean` are bare; lists, sets, tuples and vectors are arrays,
+//!   maps and UDTs objects. Map keys whose JSON is not a string are written as a string holding that
 //!   JSON (`{"1": "a"}`); UDT field names with upper case are quoted (`"\"Foo\""`). The
 //!   zero-length value of a fixed-size type prints as `""`. Separators are `", "` and `": "`.
 //! * input: each type accepts exactly the JSON kinds Cassandra does (e.g. `int` a number
 //!   within `int` range or a numeric string, `timestamp` a string or an integer outside
 //!   `int` range, `date`/`time`/`uuid`/`inet`/`duration` strings only, text types strings
 //!   only); collections, tuples and UDTs also accept a string holding their JSON. Map keys
-//!   are JSON strings converted with the key type. Tuples need exactly their arity; UDT
-//!   keys follow the column-name case rules and missing fields are null.
+//!   are JSON strings converted with the key type. Tuples need exactly their arity, vectors
+//!   exactly their dimension (no nulls); UDT keys follow the column-name case rules and
+//!   missing fields are null.
 //!
 //! Messages are Cassandra's `MarshalException` texts ([`JsonError`]); the caller prefixes
 //! them as Cassandra does (`Error decoding JSON value for <col>: …` for `INSERT JSON`).
@@ -94,6 +95,9 @@ pub enum JsonError {
     /// A tuple array shorter than the tuple type.
     #[error("Tuple is missing items (expected {expected}): {value}")]
     TupleTooShort { expected: usize, value: String },
+    /// A vector array with another number of elements than the dimension.
+    #[error("List had incorrect size: expected {expected} but given {given}; {value}")]
+    VectorSize { expected: u32, given: usize, value: String },
     /// A UDT object key naming no field.
     #[error("Unknown field '{field}' in value of user defined type {udt}")]
     UnknownField { field: String, udt: String },

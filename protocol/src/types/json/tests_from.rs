@@ -278,6 +278,37 @@ fn collections_refused() {
     assert_eq!(json_to_value(&deep, &json), Err(JsonError::Value(ValueError::TooDeep { max: 32 })));
 }
 
+/// Vectors (`VectorType.fromJSONObject` / `toJSONString`): arrays of exactly the dimension,
+/// no nulls, serialized without lengths for fixed-size elements.
+#[test]
+fn vectors() {
+    use CqlType as T;
+    use CqlValue as V;
+    let floats = T::Vector(b(T::Float), 3);
+    let bytes = json_to_value(&floats, "[1, 2.5, -3.75]").unwrap().unwrap();
+    assert_eq!(bytes, [0x3f, 0x80, 0, 0, 0x40, 0x20, 0, 0, 0xc0, 0x70, 0, 0]);
+    assert_eq!(
+        read(&floats, r#""[1, 2.5, \"-3.75\"]""#),
+        V::Vector(vec![V::Float(1.0), V::Float(2.5), V::Float(-3.75)])
+    );
+    assert_eq!(to_json(&floats, &V::Vector(vec![V::Float(1.0), V::Float(2.5), V::Float(-3.75)])), "[1.0, 2.5, -3.75]");
+    let texts = T::Vector(b(T::Text), 2);
+    assert_eq!(json_to_value(&texts, r#"["a", ""]"#).unwrap().unwrap(), [1, b'a', 0]);
+    assert_eq!(to_json(&texts, &V::Vector(vec![V::Text("a".into()), V::Text("b".into())])), r#"["a", "b"]"#);
+    let cases: Vec<(CqlType, &str, &str)> = vec![
+        (floats.clone(), "[1, 2]", "List had incorrect size: expected 3 but given 2; [1, 2]"),
+        (floats.clone(), "[1, 2, 3, 4.5]", "List had incorrect size: expected 3 but given 4; [1, 2, 3, 4.5]"),
+        (floats.clone(), "[1, null, 3]", "Invalid null element in list"),
+        (floats.clone(), "7", "Expected a list, but got a Integer: 7"),
+        (floats.clone(), r#"{"a": 1}"#, "Expected a list, but got a LinkedHashMap: {a=1}"),
+        (floats, r#"[1, "x", 3]"#, "Unable to make float from 'x'"),
+        (texts, "[1, 2]", "Expected a UTF-8 string, but got a Integer: 1"),
+    ];
+    for (ty, json, expected) in cases {
+        assert_eq!(error(&ty, json), expected, "{ty:?} {json}");
+    }
+}
+
 /// The serialized layout: `[int] n` then `[bytes]` elements; tuples and UDTs write every
 /// component, null as length -1.
 #[test]

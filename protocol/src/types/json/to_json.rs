@@ -59,9 +59,9 @@ pub fn cql_value_to_json(ty: &CqlType, value: &CqlValue, out: &mut String) {
             let d = DurationValue { months: *months, days: *days, nanos: *nanos };
             push_quoted(out, &format_duration(&d));
         }
-        CqlValue::List(items) | CqlValue::Set(items) => {
+        CqlValue::List(items) | CqlValue::Set(items) | CqlValue::Vector(items) => {
             let elem = match ty {
-                CqlType::List(e) | CqlType::Set(e) => e.as_ref(),
+                CqlType::List(e) | CqlType::Set(e) | CqlType::Vector(e, _) => e.as_ref(),
                 other => other,
             };
             out.push('[');
