@@ -48,6 +48,13 @@ pub struct Config {
     pub cpuset: Option<String>,
     /// Memory for the node in bytes (`--memory`), split evenly between shards.
     pub memory_bytes: Option<u64>,
+    /// The disks' measured figures (`percore-tune io`, Seastar's format), which set the I/O
+    /// scheduling (`--io-properties-file`). Only this path is read: no default location. A
+    /// configured file that is missing or invalid stops start-up.
+    pub io_properties_file: Option<PathBuf>,
+    /// Compaction I/O of the whole node, MiB/s, split evenly between shards; 0: derived from
+    /// `io_properties_file` when there is one, else unlimited.
+    pub compaction_throughput_mb_per_sec: u64,
 }
 
 impl Default for Config {
@@ -73,6 +80,8 @@ impl Default for Config {
             smp: None,
             cpuset: None,
             memory_bytes: None,
+            io_properties_file: None,
+            compaction_throughput_mb_per_sec: 0,
         }
     }
 }
@@ -197,5 +206,19 @@ mod tests {
         assert_eq!(c.cluster_name, "x");
         assert_eq!(c.native_transport_port, 9999);
         assert!(serde_yaml::from_str::<Config>("native_transport_prot: 1\n").is_err());
+    }
+
+    #[test]
+    fn io_scheduling_keys() {
+        let c = Config::default();
+        assert_eq!((c.io_properties_file, c.compaction_throughput_mb_per_sec), (None, 0));
+        let text = "io_properties_file: /etc/percore/io_properties.yaml\ncompaction_throughput_mb_per_sec: 64\n";
+        let c: Config = serde_yaml::from_str(text).unwrap();
+        assert_eq!(c.io_properties_file, Some(PathBuf::from("/etc/percore/io_properties.yaml")));
+        assert_eq!(c.compaction_throughput_mb_per_sec, 64);
+        assert!(
+            serde_yaml::from_str::<Config>("io_properties: /x\n").is_err(),
+            "Seastar's other option is a typo here"
+        );
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod cql;
+pub mod io_properties;
 pub mod limits;
 pub mod metrics;
 pub mod model;

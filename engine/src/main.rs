@@ -42,6 +42,10 @@ struct Cli {
     commitlog_sync: Option<String>,
     #[arg(long)]
     commitlog_directory: Option<PathBuf>,
+    /// io_properties.yaml written by `percore-tune io` (Seastar's format): sets the I/O
+    /// scheduling; start-up fails if it is missing or invalid.
+    #[arg(long)]
+    io_properties_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -97,6 +101,9 @@ fn config_from(cli: Cli) -> Result<Config, Box<dyn std::error::Error>> {
     if let Some(v) = cli.commitlog_directory {
         config.commitlog_directory = Some(v);
     }
+    if let Some(v) = cli.io_properties_file {
+        config.io_properties_file = Some(v);
+    }
     config.validate()?;
     Ok(config)
 }
@@ -132,5 +139,31 @@ fn main() -> ExitCode {
             eprintln!("percore: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_properties_file_flag_overrides_the_file() {
+        let config = config_from(Cli::parse_from(["percore", "--io-properties-file", "/etc/percore/io.yaml"])).unwrap();
+        assert_eq!(config.io_properties_file, Some(PathBuf::from("/etc/percore/io.yaml")));
+        assert_eq!(config_from(Cli::parse_from(["percore"])).unwrap().io_properties_file, None);
+        let yaml = std::env::temp_dir().join(format!("percore-main-test-{}.yaml", std::process::id()));
+        std::fs::write(&yaml, "io_properties_file: /from/yaml\ncompaction_throughput_mb_per_sec: 8\n").unwrap();
+        let from_file = config_from(Cli::parse_from(["percore", "--config", yaml.to_str().unwrap()])).unwrap();
+        let overridden = config_from(Cli::parse_from([
+            "percore",
+            "--config",
+            yaml.to_str().unwrap(),
+            "--io-properties-file",
+            "/from/flag",
+        ]));
+        let _ = std::fs::remove_file(&yaml);
+        assert_eq!(from_file.io_properties_file, Some(PathBuf::from("/from/yaml")));
+        assert_eq!(from_file.compaction_throughput_mb_per_sec, 8);
+        assert_eq!(overridden.unwrap().io_properties_file, Some(PathBuf::from("/from/flag")));
     }
 }

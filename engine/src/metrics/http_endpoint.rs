@@ -183,6 +183,12 @@ const SHARD_COUNTERS: &[(&str, &str, &str, Counter)] = &[
     ("percore_compaction_written_bytes_total", "counter", "SSTable bytes compactions wrote", |m| {
         &m.compaction_bytes_written
     }),
+    (
+        "percore_compaction_bandwidth_limit_bytes_per_second",
+        "gauge",
+        "Disk bandwidth this shard's compactions may use, bytes/s (0: unlimited)",
+        |m| &m.compaction_bandwidth_limit,
+    ),
     ("percore_partition_reads_total", "counter", "Single-partition reads on the owner", |m| &m.partition_reads),
     (
         "percore_partition_read_sstables_total",
@@ -195,6 +201,14 @@ const SHARD_COUNTERS: &[(&str, &str, &str, Counter)] = &[
     }),
 ];
 
+/// Counters kept in nanoseconds, exported in seconds.
+const SHARD_SECONDS_COUNTERS: &[(&str, &str, Counter)] = &[
+    ("percore_reactor_busy_seconds_total", "Time the shard's executor spent running tasks", |m| &m.reactor_busy_ns),
+    ("percore_compaction_throttled_seconds_total", "Time compactions waited for the compaction bandwidth limit", |m| {
+        &m.compaction_throttled_ns
+    }),
+];
+
 pub fn render(node: &NodeState) -> String {
     let mut out = String::new();
     for (name, kind, help, counter) in SHARD_COUNTERS {
@@ -203,16 +217,12 @@ pub fn render(node: &NodeState) -> String {
             let _ = writeln!(out, "{name}{{shard=\"{shard}\"}} {}", ShardMetrics::get(counter(metrics)));
         }
     }
-    let _ = writeln!(
-        out,
-        "# HELP percore_reactor_busy_seconds_total Time the shard's executor spent running tasks\n# TYPE percore_reactor_busy_seconds_total counter"
-    );
-    for (shard, m) in node.metrics.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "percore_reactor_busy_seconds_total{{shard=\"{shard}\"}} {}",
-            ShardMetrics::get(&m.reactor_busy_ns) as f64 / 1e9
-        );
+    for (name, help, nanoseconds) in SHARD_SECONDS_COUNTERS {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for (shard, metrics) in node.metrics.iter().enumerate() {
+            let _ =
+                writeln!(out, "{name}{{shard=\"{shard}\"}} {}", ShardMetrics::get(nanoseconds(metrics)) as f64 / 1e9);
+        }
     }
     let _ = writeln!(
         out,

@@ -37,6 +37,10 @@ pub struct ShardMetrics {
     pub compaction_failures: AtomicU64,
     pub compaction_bytes_read: AtomicU64,
     pub compaction_bytes_written: AtomicU64,
+    /// The compaction bandwidth limit, bytes/s (0: unlimited), and the time compactions
+    /// slept to respect it, nanoseconds.
+    pub compaction_bandwidth_limit: AtomicU64,
+    pub compaction_throttled_ns: AtomicU64,
     /// Single-partition reads that consulted SSTables, and the SSTables they read (after
     /// token range and bloom filter): their ratio is the SSTables touched per read.
     pub partition_reads: AtomicU64,

@@ -134,7 +134,7 @@ async fn compact_in_background(shard: &Rc<Shard>, table: &Arc<TableDef>, strateg
 /// Runs one job: `Ok(false)` if it no longer applied (its inputs changed meanwhile).
 async fn run(shard: &Rc<Shard>, table: &TableDef, job: &CompactionJob) -> Result<bool, String> {
     let started = std::time::Instant::now();
-    let result = run_job(&shard.store, table, job, now_seconds()).await;
+    let result = run_job(&shard.store, table, job, now_seconds(), &shard.compaction_limiter).await;
     update_backlog(shard);
     shard.refresh_storage_metrics();
     match result {

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::cql::write::replay::replay_assigned;
+use crate::io_properties::IoPropertiesError;
 use crate::limits;
 use crate::schema::{persist, Schema};
 use crate::storage::commitlog::replay::{self, FoundSegment};
@@ -25,6 +26,7 @@ use crate::storage::truncation_record::TruncationRecord;
 use crate::transport::listener::{self, HandoffMesh};
 
 use super::cpuset::{self, CpusetError, ShardPlacement};
+use super::io_scheduling::IoScheduling;
 use super::mesh::{self, ReplyMesh, RequestMesh, ShardRouter};
 use super::node_state::NodeState;
 use super::shard::Shard;
@@ -41,6 +43,8 @@ pub enum NodeError {
     Schema(#[from] persist::SchemaLoadError),
     #[error("cannot start shard {shard}: {reason}")]
     Executor { shard: usize, reason: String },
+    #[error(transparent)]
+    IoProperties(#[from] IoPropertiesError),
 }
 
 /// Runs the node until SIGINT or SIGTERM.
@@ -70,13 +74,23 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     replay::remove_recycled(&commitlog_dir)
         .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?;
     check_ports_free(&config)?;
+    let io_scheduling = IoScheduling::plan(&config, &data_dir, &commitlog_dir, nr_shards)?;
+    io_scheduling.log();
 
     let shard_memory_bytes = config.memory_bytes.unwrap_or_else(default_memory_bytes) / nr_shards as u64;
     let truncations = TruncationRecord::load(&data_dir).map_err(|source| NodeError::DataDirectory {
         path: data_dir.join("truncated.json").display().to_string(),
         source,
     })?;
-    let node = NodeState::new(config, nr_shards, host_id, shard_memory_bytes, generation, truncations);
+    let node = NodeState::new(
+        config,
+        nr_shards,
+        host_id,
+        shard_memory_bytes,
+        generation,
+        truncations,
+        io_scheduling.compaction_bytes_per_second,
+    );
     if !old_segments.is_empty() {
         tracing::info!("percore: replaying {} commitlog segment(s) of earlier runs", old_segments.len());
     }
@@ -222,6 +236,9 @@ fn make_paths_absolute(config: &mut Config) -> Result<(), NodeError> {
     config.data_file_directories = vec![data];
     if let Some(dir) = &config.commitlog_directory {
         config.commitlog_directory = Some(absolute(dir)?);
+    }
+    if let Some(file) = &config.io_properties_file {
+        config.io_properties_file = Some(absolute(file)?);
     }
     Ok(())
 }

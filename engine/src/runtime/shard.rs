@@ -12,6 +12,7 @@ use crate::metrics::ShardMetrics;
 use crate::model::shard::shard_of;
 use crate::model::token::Token;
 use crate::schema::Schema;
+use crate::storage::bandwidth_limiter::BandwidthLimiter;
 use crate::storage::commitlog::Commitlog;
 use crate::storage::ShardStore;
 
@@ -42,6 +43,8 @@ pub struct Shard {
     /// Task queue for compactions, its shares following the backlog.
     pub compaction_queue: glommio::TaskQueueHandle,
     pub compaction_backlog: Rc<CompactionBacklog>,
+    /// Paces this shard's compactions' disk I/O (`runtime::io_scheduling`).
+    pub compaction_limiter: BandwidthLimiter,
     /// Truncations (kept up to date on the schema coordinator, which records them).
     pub truncations: RefCell<crate::storage::truncation_record::TruncationRecord>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
@@ -65,8 +68,13 @@ impl Shard {
             glommio::Latency::NotImportant,
             "compaction",
         );
+        let compaction_limiter = BandwidthLimiter::new(node.compaction_bytes_per_second);
+        let id = router.shard_id();
+        node.metrics[id]
+            .compaction_bandwidth_limit
+            .store(compaction_limiter.bytes_per_second().unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
         Rc::new(Shard {
-            id: router.shard_id(),
+            id,
             node,
             router,
             schema: RefCell::new(schema),
@@ -84,6 +92,7 @@ impl Shard {
             compacting_tables: RefCell::new(Default::default()),
             compaction_queue,
             compaction_backlog,
+            compaction_limiter,
             truncations,
             ddl_lock: glommio::sync::Semaphore::new(1),
             partition_locks: Default::default(),
@@ -146,6 +155,7 @@ impl Shard {
         metrics.memtable_bytes.store(self.store.borrow().size_bytes() as u64, Relaxed);
         metrics.commitlog_segments.store(self.commitlog.segments_on_disk() as u64, Relaxed);
         metrics.sstables.store(self.store.borrow().sstable_count() as u64, Relaxed);
+        metrics.compaction_throttled_ns.store(self.compaction_limiter.throttled().as_nanos() as u64, Relaxed);
     }
 
     /// Admits one more request if the shard is below its bound.

@@ -2,8 +2,10 @@
 //! memtables ordered by (token, partition key) and byte-comparable clustering key
 //! ([`memtable`], [`partition`]), flushes of sealed memtables ([`flush`]) into immutable
 //! SSTables ([`sstable`]), all held per table by a shard's [`ShardStore`], and
-//! merged into fewer SSTables by [`compaction`].
+//! merged into fewer SSTables by [`compaction`], whose disk I/O a [`bandwidth_limiter`]
+//! paces.
 
+pub mod bandwidth_limiter;
 pub mod commitlog;
 pub mod compaction;
 pub mod cooperative;

@@ -9,6 +9,11 @@
 //! input does not still shadow); after it, start-up finishes the deletions. Reads in
 //! flight keep their open files; the store's version bump makes a read that awaited I/O
 //! meanwhile start over.
+//!
+//! The job's disk traffic passes through the shard's compaction [`BandwidthLimiter`]: it is
+//! charged the job's progress, the larger of the input bytes read and the output bytes
+//! written, so neither direction exceeds the limit (Cassandra's `compaction_throughput`
+//! counts input bytes; outputs are rarely larger).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,6 +21,7 @@ use std::rc::Rc;
 use crate::model::cell::{EpochSeconds, WriteTimestamp};
 use crate::model::mutation::PartitionPosition;
 use crate::schema::TableDef;
+use crate::storage::bandwidth_limiter::BandwidthLimiter;
 use crate::storage::flush::{compression_of, next_generation};
 use crate::storage::partition::Partition;
 use crate::storage::shard_store::{OpenSstable, ShardStore};
@@ -38,13 +44,14 @@ pub struct CompactionOutcome {
     pub partitions_written: u64,
 }
 
-/// Runs `job` on the table's SSTables in `store`; `Ok(None)` when the inputs changed
-/// meanwhile (truncated, dropped, compacted) and the job no longer applies.
+/// Runs `job` on the table's SSTables in `store`, its I/O paced by `limiter`; `Ok(None)` when
+/// the inputs changed meanwhile (truncated, dropped, compacted) and the job no longer applies.
 pub async fn run_job(
     store: &RefCell<ShardStore>,
     table: &TableDef,
     job: &CompactionJob,
     now: EpochSeconds,
+    limiter: &BandwidthLimiter,
 ) -> Result<Option<CompactionOutcome>, SstableError> {
     let Some(inputs) = input_readers(store, table, job) else { return Ok(None) };
     let Some(dir) = inputs.first().map(|r| r.dir().to_path_buf()) else { return Ok(None) };
@@ -73,9 +80,11 @@ pub async fn run_job(
         max_output_bytes: job.max_output_bytes,
         current: None,
         finished: Vec::new(),
+        finished_bytes: 0,
     };
     let generations: Vec<_> = inputs.iter().map(|r| r.generation()).collect();
-    let written = write_outputs(store, table, &inputs, &generations, now, &mut outputs, &mut outcome).await;
+    let job_inputs = JobInputs { readers: &inputs, generations: &generations, limiter };
+    let written = write_outputs(store, table, &job_inputs, now, &mut outputs, &mut outcome).await;
     if let Err(e) = written {
         outputs.discard().await;
         return Err(e);
@@ -123,33 +132,45 @@ fn inputs_still_present(store: &RefCell<ShardStore>, table: &TableDef, generatio
     generations.iter().all(|g| t.sstables.iter().any(|s| !s.foreign && s.reader.generation() == *g))
 }
 
+/// What a job merges, and the limiter its I/O is charged to.
+struct JobInputs<'a> {
+    readers: &'a [Rc<SstableReader>],
+    generations: &'a [u64],
+    limiter: &'a BandwidthLimiter,
+}
+
 async fn write_outputs(
     store: &RefCell<ShardStore>,
     table: &TableDef,
-    inputs: &[Rc<SstableReader>],
-    generations: &[u64],
+    inputs: &JobInputs<'_>,
     now: EpochSeconds,
     outputs: &mut Outputs,
     outcome: &mut CompactionOutcome,
 ) -> Result<(), SstableError> {
-    let mut merged = MergedScan::new(inputs.iter().map(|r| r.scan()).collect());
+    let mut merged = MergedScan::new(inputs.readers.iter().map(|r| r.scan()).collect());
     let mut slicer = crate::storage::cooperative::Slicer::default();
+    // Progress charged to the limiter so far: max(input bytes read, output bytes written).
+    let mut charged = 0;
     while let Some((position, mut partition)) = merged.next_partition().await? {
         outcome.partitions_read += 1;
         if table.has_dropped_columns() {
             // Cells a column drop hid are gone for good (any older version is hidden too).
             partition.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
         }
-        let max_purgeable = max_purgeable_timestamp(store, table, generations, &position);
+        let max_purgeable = max_purgeable_timestamp(store, table, inputs.generations, &position);
         let limits = PurgeLimits::new(now, table.options.gc_grace_seconds, max_purgeable);
         if let Some(partition) = purge_partition(partition, &limits) {
             outputs.write(store, table, &position, &partition).await?;
             outcome.partitions_written += 1;
         }
+        let progress = merged.bytes_read().max(outputs.bytes_written());
+        inputs.limiter.consume(progress.saturating_sub(charged)).await;
+        charged = charged.max(progress);
         slicer.tick().await;
     }
     outputs.finish_current().await?;
-    outcome.bytes_written = outputs.finished.iter().map(|r| r.statistics().data_size_bytes).sum();
+    inputs.limiter.consume(outputs.bytes_written().saturating_sub(charged)).await;
+    outcome.bytes_written = outputs.finished_bytes;
     Ok(())
 }
 
@@ -200,6 +221,8 @@ struct Outputs {
     max_output_bytes: Option<u64>,
     current: Option<SstableWriter>,
     finished: Vec<Rc<SstableReader>>,
+    /// Data bytes of the finished outputs.
+    finished_bytes: u64,
 }
 
 impl Outputs {
@@ -221,6 +244,11 @@ impl Outputs {
         self.current.insert(writer).write_partition(position, partition).await
     }
 
+    /// Data bytes written so far (finished outputs and the current one's written blocks).
+    fn bytes_written(&self) -> u64 {
+        self.finished_bytes + self.current.as_ref().map_or(0, SstableWriter::data_bytes)
+    }
+
     /// Completes and opens the current output (an empty one is abandoned).
     async fn finish_current(&mut self) -> Result<(), SstableError> {
         let Some(writer) = self.current.take() else { return Ok(()) };
@@ -230,7 +258,9 @@ impl Outputs {
         }
         let generation = writer.generation();
         writer.finish().await?;
-        self.finished.push(Rc::new(SstableReader::open(&self.dir, generation).await?));
+        let reader = SstableReader::open(&self.dir, generation).await?;
+        self.finished_bytes += reader.statistics().data_size_bytes;
+        self.finished.push(Rc::new(reader));
         Ok(())
     }
 

@@ -18,6 +18,11 @@ impl MergedScan {
         MergedScan { scanners, heads, started: false }
     }
 
+    /// Bytes the inputs' scans have read from disk so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.scanners.iter().map(SstableScanner::bytes_read).sum()
+    }
+
     /// The next partition in order, merged across inputs; `None` after the last.
     pub async fn next_partition(&mut self) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
         if !self.started {

@@ -26,6 +26,7 @@ use percore_protocol::types::CqlType;
 use super::executor::run_job;
 use super::purge::{purge_partition, PurgeLimits};
 use super::CompactionJob;
+use crate::storage::bandwidth_limiter::BandwidthLimiter;
 
 const NOW: u32 = 1_700_000_000;
 
@@ -123,7 +124,7 @@ fn merged_output_equals_reconciled_inputs() {
         let readers =
             [write(dir.path(), 1, &old).await, write(dir.path(), 2, &new).await, write(dir.path(), 3, &dels).await];
         let store = store_with(&t, &readers);
-        let outcome = run_job(&store, &t, &job(&[1, 2, 3]), NOW).await.unwrap().unwrap();
+        let outcome = run_job(&store, &t, &job(&[1, 2, 3]), NOW, &unlimited()).await.unwrap().unwrap();
         assert_eq!((outcome.inputs, outcome.outputs, outcome.partitions_read), (3, 1, 90));
         let out = sstables(&store, &t);
         assert_eq!(out.len(), 1);
@@ -155,7 +156,7 @@ fn tombstone_stays_while_shadowed_data_is_outside_the_compaction() {
         let other = write(dir.path(), 3, &memtable(100..110, 1, 30)).await;
         let store = store_with(&t, &[data, dels, other]);
         // Only the tombstones and unrelated data: SSTable 1 may hold older data for them.
-        run_job(&store, &t, &job(&[2, 3]), NOW).await.unwrap().unwrap();
+        run_job(&store, &t, &job(&[2, 3]), NOW, &unlimited()).await.unwrap().unwrap();
         let left = sstables(&store, &t);
         assert_eq!(left.len(), 2);
         let output = left.iter().find(|r| r.generation() > 3).unwrap();
@@ -165,7 +166,7 @@ fn tombstone_stays_while_shadowed_data_is_outside_the_compaction() {
         }
         // All together: the data is shadowed and the tombstones purgeable.
         let generations: Vec<_> = left.iter().map(|r| r.generation()).collect();
-        run_job(&store, &t, &job(&generations), NOW).await.unwrap().unwrap();
+        run_job(&store, &t, &job(&generations), NOW, &unlimited()).await.unwrap().unwrap();
         let left = sstables(&store, &t);
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].statistics().partition_count, 10, "only partitions 100..110 remain");
@@ -182,7 +183,7 @@ fn a_memtable_holding_older_data_keeps_the_tombstone() {
         let more = write(dir.path(), 2, &memtable(50..55, 1, 30)).await;
         let store = store_with(&t, &[dels, more]);
         store.borrow_mut().table_mut(&t.id).active = memtable(0..1, 1, 5);
-        run_job(&store, &t, &job(&[1, 2]), NOW).await.unwrap().unwrap();
+        run_job(&store, &t, &job(&[1, 2]), NOW, &unlimited()).await.unwrap().unwrap();
         let out = sstables(&store, &t);
         assert!(out[0].read_partition(&position(0)).await.unwrap().is_some_and(|p| p.deletion.is_some()));
         assert!(out[0].read_partition(&position(1)).await.unwrap().is_none(), "nothing older anywhere: purged");
@@ -198,7 +199,7 @@ fn sized_outputs_split_without_overlap_and_carry_their_level() {
         let b = write(dir.path(), 2, &memtable(200..600, 8, 20)).await;
         let store = store_with(&t, &[a, b]);
         let job = CompactionJob { inputs: vec![1, 2], output_level: 2, max_output_bytes: Some(16 * 1024) };
-        let outcome = run_job(&store, &t, &job, NOW).await.unwrap().unwrap();
+        let outcome = run_job(&store, &t, &job, NOW, &unlimited()).await.unwrap().unwrap();
         let mut out = sstables(&store, &t);
         assert!(out.len() > 2 && out.len() == outcome.outputs, "{} outputs", out.len());
         out.sort_by_key(|r| r.statistics().min_token);
@@ -207,6 +208,29 @@ fn sized_outputs_split_without_overlap_and_carry_their_level() {
         }
         assert!(out.iter().all(|r| r.statistics().level == 2));
         assert_eq!(out.iter().map(|r| r.statistics().partition_count).sum::<u64>(), 600);
+    });
+}
+
+fn unlimited() -> BandwidthLimiter {
+    BandwidthLimiter::unlimited()
+}
+
+#[test]
+fn a_compaction_is_paced_by_its_bandwidth_limit() {
+    run(|| async {
+        let dir = TestDir::new("compaction-limited");
+        let t = table(864_000);
+        let a = write(dir.path(), 1, &memtable(0..400, 8, 10)).await;
+        let b = write(dir.path(), 2, &memtable(200..600, 8, 20)).await;
+        let input_bytes = a.statistics().data_size_bytes + b.statistics().data_size_bytes;
+        let store = store_with(&t, &[a, b]);
+        // A rate at which reading the inputs takes 300 ms; 50 ms of that is burst.
+        let limiter = BandwidthLimiter::new(Some(input_bytes * 1000 / 300));
+        let started = std::time::Instant::now();
+        let outcome = run_job(&store, &t, &job(&[1, 2]), NOW, &limiter).await.unwrap().unwrap();
+        assert_eq!(outcome.partitions_written, 600);
+        assert!(limiter.throttled() >= std::time::Duration::from_millis(200), "{:?}", limiter.throttled());
+        assert!(started.elapsed() >= limiter.throttled());
     });
 }
 

@@ -25,6 +25,8 @@ pub struct FrameReader {
     next_read_bytes: usize,
     read_ahead_bytes: usize,
     max_payload: usize,
+    /// Bytes read from the file so far (what a bandwidth limit is charged).
+    bytes_read: u64,
 }
 
 impl FrameReader {
@@ -49,11 +51,17 @@ impl FrameReader {
             next_read_bytes: first_read_bytes,
             read_ahead_bytes,
             max_payload,
+            bytes_read: 0,
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Bytes read from the file so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
     }
 
     /// File offset of the next frame.
@@ -102,6 +110,7 @@ impl FrameReader {
         let want = (missing.max(self.next_read_bytes) as u64).min(left) as usize;
         self.next_read_bytes = self.read_ahead_bytes;
         let bytes = read_exact_at(&self.file, &self.path, read_from, want).await?;
+        self.bytes_read += bytes.len() as u64;
         self.buf.extend_from_slice(&bytes);
         Ok(())
     }

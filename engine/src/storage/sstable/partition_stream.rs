@@ -33,6 +33,11 @@ impl PartitionStream {
         }
     }
 
+    /// Bytes read from the file so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.frames.bytes_read()
+    }
+
     /// Loads the first block and skips `offset_in_block` bytes of it (point reads).
     pub async fn seek_in_first_block(&mut self, offset_in_block: usize) -> Result<(), SstableError> {
         let offset = self.frames.offset();

@@ -36,6 +36,11 @@ impl SstableScanner {
         SstableScanner { stream: None, path, last: None, seen: 0, expected: None }
     }
 
+    /// Bytes of `Data.db` read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.stream.as_ref().map_or(0, PartitionStream::bytes_read)
+    }
+
     /// The next partition, or `None` after the last one.
     pub async fn next_partition(&mut self) -> Result<Option<(PartitionPosition, Partition)>, SstableError> {
         let Some(stream) = self.stream.as_mut() else { return Ok(None) };
