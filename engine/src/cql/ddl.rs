@@ -43,16 +43,42 @@ pub async fn execute_on_coordinator(
     debug_assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD);
     let _serialised =
         shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
+    let previous = shard.schema();
     let DdlOutcome::Changed { schema, event } =
-        change::apply(&shard.schema(), &statement, keyspace.as_deref(), &shard.node.config.data_center)?
+        change::apply(&previous, &statement, keyspace.as_deref(), &shard.node.config.data_center)?
     else {
         return Ok(None);
     };
+    let created = created_indexes(&previous, &schema);
     persist::save(shard.node.config.data_directory(), &schema)
         .await
         .map_err(|e| CqlError::server(format!("cannot save the schema: {e}")))?;
     broadcast_schema(shard, Arc::new(schema), Some(event.clone())).await?;
+    for (table, index) in created {
+        backfill_index(shard, table, index).await?;
+    }
     Ok(Some(event))
+}
+
+/// Indexes in `next` that `previous` lacks: (base table id, index name).
+fn created_indexes(previous: &Schema, next: &Schema) -> Vec<(uuid::Uuid, String)> {
+    let existed = |ks: &str, name: &str| previous.keyspace(ks).is_some_and(|k| k.indexes.contains_key(name));
+    next.keyspaces()
+        .flat_map(|ks| ks.indexes.values().filter(|i| !existed(&ks.name, &i.name)))
+        .map(|i| (i.table_id, i.name.clone()))
+        .collect()
+}
+
+/// CREATE INDEX on existing rows: every shard indexes its own rows; the statement returns
+/// once all have (the schema is already installed, so new writes maintain the index).
+async fn backfill_index(shard: &Rc<Shard>, table: uuid::Uuid, index: String) -> Result<(), CqlError> {
+    let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
+        let request = ShardRequest::BuildIndex { table, index: index.clone() };
+        shard.router.call(s, request)
+    });
+    let local = crate::cql::write::index_backfill::backfill_local(shard, table, &index);
+    futures::future::try_join(try_join_all(others), local).await?;
+    Ok(())
 }
 
 async fn broadcast_schema(

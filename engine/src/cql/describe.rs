@@ -12,8 +12,9 @@
 //! Names are quoted where CQL needs it; keyspaces and the elements of each are ordered by
 //! name, ignoring case. A keyspace is followed by its tables. System keyspaces appear in
 //! `KEYSPACES`, `FULL SCHEMA` and keyspace-less listings, not in `SCHEMA`. A keyspace's user
-//! types follow it (each after the types it uses), then its tables. There are no functions,
-//! aggregates, indexes or views: their listings are empty and naming one gives Cassandra's
+//! types follow it (each after the types it uses), then its tables, each followed by its
+//! secondary indexes (`CREATE INDEX`, element type `index`). There are no functions,
+//! aggregates or views: their listings are empty and naming one gives Cassandra's
 //! "not found" error. Everything is resolved against the schema at
 //! execution time, with the session keyspace of that moment.
 
@@ -32,8 +33,9 @@ use crate::cql::result::RowsResult;
 use crate::cql::system_tables::node_tables::NODE_TOKEN;
 use crate::cql::system_tables::values::{text, text_collection};
 use crate::schema::describe::{create_keyspace, create_table, create_type, quote_name};
+use crate::schema::indexes::create_index_cql;
 use crate::schema::user_types::dependency_order;
-use crate::schema::{KeyspaceDef, Schema, TableDef};
+use crate::schema::{IndexDef, KeyspaceDef, Schema, TableDef};
 use crate::transport::handshake::PARTITIONER;
 
 /// The pseudo-table DESCRIBE results claim to come from (`system.describe`).
@@ -99,6 +101,8 @@ enum Element<'a> {
     Keyspace(&'a KeyspaceDef),
     Type(&'a UdtType),
     Table(&'a TableDef),
+    /// A secondary index (after its table, as Cassandra lists it), with its base table.
+    Index(&'a TableDef, &'a IndexDef),
 }
 
 impl Element<'_> {
@@ -106,7 +110,7 @@ impl Element<'_> {
         match self {
             Element::Keyspace(ks) => &ks.name,
             Element::Type(t) => &t.keyspace,
-            Element::Table(t) => &t.keyspace,
+            Element::Table(t) | Element::Index(t, _) => &t.keyspace,
         }
     }
 
@@ -116,6 +120,7 @@ impl Element<'_> {
             Element::Keyspace(_) => "keyspace",
             Element::Type(_) => "type",
             Element::Table(_) => "table",
+            Element::Index(..) => "index",
         }
     }
 
@@ -124,6 +129,7 @@ impl Element<'_> {
             Element::Keyspace(ks) => &ks.name,
             Element::Type(t) => &t.name,
             Element::Table(t) => &t.name,
+            Element::Index(_, i) => &i.name,
         }
     }
 
@@ -133,6 +139,7 @@ impl Element<'_> {
             Element::Keyspace(ks) => create_keyspace(ks),
             Element::Type(t) => create_type(t),
             Element::Table(t) => create_table(t, with_internals),
+            Element::Index(t, i) => create_index_cql(t, i),
         }
     }
 
@@ -204,10 +211,10 @@ fn resolve<'a>(target: &DescribeTarget, schema: &'a Schema, session: Option<&str
         }
         DescribeTarget::Table(name) => {
             let ks = known_keyspace(schema, element_keyspace(name.keyspace.as_deref(), session)?)?;
-            let table = ks.tables.get(&name.name).ok_or_else(|| {
+            let table = ks.user_table(&name.name).ok_or_else(|| {
                 CqlError::invalid(format!("Table '{}' not found in keyspace '{}'", name.name, ks.name))
             })?;
-            Answer::Elements(vec![Element::Table(table)])
+            Answer::Elements(table_with_indexes(ks, table))
         }
         DescribeTarget::Type(name) => {
             let ks = known_keyspace(schema, element_keyspace(name.keyspace.as_deref(), session)?)?;
@@ -218,7 +225,14 @@ fn resolve<'a>(target: &DescribeTarget, schema: &'a Schema, session: Option<&str
         }
         DescribeTarget::Function(name) => return Err(absent(schema, name, session, "User defined function")),
         DescribeTarget::Aggregate(name) => return Err(absent(schema, name, session, "User defined aggregate")),
-        DescribeTarget::Index(name) => return Err(absent(schema, name, session, "Table for existing index")),
+        DescribeTarget::Index(name) => {
+            let ks = known_keyspace(schema, element_keyspace(name.keyspace.as_deref(), session)?)?;
+            let found = ks.indexes.get(&name.name).and_then(|i| ks.user_table(&i.table).map(|t| (t, i)));
+            let Some((table, index)) = found else {
+                return Err(absent(schema, name, session, "Table for existing index"));
+            };
+            Answer::Elements(vec![Element::Index(table, index)])
+        }
         DescribeTarget::MaterializedView(name) => return Err(absent(schema, name, session, "Materialized view")),
         DescribeTarget::Generic(name) => generic(schema, name, session)?,
     })
@@ -234,8 +248,8 @@ fn generic<'a>(schema: &'a Schema, name: &QualifiedName, session: Option<&str>) 
         (None, None) => session.unwrap_or(&name.name),
     };
     let ks = known_keyspace(schema, keyspace)?;
-    match ks.tables.get(&name.name) {
-        Some(table) => Ok(Answer::Elements(vec![Element::Table(table)])),
+    match ks.user_table(&name.name) {
+        Some(table) => Ok(Answer::Elements(table_with_indexes(ks, table))),
         None => Err(CqlError::invalid(format!("'{}' not found in keyspace '{}'", name.name, ks.name))),
     }
 }
@@ -277,8 +291,15 @@ fn keyspace_elements(ks: &KeyspaceDef, only: bool) -> Vec<Element<'_>> {
     let mut elements = vec![Element::Keyspace(ks)];
     if !only {
         elements.extend(dependency_order(&ks.types).into_iter().map(Element::Type));
-        elements.extend(sorted_tables(ks).into_iter().map(Element::Table));
+        elements.extend(sorted_tables(ks).into_iter().flat_map(|t| table_with_indexes(ks, t)));
     }
+    elements
+}
+
+/// A table followed by its indexes (by name), as DESCRIBE TABLE and KEYSPACE show them.
+fn table_with_indexes<'a>(ks: &'a KeyspaceDef, table: &'a TableDef) -> Vec<Element<'a>> {
+    let mut elements = vec![Element::Table(table)];
+    elements.extend(ks.indexes_on(&table.name).map(|i| Element::Index(table, i)));
     elements
 }
 
@@ -294,7 +315,7 @@ fn sorted_keyspaces(schema: &Schema) -> Vec<&KeyspaceDef> {
 }
 
 fn sorted_tables(ks: &KeyspaceDef) -> Vec<&TableDef> {
-    let mut tables: Vec<&TableDef> = ks.tables.values().map(|t| t.as_ref()).collect();
+    let mut tables: Vec<&TableDef> = ks.user_tables().map(|t| t.as_ref()).collect();
     tables.sort_by(|a, b| by_name(&a.name, &b.name));
     tables
 }

@@ -128,6 +128,11 @@ async fn run(
         },
         StatementPlan::Truncate(table) => {
             ddl::truncate(shard, table.id).await?;
+            // The table's secondary indexes are emptied with it.
+            let backing: Vec<uuid::Uuid> = shard.schema().indexes_on(&table.id).iter().map(|(_, b)| b.id).collect();
+            for id in backing {
+                ddl::truncate(shard, id).await?;
+            }
             Ok(ResultMessage::Void)
         }
         StatementPlan::Describe(statement) => {

@@ -42,6 +42,8 @@ pub enum ShardRequest {
     Truncate { table: uuid::Uuid },
     /// Run a whole TRUNCATE (sent to shard 0, which records truncations).
     TruncateTable { table: uuid::Uuid },
+    /// Write the index entries of this shard's rows of a table for a new index (CREATE INDEX).
+    BuildIndex { table: uuid::Uuid, index: String },
     /// Flush memtables (of these tables, or all) to SSTables (`nodetool flush`).
     Flush { tables: Option<Vec<uuid::Uuid>> },
     /// Major compaction of these tables, or all (`nodetool compact`).
@@ -110,6 +112,10 @@ pub async fn handle(shard: &Rc<Shard>, request: ShardRequest) -> Result<ShardRep
         ShardRequest::Truncate { table } => Ok(ShardReply::Truncated(ddl::truncate_local(shard, table).await)),
         ShardRequest::TruncateTable { table } => {
             ddl::truncate(shard, table).await?;
+            Ok(ShardReply::Done)
+        }
+        ShardRequest::BuildIndex { table, index } => {
+            crate::cql::write::index_backfill::backfill_local(shard, table, &index).await?;
             Ok(ShardReply::Done)
         }
         ShardRequest::Flush { tables } => {

@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use percore_protocol::cql::ast::{AlterTableAction, QualifiedName, Statement};
-use percore_protocol::types::CqlType;
 use percore_protocol::response::{SchemaChange, SchemaChangeType};
+use percore_protocol::types::CqlType;
 
 use crate::cql::error::CqlError;
 
 use super::build::{column_type, table_from_create, TypeScope};
 use super::definitions::{ColumnDef, ColumnKind, DroppedColumn, KeyspaceDef, TableDef};
+use super::indexes;
 use super::options::keyspace_options;
 use super::snapshot::Schema;
 use super::user_types;
@@ -54,6 +55,7 @@ pub fn apply(
                 tables: Default::default(),
                 types: Default::default(),
                 is_system: false,
+                indexes: Default::default(),
             };
             keyspaces.insert(s.name.clone(), Arc::new(ks));
             SchemaChange::Keyspace { change: SchemaChangeType::Created, keyspace: s.name.clone() }
@@ -79,6 +81,12 @@ pub fn apply(
             check_name("Table", &s.name.name)?;
             let ks = user_keyspace(schema, &ks_name)?;
             if ks.tables.contains_key(&s.name.name) {
+                if ks.tables[&s.name.name].is_index_backing {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot create table {}: an index's backing table has that name",
+                        s.name.name
+                    )));
+                }
                 return if s.if_not_exists {
                     Ok(DdlOutcome::Unchanged)
                 } else {
@@ -95,13 +103,18 @@ pub fn apply(
         Statement::AlterTable(s) => {
             let ks_name = keyspace_of(&s.name, session_keyspace)?;
             let ks = user_keyspace(schema, &ks_name)?;
-            let Some(table) = ks.tables.get(&s.name.name) else {
+            let Some(table) = ks.user_table(&s.name.name) else {
                 return if s.if_exists {
                     Ok(DdlOutcome::Unchanged)
                 } else {
                     Err(unknown_table(&ks_name, &s.name.name))
                 };
             };
+            if let AlterTableAction::Drop { columns, .. } = &s.action {
+                for column in columns {
+                    indexes::check_column_drop(ks, table, column)?;
+                }
+            }
             let altered = alter_table(table, &s.action, TypeScope { keyspace: &ks_name, types: &ks.types })?;
             put_table(&mut keyspaces, ks, altered);
             SchemaChange::Table { change: SchemaChangeType::Updated, keyspace: ks_name, table: s.name.name.clone() }
@@ -111,7 +124,7 @@ pub fn apply(
             let Some(ks) = schema.keyspace(&ks_name) else {
                 return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_keyspace(&ks_name)) };
             };
-            if !ks.tables.contains_key(&s.name.name) {
+            if ks.user_table(&s.name.name).is_none() {
                 return if s.if_exists {
                     Ok(DdlOutcome::Unchanged)
                 } else {
@@ -121,6 +134,7 @@ pub fn apply(
             let ks = user_keyspace(schema, &ks_name)?;
             let mut ks = (**ks).clone();
             ks.tables.remove(&s.name.name);
+            indexes::drop_table_indexes(&mut ks, &s.name.name);
             keyspaces.insert(ks_name.clone(), Arc::new(ks));
             SchemaChange::Table { change: SchemaChangeType::Dropped, keyspace: ks_name, table: s.name.name.clone() }
         }
@@ -152,7 +166,29 @@ pub fn apply(
             keyspaces.insert(ks_name.clone(), Arc::new(ks));
             SchemaChange::Type { change: SchemaChangeType::Dropped, keyspace: ks_name, name: s.name.name.clone() }
         }
-        other => return Err(CqlError::invalid(format!("{} is not supported yet", statement_kind(other)))),
+        Statement::CreateIndex(s) => {
+            let ks_name = keyspace_of(&s.table, session_keyspace)?;
+            let Some(ks) = indexes::create(user_keyspace(schema, &ks_name)?, s)? else {
+                return Ok(DdlOutcome::Unchanged);
+            };
+            keyspaces.insert(ks_name.clone(), Arc::new(ks));
+            SchemaChange::Table { change: SchemaChangeType::Updated, keyspace: ks_name, table: s.table.name.clone() }
+        }
+        Statement::DropIndex(s) => {
+            let ks_name = keyspace_of(&s.name, session_keyspace)?;
+            let Some(ks) = schema.keyspace(&ks_name) else {
+                return if s.if_exists { Ok(DdlOutcome::Unchanged) } else { Err(unknown_keyspace(&ks_name)) };
+            };
+            if ks.is_system {
+                user_keyspace(schema, &ks_name)?;
+            }
+            let Some((ks, table)) = indexes::drop(ks, &s.name.name, s.if_exists)? else {
+                return Ok(DdlOutcome::Unchanged);
+            };
+            keyspaces.insert(ks_name.clone(), Arc::new(ks));
+            SchemaChange::Table { change: SchemaChangeType::Updated, keyspace: ks_name, table }
+        }
+        _ => return Err(CqlError::invalid("This statement is not supported yet".into())),
     };
     Ok(DdlOutcome::Changed { schema: Schema::new(keyspaces), event })
 }
@@ -292,11 +328,4 @@ pub fn unknown_keyspace(name: &str) -> CqlError {
 pub fn unknown_table(keyspace: &str, table: &str) -> CqlError {
     let _ = keyspace;
     CqlError::invalid(format!("unconfigured table {table}"))
-}
-
-fn statement_kind(statement: &Statement) -> &'static str {
-    match statement {
-        Statement::CreateIndex(_) | Statement::DropIndex(_) => "Secondary indexes",
-        _ => "This statement",
-    }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::model::clustering::ClusteringOrder;
 use crate::model::mutation::ColumnId;
 
+use super::indexes::IndexDef;
 use super::options::TableOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,9 @@ pub struct TableDef {
     pub options: TableOptions,
     /// Virtual tables (system keyspaces) are answered from node state, never stored.
     pub is_virtual: bool,
+    /// The backing table of a secondary index (`schema::indexes`): stored like any table,
+    /// invisible to statements, `system_schema.tables` and DESCRIBE.
+    pub is_index_backing: bool,
     by_name: AHashMap<String, ColumnId>,
 }
 
@@ -107,9 +111,24 @@ impl TableDef {
         let partition_key = ids_of(ColumnKind::PartitionKey);
         let clustering_key = ids_of(ColumnKind::Clustering);
         assert!(!partition_key.is_empty(), "a table has a partition key");
-        let by_name =
-            columns.iter().enumerate().filter(|(_, c)| !c.is_hidden()).map(|(i, c)| (c.name.clone(), i as ColumnId)).collect();
-        TableDef { id, keyspace, name, columns, partition_key, clustering_key, options, is_virtual, by_name }
+        let by_name = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_hidden())
+            .map(|(i, c)| (c.name.clone(), i as ColumnId))
+            .collect();
+        TableDef {
+            id,
+            keyspace,
+            name,
+            columns,
+            partition_key,
+            clustering_key,
+            options,
+            is_virtual,
+            is_index_backing: false,
+            by_name,
+        }
     }
 
     pub fn column_id(&self, name: &str) -> Option<ColumnId> {
@@ -161,4 +180,23 @@ pub struct KeyspaceDef {
     pub types: BTreeMap<String, UdtType>,
     /// Built-in keyspaces are not persisted and cannot be altered or dropped.
     pub is_system: bool,
+    /// Secondary indexes by name; each one's backing table is in `tables` too.
+    pub indexes: BTreeMap<String, IndexDef>,
+}
+
+impl KeyspaceDef {
+    /// The tables statements, `system_schema` and DESCRIBE see (not index backing tables).
+    pub fn user_tables(&self) -> impl Iterator<Item = &Arc<TableDef>> {
+        self.tables.values().filter(|t| !t.is_index_backing)
+    }
+
+    /// A table statements may name.
+    pub fn user_table(&self, name: &str) -> Option<&Arc<TableDef>> {
+        self.tables.get(name).filter(|t| !t.is_index_backing)
+    }
+
+    /// The indexes on a table, by index name.
+    pub fn indexes_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a IndexDef> {
+        self.indexes.values().filter(move |i| i.table == table)
+    }
 }

@@ -141,9 +141,13 @@ pub fn keyspace_with_tables(ks: &KeyspaceDef) -> String {
         out.push_str("\n\n");
         out.push_str(&t);
     }
-    for t in ks.tables.values() {
+    for t in ks.user_tables() {
         out.push_str("\n\n");
         out.push_str(&create_table(t, false));
+        for index in super::indexes::create_indexes_of(ks, t) {
+            out.push('\n');
+            out.push_str(&index);
+        }
     }
     out.push('\n');
     out

@@ -7,12 +7,14 @@
 //! - [`describe`]: definitions → CQL text (server-side DESCRIBE, and the persisted form).
 //! - [`persist`]: the schema file in the data directory.
 //! - [`system_keyspaces`]: the built-in `system` and `system_schema` tables.
+//! - [`indexes`]: secondary indexes (CREATE/DROP INDEX) and their backing tables.
 //! - [`user_types`]: CREATE/ALTER/DROP TYPE and how altered types reach the tables.
 
 pub mod build;
 pub mod change;
 pub mod definitions;
 pub mod describe;
+pub mod indexes;
 pub mod options;
 pub mod persist;
 pub mod snapshot;
@@ -20,5 +22,6 @@ pub mod system_keyspaces;
 pub mod user_types;
 
 pub use definitions::{ColumnDef, ColumnKind, DroppedColumn, KeyspaceDef, TableDef};
+pub use indexes::{IndexDef, IndexKind};
 pub use options::TableOptions;
 pub use snapshot::Schema;

@@ -1,5 +1,5 @@
 //! The schema file: `<data>/schema/schema.json`, a JSON list of CQL statements (CREATE
-//! KEYSPACE, its CREATE TYPEs, then CREATE TABLE ... WITH id = ...) that rebuild the user
+//! KEYSPACE, its CREATE TYPEs, then CREATE TABLE ... WITH id = ..., each table's CREATE INDEXes) that rebuild the user
 //! schema. Saving goes through glommio (io_uring): write a temporary file, fdatasync it,
 //! rename it over the old one, fsync the directory — a crash leaves the old schema or the
 //! new one, never a mix. Loading happens once at start-up, before the executors run, with
@@ -73,9 +73,10 @@ fn statements(schema: &Schema) -> Vec<String> {
     for ks in schema.keyspaces().filter(|k| !k.is_system) {
         out.push(describe::create_keyspace(ks));
         out.extend(describe::create_types(ks));
-        for t in ks.tables.values() {
+        for t in ks.user_tables() {
             out.push(describe::create_table_for_storage(t));
             out.extend(describe::dropped_columns_for_storage(t));
+            out.extend(super::indexes::create_indexes_of(ks, t));
         }
     }
     out

@@ -88,6 +88,7 @@ fn keyspace(name: &str, ddl: &[&str]) -> KeyspaceDef {
         tables,
         types: Default::default(),
         is_system: true,
+        indexes: Default::default(),
     }
 }
 

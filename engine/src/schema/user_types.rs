@@ -203,7 +203,7 @@ fn with_type_replaced(ks: &KeyspaceDef, updated: &UdtType) -> KeyspaceDef {
         for c in &mut columns {
             c.ty = replace(&c.ty, updated);
         }
-        let altered = TableDef::new(
+        let mut altered = TableDef::new(
             table.id,
             table.keyspace.clone(),
             table.name.clone(),
@@ -211,6 +211,7 @@ fn with_type_replaced(ks: &KeyspaceDef, updated: &UdtType) -> KeyspaceDef {
             table.options.clone(),
             table.is_virtual,
         );
+        altered.is_index_backing = table.is_index_backing;
         ks.tables.insert(altered.name.clone(), Arc::new(altered));
     }
     ks

@@ -1,10 +1,12 @@
 //! The read path: what a SELECT outputs per row ([`output`]), reading one partition on its
 //! owner ([`partition`]), scanning every shard's partitions in ring order ([`scan`]), the
-//! opaque paging state handed to clients ([`paging`]), and the coordinator that turns a
+//! opaque paging state handed to clients ([`paging`]), secondary index reads
+//! ([`index_read`]), and the coordinator that turns a
 //! bound SELECT into a page of rows ([`select`]).
 
 pub mod aggregate;
 pub mod filter;
+pub mod index_read;
 pub mod output;
 pub mod paging;
 pub mod partition;

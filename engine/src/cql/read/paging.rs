@@ -13,6 +13,7 @@ const FORMAT_VERSION: u8 = 1;
 const KIND_PARTITIONS: u8 = 0;
 const KIND_SCAN: u8 = 1;
 const KIND_OFFSET: u8 = 2;
+const KIND_INDEX: u8 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
@@ -22,6 +23,8 @@ pub enum Resume {
     Scan(ScanPosition),
     /// The n-th row of a virtual table.
     Offset(u32),
+    /// A secondary index read: after this entry (clustering sort key in the backing table).
+    Index { after: Bytes },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,10 @@ impl PagingState {
                 out.put_u8(KIND_OFFSET);
                 out.put_u32(*n);
             }
+            Resume::Index { after } => {
+                out.put_u8(KIND_INDEX);
+                put_opt_bytes(&mut out, Some(after));
+            }
         }
         Bytes::from(out)
     }
@@ -85,6 +92,7 @@ impl PagingState {
                 Resume::Scan(ScanPosition { partition: PartitionPosition { token, key }, after_clustering })
             }
             KIND_OFFSET => Resume::Offset(r.u32().ok_or_else(bad)?),
+            KIND_INDEX => Resume::Index { after: r.opt_bytes().ok_or_else(bad)?.ok_or_else(bad)? },
             _ => return Err(bad()),
         };
         if r.at != bytes.len() {
@@ -148,6 +156,7 @@ mod tests {
                 remaining: None,
             },
             PagingState { resume: Resume::Offset(7), remaining: Some(1) },
+            PagingState { resume: Resume::Index { after: Bytes::from_static(b"\x01entry") }, remaining: Some(2) },
         ] {
             assert_eq!(PagingState::decode(&state.encode()).unwrap(), state);
         }

@@ -106,6 +106,8 @@ pub async fn execute_rows(
         let mut content = Vec::new();
         percore_protocol::wire::write_bytes(&mut content, Some(&(n as i64).to_be_bytes()[..]));
         (content, 1, None)
+    } else if let Some(index) = &plan.index {
+        super::index_read::read(shard, plan, index, values, budget.rows, budget.resume.as_ref(), false).await?
     } else if plan.restrictions.partition.is_some() {
         read_partitions(shard, plan, values, &budget).await?
     } else {
@@ -148,7 +150,10 @@ fn clustering_range(
 }
 
 /// The per-row filters and per-partition limit of this execution.
-fn row_selection(plan: &SelectPlan, values: &BoundValues) -> Result<(Arc<[RowFilter]>, Option<usize>), CqlError> {
+pub(super) fn row_selection(
+    plan: &SelectPlan,
+    values: &BoundValues,
+) -> Result<(Arc<[RowFilter]>, Option<usize>), CqlError> {
     let filters = bind_filters(&plan.table, &plan.restrictions.row_filters, values)?;
     let per_partition_limit = match &plan.per_partition_limit {
         Some(e) => match e.eval_i32(values, "per partition limit")? {
@@ -162,7 +167,7 @@ fn row_selection(plan: &SelectPlan, values: &BoundValues) -> Result<(Arc<[RowFil
 }
 
 /// Reads one partition on its owner shard.
-async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPage, CqlError> {
+pub(super) async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPage, CqlError> {
     let owner = shard.owner_of(read.position.token);
     if owner == shard.id {
         ShardMetrics::inc(&shard.metrics().cql_requests_local);
@@ -175,7 +180,7 @@ async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPag
     }
 }
 
-type PageOut = (Vec<u8>, usize, Option<Resume>);
+pub(super) type PageOut = (Vec<u8>, usize, Option<Resume>);
 
 async fn read_partitions(
     shard: &Rc<Shard>,
@@ -227,7 +232,7 @@ async fn read_partitions(
     Ok((content, rows, None))
 }
 
-fn token_bounds(slice: &Slice, values: &BoundValues) -> Result<TokenBounds, CqlError> {
+pub(super) fn token_bounds(slice: &Slice, values: &BoundValues) -> Result<TokenBounds, CqlError> {
     let eval = |b: &Option<crate::cql::statement::restrictions::SliceBound>| -> Result<Option<(i64, bool)>, CqlError> {
         let Some(b) = b else { return Ok(None) };
         match b.value.eval(values, &CqlType::Bigint, "token")? {
@@ -316,6 +321,9 @@ async fn scan(
 async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Result<u64, CqlError> {
     let (filters, per_partition_limit) = row_selection(plan, values)?;
     let now = now_seconds();
+    if let Some(index) = &plan.index {
+        return super::index_read::count(shard, plan, index, values).await;
+    }
     if plan.restrictions.partition.is_some() {
         let range = clustering_range(plan, values)?;
         let mut total = 0;

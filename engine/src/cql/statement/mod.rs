@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod conditions;
+pub mod index_choice;
 pub mod modification;
 pub mod operation;
 pub mod projection;
@@ -74,7 +75,7 @@ pub fn resolve_table(
 ) -> Result<Arc<TableDef>, CqlError> {
     let keyspace = keyspace_of(name, session_keyspace)?;
     let ks = schema.keyspace(&keyspace).ok_or_else(|| unknown_keyspace(&keyspace))?;
-    ks.tables.get(&name.name).cloned().ok_or_else(|| unknown_table(&keyspace, &name.name))
+    ks.user_table(&name.name).cloned().ok_or_else(|| unknown_table(&keyspace, &name.name))
 }
 
 fn writable_table(
@@ -109,7 +110,9 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
     let ks = session_keyspace;
     let plan = match parsed.statement {
         Statement::Select(s) => {
-            StatementPlan::Select(select::analyze_select(&s, resolve_table(schema, &s.from, ks)?, &mut binds)?)
+            let table = resolve_table(schema, &s.from, ks)?;
+            let indexes = schema.indexes_on(&table.id);
+            StatementPlan::Select(select::analyze_select(&s, table, indexes, &mut binds)?)
         }
         s @ (Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)) => {
             StatementPlan::Modify(analyze_modification(&s, schema, ks, &mut binds)?)

@@ -12,11 +12,12 @@ use crate::cql::error::CqlError;
 use crate::cql::read::output::Output;
 use crate::cql::term::{analyze_term, BindSpecs, Receiver};
 use crate::model::clustering::ClusteringOrder;
-use crate::schema::{ColumnKind, TableDef};
+use crate::schema::{ColumnKind, IndexDef, TableDef};
 
 use super::aggregate::{self, AggregatePlan};
+use super::index_choice::{self, IndexPlan};
 use super::projection::{self, Projection};
-use super::restrictions::{self, column_id, RestrictionContext, Restrictions};
+use super::restrictions::{column_id, RestrictionContext, Restrictions};
 
 #[derive(Debug)]
 pub struct SelectPlan {
@@ -37,6 +38,8 @@ pub struct SelectPlan {
     pub aggregate: Option<AggregatePlan>,
     /// Functions, casts, SELECT JSON: `outputs` are the inputs each row provides.
     pub projection: Option<Projection>,
+    /// Answered through a secondary index (no partition key restricted).
+    pub index: Option<IndexPlan>,
 }
 
 fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
@@ -46,6 +49,7 @@ fn spec(table: &TableDef, name: String, ty: CqlType) -> ColumnSpec {
 pub fn analyze_select(
     stmt: &SelectStatement,
     table: Arc<TableDef>,
+    indexes: &[(IndexDef, Arc<TableDef>)],
     binds: &mut BindSpecs,
 ) -> Result<SelectPlan, CqlError> {
     let mut outputs = Vec::new();
@@ -144,10 +148,16 @@ pub fn analyze_select(
     if count && !outputs.is_empty() {
         return Err(CqlError::invalid("Mixing COUNT(*) with other selectors is not supported yet".into()));
     }
-    let restrictions = restrictions::analyze(
+    let (restrictions, index) = index_choice::analyze(
         &stmt.where_clause,
         RestrictionContext { table: &table, binds, for_read: true, allow_filtering: stmt.allow_filtering },
+        indexes,
     )?;
+    if index.is_some() && (stmt.distinct || stmt.per_partition_limit.is_some()) {
+        return Err(CqlError::invalid(
+            "SELECT DISTINCT and PER PARTITION LIMIT with a secondary index restriction are not supported yet".into(),
+        ));
+    }
     let reversed = order_by(&table, &stmt.order_by, &restrictions)?;
     if stmt.distinct {
         check_distinct(&table, &outputs)?;
@@ -170,6 +180,7 @@ pub fn analyze_select(
         distinct: stmt.distinct,
         aggregate,
         projection: computed,
+        index,
     })
 }
 

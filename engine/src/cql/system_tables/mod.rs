@@ -34,6 +34,7 @@ fn rows_of(shard: &Shard, keyspace: &str, table: &str) -> Result<Vec<VirtualRow>
         (SYSTEM_SCHEMA, "tables") => Ok(schema_tables::tables(&schema)),
         (SYSTEM_SCHEMA, "columns") => Ok(schema_tables::columns(&schema)),
         (SYSTEM_SCHEMA, "types") => Ok(schema_tables::types(&schema)),
+        (SYSTEM_SCHEMA, "indexes") => Ok(schema_tables::indexes(&schema)),
         (SYSTEM_SCHEMA, "dropped_columns") => Ok(schema_tables::dropped_columns(&schema)),
         (SYSTEM_SCHEMA, _) => Ok(vec![]),
         _ => Err(CqlError::invalid(format!("unconfigured table {table}"))),

@@ -42,7 +42,7 @@ pub fn tables(schema: &Schema) -> Vec<VirtualRow> {
     let def = schema_table(schema, "tables");
     let mut rows = Vec::new();
     for ks in schema.keyspaces() {
-        for t in ks.tables.values() {
+        for t in ks.user_tables() {
             let o = &t.options;
             rows.push(row_for(
                 def,
@@ -78,7 +78,7 @@ pub fn columns(schema: &Schema) -> Vec<VirtualRow> {
     let def = schema_table(schema, "columns");
     let mut rows = Vec::new();
     for ks in schema.keyspaces() {
-        for t in ks.tables.values() {
+        for t in ks.user_tables() {
             let mut cols: Vec<_> = t.visible_columns().map(|(_, c)| c).collect();
             cols.sort_by(|a, b| a.name.cmp(&b.name));
             for c in cols {
@@ -111,7 +111,7 @@ pub fn dropped_columns(schema: &Schema) -> Vec<VirtualRow> {
     let def = schema_table(schema, "dropped_columns");
     let mut rows = Vec::new();
     for ks in schema.keyspaces() {
-        for t in ks.tables.values() {
+        for t in ks.user_tables() {
             for (c, dropped) in t.columns.iter().filter_map(|c| c.dropped.map(|d| (c, d))) {
                 rows.push(row_for(
                     def,
@@ -124,6 +124,29 @@ pub fn dropped_columns(schema: &Schema) -> Vec<VirtualRow> {
                     ],
                 ));
             }
+        }
+    }
+    rows
+}
+
+/// One row per secondary index (Cassandra 3+ layout: `kind` and `options['target']`).
+pub fn indexes(schema: &Schema) -> Vec<VirtualRow> {
+    let def = schema_table(schema, "indexes");
+    let mut rows = Vec::new();
+    for ks in schema.keyspaces() {
+        for index in ks.indexes.values() {
+            let Some(base) = ks.user_table(&index.table) else { continue };
+            let options = [("target".to_string(), index.target(base))].into_iter().collect();
+            rows.push(row_for(
+                def,
+                &[
+                    ("keyspace_name", text(&ks.name)),
+                    ("table_name", text(&index.table)),
+                    ("index_name", text(&index.name)),
+                    ("kind", text("COMPOSITES")),
+                    ("options", text_map(&options)),
+                ],
+            ));
         }
     }
     rows

@@ -1,0 +1,207 @@
+//! Secondary index reads (the coordinator's side): the index partition of the looked-up
+//! value is read on its owner in pages of entries `(token, base key…)`; each entry's base
+//! row is read on its owner with the query's row filters (which include `column = value`),
+//! which drops stale entries (deleted, overwritten or expired values). Rows come in index
+//! order — the base partitions' token order — and a page resumes after its last entry.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::future::try_join_all;
+
+use crate::cql::bind::BoundValues;
+use crate::cql::error::CqlError;
+use crate::cql::functions::now_seconds;
+use crate::cql::keys::{clustering_prefix, partition_position};
+use crate::cql::statement::index_choice::IndexPlan;
+use crate::cql::statement::select::SelectPlan;
+use crate::model::mutation::ClusteringRange;
+
+use super::output::Output;
+use super::paging::Resume;
+use super::partition::PartitionRead;
+use super::scan::TokenBounds;
+use super::select::{read_on_owner, row_selection, token_bounds, PageOut};
+use crate::runtime::shard::Shard;
+
+/// Index entries read from the index partition, and base rows validated concurrently, at a
+/// time.
+pub const INDEX_ENTRIES_PER_BATCH: usize = 64;
+/// Index entries one page examines at most: past them (stale entries validating to
+/// nothing) a short page is returned with a paging state.
+pub const INDEX_ENTRIES_PER_PAGE_MAX: usize = 4096;
+
+/// One index entry: its sort key in the backing table and the base row it names.
+struct Entry {
+    sort_key: Bytes,
+    token: i64,
+    partition_key: Vec<Bytes>,
+    clustering: Vec<Bytes>,
+}
+
+/// One page of an index read: up to `rows` rows (or their count with `count_only`).
+pub async fn read(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    index: &IndexPlan,
+    values: &BoundValues,
+    rows_wanted: usize,
+    resume: Option<&Resume>,
+    count_only: bool,
+) -> Result<PageOut, CqlError> {
+    let mut after = match resume {
+        Some(Resume::Index { after }) => Some(after.clone()),
+        Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
+        None => None,
+    };
+    let column = plan.table.column(index.index.column);
+    let value = index.value.eval_required(values, &column.ty, &column.name)?;
+    if value.is_empty() {
+        // Empty values are not indexed (as a partition key cannot be empty).
+        return Ok((Vec::new(), 0, None));
+    }
+    let (filters, _) = row_selection(plan, values)?;
+    let tokens = token_bounds(&plan.restrictions.token, values)?;
+    let position = partition_position(std::slice::from_ref(&value));
+    let entry_outputs: Arc<[Output]> = index.backing.clustering_key.iter().map(|&c| Output::Column(c)).collect();
+    let outputs: Arc<[Output]> = if count_only { Arc::from(vec![]) } else { plan.outputs.clone() };
+    let mut content = Vec::new();
+    let mut rows = 0;
+    let mut examined = 0;
+    while rows < rows_wanted && examined < INDEX_ENTRIES_PER_PAGE_MAX {
+        let now = now_seconds();
+        let batch = (rows_wanted - rows).min(INDEX_ENTRIES_PER_BATCH);
+        let index_read = PartitionRead {
+            table: index.backing.clone(),
+            position: position.clone(),
+            range: ClusteringRange::ALL,
+            reversed: false,
+            outputs: entry_outputs.clone(),
+            row_limit: batch,
+            start_after: after.clone(),
+            count_only: false,
+            now,
+            filters: Arc::from(vec![]),
+            per_partition_limit: None,
+            partition_rows_before: None,
+        };
+        let page = read_on_owner(shard, index_read).await?;
+        let entries = decode_entries(plan, index, &page.content, page.rows)?;
+        examined += entries.len();
+        let reads = entries.iter().filter(|e| in_bounds(&tokens, e.token)).map(|e| PartitionRead {
+            table: plan.table.clone(),
+            position: partition_position(&e.partition_key),
+            range: if e.clustering.is_empty() {
+                ClusteringRange::ALL
+            } else {
+                ClusteringRange::prefix(clustering_prefix(&plan.table, &e.clustering))
+            },
+            reversed: false,
+            outputs: outputs.clone(),
+            row_limit: 1,
+            start_after: None,
+            count_only,
+            now,
+            filters: filters.clone(),
+            per_partition_limit: None,
+            partition_rows_before: None,
+        });
+        for base in try_join_all(reads.map(|r| read_on_owner(shard, r))).await? {
+            rows += base.rows;
+            content.extend_from_slice(&base.content);
+        }
+        if let Some(last) = entries.last() {
+            after = Some(last.sort_key.clone());
+        }
+        if !page.more || entries.is_empty() {
+            return Ok((content, rows, None));
+        }
+    }
+    Ok((content, rows, after.map(|after| Resume::Index { after })))
+}
+
+/// COUNT(*) through an index: every entry validated, page after page.
+pub async fn count(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    index: &IndexPlan,
+    values: &BoundValues,
+) -> Result<u64, CqlError> {
+    let mut total = 0u64;
+    let mut resume = None;
+    loop {
+        let (_, rows, next) = read(shard, plan, index, values, usize::MAX, resume.as_ref(), true).await?;
+        total += rows as u64;
+        match next {
+            Some(r) => resume = Some(r),
+            None => return Ok(total),
+        }
+    }
+}
+
+fn in_bounds(tokens: &TokenBounds, token: i64) -> bool {
+    let above_lower = tokens.lower.is_none_or(|(l, incl)| if incl { token >= l } else { token > l });
+    let below_upper = tokens.upper.is_none_or(|(u, incl)| if incl { token <= u } else { token < u });
+    above_lower && below_upper
+}
+
+fn decode_entries(plan: &SelectPlan, index: &IndexPlan, content: &[u8], rows: usize) -> Result<Vec<Entry>, CqlError> {
+    let nr_pk = plan.table.partition_key.len();
+    let width = index.backing.clustering_key.len();
+    let corrupt = || CqlError::server(format!("a corrupt entry in index {}", index.index.name));
+    let cells = split_cells(content, width * rows).ok_or_else(corrupt)?;
+    let mut out = Vec::with_capacity(rows);
+    for row in cells.chunks(width) {
+        let values: Vec<Bytes> = row.iter().map(|c| c.clone().unwrap_or_default()).collect();
+        let token = <[u8; 8]>::try_from(&values[0][..]).map(i64::from_be_bytes).map_err(|_| corrupt())?;
+        out.push(Entry {
+            sort_key: clustering_prefix(&index.backing, &values),
+            token,
+            partition_key: values[1..1 + nr_pk].to_vec(),
+            clustering: values[1 + nr_pk..].to_vec(),
+        });
+    }
+    Ok(out)
+}
+
+/// Encoded cells (`[bytes]` each) split into `n` values (`None` for null); `None` when
+/// the encoding does not hold exactly `n` values.
+pub fn split_cells(mut encoded: &[u8], n: usize) -> Option<Vec<Option<Bytes>>> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (len, rest) = encoded.split_first_chunk::<4>()?;
+        let len = i32::from_be_bytes(*len);
+        if len < 0 {
+            out.push(None);
+            encoded = rest;
+        } else {
+            let len = len as usize;
+            out.push(Some(Bytes::copy_from_slice(rest.get(..len)?)));
+            encoded = rest.get(len..)?;
+        }
+    }
+    encoded.is_empty().then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_split_exactly_or_not_at_all() {
+        let mut enc = Vec::new();
+        percore_protocol::wire::write_bytes(&mut enc, Some(b"ab"));
+        percore_protocol::wire::write_bytes(&mut enc, None);
+        assert_eq!(split_cells(&enc, 2), Some(vec![Some(Bytes::from_static(b"ab")), None]));
+        assert_eq!(split_cells(&enc, 1), None);
+        assert_eq!(split_cells(&enc[..5], 2), None);
+    }
+
+    #[test]
+    fn token_bounds_select_entries() {
+        let b = TokenBounds { lower: Some((0, false)), upper: Some((10, true)) };
+        assert!(!in_bounds(&b, 0) && in_bounds(&b, 1) && in_bounds(&b, 10) && !in_bounds(&b, 11));
+        assert!(in_bounds(&TokenBounds::default(), i64::MIN));
+    }
+}

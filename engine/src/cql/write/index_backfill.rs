@@ -1,0 +1,91 @@
+//! CREATE INDEX on a table that already holds rows: once the new schema is installed on
+//! every shard (so new writes maintain the index themselves), each shard scans its own
+//! partitions of the base table in bounded pages and writes the index entries of the rows
+//! it finds, with the cells' timestamps and remaining TTLs. A row overwritten meanwhile
+//! leaves at worst a stale entry, which index reads drop.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use uuid::Uuid;
+
+use crate::cql::error::CqlError;
+use crate::cql::functions::now_seconds;
+use crate::cql::read::index_read::split_cells;
+use crate::cql::read::output::Output;
+use crate::cql::read::scan::{scan_local, ScanPosition, ScanRead, TokenBounds};
+use crate::model::cell::Cell;
+use crate::model::token::split_partition_key;
+use crate::runtime::shard::Shard;
+
+use super::apply::apply_routed;
+use super::index_maintenance::entry_for;
+
+/// Base rows read per scan page of a backfill (each page's entries are written before the
+/// next page is read).
+pub const BACKFILL_BATCH_ROWS: usize = 256;
+
+/// Indexes this shard's rows of `table` for the index `name`; returns the entries written.
+pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Result<u64, CqlError> {
+    let schema = shard.schema();
+    let Some((index, backing)) = schema.indexes_on(&table).iter().find(|(i, _)| i.name == name).cloned() else {
+        return Ok(0);
+    };
+    let Some(base) = schema.table_by_id(&table).cloned() else { return Ok(0) };
+    let mut outputs: Vec<Output> = base.clustering_key.iter().map(|&c| Output::Column(c)).collect();
+    outputs.extend([Output::Column(index.column), Output::WriteTime(index.column), Output::Ttl(index.column)]);
+    let outputs: Arc<[Output]> = outputs.into();
+    let nr_clustering = base.clustering_key.len();
+    let mut start: Option<ScanPosition> = None;
+    let mut written = 0u64;
+    loop {
+        let now = now_seconds();
+        let read = ScanRead {
+            table: base.clone(),
+            start: start.clone(),
+            tokens: TokenBounds::default(),
+            outputs: outputs.clone(),
+            row_limit: BACKFILL_BATCH_ROWS,
+            count_only: false,
+            now,
+            filters: Arc::from(vec![]),
+            per_partition_limit: None,
+        };
+        let page = scan_local(shard, &read).await?;
+        let mut entries = Vec::new();
+        for row in &page.rows {
+            let Some(cells) = split_cells(&row.cells, nr_clustering + 3) else { continue };
+            let (Some(value), Some(Some(timestamp))) =
+                (&cells[nr_clustering], cells.get(nr_clustering + 1).map(as_i64))
+            else {
+                continue;
+            };
+            let ttl = cells[nr_clustering + 2].as_ref().and_then(|b| <[u8; 4]>::try_from(&b[..]).ok());
+            let ttl = ttl.map_or(0, |b| i32::from_be_bytes(b).max(1) as u32);
+            let Some(pk) = split_partition_key(&row.partition.key, base.partition_key.len()) else { continue };
+            let clustering: Vec<Bytes> = cells[..nr_clustering].iter().map(|c| c.clone().unwrap_or_default()).collect();
+            let cell = Cell::live(timestamp, value.clone(), ttl, now);
+            if let Some(entry) = entry_for(&backing, row.partition.token, &pk, &clustering, &cell) {
+                entries.push(entry);
+            }
+        }
+        written += entries.len() as u64;
+        if !entries.is_empty() {
+            apply_routed(shard, entries, false).await?;
+        }
+        match page.rows.last() {
+            Some(last) if !page.exhausted => {
+                start = Some(ScanPosition {
+                    partition: last.partition.clone(),
+                    after_clustering: Some(last.clustering.clone()),
+                })
+            }
+            _ => return Ok(written),
+        }
+    }
+}
+
+fn as_i64(cell: &Option<Bytes>) -> Option<i64> {
+    cell.as_ref().and_then(|b| <[u8; 8]>::try_from(&b[..]).ok()).map(i64::from_be_bytes)
+}

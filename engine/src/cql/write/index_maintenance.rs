@@ -1,0 +1,149 @@
+//! Secondary index maintenance on write: from the base mutations an owner shard applies,
+//! the index entries to write — for every live cell of an indexed column, a row marker in
+//! the index's backing table at partition `value`, clustering `(token, base partition key…,
+//! base clustering key…)`, with the cell's timestamp and TTL. Entries are only ever added
+//! here: deletions, overwrites and expiries leave stale entries that the index read drops
+//! when it validates each base row (`cql::read::index_read`).
+
+use bytes::Bytes;
+
+use crate::cql::keys::{clustering_key, partition_position};
+use crate::model::cell::{Cell, Liveness};
+use crate::model::mutation::{Mutation, RowUpdate};
+use crate::model::token::split_partition_key;
+use crate::schema::{Schema, TableDef};
+
+/// The largest indexed value: a partition key component is at most 64 KiB.
+const INDEXED_VALUE_BYTES_MAX: usize = u16::MAX as usize;
+
+/// The index entries `mutations` call for (none for tables without indexes).
+pub fn derive(schema: &Schema, mutations: &[Mutation]) -> Vec<Mutation> {
+    let mut out: Vec<Mutation> = Vec::new();
+    for m in mutations {
+        let indexes = schema.indexes_on(&m.table_id);
+        if indexes.is_empty() {
+            continue;
+        }
+        let Some(base) = schema.table_by_id(&m.table_id) else { continue };
+        let Some(pk) = split_partition_key(&m.position.key, base.partition_key.len()) else { continue };
+        for row in &m.rows {
+            for (index, backing) in indexes {
+                let cells = row.cells.iter().filter(|(c, _)| *c == index.column).map(|(_, cell)| cell);
+                for cell in cells {
+                    if let Some(entry) = entry_for(backing, m.position.token, &pk, &row.clustering.values, cell) {
+                        push_merged(&mut out, entry);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The index entry of one base cell, if it holds a value that can be indexed.
+pub fn entry_for(
+    backing: &TableDef,
+    token: i64,
+    partition_key: &[&[u8]],
+    clustering: &[Bytes],
+    cell: &Cell,
+) -> Option<Mutation> {
+    let value = cell.value.as_ref().filter(|v| cell.path.is_none() && !v.is_empty())?;
+    if value.len() > INDEXED_VALUE_BYTES_MAX {
+        return None;
+    }
+    let mut key = Vec::with_capacity(1 + partition_key.len() + clustering.len());
+    key.push(Bytes::copy_from_slice(&token.to_be_bytes()));
+    key.extend(partition_key.iter().map(|c| Bytes::copy_from_slice(c)));
+    key.extend(clustering.iter().cloned());
+    let marker = Liveness { timestamp: cell.timestamp, ttl_seconds: cell.ttl_seconds, expires_at: cell.expires_at };
+    let mut mutation = Mutation::new(backing.id, partition_position(std::slice::from_ref(value)));
+    mutation.rows.push(RowUpdate {
+        clustering: clustering_key(backing, key),
+        marker: Some(marker),
+        deletion: None,
+        cells: Vec::new(),
+    });
+    Some(mutation)
+}
+
+fn push_merged(out: &mut Vec<Mutation>, entry: Mutation) {
+    match out.iter_mut().find(|m| m.table_id == entry.table_id && m.position == entry.position) {
+        Some(m) => m.merge(entry),
+        None => out.push(entry),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use percore_protocol::cql::parse_statement;
+
+    use super::*;
+    use crate::model::cell::NEVER_EXPIRES;
+    use crate::model::mutation::ClusteringKey;
+    use crate::schema::change::{apply, DdlOutcome};
+    use crate::schema::system_keyspaces;
+
+    fn schema_with(ddl: &[&str]) -> Schema {
+        let mut schema = Schema::new(system_keyspaces::definitions());
+        for cql in ddl {
+            let parsed = parse_statement(cql).unwrap();
+            if let DdlOutcome::Changed { schema: next, .. } = apply(&schema, &parsed.statement, None, "dc1").unwrap() {
+                schema = next;
+            }
+        }
+        schema
+    }
+
+    fn int(v: i32) -> Bytes {
+        Bytes::copy_from_slice(&v.to_be_bytes())
+    }
+
+    #[test]
+    fn live_cells_of_indexed_columns_become_entries_and_the_rest_do_not() {
+        let schema = schema_with(&[
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+            "CREATE TABLE ks.t (k int, c int, v int, w int, PRIMARY KEY (k, c))",
+            "CREATE INDEX i ON ks.t (v)",
+        ]);
+        let base: Arc<TableDef> = schema.table("ks", "t").unwrap().clone();
+        let backing = schema.table("ks", "i_index").unwrap().clone();
+        let v = base.column_id("v").unwrap();
+        let w = base.column_id("w").unwrap();
+        let position = partition_position(&[int(1)]);
+        let mut m = Mutation::new(base.id, position.clone());
+        let row = |c: i32, cells: Vec<(u16, Cell)>| RowUpdate {
+            clustering: ClusteringKey { sort_key: Bytes::new(), values: vec![int(c)] },
+            marker: None,
+            deletion: None,
+            cells,
+        };
+        m.rows.push(row(10, vec![(v, Cell::live(5, int(7), 60, 1000)), (w, Cell::live(5, int(8), 0, 1000))]));
+        m.rows.push(row(11, vec![(v, Cell::tombstone(6, 1000))]));
+        m.rows.push(row(12, vec![(v, Cell::live(7, int(7), 0, 1000))]));
+        let entries = derive(&schema, &[m]);
+        assert_eq!(entries.len(), 1, "both entries share the partition of value 7");
+        let e = &entries[0];
+        assert_eq!(e.table_id, backing.id);
+        assert_eq!(e.position, partition_position(&[int(7)]));
+        assert_eq!(e.rows.len(), 2);
+        let first = &e.rows[0];
+        assert_eq!(
+            first.clustering.values,
+            vec![Bytes::copy_from_slice(&position.token.to_be_bytes()), int(1), int(10)]
+        );
+        assert_eq!(first.marker, Some(Liveness { timestamp: 5, ttl_seconds: 60, expires_at: 1060 }));
+        assert!(first.cells.is_empty());
+        assert_eq!(e.rows[1].marker.map(|l| (l.timestamp, l.expires_at)), Some((7, NEVER_EXPIRES)));
+        // Tables without indexes derive nothing.
+        let other = schema_with(&[
+            "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+            "CREATE TABLE ks.t (k int, c int, v int, w int, PRIMARY KEY (k, c))",
+        ]);
+        let mut plain = Mutation::new(other.table("ks", "t").unwrap().id, position);
+        plain.rows.push(row(10, vec![(v, Cell::live(5, int(7), 0, 1000))]));
+        assert!(derive(&other, &[plain]).is_empty());
+    }
+}
