@@ -73,6 +73,15 @@ impl CqlError {
         }
     }
 
+    /// 0x1000: the consistency level blocks for more replicas than are alive.
+    pub fn unavailable(message: String, consistency: u16, required: i32, alive: i32) -> CqlError {
+        CqlError {
+            code: ErrorCode::UNAVAILABLE.0,
+            message,
+            extra: ErrorExtra::Unavailable { consistency, required, alive },
+        }
+    }
+
     pub fn unprepared(id: Bytes) -> CqlError {
         CqlError {
             code: ErrorCode::UNPREPARED.0,

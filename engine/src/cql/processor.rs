@@ -11,8 +11,10 @@ use percore_protocol::response::{PreparedMetadata, PreparedResult, RowsMetadata}
 
 use crate::model::mutation::PartitionPosition;
 use crate::runtime::shard::Shard;
+use crate::schema::TableDef;
 
 use super::bind::BoundValues;
+use super::consistency::{self, Access};
 use super::ddl;
 use super::describe::{self, ClusterInfo};
 use super::error::CqlError;
@@ -21,6 +23,7 @@ use super::read::select::{self, PageRequest};
 use super::result::ResultMessage;
 use super::session::Session;
 use super::shard_ops::ShardRequest;
+use super::statement::modification::ModificationPlan;
 use super::statement::{analyze, validate_batch, Analysed, PreparedStatement, StatementPlan};
 use super::write::conditional;
 use super::write::mutation_builder::{self, PartitionWrite, WriteContext};
@@ -84,6 +87,7 @@ async fn run(
     values: &BoundValues,
     params: &QueryParams,
 ) -> Result<ResultMessage, CqlError> {
+    check_consistency(shard, plan, params.consistency, params.serial_consistency)?;
     match plan {
         StatementPlan::Select(p) => {
             let page = PageRequest {
@@ -202,6 +206,12 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     }
     let plan_refs: Vec<_> = plans.iter().map(|(p, _)| *p).collect();
     validate_batch(kind, &plan_refs, batch.timestamp.is_some())?;
+    for plan in &plan_refs {
+        check_table_consistency(shard, &plan.table, batch.consistency, Access::Write)?;
+        if plan.condition.is_some() {
+            check_table_consistency(shard, &plan.table, serial(batch.serial_consistency), Access::Read)?;
+        }
+    }
     if plan_refs.iter().any(|p| p.condition.is_some()) {
         let statements: Vec<_> = plans.iter().map(|(p, v)| (*p, v)).collect();
         return Ok(ResultMessage::Rows(conditional::execute(shard, &statements, &ctx).await?));
@@ -212,6 +222,44 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     }
     apply_writes(shard, merge_by_partition(writes)).await?;
     Ok(ResultMessage::Void)
+}
+
+/// The consistency levels of a request against the keyspaces its statement reads or writes
+/// (a conditional write also runs Paxos at its serial level).
+fn check_consistency(
+    shard: &Shard,
+    plan: &StatementPlan,
+    consistency: u16,
+    serial_consistency: Option<u16>,
+) -> Result<(), CqlError> {
+    let modifications: Vec<&ModificationPlan> = match plan {
+        StatementPlan::Select(p) => return check_table_consistency(shard, &p.table, consistency, Access::Read),
+        StatementPlan::Modify(p) => vec![p],
+        StatementPlan::Batch(b) => b.statements.iter().collect(),
+        _ => return Ok(()),
+    };
+    for p in modifications {
+        check_table_consistency(shard, &p.table, consistency, Access::Write)?;
+        if p.condition.is_some() {
+            check_table_consistency(shard, &p.table, serial(serial_consistency), Access::Read)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_table_consistency(shard: &Shard, table: &TableDef, level: u16, access: Access) -> Result<(), CqlError> {
+    if table.is_virtual {
+        return Ok(());
+    }
+    match shard.schema().keyspace(&table.keyspace) {
+        Some(keyspace) => consistency::check(level, access, keyspace, &shard.node.config.data_center),
+        None => Ok(()),
+    }
+}
+
+/// The serial level of a conditional write (SERIAL when the request does not say).
+fn serial(serial_consistency: Option<u16>) -> u16 {
+    serial_consistency.unwrap_or(percore_protocol::wire::consistency::SERIAL)
 }
 
 /// BATCH message type byte for logged batches.
