@@ -18,10 +18,9 @@ use crate::cql::statement::index_choice::IndexPlan;
 use crate::cql::statement::select::SelectPlan;
 use crate::model::mutation::ClusteringRange;
 
-use super::output::Output;
+use super::output::{split_rows, Output};
 use super::paging::Resume;
 use super::partition::PartitionRead;
-use super::scan::TokenBounds;
 use super::select::{read_on_owner, row_selection, token_bounds, PageOut};
 use crate::runtime::shard::Shard;
 
@@ -89,7 +88,7 @@ pub async fn read(
         let page = read_on_owner(shard, index_read).await?;
         let entries = decode_entries(plan, index, &page.content, page.rows)?;
         examined += entries.len();
-        let reads = entries.iter().filter(|e| in_bounds(&tokens, e.token)).map(|e| PartitionRead {
+        let reads = entries.iter().filter(|e| tokens.contains(e.token)).map(|e| PartitionRead {
             table: plan.table.clone(),
             position: partition_position(&e.partition_key),
             range: if e.clustering.is_empty() {
@@ -140,20 +139,17 @@ pub async fn count(
     }
 }
 
-fn in_bounds(tokens: &TokenBounds, token: i64) -> bool {
-    let above_lower = tokens.lower.is_none_or(|(l, incl)| if incl { token >= l } else { token > l });
-    let below_upper = tokens.upper.is_none_or(|(u, incl)| if incl { token <= u } else { token < u });
-    above_lower && below_upper
-}
-
 fn decode_entries(plan: &SelectPlan, index: &IndexPlan, content: &[u8], rows: usize) -> Result<Vec<Entry>, CqlError> {
     let nr_pk = plan.table.partition_key.len();
     let width = index.backing.clustering_key.len();
     let corrupt = || CqlError::server(format!("a corrupt entry in index {}", index.index.name));
-    let cells = split_cells(content, width * rows).ok_or_else(corrupt)?;
+    let cells = split_rows(content, width)?;
+    if cells.len() != rows {
+        return Err(corrupt());
+    }
     let mut out = Vec::with_capacity(rows);
-    for row in cells.chunks(width) {
-        let values: Vec<Bytes> = row.iter().map(|c| c.clone().unwrap_or_default()).collect();
+    for row in cells {
+        let values: Vec<Bytes> = row.iter().map(|c| Bytes::copy_from_slice(c.unwrap_or_default())).collect();
         let token = <[u8; 8]>::try_from(&values[0][..]).map(i64::from_be_bytes).map_err(|_| corrupt())?;
         out.push(Entry {
             sort_key: clustering_prefix(&index.backing, &values),
@@ -165,43 +161,14 @@ fn decode_entries(plan: &SelectPlan, index: &IndexPlan, content: &[u8], rows: us
     Ok(out)
 }
 
-/// Encoded cells (`[bytes]` each) split into `n` values (`None` for null); `None` when
-/// the encoding does not hold exactly `n` values.
-pub fn split_cells(mut encoded: &[u8], n: usize) -> Option<Vec<Option<Bytes>>> {
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (len, rest) = encoded.split_first_chunk::<4>()?;
-        let len = i32::from_be_bytes(*len);
-        if len < 0 {
-            out.push(None);
-            encoded = rest;
-        } else {
-            let len = len as usize;
-            out.push(Some(Bytes::copy_from_slice(rest.get(..len)?)));
-            encoded = rest.get(len..)?;
-        }
-    }
-    encoded.is_empty().then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_split_exactly_or_not_at_all() {
-        let mut enc = Vec::new();
-        percore_protocol::wire::write_bytes(&mut enc, Some(b"ab"));
-        percore_protocol::wire::write_bytes(&mut enc, None);
-        assert_eq!(split_cells(&enc, 2), Some(vec![Some(Bytes::from_static(b"ab")), None]));
-        assert_eq!(split_cells(&enc, 1), None);
-        assert_eq!(split_cells(&enc[..5], 2), None);
-    }
+    use super::super::scan::TokenBounds;
 
     #[test]
     fn token_bounds_select_entries() {
         let b = TokenBounds { lower: Some((0, false)), upper: Some((10, true)) };
-        assert!(!in_bounds(&b, 0) && in_bounds(&b, 1) && in_bounds(&b, 10) && !in_bounds(&b, 11));
-        assert!(in_bounds(&TokenBounds::default(), i64::MIN));
+        assert!(!b.contains(0) && b.contains(1) && b.contains(10) && !b.contains(11));
+        assert!(TokenBounds::default().contains(i64::MIN));
     }
 }

@@ -186,6 +186,16 @@ mod tests {
     use crate::model::element_path::field_path;
 
     #[test]
+    fn cells_split_exactly_or_not_at_all() {
+        let mut enc = Vec::new();
+        percore_protocol::wire::write_bytes(&mut enc, Some(b"ab"));
+        percore_protocol::wire::write_bytes(&mut enc, None);
+        assert_eq!(split_rows(&enc, 2).unwrap(), vec![vec![Some(&b"ab"[..]), None]]);
+        assert_eq!(split_rows(&enc, 1).unwrap().len(), 2, "two rows of one, not one of two");
+        assert!(split_rows(&enc[..5], 2).is_err());
+    }
+
+    #[test]
     fn user_types_assemble_from_field_cells_with_nulls_in_between() {
         let udt = UdtType {
             keyspace: "ks".into(),

@@ -39,6 +39,11 @@ impl TokenBounds {
     fn above_upper(&self, t: i64) -> bool {
         self.upper.is_some_and(|(u, incl)| if incl { t > u } else { t >= u })
     }
+
+    /// Whether `t` lies within both bounds.
+    pub fn contains(&self, t: i64) -> bool {
+        !self.below_lower(t) && !self.above_upper(t)
+    }
 }
 
 pub struct ScanRead {

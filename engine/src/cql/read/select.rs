@@ -319,11 +319,11 @@ async fn scan(
 
 /// COUNT(*): counts every matching row (aggregates are not paged).
 async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Result<u64, CqlError> {
-    let (filters, per_partition_limit) = row_selection(plan, values)?;
-    let now = now_seconds();
     if let Some(index) = &plan.index {
         return super::index_read::count(shard, plan, index, values).await;
     }
+    let (filters, per_partition_limit) = row_selection(plan, values)?;
+    let now = now_seconds();
     if plan.restrictions.partition.is_some() {
         let range = clustering_range(plan, values)?;
         let mut total = 0;

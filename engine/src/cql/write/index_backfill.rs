@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::cql::error::CqlError;
 use crate::cql::functions::now_seconds;
-use crate::cql::read::index_read::split_cells;
+use crate::cql::read::output::split_rows;
 use crate::cql::read::output::Output;
 use crate::cql::read::scan::{scan_local, ScanPosition, ScanRead, TokenBounds};
 use crate::model::cell::Cell;
@@ -55,7 +55,9 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
         let page = scan_local(shard, &read).await?;
         let mut entries = Vec::new();
         for row in &page.rows {
-            let Some(cells) = split_cells(&row.cells, nr_clustering + 3) else { continue };
+            let Ok(mut rows) = split_rows(&row.cells, nr_clustering + 3) else { continue };
+            let (Some(cells), true) = (rows.pop(), rows.is_empty()) else { continue };
+            let cells: Vec<Option<Bytes>> = cells.into_iter().map(|c| c.map(Bytes::copy_from_slice)).collect();
             let (Some(value), Some(Some(timestamp))) =
                 (&cells[nr_clustering], cells.get(nr_clustering + 1).map(as_i64))
             else {
