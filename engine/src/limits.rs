@@ -28,6 +28,9 @@ pub const BATCH_STATEMENTS_MAX: usize = 65_535;
 /// Partitions one statement may name through IN restrictions (Scylla's
 /// `max_partition_key_restrictions_per_query`).
 pub const PARTITION_KEYS_PER_QUERY_MAX: usize = 100;
+/// Rows one modification may name through clustering IN restrictions (Scylla's
+/// `max_clustering_key_restrictions_per_query`).
+pub const CLUSTERING_KEYS_PER_MODIFICATION_MAX: usize = 100;
 /// Bytes of a single value in a partition or clustering key (Cassandra's u16 length).
 pub const KEY_COMPONENT_BYTES_MAX: usize = 65_535;
 /// Bytes of a serialized partition key (composite keys included), as in Cassandra.

@@ -25,6 +25,9 @@ pub enum ValueExpr {
     Udt(Box<UdtType>, Vec<ValueExpr>),
     /// A vector literal with markers or functions among its elements (of this type).
     Vector(Box<CqlType>, Vec<ValueExpr>),
+    /// A tuple, list, set or map literal of this type with markers or functions among its
+    /// parts (a map's keys and values alternate).
+    Composite(Box<CqlType>, Vec<ValueExpr>),
 }
 
 /// A value after binding.
@@ -128,6 +131,7 @@ impl ValueExpr {
             }
             ValueExpr::Udt(udt, fields) => super::udt::bind_literal(udt, fields, values, receiver),
             ValueExpr::Vector(element, items) => super::vector::bind_literal(element, items, values, receiver),
+            ValueExpr::Composite(ty, parts) => super::composite_literal::bind_literal(ty, parts, values, receiver),
         }
     }
 

@@ -6,6 +6,7 @@
 //! renders the schema as CQL ([`describe`]).
 
 pub mod bind;
+pub mod composite_literal;
 pub mod consistency;
 pub mod ddl;
 pub mod describe;

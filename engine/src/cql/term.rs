@@ -109,6 +109,11 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
         Term::List(items) if matches!(receiver.ty.unfrozen(), CqlType::Vector(..)) => {
             super::vector::analyze_literal(items, receiver, binds)
         }
+        Term::Tuple(_) | Term::List(_) | Term::Set(_) | Term::Map(_)
+            if super::composite_literal::has_non_constant_part(term) =>
+        {
+            super::composite_literal::analyze(term, receiver, binds)
+        }
         Term::Udt(entries) => match receiver.ty.unfrozen() {
             CqlType::Udt(udt) => super::udt::analyze_literal(entries, udt, receiver, binds),
             _ => Err(not_allowed(term, &receiver.ty, &receiver.name)),
@@ -275,7 +280,7 @@ fn element_bytes(term: &Term, ty: &CqlType, name: &str) -> Result<Bytes, CqlErro
 }
 
 /// Sorts and deduplicates set elements / map entries the way the type orders them.
-fn sorted_unique(mut items: Vec<(Bytes, Option<Bytes>)>, key_ty: &CqlType) -> Vec<(Bytes, Option<Bytes>)> {
+pub(crate) fn sorted_unique(mut items: Vec<(Bytes, Option<Bytes>)>, key_ty: &CqlType) -> Vec<(Bytes, Option<Bytes>)> {
     let order_key = |b: &Bytes| {
         let mut k = Vec::new();
         encode_component(key_ty, b, ClusteringOrder::Asc, &mut k);
@@ -307,7 +312,7 @@ pub fn normalize_collection(ty: &CqlType, value: Bytes) -> Result<Bytes, CqlErro
     Ok(Bytes::from(out))
 }
 
-fn write_items(out: &mut Vec<u8>, items: &[(Bytes, Option<Bytes>)]) {
+pub(crate) fn write_items(out: &mut Vec<u8>, items: &[(Bytes, Option<Bytes>)]) {
     out.extend((items.len() as i32).to_be_bytes());
     for (k, v) in items {
         out.extend((k.len() as i32).to_be_bytes());

@@ -21,6 +21,27 @@ pub struct RowFilter {
     pub column: ColumnId,
     pub op: Operator,
     pub values: Vec<Bytes>,
+    /// For a multi-column relation: the tuple of clustering columns compared, whose first
+    /// column is `column`.
+    pub tuple: Option<ClusteringTuple>,
+}
+
+/// The consecutive clustering columns a multi-column relation compares, as one tuple.
+#[derive(Debug, Clone)]
+pub struct ClusteringTuple {
+    pub width: usize,
+    pub ty: CqlType,
+}
+
+/// A row's clustering values at `position..position + width`, serialized as a tuple.
+fn clustering_tuple(row: Option<(&Row, Option<DeletionTime>)>, position: usize, width: usize) -> Option<Vec<u8>> {
+    let components = row?.0.clustering.get(position..position + width)?;
+    let mut out = Vec::with_capacity(components.iter().map(|c| c.len() + 4).sum());
+    for c in components {
+        out.extend_from_slice(&(c.len() as i32).to_be_bytes());
+        out.extend_from_slice(c);
+    }
+    Some(out)
 }
 
 /// A column's current value in a row (a non-frozen collection assembled).
@@ -102,7 +123,14 @@ pub fn matches(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTim
                 f.values.iter().all(|v| members.iter().any(|m| m[..] == v[..]))
             }
             op => {
-                let Some(current) = column_value(ctx, row, f.column) else { return false };
+                let (current, ty) = match &f.tuple {
+                    Some(t) => {
+                        let position = ctx.table.column(f.column).position as usize;
+                        (clustering_tuple(row, position, t.width), &t.ty)
+                    }
+                    None => (column_value(ctx, row, f.column), ty),
+                };
+                let Some(current) = current else { return false };
                 match op {
                     Operator::Eq => f.values.iter().any(|v| v[..] == current[..]),
                     Operator::Neq => f.values.iter().all(|v| v[..] != current[..]),
@@ -125,9 +153,41 @@ pub fn bind_filters(
     plans
         .iter()
         .map(|f| {
+            if f.width > 0 {
+                return bind_tuple_filter(table, f, values);
+            }
             let name = &table.column(f.column).name;
             let values = crate::cql::statement::restrictions::column_values(&f.values, values, &f.ty, name)?;
-            Ok(RowFilter { column: f.column, op: f.op, values })
+            Ok(RowFilter { column: f.column, op: f.op, values, tuple: None })
         })
         .collect()
+}
+
+/// Binds a multi-column relation: every tuple must have a value for each column.
+fn bind_tuple_filter(
+    table: &crate::schema::TableDef,
+    f: &crate::cql::statement::restrictions::FilterPlan,
+    values: &crate::cql::bind::BoundValues,
+) -> Result<RowFilter, crate::cql::error::CqlError> {
+    let position = table.column(f.column).position as usize;
+    let names: Vec<&str> =
+        table.clustering_key[position..position + f.width].iter().map(|&c| table.column(c).name.as_str()).collect();
+    let label = format!("({})", names.join(","));
+    let tuples = crate::cql::statement::restrictions::column_values(&f.values, values, &f.ty, &label)?;
+    for tuple in &tuples {
+        let complete = crate::cql::write::cell_ops::tuple_components(tuple)
+            .is_ok_and(|components| components.len() == f.width && components.iter().all(Option::is_some));
+        if !complete {
+            return Err(crate::cql::error::CqlError::invalid(format!(
+                "Invalid null value in condition for columns: [{}]",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(RowFilter {
+        column: f.column,
+        op: f.op,
+        values: tuples,
+        tuple: Some(ClusteringTuple { width: f.width, ty: f.ty.clone() }),
+    })
 }

@@ -105,6 +105,11 @@ fn check_conditional_target(
     if !single_partition {
         return Err(CqlError::invalid(format!("IN on the partition key is not supported with conditional {what}")));
     }
+    if r.clustering_prefix.iter().any(|c| matches!(c, super::restrictions::ColumnValues::In(_))) {
+        return Err(CqlError::invalid(format!(
+            "IN on the clustering key columns is not supported with conditional {what}"
+        )));
+    }
     let static_only = condition.columns().iter().all(|id| table.column(*id).kind == ColumnKind::Static)
         && !matches!(condition, ConditionPlan::NotExists | ConditionPlan::Exists);
     let given = r.clustering_prefix.len();

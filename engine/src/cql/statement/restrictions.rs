@@ -50,8 +50,9 @@ pub struct Restrictions {
     pub partition: Option<Vec<ColumnValues>>,
     /// `token(pk) > x AND token(pk) <= y`.
     pub token: Slice,
-    /// Equalities on the first clustering columns.
-    pub clustering_prefix: Vec<ValueExpr>,
+    /// Equalities on the first clustering columns; in modifications also `IN` lists, which
+    /// name one row per combination (reads filter clustering `IN` row by row instead).
+    pub clustering_prefix: Vec<ColumnValues>,
     /// A slice on the clustering column after the prefix.
     pub clustering_slice: Option<Slice>,
     /// Equality/IN filters on other columns (virtual tables).
@@ -61,9 +62,13 @@ pub struct Restrictions {
 }
 
 /// One row filter: `column op value` (`IN` is `Eq` with a list); `ty` is the type of the
-/// compared value (a collection's element type for CONTAINS).
+/// compared value (a collection's element type for CONTAINS, a tuple for a multi-column
+/// relation).
 #[derive(Debug, Clone)]
 pub struct FilterPlan {
+    /// 0 for one column; n for a multi-column relation on the n clustering columns
+    /// starting at `column`, whose values are tuples.
+    pub width: usize,
     pub column: ColumnId,
     pub op: Operator,
     pub ty: CqlType,
@@ -71,16 +76,38 @@ pub struct FilterPlan {
 }
 
 impl Restrictions {
-    /// The bound values of the clustering prefix restricted by equalities.
+    /// The bound values of a clustering prefix restricted by equalities only (reads and
+    /// conditional writes, which refuse clustering `IN` when they are analysed).
     pub fn clustering_values(&self, table: &TableDef, values: &BoundValues) -> Result<Vec<Bytes>, CqlError> {
         self.clustering_prefix
             .iter()
             .zip(&table.clustering_key)
-            .map(|(e, &id)| {
+            .map(|(restriction, &id)| {
                 let c = table.column(id);
-                e.eval_required(values, &c.ty, &c.name)
+                match restriction {
+                    ColumnValues::Eq(e) => e.eval_required(values, &c.ty, &c.name),
+                    ColumnValues::In(_) => Err(CqlError::invalid(format!(
+                        "IN on the clustering key column {} is not supported here",
+                        c.name
+                    ))),
+                }
             })
             .collect()
+    }
+
+    /// Every clustering prefix a modification names: the cartesian product of its
+    /// equalities and `IN` lists, each prefix as its serialized components.
+    pub fn clustering_prefixes(&self, table: &TableDef, values: &BoundValues) -> Result<Vec<Vec<Bytes>>, CqlError> {
+        let options = self
+            .clustering_prefix
+            .iter()
+            .zip(&table.clustering_key)
+            .map(|(restriction, &id)| {
+                let c = table.column(id);
+                column_values(restriction, values, &c.ty, &c.name)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        cartesian_product(options, crate::limits::CLUSTERING_KEYS_PER_MODIFICATION_MAX, "clustering key")
     }
 }
 
@@ -122,7 +149,7 @@ fn analyze_in(values: &InValues, table: &TableDef, id: ColumnId, binds: &mut Bin
 pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Restrictions, CqlError> {
     let table = ctx.table;
     let mut partition: Vec<Option<ColumnValues>> = vec![None; table.partition_key.len()];
-    let mut clustering_eq: Vec<Option<ValueExpr>> = vec![None; table.clustering_key.len()];
+    let mut clustering_eq: Vec<Option<ColumnValues>> = vec![None; table.clustering_key.len()];
     let mut slices: Vec<(usize, Slice)> = Vec::new();
     let mut clustering_in: Vec<usize> = Vec::new();
     let mut out = Restrictions::default();
@@ -139,7 +166,9 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 match (def.kind, op) {
                     (_, Operator::Eq) if table.is_virtual => out.filters.push((id, ColumnValues::Eq(expr))),
                     (ColumnKind::PartitionKey, Operator::Eq) => partition[def.position as usize] = Some(ColumnValues::Eq(expr)),
-                    (ColumnKind::Clustering, Operator::Eq) => clustering_eq[def.position as usize] = Some(expr),
+                    (ColumnKind::Clustering, Operator::Eq) => {
+                        clustering_eq[def.position as usize] = Some(ColumnValues::Eq(expr))
+                    }
                     (ColumnKind::Clustering, Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) => {
                         let pos = def.position as usize;
                         let slice = match slices.iter_mut().find(|(p, _)| *p == pos) {
@@ -174,11 +203,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         let ty = contains_type(def, *op)?;
                         let expr = analyze_term(value, &receiver(table, def.name.clone(), ty.clone()), ctx.binds)?;
                         require_filtering(&ctx, def.kind)?;
-                        out.row_filters.push(FilterPlan { column: id, op: *op, ty, values: ColumnValues::Eq(expr) });
+                        out.row_filters.push(FilterPlan { width: 0, column: id, op: *op, ty, values: ColumnValues::Eq(expr) });
                     }
                     _ => {
                         require_filtering(&ctx, def.kind)?;
-                        out.row_filters.push(FilterPlan {
+                        out.row_filters.push(FilterPlan { width: 0,
                             column: id,
                             op: *op,
                             ty: def.ty.clone(),
@@ -197,20 +226,18 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     ColumnKind::Clustering if ctx.for_read => {
                         clustering_in.push(def.position as usize);
                         out.row_filters.push(FilterPlan {
+                            width: 0,
                             column: id,
                             op: Operator::Eq,
                             ty: def.ty.clone(),
                             values: ColumnValues::In(list),
                         });
                     }
-                    ColumnKind::Clustering => {
-                        return Err(CqlError::invalid(format!(
-                            "IN restrictions on clustering column {column} are not supported in modifications yet"
-                        )))
-                    }
+                    ColumnKind::Clustering => clustering_eq[def.position as usize] = Some(ColumnValues::In(list)),
                     kind => {
                         require_filtering(&ctx, kind)?;
                         out.row_filters.push(FilterPlan {
+                            width: 0,
                             column: id,
                             op: Operator::Eq,
                             ty: def.ty.clone(),
@@ -278,6 +305,38 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     }
                 }
             }
+            Relation::MultiColumnIn { columns, values } => {
+                if !ctx.for_read {
+                    return Err(CqlError::invalid(
+                        "Multi-column IN restrictions are only supported in SELECT statements".into(),
+                    ));
+                }
+                let (first, types) = multi_column_types(table, columns)?;
+                let tuple = CqlType::Tuple(types);
+                let name = format!("({})", columns.join(","));
+                let list = match values {
+                    InValues::List(terms) => {
+                        for t in terms {
+                            check_tuple_arity(t, columns.len())?;
+                        }
+                        let r = receiver(table, name, tuple.clone());
+                        InList::Values(terms.iter().map(|t| analyze_term(t, &r, ctx.binds)).collect::<Result<_, _>>()?)
+                    }
+                    InValues::Marker(m) => {
+                        let r = receiver(table, format!("in({name})"), CqlType::List(Box::new(tuple.clone())));
+                        analyze_term(&Term::Bind(m.clone()), &r, ctx.binds)?;
+                        InList::Marker(m.index)
+                    }
+                };
+                clustering_in.extend(first..first + columns.len());
+                out.row_filters.push(FilterPlan {
+                    width: columns.len(),
+                    column: table.clustering_key[first],
+                    op: Operator::Eq,
+                    ty: tuple,
+                    values: ColumnValues::In(list),
+                });
+            }
             other => return Err(CqlError::invalid(format!("This restriction is not supported yet: {other:?}"))),
         }
     }
@@ -309,7 +368,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         for (&id, values) in table.partition_key.iter().zip(partition) {
             if let Some(values) = values {
                 let ty = table.column(id).ty.clone();
-                out.row_filters.push(FilterPlan { column: id, op: Operator::Eq, ty, values });
+                out.row_filters.push(FilterPlan { width: 0, column: id, op: Operator::Eq, ty, values });
             }
         }
     }
@@ -327,13 +386,8 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         }
         for (pos, (&id, eq)) in table.clustering_key.iter().zip(clustering_eq.iter_mut()).enumerate().skip(from) {
             let ty = table.column(id).ty.clone();
-            if let Some(expr) = eq.take() {
-                out.row_filters.push(FilterPlan {
-                    column: id,
-                    op: Operator::Eq,
-                    ty: ty.clone(),
-                    values: ColumnValues::Eq(expr),
-                });
+            if let Some(values) = eq.take() {
+                out.row_filters.push(FilterPlan { width: 0, column: id, op: Operator::Eq, ty: ty.clone(), values });
             }
             if let Some(i) = slices.iter().position(|(p, _)| *p == pos) {
                 let (_, slice) = slices.remove(i);
@@ -341,16 +395,21 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     [(slice.lower, Operator::Gt, Operator::Gte), (slice.upper, Operator::Lt, Operator::Lte)]
                 {
                     if let Some(b) = bound {
-                        if b.width > 1 {
-                            return Err(CqlError::invalid(
-                                "Multi-column relations with filtering or after IN are not supported yet".into(),
-                            ));
-                        }
                         let op = if b.inclusive { loose } else { strict };
+                        let (width, ty) = if b.width > 1 {
+                            let types = table.clustering_key[pos..pos + b.width]
+                                .iter()
+                                .map(|&c| table.column(c).ty.clone())
+                                .collect();
+                            (b.width, CqlType::Tuple(types))
+                        } else {
+                            (0, ty.clone())
+                        };
                         out.row_filters.push(FilterPlan {
+                            width,
                             column: id,
                             op,
-                            ty: ty.clone(),
+                            ty,
                             values: ColumnValues::Eq(b.value),
                         });
                     }
@@ -363,15 +422,10 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         let pos = prefix_len + pos;
         if ctx.allow_filtering && ctx.for_read {
             for (p, expr) in clustering_eq.iter_mut().enumerate().skip(prefix_len) {
-                if let Some(expr) = expr.take() {
+                if let Some(values) = expr.take() {
                     let id = table.clustering_key[p];
                     let ty = table.column(id).ty.clone();
-                    out.row_filters.push(FilterPlan {
-                        column: id,
-                        op: Operator::Eq,
-                        ty,
-                        values: ColumnValues::Eq(expr),
-                    });
+                    out.row_filters.push(FilterPlan { width: 0, column: id, op: Operator::Eq, ty, values });
                 }
             }
             out.clustering_prefix = clustering_eq.into_iter().take(prefix_len).flatten().collect();
@@ -443,6 +497,28 @@ fn analyze_multi_column(
     value: &Term,
     binds: &mut BindSpecs,
 ) -> Result<(usize, ValueExpr), CqlError> {
+    let (start, types) = multi_column_types(table, columns)?;
+    check_tuple_arity(value, columns.len())?;
+    let name = format!("({})", columns.join(","));
+    let expr = analyze_term(value, &receiver(table, name, CqlType::Tuple(types)), binds)?;
+    Ok((start, expr))
+}
+
+/// A tuple literal on the right of a multi-column relation has one value per column.
+fn check_tuple_arity(value: &Term, width: usize) -> Result<(), CqlError> {
+    match value {
+        Term::Tuple(items) if items.len() != width => Err(CqlError::invalid(format!(
+            "Expected {width} elements in value tuple, but got {}: {}",
+            items.len(),
+            term_text(value)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The first position and the types of the clustering columns of a multi-column relation,
+/// which must be consecutive, in PRIMARY KEY order, and of one clustering order.
+fn multi_column_types(table: &TableDef, columns: &[String]) -> Result<(usize, Vec<CqlType>), CqlError> {
     let mut types = Vec::new();
     let mut first = None;
     for (i, name) in columns.iter().enumerate() {
@@ -469,9 +545,7 @@ fn analyze_multi_column(
         types.push(def.ty.clone());
     }
     let start = first.ok_or_else(|| CqlError::invalid("Empty multi-column relation".into()))?;
-    let name = format!("({})", columns.join(","));
-    let expr = analyze_term(value, &receiver(table, name, CqlType::Tuple(types)), binds)?;
-    Ok((start, expr))
+    Ok((start, types))
 }
 
 /// Restrictions that need filtering are refused without ALLOW FILTERING (and in writes).
@@ -514,33 +588,15 @@ pub fn partition_keys(
     columns: &[ColumnValues],
     values: &BoundValues,
 ) -> Result<Vec<Vec<Bytes>>, CqlError> {
-    let mut options_per_column = Vec::with_capacity(columns.len());
-    let mut combinations: usize = 1;
-    for (restriction, &id) in columns.iter().zip(&table.partition_key) {
-        let def = table.column(id);
-        let options = column_values(restriction, values, &def.ty, &def.name)?;
-        combinations = combinations.saturating_mul(options.len());
-        if combinations > crate::limits::PARTITION_KEYS_PER_QUERY_MAX {
-            return Err(CqlError::invalid(format!(
-                "partition key cartesian product size {combinations} is greater than maximum {}",
-                crate::limits::PARTITION_KEYS_PER_QUERY_MAX
-            )));
-        }
-        options_per_column.push(options);
-    }
-    let mut keys: Vec<Vec<Bytes>> = vec![Vec::new()];
-    for options in &options_per_column {
-        keys = keys
-            .into_iter()
-            .flat_map(|k| {
-                options.iter().map(move |v| {
-                    let mut k = k.clone();
-                    k.push(v.clone());
-                    k
-                })
-            })
-            .collect();
-    }
+    let options_per_column = columns
+        .iter()
+        .zip(&table.partition_key)
+        .map(|(restriction, &id)| {
+            let def = table.column(id);
+            column_values(restriction, values, &def.ty, &def.name)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let keys = cartesian_product(options_per_column, crate::limits::PARTITION_KEYS_PER_QUERY_MAX, "partition key")?;
     for key in &keys {
         for (component, &id) in key.iter().zip(&table.partition_key) {
             if component.len() > crate::limits::KEY_COMPONENT_BYTES_MAX {
@@ -562,6 +618,31 @@ pub fn partition_keys(
         }
     }
     Ok(keys)
+}
+
+/// Every combination of one value per column, refused past `max` combinations with
+/// Cassandra's message.
+fn cartesian_product(options: Vec<Vec<Bytes>>, max: usize, what: &str) -> Result<Vec<Vec<Bytes>>, CqlError> {
+    let combinations = options.iter().fold(1usize, |n, o| n.saturating_mul(o.len()));
+    if combinations > max {
+        return Err(CqlError::invalid(format!(
+            "{what} cartesian product size {combinations} is greater than maximum {max}"
+        )));
+    }
+    let mut out: Vec<Vec<Bytes>> = vec![Vec::with_capacity(options.len())];
+    for column in &options {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                column.iter().map(move |v| {
+                    let mut p = prefix.clone();
+                    p.push(v.clone());
+                    p
+                })
+            })
+            .collect();
+    }
+    Ok(out)
 }
 
 /// The values an Eq or IN restriction names (IN lists deduplicated, in order).

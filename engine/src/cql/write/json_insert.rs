@@ -55,8 +55,11 @@ pub fn expand(
         .iter()
         .map(|&id| Ok(ColumnValues::Eq(key_value(id, "partition key")?)))
         .collect::<Result<_, CqlError>>()?;
-    let clustering_prefix =
-        table.clustering_key.iter().map(|&id| key_value(id, "clustering")).collect::<Result<_, CqlError>>()?;
+    let clustering_prefix = table
+        .clustering_key
+        .iter()
+        .map(|&id| Ok(ColumnValues::Eq(key_value(id, "clustering")?)))
+        .collect::<Result<_, CqlError>>()?;
     let mut assignments = Vec::new();
     for (i, column) in table.columns.iter().enumerate() {
         if !matches!(column.kind, ColumnKind::Regular | ColumnKind::Static) || column.is_hidden() {

@@ -97,8 +97,8 @@ pub fn build(
     let Some(partition) = &plan.restrictions.partition else {
         return Err(CqlError::invalid("Missing mandatory PRIMARY KEY parts".into()));
     };
-    let prefix = plan.restrictions.clustering_values(table, values)?;
-    let full_clustering = prefix.len() == table.clustering_key.len();
+    let prefixes = plan.restrictions.clustering_prefixes(table, values)?;
+    let full_clustering = plan.restrictions.clustering_prefix.len() == table.clustering_key.len();
 
     let stamp = CellStamp { timestamp, ttl, now };
     let mut cells = Vec::new();
@@ -122,7 +122,7 @@ pub fn build(
         route(c.kind, &mut column_pending, &mut pending, &mut static_pending);
     }
     let deletion = DeletionTime { marked_at: timestamp, local_deletion_time: now };
-    let row_clustering = || {
+    let row_clustering = |prefix: &Vec<bytes::Bytes>| {
         if table.clustering_key.is_empty() {
             ClusteringKey::default()
         } else {
@@ -141,52 +141,54 @@ pub fn build(
             conditions: Vec::new(),
         };
         write.pending.extend(static_pending.iter().map(|op| Pending { clustering: None, op: op.clone(), stamp }));
-        match plan.kind {
-            ModificationKind::Insert | ModificationKind::Update => {
-                let marker = (plan.kind == ModificationKind::Insert).then(|| Liveness {
-                    timestamp,
-                    ttl_seconds: ttl,
-                    expires_at: if ttl == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl) },
-                });
-                if full_clustering && (!cells.is_empty() || marker.is_some()) {
-                    m.rows.push(RowUpdate {
-                        clustering: row_clustering(),
-                        marker,
-                        deletion: None,
-                        cells: cells.clone(),
+        for prefix in &prefixes {
+            match plan.kind {
+                ModificationKind::Insert | ModificationKind::Update => {
+                    let marker = (plan.kind == ModificationKind::Insert).then(|| Liveness {
+                        timestamp,
+                        ttl_seconds: ttl,
+                        expires_at: if ttl == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl) },
                     });
+                    if full_clustering && (!cells.is_empty() || marker.is_some()) {
+                        m.rows.push(RowUpdate {
+                            clustering: row_clustering(prefix),
+                            marker,
+                            deletion: None,
+                            cells: cells.clone(),
+                        });
+                    }
+                }
+                ModificationKind::Delete if !plan.deletions.is_empty() => {
+                    if !cells.is_empty() {
+                        m.rows.push(RowUpdate {
+                            clustering: row_clustering(prefix),
+                            marker: None,
+                            deletion: None,
+                            cells: cells.clone(),
+                        });
+                    }
+                }
+                ModificationKind::Delete => {
+                    let slice = plan.restrictions.clustering_slice.as_ref();
+                    if prefix.is_empty() && slice.is_none() {
+                        m.partition_deletion = Some(deletion);
+                    } else if full_clustering {
+                        let clustering = clustering_key(table, prefix.clone());
+                        m.rows.push(RowUpdate { clustering, marker: None, deletion: Some(deletion), cells: vec![] });
+                    } else {
+                        let range: ClusteringRange = slice_range(table, prefix, slice, values)?;
+                        m.range_deletions.push((range, deletion));
+                    }
                 }
             }
-            ModificationKind::Delete if !plan.deletions.is_empty() => {
-                if !cells.is_empty() {
-                    m.rows.push(RowUpdate {
-                        clustering: row_clustering(),
-                        marker: None,
-                        deletion: None,
-                        cells: cells.clone(),
-                    });
-                }
+            if !pending.is_empty() {
+                let clustering = row_clustering(prefix);
+                write.pending.extend(pending.iter().map(|op| Pending {
+                    clustering: Some(clustering.clone()),
+                    op: op.clone(),
+                    stamp,
+                }));
             }
-            ModificationKind::Delete => {
-                let slice = plan.restrictions.clustering_slice.as_ref();
-                if prefix.is_empty() && slice.is_none() {
-                    m.partition_deletion = Some(deletion);
-                } else if full_clustering {
-                    let clustering = clustering_key(table, prefix.clone());
-                    m.rows.push(RowUpdate { clustering, marker: None, deletion: Some(deletion), cells: vec![] });
-                } else {
-                    let range: ClusteringRange = slice_range(table, &prefix, slice, values)?;
-                    m.range_deletions.push((range, deletion));
-                }
-            }
-        }
-        if !pending.is_empty() {
-            let clustering = row_clustering();
-            write.pending.extend(pending.iter().map(|op| Pending {
-                clustering: Some(clustering.clone()),
-                op: op.clone(),
-                stamp,
-            }));
         }
         write.mutation = m;
         mutations.push(write);
