@@ -6,6 +6,7 @@ replaced by its name):
     "CQL"                              must succeed; its result is not checked
     ("CQL", [(col1, col2), ...])       must return exactly these rows, in this order
     ("CQL", Invalid("text"))           must fail with code 0x2200 (Invalid) and this text
+    ("CQL", ConfigError("text"))       must fail with code 0x2300 (Config) and this text
     FLUSH                              `percore nodetool flush` of the keyspace: what
                                        follows reads memtables merged with SSTables
 
@@ -18,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 
 from cassandra import InvalidRequest
+from cassandra.protocol import ConfigurationException
 
 from percore_harness import server_binary
 
@@ -27,6 +29,12 @@ FLUSH = "FLUSH"
 @dataclass(frozen=True)
 class Invalid:
     """An expected InvalidRequest (0x2200) whose message contains `text`."""
+    text: str
+
+
+@dataclass(frozen=True)
+class ConfigError:
+    """An expected ConfigurationException (0x2300) whose message contains `text`."""
     text: str
 
 
@@ -69,13 +77,14 @@ def run_case(session, server, keyspace, steps):
         statement, expected = (step, None) if isinstance(step, str) else step
         cql = statement.replace("{ks}", keyspace)
         where = f"step {number}: {cql}"
-        if isinstance(expected, Invalid):
+        if isinstance(expected, (Invalid, ConfigError)):
+            error = InvalidRequest if isinstance(expected, Invalid) else ConfigurationException
             try:
                 session.execute(cql)
-            except InvalidRequest as e:
+            except error as e:
                 assert expected.text in str(e), f"{where}\n  expected error containing {expected.text!r}\n  got {e}"
             else:
-                raise AssertionError(f"{where}\n  expected InvalidRequest {expected.text!r}, it succeeded")
+                raise AssertionError(f"{where}\n  expected {error.__name__} {expected.text!r}, it succeeded")
             continue
         result = session.execute(cql)
         if expected is not None:

@@ -62,7 +62,7 @@ LIMITS = SETUP + [
     ("SELECT k, c FROM {ks}.t PER PARTITION LIMIT 2 LIMIT 3", [(1, 1), (1, 2), (2, 1)]),
     ("SELECT k, c FROM {ks}.t WHERE k IN (1, 2) PER PARTITION LIMIT 2", [(1, 1), (1, 2), (2, 1), (2, 2)]),
     ("SELECT k, c FROM {ks}.t WHERE v > 10 PER PARTITION LIMIT 1 ALLOW FILTERING", [(1, 2), (2, 2)]),
-    ("SELECT count(*) FROM {ks}.t PER PARTITION LIMIT 2", [(4,)]),
+    ("SELECT count(*) FROM {ks}.t PER PARTITION LIMIT 2", Invalid("PER PARTITION LIMIT is not allowed with aggregate queries.")),
     ("SELECT k FROM {ks}.t PER PARTITION LIMIT 0", Invalid("PER PARTITION LIMIT must be strictly positive")),
     ("SELECT DISTINCT k FROM {ks}.t", [(1,), (2,)]),
     ("SELECT DISTINCT k, s FROM {ks}.t", [(1, "one"), (2, "two")]),

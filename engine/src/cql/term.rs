@@ -217,7 +217,8 @@ fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Re
             CqlValue::Duration { months: d.months, days: d.days, nanos: d.nanos }.encode(out)
         }
         (Literal::Integer(s), CqlType::Int) => out.extend(i32::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
-        (Literal::Integer(s), CqlType::Bigint | CqlType::Counter | CqlType::Timestamp | CqlType::Time) => {
+        (Literal::Integer(s), CqlType::Time) => out.extend(parse_time(s).map_err(|e| parse_err(&e))?.to_be_bytes()),
+        (Literal::Integer(s), CqlType::Bigint | CqlType::Counter | CqlType::Timestamp) => {
             out.extend(i64::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes())
         }
         (Literal::Integer(s), CqlType::Smallint) => {

@@ -58,8 +58,26 @@ fn resolve(
             CqlType::from_native_name(name).ok_or_else(|| CqlError::invalid(format!("Unknown type {name}")))?
         }
         TypeExpr::List(e) => CqlType::List(Box::new(element(e)?)),
-        TypeExpr::Set(e) => CqlType::Set(Box::new(element(e)?)),
-        TypeExpr::Map(k, v) => CqlType::Map(Box::new(element(k)?), Box::new(element(v)?)),
+        TypeExpr::Set(e) => {
+            let e = element(e)?;
+            if matches!(e.unfrozen(), CqlType::Duration) {
+                return Err(CqlError::invalid(format!(
+                    "Durations are not allowed inside sets: {}",
+                    type_expr_text(expr)
+                )));
+            }
+            CqlType::Set(Box::new(e))
+        }
+        TypeExpr::Map(k, v) => {
+            let k = element(k)?;
+            if matches!(k.unfrozen(), CqlType::Duration) {
+                return Err(CqlError::invalid(format!(
+                    "Durations are not allowed as map keys: {}",
+                    type_expr_text(expr)
+                )));
+            }
+            CqlType::Map(Box::new(k), Box::new(element(v)?))
+        }
         TypeExpr::Tuple(items) => CqlType::Tuple(
             items.iter().map(|e| resolve(e, scope, depth + 1, Some(expr), true)).collect::<Result<_, _>>()?,
         ),
@@ -240,8 +258,29 @@ pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement)
     // last), so building the table from it again gives every column its id back.
     let mut options = TableOptions::default();
     options.apply(&stmt.options)?;
+    check_counter_options(has_counter, &options)?;
     let id = options.id.unwrap_or_else(Uuid::new_v4);
     Ok(TableDef::new(id, scope.keyspace.to_string(), stmt.name.name.clone(), columns, options, false))
+}
+
+/// Whether a type is or holds a `duration` (which has no order, so no key may hold one).
+pub fn references_duration(ty: &CqlType) -> bool {
+    match ty {
+        CqlType::Duration => true,
+        CqlType::Frozen(t) | CqlType::List(t) | CqlType::Set(t) | CqlType::Vector(t, _) => references_duration(t),
+        CqlType::Map(k, v) => references_duration(k) || references_duration(v),
+        CqlType::Tuple(items) => items.iter().any(references_duration),
+        CqlType::Udt(u) => u.fields.iter().any(|(_, t)| references_duration(t)),
+        _ => false,
+    }
+}
+
+/// A counter table cannot expire its cells.
+pub fn check_counter_options(is_counter: bool, options: &TableOptions) -> Result<(), CqlError> {
+    if is_counter && options.default_time_to_live > 0 {
+        return Err(CqlError::invalid("Cannot set default_time_to_live on a table with counters".into()));
+    }
+    Ok(())
 }
 
 fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
@@ -264,7 +303,7 @@ fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, Cq
     if ty.is_counter() {
         return Err(CqlError::invalid(format!("counter type is not supported for PRIMARY KEY part {}", column.name)));
     }
-    if matches!(ty.unfrozen(), CqlType::Duration) {
+    if references_duration(&ty) {
         return Err(CqlError::invalid(format!("duration type is not supported for PRIMARY KEY part {}", column.name)));
     }
     Ok(ty)

@@ -212,6 +212,18 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
                     )));
                 }
                 let ty = column_type(&def.ty, scope)?;
+                if ty.is_counter() && !table.is_counter() {
+                    return Err(CqlError::config(format!(
+                        "Cannot have a counter column (\"{}\") in a non counter table",
+                        def.name
+                    )));
+                }
+                if !ty.is_counter() && table.is_counter() {
+                    return Err(CqlError::config(format!(
+                        "Cannot have a non counter column (\"{}\") in a counter table",
+                        def.name
+                    )));
+                }
                 if def.is_static && table.clustering_key.is_empty() {
                     return Err(CqlError::invalid(format!(
                         "Static columns are not allowed in COMPACT STORAGE tables or tables without clustering columns ({})",
@@ -268,7 +280,10 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
                 c.name = to.clone();
             }
         }
-        AlterTableAction::WithOptions(opts) => options.apply(opts)?,
+        AlterTableAction::WithOptions(opts) => {
+            options.apply(opts)?;
+            super::build::check_counter_options(table.is_counter(), &options)?;
+        }
         AlterTableAction::AlterType(..) => return Err(CqlError::invalid("Altering of types is not allowed".into())),
         AlterTableAction::DropCompactStorage => return Err(CqlError::invalid("Table is not COMPACT STORAGE".into())),
     }

@@ -101,6 +101,13 @@ pub async fn execute_rows(
     use_limit: bool,
 ) -> Result<RowsResult, CqlError> {
     let budget = budget_with(plan, values, page, use_limit)?;
+    if plan.ordered_partition_in && page.page_size.is_some_and(|n| n > 0) {
+        return Err(CqlError::invalid(
+            "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either \
+             remove the ORDER BY or the IN and sort client side, or disable paging for this query"
+                .into(),
+        ));
+    }
     let (content, rows, next) = if plan.count {
         let n = count(shard, plan, values).await?;
         let mut content = Vec::new();

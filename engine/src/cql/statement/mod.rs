@@ -118,12 +118,18 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
             StatementPlan::Modify(analyze_modification(&s, schema, ks, &mut binds)?)
         }
         Statement::Batch(b) => {
+            if b.using.ttl.is_some() {
+                return Err(CqlError::invalid("Global TTL on the BATCH statement is not supported.".into()));
+            }
             let statements = b
                 .statements
                 .iter()
                 .map(|s| analyze_modification(s, schema, ks, &mut binds))
                 .collect::<Result<Vec<_>, _>>()?;
             validate_batch(b.kind, &statements.iter().collect::<Vec<_>>(), b.using.timestamp.is_some())?;
+            if b.using.timestamp.is_some() && statements.iter().any(|s| s.timestamp.is_some()) {
+                return Err(CqlError::invalid("Timestamp must be set either on BATCH or individual statements".into()));
+            }
             let timestamp = b
                 .using
                 .timestamp

@@ -196,7 +196,11 @@ pub fn analyze_insert(
         &relations,
         RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false },
     )?;
-    if !missing_ck.is_empty() {
+    // An INSERT of static columns only may leave the whole clustering key out.
+    let only_static = !assignments.is_empty()
+        && assignments.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static)
+        && missing_ck.len() == table.clustering_key.len();
+    if !missing_ck.is_empty() && !only_static {
         return Err(CqlError::invalid(format!("Some clustering keys are missing: {}", missing_ck.join(", "))));
     }
     let (ttl, timestamp) = analyze_using(&stmt.using, &table, binds, true)?;

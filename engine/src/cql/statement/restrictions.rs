@@ -153,7 +153,8 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
     let mut slices: Vec<(usize, Slice)> = Vec::new();
     let mut clustering_in: Vec<usize> = Vec::new();
     let mut out = Restrictions::default();
-    for relation in relations {
+    let relations: Vec<Relation> = relations.iter().map(|r| single_column_tuple(table, r)).collect();
+    for relation in &relations {
         match relation {
             Relation::Simple { column, op, value } => {
                 let id = column_id(table, column)?;
@@ -165,9 +166,15 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 };
                 match (def.kind, op) {
                     (_, Operator::Eq) if table.is_virtual => out.filters.push((id, ColumnValues::Eq(expr))),
-                    (ColumnKind::PartitionKey, Operator::Eq) => partition[def.position as usize] = Some(ColumnValues::Eq(expr)),
+                    (ColumnKind::PartitionKey, Operator::Eq) => {
+                        let slot = &mut partition[def.position as usize];
+                        restrict_once(slot, column)?;
+                        *slot = Some(ColumnValues::Eq(expr));
+                    }
                     (ColumnKind::Clustering, Operator::Eq) => {
-                        clustering_eq[def.position as usize] = Some(ColumnValues::Eq(expr))
+                        let slot = &mut clustering_eq[def.position as usize];
+                        restrict_once(slot, column)?;
+                        *slot = Some(ColumnValues::Eq(expr));
                     }
                     (ColumnKind::Clustering, Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte) => {
                         let pos = def.position as usize;
@@ -206,6 +213,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         out.row_filters.push(FilterPlan { width: 0, column: id, op: *op, ty, values: ColumnValues::Eq(expr) });
                     }
                     _ => {
+                        if matches!(def.ty.unfrozen(), CqlType::Duration) && *op != Operator::Eq {
+                            return Err(CqlError::invalid(
+                                "Slice restrictions are not supported on duration columns".into(),
+                            ));
+                        }
                         require_filtering(&ctx, def.kind)?;
                         out.row_filters.push(FilterPlan { width: 0,
                             column: id,
@@ -222,7 +234,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 let list = analyze_in(values, table, id, ctx.binds)?;
                 match def.kind {
                     _ if table.is_virtual => out.filters.push((id, ColumnValues::In(list))),
-                    ColumnKind::PartitionKey => partition[def.position as usize] = Some(ColumnValues::In(list)),
+                    ColumnKind::PartitionKey => {
+                        let slot = &mut partition[def.position as usize];
+                        restrict_once(slot, column)?;
+                        *slot = Some(ColumnValues::In(list));
+                    }
                     ColumnKind::Clustering if ctx.for_read => {
                         clustering_in.push(def.position as usize);
                         out.row_filters.push(FilterPlan {
@@ -233,7 +249,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                             values: ColumnValues::In(list),
                         });
                     }
-                    ColumnKind::Clustering => clustering_eq[def.position as usize] = Some(ColumnValues::In(list)),
+                    ColumnKind::Clustering => {
+                        let slot = &mut clustering_eq[def.position as usize];
+                        restrict_once(slot, column)?;
+                        *slot = Some(ColumnValues::In(list));
+                    }
                     kind => {
                         require_filtering(&ctx, kind)?;
                         out.row_filters.push(FilterPlan {
@@ -458,6 +478,27 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         }
     }
     Ok(out)
+}
+
+/// A key column restricted by `=` or `IN` may have no other `=` or `IN`.
+fn restrict_once(slot: &Option<ColumnValues>, column: &str) -> Result<(), CqlError> {
+    match slot {
+        Some(_) => Err(CqlError::invalid(format!(
+            "{column} cannot be restricted by more than one relation if it includes an Equal"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `(c) op (x)` on one clustering column is `c op x`, as Cassandra reads it.
+fn single_column_tuple(table: &TableDef, relation: &Relation) -> Relation {
+    if let Relation::MultiColumn { columns, op, value: Term::Tuple(items) } = relation {
+        let clustering = table.column_id(&columns[0]).is_some_and(|id| table.column(id).kind == ColumnKind::Clustering);
+        if let ([column], [value], true) = (columns.as_slice(), items.as_slice(), clustering) {
+            return Relation::Simple { column: column.clone(), op: *op, value: value.clone() };
+        }
+    }
+    relation.clone()
 }
 
 /// `token(?, ?)` on the right side: a token computed from partition key values.

@@ -17,7 +17,7 @@ use crate::schema::{ColumnKind, IndexDef, TableDef};
 use super::aggregate::{self, AggregatePlan};
 use super::index_choice::{self, IndexPlan};
 use super::projection::{self, Projection};
-use super::restrictions::{column_id, RestrictionContext, Restrictions};
+use super::restrictions::{column_id, ColumnValues, RestrictionContext, Restrictions};
 
 #[derive(Debug)]
 pub struct SelectPlan {
@@ -34,6 +34,9 @@ pub struct SelectPlan {
     pub per_partition_limit: Option<ValueExpr>,
     /// `SELECT DISTINCT`: one row per partition (its key and static columns).
     pub distinct: bool,
+    /// ORDER BY with an `IN` on the partition key: rows of several partitions would have
+    /// to be merged in clustering order, which Cassandra refuses to page.
+    pub ordered_partition_in: bool,
     /// Aggregates and GROUP BY: `outputs` are the inputs each row provides.
     pub aggregate: Option<AggregatePlan>,
     /// Functions, casts, SELECT JSON: `outputs` are the inputs each row provides.
@@ -160,7 +163,13 @@ pub fn analyze_select(
     }
     let reversed = order_by(&table, &stmt.order_by, &restrictions)?;
     if stmt.distinct {
+        if stmt.per_partition_limit.is_some() {
+            return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries".into()));
+        }
         check_distinct(&table, &outputs)?;
+    }
+    if stmt.per_partition_limit.is_some() && stmt.group_by.is_empty() && (count || aggregate.is_some()) {
+        return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with aggregate queries.".into()));
     }
     let per_partition_limit = stmt
         .per_partition_limit
@@ -168,6 +177,8 @@ pub fn analyze_select(
         .map(|t| int_parameter(&table, "[per_partition_limit]", t, binds))
         .transpose()?;
     let limit = stmt.limit.as_ref().map(|t| int_parameter(&table, "[limit]", t, binds)).transpose()?;
+    let ordered_partition_in = !stmt.order_by.is_empty()
+        && restrictions.partition.as_ref().is_some_and(|p| p.iter().any(|c| matches!(c, ColumnValues::In(_))));
     Ok(SelectPlan {
         table,
         outputs: outputs.into(),
@@ -178,6 +189,7 @@ pub fn analyze_select(
         limit,
         per_partition_limit,
         distinct: stmt.distinct,
+        ordered_partition_in,
         aggregate,
         projection: computed,
         index,

@@ -1,6 +1,6 @@
 //! Bound INSERT/UPDATE/DELETE → one [`Mutation`] per partition it touches.
 
-use crate::cql::bind::BoundValues;
+use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
 use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::keys::{clustering_key, partition_position, slice_range};
@@ -9,6 +9,7 @@ use crate::cql::statement::restrictions::partition_keys;
 use crate::model::cell::{DeletionTime, Liveness, NEVER_EXPIRES};
 use crate::model::mutation::{ClusteringKey, ClusteringRange, Mutation, RowUpdate};
 use crate::schema::ColumnKind;
+use percore_protocol::types::CqlType;
 
 use super::cell_ops::{deletion_cells, operation_cells, CellStamp, PendingOp};
 
@@ -80,7 +81,9 @@ pub fn build(
     }
     .or(ctx.default_timestamp)
     .unwrap_or_else(now_micros);
+    // A null TTL means no TTL (Cassandra 4+); unset means the table's default.
     let ttl = match &plan.ttl {
+        Some(e) if e.eval(values, &CqlType::Int, "ttl")? == Evaluated::Null => Some(0),
         Some(e) => e.eval_i32(values, "ttl")?,
         None => None,
     }

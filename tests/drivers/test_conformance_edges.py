@@ -1,0 +1,98 @@
+"""Edge cases a conformance pass against Cassandra's documented behaviour found, as
+statement tables (statement_tables.py): schema rules for counters and durations, batch
+attributes, TTL and time literals, static-only inserts, and restrictions Cassandra refuses
+or reads differently. The messages are Cassandra's (its CQLTester-based unit tests)."""
+
+import pytest
+from cassandra.query import SimpleStatement
+
+from statement_tables import ConfigError, Invalid, run_case, with_flushes
+
+SCHEMA_RULES = [
+    "CREATE TABLE {ks}.plain (k int PRIMARY KEY, v int)",
+    "CREATE TABLE {ks}.counts (k int PRIMARY KEY, n counter)",
+    ("ALTER TABLE {ks}.plain ADD c counter", ConfigError('Cannot have a counter column ("c") in a non counter table')),
+    ("ALTER TABLE {ks}.counts ADD t text", ConfigError('Cannot have a non counter column ("t") in a counter table')),
+    # The refused ALTER left the table writable.
+    "INSERT INTO {ks}.plain (k, v) VALUES (1, 1)",
+    ("SELECT k, v FROM {ks}.plain", [(1, 1)]),
+    ("CREATE TABLE {ks}.c2 (k int PRIMARY KEY, n counter) WITH default_time_to_live = 10",
+     Invalid("Cannot set default_time_to_live on a table with counters")),
+    ("ALTER TABLE {ks}.counts WITH default_time_to_live = 10",
+     Invalid("Cannot set default_time_to_live on a table with counters")),
+    ("CREATE TABLE {ks}.d1 (k int PRIMARY KEY, s set<duration>)",
+     Invalid("Durations are not allowed inside sets: set<duration>")),
+    ("CREATE TABLE {ks}.d2 (k int PRIMARY KEY, m map<duration, int>)",
+     Invalid("Durations are not allowed as map keys: map<duration, int>")),
+    ("CREATE TABLE {ks}.d3 (k int, c frozen<tuple<int, duration>>, PRIMARY KEY (k, c))",
+     Invalid("duration type is not supported for PRIMARY KEY part c")),
+    "CREATE TABLE {ks}.d4 (k int PRIMARY KEY, d duration, m map<int, duration>)",
+    "INSERT INTO {ks}.d4 (k, d) VALUES (1, 1h)",
+    ("SELECT k FROM {ks}.d4 WHERE d > 1m ALLOW FILTERING",
+     Invalid("Slice restrictions are not supported on duration columns")),
+    ("SELECT k FROM {ks}.d4 WHERE d = 1h ALLOW FILTERING", [(1,)]),
+]
+
+WRITE_RULES = [
+    "CREATE TABLE {ks}.t (k int, c int, v int, st int static, ti time, PRIMARY KEY (k, c))",
+    ("BEGIN BATCH USING TTL 50 INSERT INTO {ks}.t (k, c, v) VALUES (1, 1, 1); APPLY BATCH",
+     Invalid("Global TTL on the BATCH statement is not supported.")),
+    ("BEGIN BATCH USING TIMESTAMP 5 INSERT INTO {ks}.t (k, c, v) VALUES (1, 1, 1) USING TIMESTAMP 6; APPLY BATCH",
+     Invalid("Timestamp must be set either on BATCH or individual statements")),
+    ("INSERT INTO {ks}.t (k, c, ti) VALUES (1, 1, -1)", Invalid("Unable to make long (for time) from: '-1'")),
+    ("INSERT INTO {ks}.t (k, c, ti) VALUES (1, 1, 86400000000000)",
+     Invalid("Unable to make long (for time) from: '86400000000000'")),
+    "INSERT INTO {ks}.t (k, c, ti) VALUES (1, 1, 86399999999999)",
+    # Static columns alone need no clustering key; the partition then has no rows.
+    "INSERT INTO {ks}.t (k, st) VALUES (2, 5)",
+    ("SELECT k, c, v, st FROM {ks}.t WHERE k = 2", [(2, None, None, 5)]),
+    ("INSERT INTO {ks}.t (k, st, v) VALUES (3, 5, 1)", Invalid("Some clustering keys are missing: c")),
+]
+
+RESTRICTION_RULES = [
+    "CREATE TABLE {ks}.r (k int, c int, d int, v int, PRIMARY KEY (k, c, d))",
+    "INSERT INTO {ks}.r (k, c, d, v) VALUES (0, 0, 0, 0)",
+    "INSERT INTO {ks}.r (k, c, d, v) VALUES (0, 1, 0, 1)",
+    "INSERT INTO {ks}.r (k, c, d, v) VALUES (0, 2, 0, 2)",
+    "INSERT INTO {ks}.r (k, c, d, v) VALUES (0, 3, 1, 3)",
+    # A one-column tuple is that column's relation.
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND (c) = (1)", [(1,)]),
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND (c) > (1)", [(2,), (3,)]),
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND (c) < (2)", [(0,), (1,)]),
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND c = 3 AND (d) > (0)", [(3,)]),
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND (c, d) > (0, 0) AND (c) < (3)", [(1,), (2,)]),
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND c = 0 AND c = 1",
+     Invalid("c cannot be restricted by more than one relation if it includes an Equal")),
+    ("SELECT c FROM {ks}.r WHERE k = 0 AND k = 1",
+     Invalid("k cannot be restricted by more than one relation if it includes an Equal")),
+    ("SELECT DISTINCT k FROM {ks}.r PER PARTITION LIMIT 1",
+     Invalid("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries")),
+    ("SELECT count(*) FROM {ks}.r PER PARTITION LIMIT 1",
+     Invalid("PER PARTITION LIMIT is not allowed with aggregate queries.")),
+]
+
+CASES = {"schema_rules": SCHEMA_RULES, "write_rules": WRITE_RULES, "restriction_rules": RESTRICTION_RULES}
+
+
+@pytest.mark.parametrize("flushed", [False, True], ids=["memtable", "flushed"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_statement_table(session, server, ks, case, flushed):
+    steps = CASES[case]
+    run_case(session, server, ks, with_flushes(steps) if flushed else steps)
+
+
+def test_null_ttl_is_no_ttl(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v int) WITH default_time_to_live = 1000")
+    insert = session.prepare(f"INSERT INTO {ks}.t (k, v) VALUES (?, ?) USING TTL ?")
+    session.execute(insert, (1, 1, None))
+    session.execute(f"INSERT INTO {ks}.t (k, v) VALUES (2, 2)")
+    ttls = {r.k: r.t for r in session.execute(f"SELECT k, ttl(v) AS t FROM {ks}.t")}
+    assert ttls[1] is None, "a null TTL writes a cell that never expires"
+    assert 0 < ttls[2] <= 1000, "the table default applies when no TTL is given"
+
+
+def test_ordered_in_query_cannot_be_paged(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int, c int, PRIMARY KEY (k, c))")
+    query = f"SELECT * FROM {ks}.t WHERE k IN (1, 2) ORDER BY c DESC"
+    with pytest.raises(Exception, match="Cannot page queries with both ORDER BY and a IN restriction"):
+        session.execute(SimpleStatement(query, fetch_size=10))
