@@ -71,7 +71,48 @@ RESTRICTION_RULES = [
      Invalid("PER PARTITION LIMIT is not allowed with aggregate queries.")),
 ]
 
-CASES = {"schema_rules": SCHEMA_RULES, "write_rules": WRITE_RULES, "restriction_rules": RESTRICTION_RULES}
+GROUPING = [
+    "CREATE TABLE {ks}.g (a int, b int, c int, e int, PRIMARY KEY (a, b, c))",
+    "INSERT INTO {ks}.g (a, b, c, e) VALUES (1, 1, 1, 10)",
+    "INSERT INTO {ks}.g (a, b, c, e) VALUES (1, 1, 2, 20)",
+    "INSERT INTO {ks}.g (a, b, c, e) VALUES (1, 2, 1, 30)",
+    "INSERT INTO {ks}.g (a, b, c, e) VALUES (1, 3, 1, 40)",
+    "INSERT INTO {ks}.g (a, b, c, e) VALUES (2, 1, 1, 50) USING TIMESTAMP 1000",
+    # PER PARTITION LIMIT counts groups, not rows.
+    ("SELECT a, b, count(*), max(e) FROM {ks}.g WHERE a = 1 GROUP BY a, b PER PARTITION LIMIT 2",
+     [(1, 1, 2, 20), (1, 2, 1, 30)]),
+    ("SELECT a, b, count(*) FROM {ks}.g WHERE a IN (1, 2) GROUP BY a, b PER PARTITION LIMIT 1",
+     [(1, 1, 2), (2, 1, 1)]),
+    # A partition key column restricted by = may be left out of GROUP BY.
+    ("SELECT a, b, count(*) FROM {ks}.g WHERE a = 1 GROUP BY b", [(1, 1, 2), (1, 2, 1), (1, 3, 1)]),
+    ("SELECT b, count(*) FROM {ks}.g GROUP BY b",
+     Invalid("Group by currently only support groups of columns following their declared order in the PRIMARY KEY")),
+    ("SELECT JSON a, count(*) FROM {ks}.g WHERE a = 1 GROUP BY a", [('{"a": 1, "count": 4}',)]),
+    ("SELECT JSON count(*) FROM {ks}.g WHERE a = 2", [('{"count": 1}',)]),
+    ("SELECT a, max(e), writetime(e) FROM {ks}.g WHERE a = 2", [(2, 50, 1000)]),
+    "CREATE TABLE {ks}.g2 (a int, b int, c int, PRIMARY KEY ((a, b), c))",
+    ("SELECT a, count(*) FROM {ks}.g2 GROUP BY a",
+     Invalid("Group by is not supported on only a part of the partition key")),
+]
+
+SELECTORS = [
+    "CREATE TABLE {ks}.f (k int PRIMARY KEY, m map<text, int>, s set<text>, l list<int>, u uuid, "
+    "fm frozen<map<int, text>>)",
+    "INSERT INTO {ks}.f (k, m, s, l, u, fm) VALUES (1, {'a': 1, 'b': 2}, {'x', 'y'}, [1, 2], now(), {1: 'one'})",
+    ("SELECT m['a'], m['zz'], s['x'], s['q'], fm[1] FROM {ks}.f WHERE k = 1", [(1, None, "x", None, "one")]),
+    ("SELECT l[0] FROM {ks}.f WHERE k = 1", Invalid("Element selection is only allowed on sets and maps, but l is a list")),
+    ("SELECT CAST(m AS text) FROM {ks}.f WHERE k = 1", Invalid("cannot be cast to text")),
+    ("SELECT toUnixTimestamp(minTimeuuid('2013-01-01 00:00:00+0000')) FROM {ks}.f WHERE k = 1", [(1356998400000,)]),
+    ("SELECT k FROM {ks}.f WHERE k = 1 AND u = now() ALLOW FILTERING", []),
+]
+
+CASES = {
+    "schema_rules": SCHEMA_RULES,
+    "write_rules": WRITE_RULES,
+    "restriction_rules": RESTRICTION_RULES,
+    "grouping": GROUPING,
+    "selectors": SELECTORS,
+}
 
 
 @pytest.mark.parametrize("flushed", [False, True], ids=["memtable", "flushed"])
@@ -96,3 +137,11 @@ def test_ordered_in_query_cannot_be_paged(session, ks):
     query = f"SELECT * FROM {ks}.t WHERE k IN (1, 2) ORDER BY c DESC"
     with pytest.raises(Exception, match="Cannot page queries with both ORDER BY and a IN restriction"):
         session.execute(SimpleStatement(query, fetch_size=10))
+
+
+def test_functions_of_no_arguments_in_a_selection(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY)")
+    session.execute(f"INSERT INTO {ks}.t (k) VALUES (1)")
+    row = session.execute(f"SELECT now(), uuid(), currentTimestamp(), currentDate(), toDate(now()) FROM {ks}.t").one()
+    assert row[0].version == 1 and row[1].version == 4
+    assert row[2] is not None and row[3] == row[4]

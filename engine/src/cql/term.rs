@@ -124,7 +124,7 @@ pub fn analyze_term(term: &Term, receiver: &Receiver, binds: &mut BindSpecs) -> 
 
 /// Types that accept each other's values (`text` and `varchar` are one type).
 pub fn compatible(a: &CqlType, b: &CqlType) -> bool {
-    a.unfrozen() == b.unfrozen()
+    a.unfrozen() == b.unfrozen() || (a.unfrozen() == &CqlType::Timeuuid && b.unfrozen() == &CqlType::Uuid)
 }
 
 fn constant_bytes(term: &Term, ty: &CqlType, name: &str) -> Result<Option<Bytes>, CqlError> {

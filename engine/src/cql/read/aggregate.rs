@@ -149,6 +149,18 @@ pub async fn execute(
         },
         None => None,
     };
+    let per_partition_limit = match &plan.per_partition_limit {
+        Some(e) => match e.eval_i32(values, "per partition limit")? {
+            Some(n) if n <= 0 => return Err(CqlError::invalid("PER PARTITION LIMIT must be strictly positive".into())),
+            n => n.map(|n| n as usize),
+        },
+        None => None,
+    };
+    let partition_of = |key: &[Option<Bytes>]| key[..aggregate.partition_key_inputs].to_vec();
+    // Groups already started in the current partition, and whether this group is past
+    // the PER PARTITION LIMIT (its rows are then skipped).
+    let mut partition_groups: (Vec<Option<Bytes>>, usize) = (Vec::new(), 0);
+    let mut skipping = false;
     let width = aggregate.inputs.len();
     let fresh = || aggregate.columns.iter().map(Accumulator::new).collect::<Vec<_>>();
     let mut content = Vec::new();
@@ -171,13 +183,34 @@ pub async fn execute(
                     aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
                 }
                 _ => {
-                    if let Some((_, state)) = current.take() {
+                    let partition = partition_of(&key);
+                    if partition_groups.0 != partition || partition_groups.1 == 0 {
+                        partition_groups = (partition, 0);
+                    }
+                    partition_groups.1 += 1;
+                    let over = per_partition_limit.is_some_and(|l| partition_groups.1 > l);
+                    if over {
+                        // This group is past the limit: finish the previous one and ignore
+                        // this one's rows.
+                        if let Some((_, state)) = current.take().filter(|_| !skipping) {
+                            emit(&state, &mut content);
+                            groups += 1;
+                            if limit.is_some_and(|l| groups >= l) {
+                                break 'pages;
+                            }
+                        }
+                        skipping = true;
+                        current = Some((key, fresh()));
+                        continue;
+                    }
+                    if let Some((_, state)) = current.take().filter(|_| !skipping) {
                         emit(&state, &mut content);
                         groups += 1;
                         if limit.is_some_and(|l| groups >= l) {
                             break 'pages;
                         }
                     }
+                    skipping = false;
                     let mut state = fresh();
                     aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
                     current = Some((key, state));
@@ -191,7 +224,7 @@ pub async fn execute(
     }
     let under_limit = limit.is_none_or(|l| groups < l);
     match current {
-        Some((_, state)) if under_limit => {
+        Some((_, state)) if under_limit && !skipping => {
             emit(&state, &mut content);
             groups += 1;
         }

@@ -8,6 +8,7 @@ use percore_protocol::types::literal::{format_date, format_decimal, format_time,
 use percore_protocol::types::{value_to_json, CqlType, CqlValue};
 use percore_protocol::wire::write_bytes;
 
+use crate::cql::bind::Evaluated;
 use crate::cql::error::CqlError;
 use crate::cql::read::output::split_rows;
 use crate::cql::statement::projection::{ProjExpr, Projection, SelectorFunction};
@@ -53,6 +54,19 @@ fn eval(e: &ProjExpr, row: &[Option<&[u8]>]) -> Result<Option<Bytes>, CqlError> 
             None => Ok(None),
             Some(v) => call(f, &v).map(Some),
         },
+        ProjExpr::Element { collection, key, map } => {
+            let Some(value) = eval(collection, row)? else { return Ok(None) };
+            let items = crate::cql::write::cell_ops::collection_items(&value, *map)?;
+            Ok(items.into_iter().find(|(k, _)| k == key).and_then(|(k, v)| if *map { v } else { Some(k) }))
+        }
+        ProjExpr::Function(f, args) => {
+            let args = args
+                .iter()
+                .map(|a| Ok(eval(a, row)?.map_or(Evaluated::Null, Evaluated::Value)))
+                .collect::<Result<Vec<_>, CqlError>>()?;
+            Ok(crate::cql::functions::call(f, &args)?.into_option())
+        }
+        ProjExpr::Const(value) => Ok(value.clone()),
     }
 }
 

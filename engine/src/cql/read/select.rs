@@ -83,7 +83,11 @@ pub async fn execute(
         return system_tables::select(shard, plan, values, page);
     }
     if let Some(aggregate) = &plan.aggregate {
-        return super::aggregate::execute(shard, plan, aggregate, values, page).await;
+        let mut rows = super::aggregate::execute(shard, plan, aggregate, values, page).await?;
+        if let Some(json) = &plan.projection {
+            rows.content = super::projection::project(json, aggregate.columns.len(), &rows.content)?;
+        }
+        return Ok(rows);
     }
     let mut rows = execute_rows(shard, plan, values, page, true).await?;
     if let Some(projection) = &plan.projection {
@@ -170,6 +174,8 @@ pub(super) fn row_selection(
         None => None,
     };
     let per_partition_limit = if plan.distinct { Some(1) } else { per_partition_limit };
+    // With GROUP BY, PER PARTITION LIMIT counts groups: the aggregation applies it.
+    let per_partition_limit = per_partition_limit.filter(|_| plan.aggregate.is_none());
     Ok((filters, per_partition_limit))
 }
 

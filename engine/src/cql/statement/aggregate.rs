@@ -1,9 +1,10 @@
 //! Aggregate selections — `count(*)`, `count(c)`, `min`, `max`, `sum`, `avg` — with or
-//! without `GROUP BY` a primary-key prefix, analysed into what each row must provide and
-//! how each result column is computed. Plain columns beside aggregates take their value
-//! from the first row of the group, as in Cassandra.
+//! without `GROUP BY` a primary-key prefix (columns restricted by `=` may be skipped),
+//! analysed into what each row must provide and how each result column is computed.
+//! Plain columns, `writetime` and `ttl` beside aggregates take their value from the first
+//! row of the group, as in Cassandra.
 
-use percore_protocol::cql::ast::{Selection, SelectorExpr};
+use percore_protocol::cql::ast::{Operator, Relation, Selection, SelectorExpr};
 use percore_protocol::types::CqlType;
 
 use crate::cql::error::CqlError;
@@ -32,16 +33,20 @@ pub enum ResultColumn {
 
 #[derive(Debug, Clone)]
 pub struct AggregatePlan {
-    /// The columns read from each row, in this order.
-    pub inputs: Vec<ColumnId>,
+    /// What each row provides, in this order.
+    pub inputs: Vec<Output>,
     pub columns: Vec<ResultColumn>,
-    /// Inputs holding the GROUP BY columns (empty: all rows form one group).
+    /// Inputs holding the grouping key: the partition key, then the grouped clustering
+    /// prefix (empty: all rows form one group).
     pub group_inputs: Vec<usize>,
+    /// How many of `group_inputs` are the partition key (PER PARTITION LIMIT counts
+    /// groups within one partition).
+    pub partition_key_inputs: usize,
 }
 
 impl AggregatePlan {
     pub fn input_outputs(&self) -> Vec<Output> {
-        self.inputs.iter().map(|&c| Output::Column(c)).collect()
+        self.inputs.clone()
     }
 }
 
@@ -56,22 +61,64 @@ fn aggregate_kind(name: &str) -> Option<AggregateKind> {
     })
 }
 
-/// Whether a selection needs the aggregate path.
-pub fn is_aggregate(selection: &Selection, group_by: &[String]) -> bool {
+/// Whether a selection needs the aggregate path (`SELECT JSON count(*)` too: its one
+/// row is then written as JSON).
+pub fn is_aggregate(selection: &Selection, group_by: &[String], json: bool) -> bool {
     let Selection::Selectors(selectors) = selection else { return !group_by.is_empty() };
     !group_by.is_empty()
         || selectors.iter().any(|s| match &s.expr {
-            SelectorExpr::CountAll => selectors.len() > 1,
+            SelectorExpr::CountAll => selectors.len() > 1 || json,
             SelectorExpr::FunctionCall { name, .. } => aggregate_kind(&name.name).is_some(),
             _ => false,
         })
 }
 
-fn input_index(inputs: &mut Vec<ColumnId>, id: ColumnId) -> usize {
-    inputs.iter().position(|&c| c == id).unwrap_or_else(|| {
-        inputs.push(id);
+fn input_index(inputs: &mut Vec<Output>, output: Output) -> usize {
+    inputs.iter().position(|o| *o == output).unwrap_or_else(|| {
+        inputs.push(output);
         inputs.len() - 1
     })
+}
+
+/// Whether a WHERE clause restricts this column with `=`.
+fn restricted_by_eq(table: &TableDef, relations: &[Relation], id: ColumnId) -> bool {
+    let name = &table.column(id).name;
+    relations.iter().any(|r| matches!(r, Relation::Simple { column, op: Operator::Eq, .. } if column == name))
+}
+
+/// The grouping key's columns for `GROUP BY`: the primary key up to the last grouped
+/// column, where every skipped column is restricted by `=`, never part of a partition key.
+fn group_columns(table: &TableDef, group_by: &[String], relations: &[Relation]) -> Result<Vec<ColumnId>, CqlError> {
+    let key: Vec<ColumnId> = table.partition_key.iter().chain(&table.clustering_key).copied().collect();
+    let out_of_order = || {
+        CqlError::invalid(
+            "Group by currently only support groups of columns following their declared order in the PRIMARY KEY"
+                .into(),
+        )
+    };
+    let mut next = 0;
+    for name in group_by {
+        let id = column_id(table, name)?;
+        if !table.column(id).kind.is_primary_key() {
+            return Err(CqlError::invalid(format!(
+                "Group by is currently only supported on the columns of the PRIMARY KEY, got {name}"
+            )));
+        }
+        loop {
+            let Some(&column) = key.get(next) else { return Err(out_of_order()) };
+            next += 1;
+            if column == id {
+                break;
+            }
+            if !restricted_by_eq(table, relations, column) {
+                return Err(out_of_order());
+            }
+        }
+    }
+    if next > 0 && next < table.partition_key.len() {
+        return Err(CqlError::invalid("Group by is not supported on only a part of the partition key".into()));
+    }
+    Ok(key[..next].to_vec())
 }
 
 /// The types `sum`, `avg` and numeric casts work on.
@@ -93,25 +140,12 @@ pub fn analyze(
     table: &TableDef,
     selection: &Selection,
     group_by: &[String],
+    relations: &[Relation],
 ) -> Result<(AggregatePlan, Vec<(String, CqlType)>), CqlError> {
     let mut inputs = Vec::new();
-    let mut group_inputs = Vec::new();
-    let key: Vec<ColumnId> = table.partition_key.iter().chain(&table.clustering_key).copied().collect();
-    for (i, name) in group_by.iter().enumerate() {
-        let id = column_id(table, name)?;
-        if !table.column(id).kind.is_primary_key() {
-            return Err(CqlError::invalid(format!(
-                "Group by is currently only supported on the columns of the PRIMARY KEY, got {name}"
-            )));
-        }
-        if key.get(i) != Some(&id) {
-            return Err(CqlError::invalid(
-                "Group by currently only support groups of columns following their declared order in the PRIMARY KEY"
-                    .into(),
-            ));
-        }
-        group_inputs.push(input_index(&mut inputs, id));
-    }
+    let group = group_columns(table, group_by, relations)?;
+    let group_inputs: Vec<usize> = group.iter().map(|&id| input_index(&mut inputs, Output::Column(id))).collect();
+    let partition_key_inputs = if group.is_empty() { 0 } else { table.partition_key.len() };
     let mut columns = Vec::new();
     let mut described = Vec::new();
     let selectors: Vec<(SelectorExpr, Option<String>)> = match selection {
@@ -127,7 +161,24 @@ pub fn analyze(
             SelectorExpr::Column(name) => {
                 let id = column_id(table, name)?;
                 let ty = table.column(id).ty.clone();
-                (ResultColumn::First { input: input_index(&mut inputs, id) }, name.clone(), ty)
+                (ResultColumn::First { input: input_index(&mut inputs, Output::Column(id)) }, name.clone(), ty)
+            }
+            SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
+                let id = column_id(table, name)?;
+                let c = table.column(id);
+                let writetime = matches!(expr, SelectorExpr::WriteTime(_));
+                if c.kind.is_primary_key() || c.ty.is_multi_cell() {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot use selection function {} on {name}",
+                        if writetime { "writeTime" } else { "ttl" }
+                    )));
+                }
+                let (output, ty, label) = if writetime {
+                    (Output::WriteTime(id), CqlType::Bigint, "writetime")
+                } else {
+                    (Output::Ttl(id), CqlType::Int, "ttl")
+                };
+                (ResultColumn::First { input: input_index(&mut inputs, output) }, format!("{label}({name})"), ty)
             }
             SelectorExpr::CountAll => {
                 let input = 0;
@@ -155,7 +206,7 @@ pub fn analyze(
                     )));
                 }
                 let ty = if kind == AggregateKind::Count { CqlType::Bigint } else { arg_ty };
-                let input = input_index(&mut inputs, id);
+                let input = input_index(&mut inputs, Output::Column(id));
                 let label = format!("system.{}({arg})", name.name.to_ascii_lowercase());
                 (ResultColumn::Aggregate { kind, input, ty: ty.clone() }, label, ty)
             }
@@ -168,5 +219,9 @@ pub fn analyze(
         columns.push(column);
         described.push((alias.unwrap_or(name), ty));
     }
-    Ok((AggregatePlan { inputs, columns, group_inputs }, described))
+    if inputs.is_empty() {
+        // `count(*)` alone: each row still needs a cell to be counted as a row.
+        inputs.push(Output::Column(table.partition_key[0]));
+    }
+    Ok((AggregatePlan { inputs, columns, group_inputs, partition_key_inputs }, described))
 }

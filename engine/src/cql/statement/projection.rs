@@ -5,11 +5,15 @@
 //! result column from them, page by page, so paging and filtering are those of the plain
 //! read.
 
+use bytes::Bytes;
 use percore_protocol::cql::ast::{Selection, SelectorExpr};
 use percore_protocol::types::CqlType;
 
 use crate::cql::error::CqlError;
+use crate::cql::functions::Function;
 use crate::cql::read::output::Output;
+use crate::cql::statement::operation::term_text;
+use crate::cql::term::{analyze_term, compatible, BindSpecs, Receiver};
 use crate::schema::TableDef;
 
 use super::aggregate::is_numeric;
@@ -39,6 +43,18 @@ pub enum ProjExpr {
     Call(SelectorFunction, Box<ProjExpr>),
     /// `x.f`: the field at this position of a user type value (null when absent).
     Field(Box<ProjExpr>, usize),
+    /// `m[k]` / `s[e]`: a map's value or a set's element with this serialized key (null
+    /// when absent).
+    Element {
+        collection: Box<ProjExpr>,
+        key: Bytes,
+        map: bool,
+    },
+    /// A native function of terms (`now()`, `minTimeuuid(...)`, `uuid()`), evaluated for
+    /// each row.
+    Function(Function, Vec<ProjExpr>),
+    /// A constant argument of a function (`minTimeuuid('2013-01-01')`).
+    Const(Option<Bytes>),
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +73,7 @@ pub fn is_computed(selection: &Selection, json: bool) -> bool {
                 !(name.name.eq_ignore_ascii_case("token") || name.name.eq_ignore_ascii_case("count"))
                     || args.iter().any(computed)
             }
-            SelectorExpr::Cast { .. } | SelectorExpr::FieldAccess { .. } => true,
+            SelectorExpr::Cast { .. } | SelectorExpr::FieldAccess { .. } | SelectorExpr::ElementAccess { .. } => true,
             _ => false,
         }
     }
@@ -90,8 +106,22 @@ fn type_name_of_function(name: &str) -> Option<(bool, CqlType)> {
 
 /// Cassandra's `CastFcts`: between native types (anything to text); vectors have none.
 fn cast_allowed(from: &CqlType, to: &CqlType) -> bool {
+    let native = !matches!(
+        from.unfrozen(),
+        CqlType::List(_)
+            | CqlType::Set(_)
+            | CqlType::Map(..)
+            | CqlType::Tuple(_)
+            | CqlType::Udt(_)
+            | CqlType::Vector(..)
+            | CqlType::Custom(_)
+    );
+    native && cast_between_natives(from, to)
+}
+
+fn cast_between_natives(from: &CqlType, to: &CqlType) -> bool {
     from.unfrozen() == to.unfrozen()
-        || (matches!(to, CqlType::Text | CqlType::Ascii) && !matches!(from.unfrozen(), CqlType::Vector(..)))
+        || matches!(to, CqlType::Text | CqlType::Ascii)
         || (is_numeric(from) && is_numeric(to) && !matches!(to, CqlType::Counter))
         || (matches!(from, CqlType::Timeuuid) && matches!(to, CqlType::Timestamp | CqlType::Date))
         || (matches!(from, CqlType::Timestamp) && matches!(to, CqlType::Date))
@@ -141,6 +171,9 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
                 CqlType::Bigint,
                 format!("system.token({})", names.join(", ")),
             )
+        }
+        SelectorExpr::FunctionCall { name, args } if is_term_function(&name.name, args) => {
+            term_function(table, &name.name, args, inputs)?
         }
         SelectorExpr::FunctionCall { name, args } => {
             let [arg] = args.as_slice() else {
@@ -215,11 +248,109 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
             let ty = udt.fields[index].1.clone();
             (ProjExpr::Field(Box::new(arg_expr), index), ty, format!("{arg_name}.{field}"))
         }
+        SelectorExpr::ElementAccess { expr, key } => {
+            let (arg_expr, arg_ty, arg_name) = selector(table, expr, inputs)?;
+            let (key_ty, ty, map) = match arg_ty.unfrozen() {
+                CqlType::Map(k, v) => ((**k).clone(), (**v).clone(), true),
+                CqlType::Set(e) => ((**e).clone(), (**e).clone(), false),
+                CqlType::List(_) => {
+                    return Err(CqlError::invalid(format!(
+                        "Element selection is only allowed on sets and maps, but {arg_name} is a list"
+                    )))
+                }
+                other => {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid element selection: {arg_name} is of type {} is not a collection",
+                        other.cql_name()
+                    )))
+                }
+            };
+            let receiver = constant_receiver(table, format!("key({arg_name})"), key_ty);
+            let key_bytes = match analyze_term(key, &receiver, &mut BindSpecs::default())? {
+                crate::cql::bind::ValueExpr::Const(Some(b)) => b,
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Element selection on {arg_name} takes a constant key; bind markers in the selection are not supported"
+                    )))
+                }
+            };
+            let label = format!("{arg_name}[{}]", term_text(key));
+            (ProjExpr::Element { collection: Box::new(arg_expr), key: key_bytes, map }, ty, label)
+        }
         SelectorExpr::CountAll => {
             return Err(CqlError::invalid("count(*) cannot be mixed with computed selectors yet".into()))
         }
         other => return Err(CqlError::invalid(format!("This selector is not supported yet: {other:?}"))),
     })
+}
+
+/// Functions of terms Cassandra also allows in a selection: the ones without arguments
+/// (`now()`, `uuid()`, `currentTimestamp()`…) and `minTimeuuid`/`maxTimeuuid`.
+fn is_term_function(name: &str, args: &[SelectorExpr]) -> bool {
+    match Function::lookup(name) {
+        Some(Function::MinTimeuuid | Function::MaxTimeuuid) => true,
+        Some(f) => args.is_empty() && f.argument_types().is_empty(),
+        None => false,
+    }
+}
+
+fn constant_receiver(table: &TableDef, name: String, ty: CqlType) -> Receiver {
+    Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name, ty }
+}
+
+/// A native function of terms whose arguments are columns, other selectors or constants.
+fn term_function(
+    table: &TableDef,
+    name: &str,
+    args: &[SelectorExpr],
+    inputs: &mut Inputs,
+) -> Result<(ProjExpr, CqlType, String), CqlError> {
+    let f = Function::lookup(name).ok_or_else(|| CqlError::invalid(format!("Unknown function '{name}'")))?;
+    let lower = name.to_ascii_lowercase();
+    let types = f.argument_types();
+    if args.len() != types.len() {
+        return Err(CqlError::invalid(format!(
+            "Invalid number of arguments in call to function system.{lower}: {} required but {} provided",
+            types.len(),
+            args.len()
+        )));
+    }
+    let mut exprs = Vec::with_capacity(args.len());
+    let mut labels = Vec::with_capacity(args.len());
+    for (i, (arg, ty)) in args.iter().zip(types).enumerate() {
+        if let SelectorExpr::Term(term) = arg {
+            let receiver = constant_receiver(table, format!("{lower}(arg{i})"), ty);
+            match analyze_term(term, &receiver, &mut BindSpecs::default())? {
+                crate::cql::bind::ValueExpr::Const(value) => exprs.push(ProjExpr::Const(value)),
+                _ => {
+                    return Err(CqlError::invalid(format!(
+                        "Bind markers are not supported as arguments of system.{lower} in a selection"
+                    )))
+                }
+            }
+            labels.push(term_text(term));
+            continue;
+        }
+        let (expr, arg_ty, label) = selector(table, arg, inputs)?;
+        if !compatible(&arg_ty, &ty) {
+            return Err(CqlError::invalid(format!(
+                "Type error: {label} cannot be passed as argument {i} of function system.{lower} of type {}",
+                ty.cql_name()
+            )));
+        }
+        exprs.push(expr);
+        labels.push(label);
+    }
+    let ty = f.return_type();
+    Ok((ProjExpr::Function(f, exprs), ty, format!("system.{lower}({})", labels.join(", "))))
+}
+
+/// `SELECT JSON` over already computed columns (aggregates): each row becomes one JSON
+/// object of them; returns the projection and the one `[json]` result column.
+pub fn json_of_columns(described: Vec<(String, CqlType)>) -> (Projection, Vec<(String, CqlType)>) {
+    let exprs = (0..described.len()).map(ProjExpr::Input).collect();
+    let (names, types) = described.into_iter().unzip();
+    (Projection { exprs, types, json_names: Some(names) }, vec![("[json]".into(), CqlType::Text)])
 }
 
 /// The inputs each row provides, the projection, and the result columns (name, type).
@@ -246,6 +377,10 @@ pub fn analyze(table: &TableDef, selection: &Selection, json: bool) -> Result<An
                 described.push((s.alias.clone().unwrap_or(name), ty));
             }
         }
+    }
+    if inputs.outputs.is_empty() {
+        // Only functions of constants: each row still needs a cell to be counted as a row.
+        inputs.index(Output::Column(table.partition_key[0]));
     }
     let types = described.iter().map(|(_, t)| t.clone()).collect();
     if json {

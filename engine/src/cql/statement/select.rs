@@ -61,10 +61,16 @@ pub fn analyze_select(
     let mut aggregate = None;
     let mut computed = None;
     match &stmt.selection {
-        selection if aggregate::is_aggregate(selection, &stmt.group_by) => {
-            let (plan, described) = aggregate::analyze(&table, selection, &stmt.group_by)?;
+        selection if aggregate::is_aggregate(selection, &stmt.group_by, stmt.json) => {
+            let (plan, described) = aggregate::analyze(&table, selection, &stmt.group_by, &stmt.where_clause)?;
             outputs = plan.input_outputs();
-            result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
+            if stmt.json {
+                let (json, columns) = projection::json_of_columns(described);
+                computed = Some(json);
+                result_columns = columns.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
+            } else {
+                result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
+            }
             aggregate = Some(plan);
         }
         selection if projection::is_computed(selection, stmt.json) => {
