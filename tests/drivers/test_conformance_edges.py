@@ -145,3 +145,33 @@ def test_functions_of_no_arguments_in_a_selection(session, ks):
     row = session.execute(f"SELECT now(), uuid(), currentTimestamp(), currentDate(), toDate(now()) FROM {ks}.t").one()
     assert row[0].version == 1 and row[1].version == 4
     assert row[2] is not None and row[3] == row[4]
+
+
+def test_failed_condition_columns_in_cassandra_order(session, ks):
+    session.execute(f"CREATE TABLE {ks}.lw (k int, c int, v int, w text, s int static, PRIMARY KEY (k, c))")
+    session.execute(f"INSERT INTO {ks}.lw (k, c, v, w, s) VALUES (1, 1, 7, 'x', 5)")
+    single = session.execute(f"UPDATE {ks}.lw SET v = 1 WHERE k = 1 AND c = 1 IF s = 99 AND w = 'zz'")
+    assert single.column_names == ["[applied]", "w", "s"], "regular conditions first, then static ones"
+    assert tuple(single.one()) == (False, "x", 5)
+    batch = session.execute(
+        f"BEGIN BATCH UPDATE {ks}.lw SET v = 2 WHERE k = 1 AND c = 1 IF v = 99; "
+        f"UPDATE {ks}.lw SET w = 'y' WHERE k = 1 AND c = 2 IF EXISTS; APPLY BATCH")
+    assert batch.column_names == ["[applied]", "k", "c", "s", "v", "w"], "an existence test shows every column"
+    assert not batch.one()[0]
+
+
+MESSAGES = [
+    "CREATE TABLE {ks}.m (a int, b int, c int, d int, v int, PRIMARY KEY (a, b, c, d))",
+    ("SELECT * FROM {ks}.m WHERE a = 1 AND b = 1 AND c > 0 AND d = 1",
+     Invalid('Clustering column "d" cannot be restricted (preceding column "c" is restricted by a non-EQ relation)')),
+    ("SELECT * FROM {ks}.m WHERE a = 1 AND b = 1 AND d > 0",
+     Invalid('PRIMARY KEY column "d" cannot be restricted as preceding column "c" is not restricted')),
+    ("SELECT * FROM {ks}.m WHERE a = 1 AND b = 1 AND c > 0 AND d > 1",
+     Invalid('Clustering column "d" cannot be restricted (preceding column "c" is restricted by a non-EQ relation)')),
+    ("SELECT * FROM {ks}.m WHERE a = 1 AND b = null", Invalid("Invalid null value in condition for column b")),
+    ("SELECT * FROM {ks}.m WHERE a = 1 AND v = null ALLOW FILTERING", Invalid("Unsupported null value for column v")),
+]
+
+
+def test_restriction_messages(session, server, ks):
+    run_case(session, server, ks, MESSAGES)

@@ -156,7 +156,16 @@ pub fn bind_filters(
             if f.width > 0 {
                 return bind_tuple_filter(table, f, values);
             }
-            let name = &table.column(f.column).name;
+            let column = table.column(f.column);
+            let name = &column.name;
+            if let crate::cql::statement::restrictions::ColumnValues::Eq(e) = &f.values {
+                let null = e.eval(values, &f.ty, name)? == crate::cql::bind::Evaluated::Null;
+                if null && !column.kind.is_primary_key() {
+                    return Err(crate::cql::error::CqlError::invalid(format!(
+                        "Unsupported null value for column {name}"
+                    )));
+                }
+            }
             let values = crate::cql::statement::restrictions::column_values(&f.values, values, &f.ty, name)?;
             Ok(RowFilter { column: f.column, op: f.op, values, tuple: None })
         })

@@ -43,13 +43,17 @@ pub enum ConditionValues {
 }
 
 impl ConditionPlan {
-    /// The columns the conditions read (shown with `[applied] = false`).
-    pub fn columns(&self) -> Vec<ColumnId> {
+    /// The columns the conditions read (shown with `[applied] = false`): regular columns
+    /// first, then static ones, each in order of appearance, as Cassandra lists them.
+    pub fn columns(&self, table: &TableDef) -> Vec<ColumnId> {
         let mut out = Vec::new();
         if let ConditionPlan::Columns(conditions) = self {
-            for c in conditions {
-                if !out.contains(&c.column) {
-                    out.push(c.column);
+            for statics in [false, true] {
+                for c in conditions {
+                    let is_static = table.column(c.column).kind == crate::schema::ColumnKind::Static;
+                    if is_static == statics && !out.contains(&c.column) {
+                        out.push(c.column);
+                    }
                 }
             }
         }

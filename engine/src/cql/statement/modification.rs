@@ -110,7 +110,7 @@ fn check_conditional_target(
             "IN on the clustering key columns is not supported with conditional {what}"
         )));
     }
-    let static_only = condition.columns().iter().all(|id| table.column(*id).kind == ColumnKind::Static)
+    let static_only = condition.columns(table).iter().all(|id| table.column(*id).kind == ColumnKind::Static)
         && !matches!(condition, ConditionPlan::NotExists | ConditionPlan::Exists);
     let given = r.clustering_prefix.len();
     if given < table.clustering_key.len() && !(static_only && given == 0) {

@@ -85,7 +85,7 @@ impl Restrictions {
             .map(|(restriction, &id)| {
                 let c = table.column(id);
                 match restriction {
-                    ColumnValues::Eq(e) => e.eval_required(values, &c.ty, &c.name),
+                    ColumnValues::Eq(e) => key_value(e, values, &c.ty, &c.name),
                     ColumnValues::In(_) => Err(CqlError::invalid(format!(
                         "IN on the clustering key column {} is not supported here",
                         c.name
@@ -451,33 +451,38 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
             out.clustering_prefix = clustering_eq.into_iter().take(prefix_len).flatten().collect();
             return Ok(out);
         }
-        return Err(CqlError::invalid(format!(
-            "PRIMARY KEY column \"{}\" cannot be restricted as preceding column \"{}\" is not restricted",
-            table.column(table.clustering_key[pos]).name,
-            table.column(table.clustering_key[prefix_len]).name
-        )));
+        let sliced = slices.iter().any(|(p, _)| *p == prefix_len);
+        return Err(preceding_column_error(table, pos, prefix_len, sliced));
     }
     out.clustering_prefix = clustering_eq.into_iter().flatten().collect();
     match slices.as_slice() {
         [] => {}
         [(pos, slice)] if *pos == prefix_len => out.clustering_slice = Some(slice.clone()),
-        [(pos, _)] if *pos < prefix_len => {
-            return Err(CqlError::invalid(format!(
-                "Column \"{}\" cannot be restricted by both an equality and an inequality relation",
-                table.column(table.clustering_key[*pos]).name
-            )))
-        }
-        [(pos, _), ..] => {
-            let blocker =
-                table.clustering_key.get(prefix_len + usize::from(slices.len() > 1 && *pos == prefix_len)).copied();
-            return Err(CqlError::invalid(format!(
-                "Clustering column \"{}\" cannot be restricted (preceding column \"{}\" is restricted by a non-EQ relation)",
-                table.column(table.clustering_key[*pos.max(&prefix_len)]).name,
-                blocker.map_or("?".to_string(), |b| table.column(b).name.clone())
-            )));
+        _ => {
+            if let Some((pos, _)) = slices.iter().find(|(p, _)| *p < prefix_len) {
+                return Err(CqlError::invalid(format!(
+                    "Column \"{}\" cannot be restricted by both an equality and an inequality relation",
+                    table.column(table.clustering_key[*pos]).name
+                )));
+            }
+            let sliced = slices.iter().any(|(p, _)| *p == prefix_len);
+            let later = slices.iter().map(|(p, _)| *p).filter(|p| *p > prefix_len).min().unwrap_or(prefix_len);
+            return Err(preceding_column_error(table, later, prefix_len, sliced));
         }
     }
     Ok(out)
+}
+
+/// Cassandra's refusal of a restricted clustering column after a gap: the preceding column
+/// is either restricted by a slice or not restricted at all.
+fn preceding_column_error(table: &TableDef, pos: usize, preceding: usize, preceding_sliced: bool) -> CqlError {
+    let column = &table.column(table.clustering_key[pos]).name;
+    let preceding = &table.column(table.clustering_key[preceding]).name;
+    CqlError::invalid(if preceding_sliced {
+        format!("Clustering column \"{column}\" cannot be restricted (preceding column \"{preceding}\" is restricted by a non-EQ relation)")
+    } else {
+        format!("PRIMARY KEY column \"{column}\" cannot be restricted as preceding column \"{preceding}\" is not restricted")
+    })
 }
 
 /// A key column restricted by `=` or `IN` may have no other `=` or `IN`.
@@ -686,6 +691,15 @@ fn cartesian_product(options: Vec<Vec<Bytes>>, max: usize, what: &str) -> Result
     Ok(out)
 }
 
+/// A value a restriction compares with: null and unset are refused with Cassandra's words.
+fn key_value(e: &ValueExpr, values: &BoundValues, ty: &CqlType, name: &str) -> Result<Bytes, CqlError> {
+    match e.eval(values, ty, name)? {
+        Evaluated::Value(b) => Ok(b),
+        Evaluated::Null => Err(CqlError::invalid(format!("Invalid null value in condition for column {name}"))),
+        Evaluated::Unset => Err(CqlError::invalid(format!("Invalid unset value for column {name}"))),
+    }
+}
+
 /// The values an Eq or IN restriction names (IN lists deduplicated, in order).
 pub fn column_values(
     restriction: &ColumnValues,
@@ -693,11 +707,10 @@ pub fn column_values(
     ty: &CqlType,
     name: &str,
 ) -> Result<Vec<Bytes>, CqlError> {
+    let required = |e: &ValueExpr| key_value(e, values, ty, name);
     let mut out = match restriction {
-        ColumnValues::Eq(e) => vec![e.eval_required(values, ty, name)?],
-        ColumnValues::In(InList::Values(list)) => {
-            list.iter().map(|e| e.eval_required(values, ty, name)).collect::<Result<Vec<_>, _>>()?
-        }
+        ColumnValues::Eq(e) => vec![required(e)?],
+        ColumnValues::In(InList::Values(list)) => list.iter().map(required).collect::<Result<Vec<_>, _>>()?,
         ColumnValues::In(InList::Marker(i)) => {
             let list_ty = CqlType::List(Box::new(ty.clone()));
             match ValueExpr::Bind(*i).eval(values, &list_ty, name)? {

@@ -54,8 +54,18 @@ pub async fn execute(
         return Err(CqlError::invalid("A conditional statement must name one partition".into()));
     };
     let first_table = write.table.clone();
-    // Every row of the answer has the same columns: the union, in order of appearance.
+    // Every row of the answer has the same columns: the union, in order of appearance,
+    // or every column in SELECT * order once a statement tests existence (Cassandra then
+    // answers as a wildcard selection).
     let mut shown: Vec<ColumnId> = Vec::new();
+    if write.conditions.len() > 1
+        && write
+            .conditions
+            .iter()
+            .any(|c| matches!(c.kind, conditions::BoundKind::Exists | conditions::BoundKind::NotExists))
+    {
+        shown = write.table.select_star_order();
+    }
     for c in &write.conditions {
         for id in &c.show {
             if !shown.contains(id) {

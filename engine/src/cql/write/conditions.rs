@@ -124,7 +124,7 @@ pub fn bind(
         ConditionPlan::Exists => (BoundKind::Exists, table.select_star_order()),
         ConditionPlan::Columns(conditions) => {
             let bound = conditions.iter().map(|c| bind_column_condition(table, c, values)).collect::<Result<_, _>>()?;
-            (BoundKind::Columns(bound), condition.columns())
+            (BoundKind::Columns(bound), condition.columns(table))
         }
     };
     if batch && matches!(condition, ConditionPlan::Columns(_)) {
