@@ -4,6 +4,7 @@ plain columns taking the group's first row, and Cassandra's refusals — as stat
 (statement_tables.py)."""
 
 import pytest
+from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.query import SimpleStatement
 
 from statement_tables import Invalid, run_case, with_flushes
@@ -60,3 +61,27 @@ def test_aggregates_over_many_pages(session, ks):
     assert tuple(row) == (3000, sum(k * c for k in range(30) for c in range(100)), 29 * 99)
     grouped = session.execute(SimpleStatement(f"SELECT k, count(*), sum(v) FROM {ks}.t GROUP BY k", fetch_size=7))
     assert sorted(tuple(r) for r in grouped) == [(k, 100, k * sum(range(100))) for k in range(30)]
+
+
+def test_groups_are_paged(session, ks):
+    """GROUP BY answers come in pages of groups; a group cut by a page boundary is carried in
+    the paging state, and LIMIT / PER PARTITION LIMIT count groups across pages."""
+    session.execute(f"CREATE TABLE {ks}.t (k int, c int, d int, v bigint, PRIMARY KEY (k, c, d))")
+    insert = session.prepare(f"INSERT INTO {ks}.t (k, c, d, v) VALUES (?, ?, ?, ?)")
+    rows = [(k, c, d, k + c + d) for k in range(20) for c in range(75) for d in range(2)]
+    execute_concurrent_with_args(session, insert, rows, concurrency=64, raise_on_first_error=True)
+    query = f"SELECT k, c, count(*), sum(v) FROM {ks}.t GROUP BY k, c"
+    expected = sorted((k, c, 2, 2 * (k + c) + 1) for k in range(20) for c in range(75))
+
+    paged = session.execute(SimpleStatement(query, fetch_size=100))
+    first_page = list(paged.current_rows)
+    assert paged.has_more_pages, "1500 groups do not come in one page of 100"
+    assert 100 <= len(first_page) < 1500
+    rows = [tuple(r) for r in session.execute(SimpleStatement(query, fetch_size=100))]
+    assert sorted(rows) == expected and len(set(rows)) == len(rows), "every group exactly once"
+    assert rows == [tuple(r) for r in session.execute(SimpleStatement(query, fetch_size=5000))], "same order"
+
+    limited = [tuple(r) for r in session.execute(SimpleStatement(query + " LIMIT 1234", fetch_size=100))]
+    assert limited == rows[:1234]
+    per_partition = [tuple(r) for r in session.execute(SimpleStatement(query + " PER PARTITION LIMIT 3", fetch_size=10))]
+    assert sorted(per_partition) == sorted(r for r in expected if r[1] < 3)

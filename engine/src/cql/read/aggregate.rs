@@ -1,7 +1,9 @@
 //! Executing aggregate selections: the matching rows are read page by page through the
 //! ordinary read path (bounded memory: one page and one group at a time), grouped by the
 //! GROUP BY prefix — rows arrive in (token, clustering) order, so a group's rows are
-//! contiguous — and folded into one result row per group.
+//! contiguous — and folded into one result row per group. With GROUP BY the groups are
+//! paged: once a client page holds its page size of groups, the read stops at the next
+//! inner page boundary and the group in progress travels in the paging state.
 
 use std::rc::Rc;
 
@@ -18,6 +20,7 @@ use crate::cql::statement::select::SelectPlan;
 use crate::model::clustering::order_key;
 use crate::runtime::shard::Shard;
 
+use super::grouping_state::GroupingState;
 use super::output::split_rows;
 use super::select::{execute_rows, PageRequest};
 
@@ -26,7 +29,7 @@ const AGGREGATE_PAGE_ROWS: i32 = 1000;
 
 /// The running state of one result column within a group.
 #[derive(Debug, Clone)]
-enum Accumulator {
+pub enum Accumulator {
     Count(i64),
     Extreme(Option<(Vec<u8>, Bytes)>),
     Integer { sum: i128, count: i64 },
@@ -157,89 +160,82 @@ pub async fn execute(
         None => None,
     };
     let partition_of = |key: &[Option<Bytes>]| key[..aggregate.partition_key_inputs].to_vec();
-    // Groups already started in the current partition, and whether this group is past
-    // the PER PARTITION LIMIT (its rows are then skipped).
-    let mut partition_groups: (Vec<Option<Bytes>>, usize) = (Vec::new(), 0);
-    let mut skipping = false;
     let width = aggregate.inputs.len();
     let fresh = || aggregate.columns.iter().map(Accumulator::new).collect::<Vec<_>>();
+    let mut st = match &page.paging_state {
+        Some(bytes) => GroupingState::decode(bytes, &fresh(), aggregate.group_inputs.len())?,
+        None => GroupingState::default(),
+    };
+    let page_groups = page.page_size.filter(|&n| n > 0).map(|n| n as usize);
     let mut content = Vec::new();
     let mut groups = 0usize;
-    let mut current: Option<(Vec<Option<Bytes>>, Vec<Accumulator>)> = None;
-    let mut paging_state = None;
+    let at_limit = |st: &GroupingState| limit.is_some_and(|l| st.groups_done as usize >= l);
     let emit = |state: &[Accumulator], content: &mut Vec<u8>| {
         for (acc, column) in state.iter().zip(&aggregate.columns) {
             acc.finish(column, content);
         }
     };
+    let mut more = false;
     'pages: loop {
-        let inner = PageRequest { page_size: Some(AGGREGATE_PAGE_ROWS), paging_state, skip_metadata: true };
+        let inner =
+            PageRequest { page_size: Some(AGGREGATE_PAGE_ROWS), paging_state: st.inner.take(), skip_metadata: true };
         let rows = execute_rows(shard, plan, values, &inner, false).await?;
         for row in split_rows(&rows.content, width)? {
             let row: Vec<Option<Bytes>> = row.into_iter().map(|v| v.map(Bytes::copy_from_slice)).collect();
             let key: Vec<Option<Bytes>> = aggregate.group_inputs.iter().map(|&i| row[i].clone()).collect();
-            match &mut current {
+            match &mut st.current {
                 Some((k, state)) if *k == key || aggregate.group_inputs.is_empty() => {
                     aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
+                    continue;
                 }
-                _ => {
-                    let partition = partition_of(&key);
-                    if partition_groups.0 != partition || partition_groups.1 == 0 {
-                        partition_groups = (partition, 0);
-                    }
-                    partition_groups.1 += 1;
-                    let over = per_partition_limit.is_some_and(|l| partition_groups.1 > l);
-                    if over {
-                        // This group is past the limit: finish the previous one and ignore
-                        // this one's rows.
-                        if let Some((_, state)) = current.take().filter(|_| !skipping) {
-                            emit(&state, &mut content);
-                            groups += 1;
-                            if limit.is_some_and(|l| groups >= l) {
-                                break 'pages;
-                            }
-                        }
-                        skipping = true;
-                        current = Some((key, fresh()));
-                        continue;
-                    }
-                    if let Some((_, state)) = current.take().filter(|_| !skipping) {
-                        emit(&state, &mut content);
-                        groups += 1;
-                        if limit.is_some_and(|l| groups >= l) {
-                            break 'pages;
-                        }
-                    }
-                    skipping = false;
-                    let mut state = fresh();
-                    aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
-                    current = Some((key, state));
+                _ => {}
+            }
+            // A new group starts: the previous one is complete.
+            if let Some((_, state)) = st.current.take().filter(|_| !st.skipping) {
+                emit(&state, &mut content);
+                groups += 1;
+                st.groups_done += 1;
+                if at_limit(&st) {
+                    break 'pages;
                 }
             }
+            let partition = partition_of(&key);
+            if st.partition != partition || st.partition_groups == 0 {
+                st.partition = partition;
+                st.partition_groups = 0;
+            }
+            st.partition_groups += 1;
+            // A group past the PER PARTITION LIMIT is read but never returned.
+            st.skipping = per_partition_limit.is_some_and(|l| st.partition_groups as usize > l);
+            let mut state = fresh();
+            aggregate.columns.iter().zip(state.iter_mut()).for_each(|(c, acc)| acc.add(c, &row));
+            st.current = Some((key, state));
         }
-        paging_state = rows.metadata.paging_state;
-        if paging_state.is_none() {
+        st.inner = rows.metadata.paging_state;
+        if st.inner.is_none() {
+            break;
+        }
+        if page_groups.is_some_and(|n| groups >= n) {
+            more = true;
             break;
         }
     }
-    let under_limit = limit.is_none_or(|l| groups < l);
-    match current {
-        Some((_, state)) if under_limit && !skipping => {
-            emit(&state, &mut content);
-            groups += 1;
+    if !more {
+        match st.current.take() {
+            Some((_, state)) if !at_limit(&st) && !st.skipping => {
+                emit(&state, &mut content);
+                groups += 1;
+            }
+            None if aggregate.group_inputs.is_empty() => {
+                emit(&fresh(), &mut content);
+                groups += 1;
+            }
+            _ => {}
         }
-        None if aggregate.group_inputs.is_empty() => {
-            emit(&fresh(), &mut content);
-            groups += 1;
-        }
-        _ => {}
     }
+    let paging_state = (more && !at_limit(&st)).then(|| st.encode());
     Ok(RowsResult {
-        metadata: RowsMetadata {
-            columns: plan.result_columns.clone(),
-            paging_state: None,
-            no_metadata: page.skip_metadata,
-        },
+        metadata: RowsMetadata { columns: plan.result_columns.clone(), paging_state, no_metadata: page.skip_metadata },
         count: groups as i32,
         content,
     })

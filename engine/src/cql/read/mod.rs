@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod filter;
+pub mod grouping_state;
 pub mod index_read;
 pub mod output;
 pub mod paging;
