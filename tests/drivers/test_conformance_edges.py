@@ -175,3 +175,21 @@ MESSAGES = [
 
 def test_restriction_messages(session, server, ks):
     run_case(session, server, ks, MESSAGES)
+
+
+def test_ordered_in_query_merges_partitions(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int, c int, v text, PRIMARY KEY (k, c))")
+    for k, c in [(1, 1), (1, 3), (1, 5), (2, 2), (2, 4), (2, 6)]:
+        session.execute(f"INSERT INTO {ks}.t (k, c, v) VALUES ({k}, {c}, 'v{c}')")
+
+    def unpaged(query):
+        return [tuple(r) for r in session.execute(SimpleStatement(query, fetch_size=None))]
+
+    assert unpaged(f"SELECT k, c FROM {ks}.t WHERE k IN (1, 2) ORDER BY c DESC") == \
+        [(2, 6), (1, 5), (2, 4), (1, 3), (2, 2), (1, 1)]
+    assert unpaged(f"SELECT k, c FROM {ks}.t WHERE k IN (2, 1) ORDER BY c ASC LIMIT 4") == \
+        [(1, 1), (2, 2), (1, 3), (2, 4)]
+    # The ORDER BY column need not be selected.
+    assert unpaged(f"SELECT v FROM {ks}.t WHERE k IN (1, 2) ORDER BY c DESC LIMIT 2") == [("v6",), ("v5",)]
+    assert unpaged(f"SELECT JSON k, v FROM {ks}.t WHERE k IN (1, 2) ORDER BY c LIMIT 2") == \
+        [('{"k": 1, "v": "v1"}',), ('{"k": 2, "v": "v2"}',)]

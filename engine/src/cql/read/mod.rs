@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod filter;
 pub mod grouping_state;
 pub mod index_read;
+pub mod ordered_merge;
 pub mod output;
 pub mod paging;
 pub mod partition;

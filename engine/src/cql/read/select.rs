@@ -204,6 +204,24 @@ async fn read_partitions(
     let (filters, per_partition_limit) = row_selection(plan, values)?;
     let positions = sorted_positions(shard, plan, values)?;
     let range = clustering_range(plan, values)?;
+    if !plan.order_inputs.is_empty() {
+        let read = |position: PartitionPosition| PartitionRead {
+            table: plan.table.clone(),
+            position,
+            range: range.clone(),
+            reversed: plan.reversed,
+            outputs: plan.outputs.clone(),
+            row_limit: budget.rows,
+            start_after: None,
+            count_only: false,
+            now: now_seconds(),
+            filters: filters.clone(),
+            per_partition_limit,
+            partition_rows_before: None,
+        };
+        let pages = try_join_all(positions.into_iter().map(|p| read_on_owner(shard, read(p)))).await?;
+        return super::ordered_merge::merge(plan, pages, budget.rows);
+    }
     let (mut index, mut after) = match &budget.resume {
         Some(Resume::Partition { index, after }) => (*index as usize, after.clone()),
         Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),

@@ -34,9 +34,12 @@ pub struct SelectPlan {
     pub per_partition_limit: Option<ValueExpr>,
     /// `SELECT DISTINCT`: one row per partition (its key and static columns).
     pub distinct: bool,
-    /// ORDER BY with an `IN` on the partition key: rows of several partitions would have
-    /// to be merged in clustering order, which Cassandra refuses to page.
+    /// ORDER BY with an `IN` on the partition key: rows of several partitions are merged
+    /// in clustering order (Cassandra refuses to page such a query).
     pub ordered_partition_in: bool,
+    /// For that merge: the outputs holding the ORDER BY columns (added after the selected
+    /// ones when not selected, and cut off before the rows leave).
+    pub order_inputs: Vec<usize>,
     /// Aggregates and GROUP BY: `outputs` are the inputs each row provides.
     pub aggregate: Option<AggregatePlan>,
     /// Functions, casts, SELECT JSON: `outputs` are the inputs each row provides.
@@ -185,6 +188,17 @@ pub fn analyze_select(
     let limit = stmt.limit.as_ref().map(|t| int_parameter(&table, "[limit]", t, binds)).transpose()?;
     let ordered_partition_in = !stmt.order_by.is_empty()
         && restrictions.partition.as_ref().is_some_and(|p| p.iter().any(|c| matches!(c, ColumnValues::In(_))));
+    let mut order_inputs = Vec::new();
+    if ordered_partition_in && aggregate.is_none() && !count {
+        for &id in &table.clustering_key[..stmt.order_by.len()] {
+            let output = Output::Column(id);
+            let index = outputs.iter().position(|o| *o == output).unwrap_or_else(|| {
+                outputs.push(output);
+                outputs.len() - 1
+            });
+            order_inputs.push(index);
+        }
+    }
     Ok(SelectPlan {
         table,
         outputs: outputs.into(),
@@ -196,6 +210,7 @@ pub fn analyze_select(
         per_partition_limit,
         distinct: stmt.distinct,
         ordered_partition_in,
+        order_inputs,
         aggregate,
         projection: computed,
         index,
