@@ -126,7 +126,8 @@ async fn run(
             session.set_keyspace(ks.clone());
             Ok(ResultMessage::SetKeyspace(ks.clone()))
         }
-        StatementPlan::Schema(statement) => match ddl::execute(shard, statement.clone(), session.keyspace()).await? {
+        StatementPlan::Schema(statement) => match ddl::execute(shard, (**statement).clone(), session.keyspace()).await?
+        {
             Some(change) => Ok(ResultMessage::SchemaChange(change)),
             None => Ok(ResultMessage::Void),
         },
@@ -202,7 +203,7 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
         let StatementPlan::Modify(plan) = plan else {
             return Err(CqlError::invalid("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH".into()));
         };
-        plans.push((plan, BoundValues::resolve(values, names)?));
+        plans.push((&**plan, BoundValues::resolve(values, names)?));
     }
     let plan_refs: Vec<_> = plans.iter().map(|(p, _)| *p).collect();
     validate_batch(kind, &plan_refs, batch.timestamp.is_some())?;
@@ -234,7 +235,7 @@ fn check_consistency(
 ) -> Result<(), CqlError> {
     let modifications: Vec<&ModificationPlan> = match plan {
         StatementPlan::Select(p) => return check_table_consistency(shard, &p.table, consistency, Access::Read),
-        StatementPlan::Modify(p) => vec![p],
+        StatementPlan::Modify(p) => vec![&**p],
         StatementPlan::Batch(b) => b.statements.iter().collect(),
         _ => return Ok(()),
     };

@@ -30,12 +30,12 @@ use self::select::SelectPlan;
 
 #[derive(Debug)]
 pub enum StatementPlan {
-    Select(SelectPlan),
-    Modify(ModificationPlan),
+    Select(Box<SelectPlan>),
+    Modify(Box<ModificationPlan>),
     Batch(BatchPlan),
     Use(String),
     /// DDL keeps its AST: shard 0 applies it to whatever schema is current then.
-    Schema(Statement),
+    Schema(Box<Statement>),
     Truncate(Arc<TableDef>),
     /// DESCRIBE keeps its AST: it is answered from the schema and the session keyspace current
     /// at execution, as Cassandra does.
@@ -112,10 +112,10 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
         Statement::Select(s) => {
             let table = resolve_table(schema, &s.from, ks)?;
             let indexes = schema.indexes_on(&table.id);
-            StatementPlan::Select(select::analyze_select(&s, table, indexes, &mut binds)?)
+            StatementPlan::Select(Box::new(select::analyze_select(&s, table, indexes, &mut binds)?))
         }
         s @ (Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)) => {
-            StatementPlan::Modify(analyze_modification(&s, schema, ks, &mut binds)?)
+            StatementPlan::Modify(Box::new(analyze_modification(&s, schema, ks, &mut binds)?))
         }
         Statement::Batch(b) => {
             if b.using.ttl.is_some() {
@@ -154,7 +154,7 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
         }
         Statement::Truncate(t) => StatementPlan::Truncate(writable_table(schema, &t.name, ks)?),
         Statement::Describe(d) => StatementPlan::Describe(d),
-        ddl => StatementPlan::Schema(ddl),
+        ddl => StatementPlan::Schema(Box::new(ddl)),
     };
     let (bind_specs, marker_names) = binds.finish()?;
     Ok(Analysed { plan, bind_specs, marker_names })
