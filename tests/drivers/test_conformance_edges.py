@@ -43,6 +43,7 @@ WRITE_RULES = [
     ("INSERT INTO {ks}.t (k, c, ti) VALUES (1, 1, 86400000000000)",
      Invalid("Unable to make long (for time) from: '86400000000000'")),
     "INSERT INTO {ks}.t (k, c, ti) VALUES (1, 1, 86399999999999)",
+    ("INSERT INTO {ks}.t (k, c, v) VALUES (1, 1, 2147483648)", Invalid("Unable to make int from '2147483648'")),
     # Static columns alone need no clustering key; the partition then has no rows.
     "INSERT INTO {ks}.t (k, st) VALUES (2, 5)",
     ("SELECT k, c, v, st FROM {ks}.t WHERE k = 2", [(2, None, None, 5)]),
@@ -106,7 +107,21 @@ SELECTORS = [
     ("SELECT k FROM {ks}.f WHERE k = 1 AND u = now() ALLOW FILTERING", []),
 ]
 
+MAP_ELEMENT_FILTERS = [
+    "CREATE TABLE {ks}.me (k int, c int, m map<text, int>, fm frozen<map<text, int>>, PRIMARY KEY (k, c))",
+    "INSERT INTO {ks}.me (k, c, m, fm) VALUES (1, 1, {'a': 1, 'b': 2}, {'a': 1})",
+    "INSERT INTO {ks}.me (k, c, m, fm) VALUES (1, 2, {'a': 5}, {'a': 7})",
+    "INSERT INTO {ks}.me (k, c, m) VALUES (2, 1, {'b': 1})",
+    ("SELECT k, c FROM {ks}.me WHERE m['a'] = 1", Invalid("Cannot execute this query as it might involve data filtering")),
+    ("SELECT k, c FROM {ks}.me WHERE m['a'] = 1 ALLOW FILTERING", [(1, 1)]),
+    ("SELECT k, c FROM {ks}.me WHERE m['a'] > 1 ALLOW FILTERING", [(1, 2)]),
+    ("SELECT k, c FROM {ks}.me WHERE fm['a'] = 7 ALLOW FILTERING", [(1, 2)]),
+    ("SELECT k, c FROM {ks}.me WHERE k = 1 AND m['b'] = 2 ALLOW FILTERING", [(1, 1)]),
+    ("SELECT k, c FROM {ks}.me WHERE m['zz'] = 2 ALLOW FILTERING", []),
+]
+
 CASES = {
+    "map_element_filters": MAP_ELEMENT_FILTERS,
     "schema_rules": SCHEMA_RULES,
     "write_rules": WRITE_RULES,
     "restriction_rules": RESTRICTION_RULES,

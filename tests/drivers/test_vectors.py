@@ -66,7 +66,7 @@ ELEMENT_TYPES = [
     ("INSERT INTO {ks}.t (k, s) VALUES (2, [1, 2])", Invalid("Invalid vector literal for s: value 1 is not of type text")),
     ("INSERT INTO {ks}.t (k, s) VALUES (2, ['a', 'b', 'c'])",
      Invalid("Invalid vector literal for s of type vector<text, 2>; expected 2 elements, but given 3")),
-    ("INSERT INTO {ks}.t (k, i) VALUES (2, [3000000000, 1])", Invalid("Invalid INTEGER constant (3000000000)")),
+    ("INSERT INTO {ks}.t (k, i) VALUES (2, [3000000000, 1])", Invalid("Unable to make int from '3000000000'")),
 ]
 
 KEYS = [

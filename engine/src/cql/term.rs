@@ -185,6 +185,14 @@ fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Re
     let parse_err =
         |e: &dyn std::fmt::Display| CqlError::invalid(format!("{e} for \"{name}\" of type {}", ty.cql_name()));
     let int = |s: &str| s.parse::<i128>().map_err(|_| bad());
+    // Cassandra's `Int32Serializer`-style refusal of an integer literal out of range.
+    let range = |java: &str| {
+        let text = match l {
+            Literal::Integer(s) => s.as_str(),
+            _ => "",
+        };
+        CqlError::invalid(format!("Unable to make {java} from '{text}'"))
+    };
     match (l, ty.unfrozen()) {
         (Literal::String(s), CqlType::Text) => out.extend_from_slice(s.as_bytes()),
         (Literal::String(s), CqlType::Ascii) => {
@@ -216,15 +224,19 @@ fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Re
             let d = parse_duration(s).map_err(|e| parse_err(&e))?;
             CqlValue::Duration { months: d.months, days: d.days, nanos: d.nanos }.encode(out)
         }
-        (Literal::Integer(s), CqlType::Int) => out.extend(i32::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
+        (Literal::Integer(s), CqlType::Int) => {
+            out.extend(i32::try_from(int(s)?).map_err(|_| range("int"))?.to_be_bytes())
+        }
         (Literal::Integer(s), CqlType::Time) => out.extend(parse_time(s).map_err(|e| parse_err(&e))?.to_be_bytes()),
         (Literal::Integer(s), CqlType::Bigint | CqlType::Counter | CqlType::Timestamp) => {
-            out.extend(i64::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes())
+            out.extend(i64::try_from(int(s)?).map_err(|_| range("long"))?.to_be_bytes())
         }
         (Literal::Integer(s), CqlType::Smallint) => {
-            out.extend(i16::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes())
+            out.extend(i16::try_from(int(s)?).map_err(|_| range("short"))?.to_be_bytes())
         }
-        (Literal::Integer(s), CqlType::Tinyint) => out.extend(i8::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
+        (Literal::Integer(s), CqlType::Tinyint) => {
+            out.extend(i8::try_from(int(s)?).map_err(|_| range("byte"))?.to_be_bytes())
+        }
         (Literal::Integer(s), CqlType::Date) => out.extend(u32::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
         (Literal::Integer(s), CqlType::Varint) => out.extend(parse_varint(s).map_err(|e| parse_err(&e))?),
         (Literal::Integer(s) | Literal::Float(s), CqlType::Decimal) => {

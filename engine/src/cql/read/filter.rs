@@ -24,6 +24,8 @@ pub struct RowFilter {
     /// For a multi-column relation: the tuple of clustering columns compared, whose first
     /// column is `column`.
     pub tuple: Option<ClusteringTuple>,
+    /// For `m[key] op value`: the serialized map key whose value is compared.
+    pub map_key: Option<Bytes>,
 }
 
 /// The consecutive clustering columns a multi-column relation compares, as one tuple.
@@ -64,6 +66,18 @@ fn column_value(
         return collection_value(&column.ty, source.live_elements(id, deletion, ctx.now));
     }
     source.live_cell(id, deletion, ctx.now).and_then(|c| c.value.as_ref()).map(|v| v.to_vec())
+}
+
+/// The value a map holds for `key` in a row (frozen or not).
+fn map_value(
+    ctx: &PartitionContext<'_>,
+    row: Option<(&Row, Option<DeletionTime>)>,
+    id: ColumnId,
+    key: &[u8],
+) -> Option<Vec<u8>> {
+    let map = Bytes::from(column_value(ctx, row, id)?);
+    let items = crate::cql::write::cell_ops::collection_items(&map, true).ok()?;
+    items.into_iter().find(|(k, _)| k[..] == *key).and_then(|(_, v)| v.map(|v| v.to_vec()))
 }
 
 /// Elements (or map keys with `keys`) of a serialized collection, or of the live element
@@ -123,12 +137,18 @@ pub fn matches(ctx: &PartitionContext<'_>, row: Option<(&Row, Option<DeletionTim
                 f.values.iter().all(|v| members.iter().any(|m| m[..] == v[..]))
             }
             op => {
-                let (current, ty) = match &f.tuple {
-                    Some(t) => {
+                let value_ty;
+                let (current, ty) = match (&f.tuple, &f.map_key) {
+                    (Some(t), _) => {
                         let position = ctx.table.column(f.column).position as usize;
                         (clustering_tuple(row, position, t.width), &t.ty)
                     }
-                    None => (column_value(ctx, row, f.column), ty),
+                    (None, Some(key)) => {
+                        let CqlType::Map(_, v) = ty.unfrozen() else { return false };
+                        value_ty = (**v).clone();
+                        (map_value(ctx, row, f.column, key), &value_ty)
+                    }
+                    (None, None) => (column_value(ctx, row, f.column), ty),
                 };
                 let Some(current) = current else { return false };
                 match op {
@@ -166,10 +186,21 @@ pub fn bind_filters(
                     )));
                 }
             }
+            let map_key = match &f.map_key {
+                Some(k) => Some(k.eval_required(values, &map_key_type(&column.ty), &format!("key({name})"))?),
+                None => None,
+            };
             let values = crate::cql::statement::restrictions::column_values(&f.values, values, &f.ty, name)?;
-            Ok(RowFilter { column: f.column, op: f.op, values, tuple: None })
+            Ok(RowFilter { column: f.column, op: f.op, values, tuple: None, map_key })
         })
         .collect()
+}
+
+fn map_key_type(ty: &CqlType) -> CqlType {
+    match ty.unfrozen() {
+        CqlType::Map(k, _) => (**k).clone(),
+        other => other.clone(),
+    }
 }
 
 /// Binds a multi-column relation: every tuple must have a value for each column.
@@ -198,5 +229,6 @@ fn bind_tuple_filter(
         op: f.op,
         values: tuples,
         tuple: Some(ClusteringTuple { width: f.width, ty: f.ty.clone() }),
+        map_key: None,
     })
 }

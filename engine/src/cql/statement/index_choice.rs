@@ -68,6 +68,7 @@ pub fn analyze(
     let expr = analyze_term(value, &receiver, ctx.binds)?;
     let mut restrictions = restrictions::analyze(&rest, ctx)?;
     restrictions.row_filters.push(FilterPlan {
+        map_key: None,
         width: 0,
         column: index.column,
         op: Operator::Eq,

@@ -66,6 +66,8 @@ pub struct Restrictions {
 /// relation).
 #[derive(Debug, Clone)]
 pub struct FilterPlan {
+    /// For `m[key] op value`: the map key whose value is compared.
+    pub map_key: Option<ValueExpr>,
     /// 0 for one column; n for a multi-column relation on the n clustering columns
     /// starting at `column`, whose values are tuples.
     pub width: usize,
@@ -210,7 +212,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                         let ty = contains_type(def, *op)?;
                         let expr = analyze_term(value, &receiver(table, def.name.clone(), ty.clone()), ctx.binds)?;
                         require_filtering(&ctx, def.kind)?;
-                        out.row_filters.push(FilterPlan { width: 0, column: id, op: *op, ty, values: ColumnValues::Eq(expr) });
+                        out.row_filters.push(FilterPlan { map_key: None, width: 0, column: id, op: *op, ty, values: ColumnValues::Eq(expr) });
                     }
                     _ => {
                         if matches!(def.ty.unfrozen(), CqlType::Duration) && *op != Operator::Eq {
@@ -219,7 +221,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                             ));
                         }
                         require_filtering(&ctx, def.kind)?;
-                        out.row_filters.push(FilterPlan { width: 0,
+                        out.row_filters.push(FilterPlan { map_key: None, width: 0,
                             column: id,
                             op: *op,
                             ty: def.ty.clone(),
@@ -242,6 +244,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     ColumnKind::Clustering if ctx.for_read => {
                         clustering_in.push(def.position as usize);
                         out.row_filters.push(FilterPlan {
+                            map_key: None,
                             width: 0,
                             column: id,
                             op: Operator::Eq,
@@ -257,6 +260,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     kind => {
                         require_filtering(&ctx, kind)?;
                         out.row_filters.push(FilterPlan {
+                            map_key: None,
                             width: 0,
                             column: id,
                             op: Operator::Eq,
@@ -325,6 +329,28 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     }
                 }
             }
+            Relation::MapElement { column, key, op, value } => {
+                let id = column_id(table, column)?;
+                let def = table.column(id);
+                let CqlType::Map(key_ty, value_ty) = def.ty.unfrozen() else {
+                    return Err(CqlError::invalid(format!("Invalid element restriction on non-map column {column}")));
+                };
+                if matches!(op, Operator::Contains | Operator::ContainsKey | Operator::Like) {
+                    return Err(CqlError::invalid(format!("Unsupported operator on map element {column}[...]")));
+                }
+                let key = analyze_term(key, &receiver(table, format!("key({column})"), (**key_ty).clone()), ctx.binds)?;
+                let ty = (**value_ty).clone();
+                let expr = analyze_term(value, &receiver(table, format!("value({column})"), ty.clone()), ctx.binds)?;
+                require_filtering(&ctx, def.kind)?;
+                out.row_filters.push(FilterPlan {
+                    map_key: Some(key),
+                    width: 0,
+                    column: id,
+                    op: *op,
+                    ty,
+                    values: ColumnValues::Eq(expr),
+                });
+            }
             Relation::MultiColumnIn { columns, values } => {
                 if !ctx.for_read {
                     return Err(CqlError::invalid(
@@ -350,6 +376,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 };
                 clustering_in.extend(first..first + columns.len());
                 out.row_filters.push(FilterPlan {
+                    map_key: None,
                     width: columns.len(),
                     column: table.clustering_key[first],
                     op: Operator::Eq,
@@ -388,7 +415,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         for (&id, values) in table.partition_key.iter().zip(partition) {
             if let Some(values) = values {
                 let ty = table.column(id).ty.clone();
-                out.row_filters.push(FilterPlan { width: 0, column: id, op: Operator::Eq, ty, values });
+                out.row_filters.push(FilterPlan { map_key: None, width: 0, column: id, op: Operator::Eq, ty, values });
             }
         }
     }
@@ -407,7 +434,14 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
         for (pos, (&id, eq)) in table.clustering_key.iter().zip(clustering_eq.iter_mut()).enumerate().skip(from) {
             let ty = table.column(id).ty.clone();
             if let Some(values) = eq.take() {
-                out.row_filters.push(FilterPlan { width: 0, column: id, op: Operator::Eq, ty: ty.clone(), values });
+                out.row_filters.push(FilterPlan {
+                    map_key: None,
+                    width: 0,
+                    column: id,
+                    op: Operator::Eq,
+                    ty: ty.clone(),
+                    values,
+                });
             }
             if let Some(i) = slices.iter().position(|(p, _)| *p == pos) {
                 let (_, slice) = slices.remove(i);
@@ -426,6 +460,7 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                             (0, ty.clone())
                         };
                         out.row_filters.push(FilterPlan {
+                            map_key: None,
                             width,
                             column: id,
                             op,
@@ -445,7 +480,14 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                 if let Some(values) = expr.take() {
                     let id = table.clustering_key[p];
                     let ty = table.column(id).ty.clone();
-                    out.row_filters.push(FilterPlan { width: 0, column: id, op: Operator::Eq, ty, values });
+                    out.row_filters.push(FilterPlan {
+                        map_key: None,
+                        width: 0,
+                        column: id,
+                        op: Operator::Eq,
+                        ty,
+                        values,
+                    });
                 }
             }
             out.clustering_prefix = clustering_eq.into_iter().take(prefix_len).flatten().collect();
