@@ -1,5 +1,6 @@
 //! Reading one page of one partition on the shard that owns it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -10,6 +11,7 @@ use crate::model::mutation::{ClusteringRange, PartitionPosition};
 use crate::model::token::split_partition_key;
 use crate::runtime::shard::Shard;
 use crate::schema::TableDef;
+use crate::storage::partition::Row;
 use crate::storage::Partition;
 
 use super::filter::{matches, RowFilter};
@@ -173,6 +175,8 @@ fn rows_through(
 ) -> usize {
     let mut n = 0;
     for (key, row) in partition.rows_in(&read.range, read.reversed, None) {
+        let row = visible_row(ctx.table, row);
+        let row = &*row;
         let deletion = row.effective_deletion(partition.deletion_for(key));
         if row.is_live(deletion, read.now) && matches(ctx, Some((row, deletion)), &read.filters) {
             n += 1;
@@ -185,19 +189,27 @@ fn rows_through(
 }
 
 /// Reads up to `row_limit` live rows of `partition` (shared with ring scans). Cells of
-/// dropped columns are left out first (a copy, only for tables that had a column dropped).
+/// dropped columns are left out row by row: only a row holding such cells is copied
+/// without them, so a table that once had a column dropped reads at the same cost.
 pub fn read_partition(
     table: &TableDef,
     position: &PartitionPosition,
     partition: &Partition,
     read: &PartitionRead,
 ) -> ReadPage {
-    if table.has_dropped_columns() {
-        let mut visible = partition.to_owned_copy();
-        visible.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
-        return read_visible_partition(table, position, &visible, read);
-    }
     read_visible_partition(table, position, partition, read)
+}
+
+/// A row as reads see it: without the cells a column drop removed (a copy only when it
+/// holds some).
+fn visible_row<'a>(table: &TableDef, row: &'a Row) -> Cow<'a, Row> {
+    if !table.has_dropped_columns() || !row.cells.iter().any(|(c, cell)| table.column(*c).drop_shadows(cell.timestamp))
+    {
+        return Cow::Borrowed(row);
+    }
+    let mut visible = row.clone();
+    visible.cells.retain(|(c, cell)| !table.column(*c).drop_shadows(cell.timestamp));
+    Cow::Owned(visible)
 }
 
 fn read_visible_partition(
@@ -206,7 +218,8 @@ fn read_visible_partition(
     partition: &Partition,
     read: &PartitionRead,
 ) -> ReadPage {
-    let ctx = partition_context(table, position, partition, read.now);
+    let static_row = visible_row(table, &partition.static_row);
+    let ctx = PartitionContext { static_row: &static_row, ..partition_context(table, position, partition, read.now) };
     let mut page = ReadPage::default();
     if read.row_limit == 0 {
         page.more = true;
@@ -221,6 +234,8 @@ fn read_visible_partition(
         limit.saturating_sub(before)
     });
     for (key, row) in partition.rows_in(&read.range, read.reversed, read.start_after.as_deref()) {
+        let row = visible_row(table, row);
+        let row = &*row;
         let deletion = row.effective_deletion(partition.deletion_for(key));
         if !row.is_live(deletion, read.now) || !matches(&ctx, Some((row, deletion)), &read.filters) {
             continue;
