@@ -8,6 +8,7 @@ LIMIT, prepared statements, DROP INDEX, driver metadata, DESCRIBE and restarts."
 import time
 
 import pytest
+from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.query import SimpleStatement
 
 from statement_tables import Invalid, run_case, with_flushes
@@ -241,3 +242,25 @@ def test_indexes_survive_restart_with_another_smp(percore_factory, tmp_path):
     cluster, session = connect(server)
     assert session.execute("SELECT count(*) FROM si.t WHERE v = 1").one()[0] == 16
     cluster.shutdown()
+
+
+def test_reads_delete_stale_entries(session, ks):
+    """Overwritten values leave stale entries; an index read deletes the ones it finds stale
+    (at their own timestamps), so the next read of that value examines only live entries.
+    5000 stale entries are more than one page examines (4096): before the cleanup a page
+    stops early with a paging state, after it the one live row comes in a single page."""
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)")
+    session.execute(f"CREATE INDEX ON {ks}.t (v)")
+    insert = session.prepare(f"INSERT INTO {ks}.t (k, v) VALUES (?, ?)")
+    execute_concurrent_with_args(session, insert, [(k, 1) for k in range(5000)], concurrency=64, raise_on_first_error=True)
+    execute_concurrent_with_args(session, insert, [(k, 2) for k in range(5000)], concurrency=64, raise_on_first_error=True)
+    session.execute(insert, (123456, 1))
+    query = SimpleStatement(f"SELECT k FROM {ks}.t WHERE v = 1", fetch_size=100)
+    first = session.execute(query)
+    assert first.has_more_pages, "5001 entries take more than one page to examine"
+    assert [r.k for r in first] == [123456]
+    again = session.execute(query)
+    assert [r.k for r in again.current_rows] == [123456] and not again.has_more_pages
+    # A value written again after the cleanup is found: its entry is newer than the deletion.
+    session.execute(insert, (7, 1))
+    assert sorted(r.k for r in session.execute(query)) == [7, 123456]

@@ -18,6 +18,9 @@ pub enum Output {
     Ttl(ColumnId),
     /// `token(partition key)`.
     Token,
+    /// The timestamp of the row's marker (internal: which version of an index entry a
+    /// read saw, so that a stale one is deleted at exactly that timestamp).
+    RowMarkerTimestamp,
 }
 
 /// What is common to all rows of one partition.
@@ -79,6 +82,10 @@ pub fn encode_row(
                 write_bytes(out, ttl.as_ref().map(|b| &b[..]))
             }
             Output::Token => write_bytes(out, Some(&ctx.token.to_be_bytes()[..])),
+            Output::RowMarkerTimestamp => {
+                let timestamp = row.and_then(|(r, _)| r.marker.as_ref()).map(|m| m.timestamp.to_be_bytes());
+                write_bytes(out, timestamp.as_ref().map(|b| &b[..]))
+            }
         }
     }
 }

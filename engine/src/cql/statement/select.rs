@@ -222,7 +222,7 @@ fn check_distinct(table: &TableDef, outputs: &[Output]) -> Result<(), CqlError> 
     for output in outputs {
         let id = match output {
             Output::Column(id) | Output::WriteTime(id) | Output::Ttl(id) => *id,
-            Output::Token => continue,
+            Output::Token | Output::RowMarkerTimestamp => continue,
         };
         let c = table.column(id);
         if !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Static) {

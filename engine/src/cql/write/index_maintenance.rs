@@ -3,7 +3,7 @@
 //! the index's backing table at partition `value`, clustering `(token, base partition key…,
 //! base clustering key…)`, with the cell's timestamp and TTL. Entries are only ever added
 //! here: deletions, overwrites and expiries leave stale entries that the index read drops
-//! when it validates each base row (`cql::read::index_read`).
+//! when it validates each base row, and then deletes (`cql::read::index_read`).
 
 use bytes::Bytes;
 
