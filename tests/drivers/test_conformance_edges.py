@@ -6,7 +6,7 @@ or reads differently. The messages are Cassandra's (its CQLTester-based unit tes
 import pytest
 from cassandra.query import SimpleStatement
 
-from statement_tables import ConfigError, Invalid, run_case, with_flushes
+from statement_tables import ConfigError, Invalid, flush, run_case, with_flushes
 
 SCHEMA_RULES = [
     "CREATE TABLE {ks}.plain (k int PRIMARY KEY, v int)",
@@ -208,3 +208,85 @@ def test_ordered_in_query_merges_partitions(session, ks):
     assert unpaged(f"SELECT v FROM {ks}.t WHERE k IN (1, 2) ORDER BY c DESC LIMIT 2") == [("v6",), ("v5",)]
     assert unpaged(f"SELECT JSON k, v FROM {ks}.t WHERE k IN (1, 2) ORDER BY c LIMIT 2") == \
         [('{"k": 1, "v": "v1"}',), ('{"k": 2, "v": "v2"}',)]
+
+
+def test_select_star_lists_static_columns_before_regular_ones(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int, c int, v int, z int static, a int, l list<int>, PRIMARY KEY (k, c))")
+    session.execute(f"INSERT INTO {ks}.t (k, c, v, z, a, l) VALUES (1, 2, 3, 4, 5, [6])")
+    rows = session.execute(f"SELECT * FROM {ks}.t")
+    assert rows.column_names == ["k", "c", "z", "a", "l", "v"]
+    assert tuple(rows.one()) == (1, 2, 4, 5, [6], 3)
+
+
+def test_unset_in_a_condition_is_refused(session, ks):
+    from cassandra.query import UNSET_VALUE
+    session.execute(f"CREATE TABLE {ks}.t (k int, c int, v int, a int, m map<int, int>, PRIMARY KEY (k, c))")
+    update = session.prepare(f"UPDATE {ks}.t SET a = ? WHERE k = ? AND c = ? IF v = ?")
+    with pytest.raises(Exception, match="Invalid 'unset' value in condition"):
+        session.execute(update, (1, 1, 1, UNSET_VALUE))
+    assert list(session.execute(f"SELECT * FROM {ks}.t")) == [], "nothing was written"
+    in_list = session.prepare(f"UPDATE {ks}.t SET a = ? WHERE k = ? AND c = ? IF v IN ?")
+    with pytest.raises(Exception, match="Invalid null list in IN condition"):
+        session.execute(in_list, (1, 1, 1, None))
+    element = session.prepare(f"UPDATE {ks}.t SET a = ? WHERE k = ? AND c = ? IF m[?] = 1")
+    with pytest.raises(Exception, match="Invalid null value for map element access"):
+        session.execute(element, (1, 1, 1, None))
+
+
+def test_timestamp_tie_prefers_the_expiring_cell(session, server, ks):
+    """Cassandra 4 (CASSANDRA-14592): on equal timestamps an expiring cell wins over a
+    permanent one before values are compared, so the answer never depends on when cells
+    are merged: the same from memtables and after a flush between the writes."""
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)")
+    session.execute(f"INSERT INTO {ks}.t (k, v) VALUES (1, 9) USING TIMESTAMP 100")
+    session.execute(f"INSERT INTO {ks}.t (k, v) VALUES (1, 1) USING TIMESTAMP 100 AND TTL 1000")
+    session.execute(f"INSERT INTO {ks}.t (k, v) VALUES (2, 1) USING TIMESTAMP 100 AND TTL 1000")
+    flush(server, ks)
+    session.execute(f"INSERT INTO {ks}.t (k, v) VALUES (2, 9) USING TIMESTAMP 100")
+    for k in (1, 2):
+        row = session.execute(f"SELECT v, ttl(v) AS t FROM {ks}.t WHERE k = {k}").one()
+        assert row.v == 1 and 0 < row.t <= 1000, (k, row)
+
+
+INDEX_AND_CONSISTENCY = [
+    "CREATE TABLE {ks}.i (k int, c int, v int, PRIMARY KEY (k, c))",
+    "CREATE INDEX ON {ks}.i (v)",
+    ("SELECT * FROM {ks}.i WHERE k = 1 AND v = 2 ORDER BY c DESC", Invalid("ORDER BY with 2ndary indexes is not supported.")),
+    ("SELECT * FROM {ks}.i WHERE v = 2 ORDER BY c DESC", Invalid("ORDER BY with 2ndary indexes is not supported.")),
+    ("SELECT c AS x FROM {ks}.i WHERE k = 1 ORDER BY x DESC", Invalid("Aliases are not allowed in order by clause ('x')")),
+    ("SELECT c FROM {ks}.i WHERE k = 1 ORDER BY nope DESC", Invalid("Order by on unknown column nope")),
+]
+
+
+def test_index_order_and_alias_refusals(session, server, ks):
+    run_case(session, server, ks, INDEX_AND_CONSISTENCY)
+
+
+def test_serial_commit_consistency_is_refused_for_conditional_writes(session, ks):
+    from cassandra import ConsistencyLevel
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, v int)")
+    insert = SimpleStatement(f"INSERT INTO {ks}.t (k, v) VALUES (1, 1) IF NOT EXISTS",
+                             consistency_level=ConsistencyLevel.SERIAL)
+    with pytest.raises(Exception, match="SERIAL is not supported as conditional update commit consistency"):
+        session.execute(insert)
+
+
+def test_element_key_messages(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, m map<int, int>, l list<int>)")
+    set_map = session.prepare(f"UPDATE {ks}.t SET m[?] = 1 WHERE k = 1")
+    with pytest.raises(Exception, match="Invalid null map key"):
+        session.execute(set_map, (None,))
+    set_list = session.prepare(f"UPDATE {ks}.t SET l[?] = 1 WHERE k = 1")
+    with pytest.raises(Exception, match="Invalid null value for list index"):
+        session.execute(set_list, (None,))
+
+
+def test_token_of_bound_values(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (a int, b text, v int, PRIMARY KEY ((a, b)))")
+    for a in range(10):
+        session.execute(f"INSERT INTO {ks}.t (a, b, v) VALUES ({a}, 'x', {a})")
+    literal = [tuple(r) for r in session.execute(f"SELECT a FROM {ks}.t WHERE token(a, b) > token(3, 'x')")]
+    prepared = session.prepare(f"SELECT a FROM {ks}.t WHERE token(a, b) > token(?, ?)")
+    assert [tuple(r) for r in session.execute(prepared, (3, "x"))] == literal
+    between = session.prepare(f"SELECT a FROM {ks}.t WHERE token(a, b) >= token(?, ?) AND token(a, b) <= token(?, ?)")
+    assert [tuple(r) for r in session.execute(between, (3, "x", 3, "x"))] == [(3,)]

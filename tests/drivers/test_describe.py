@@ -57,9 +57,9 @@ def events_text(ks):
         "    day date,\n"
         "    ts timestamp,\n"
         "    seq int,\n"
+        "    owner text static,\n"
         '    "Value" double,\n'
         "    note text,\n"
-        "    owner text static,\n"
         '    PRIMARY KEY (("Device", day), ts, seq)\n'
         ") WITH CLUSTERING ORDER BY (ts DESC, seq ASC)\n"
         "    AND " + table_options(comment="'it''s'", compaction="{'class': 'LeveledCompactionStrategy'}",

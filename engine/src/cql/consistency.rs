@@ -15,6 +15,8 @@ use crate::schema::KeyspaceDef;
 pub enum Access {
     Read,
     Write,
+    /// The commit of a lightweight transaction.
+    ConditionalWrite,
 }
 
 /// Replication factors as a consistency level sees them.
@@ -59,8 +61,15 @@ pub fn check(consistency: u16, access: Access, keyspace: &KeyspaceDef, local_dat
         (cl::SERIAL | cl::LOCAL_SERIAL, Access::Write) => {
             return Err(CqlError::invalid("You must use conditional updates for serializable writes".into()));
         }
+        (cl::SERIAL | cl::LOCAL_SERIAL, Access::ConditionalWrite) => {
+            return Err(CqlError::invalid(format!(
+                "{} is not supported as conditional update commit consistency. Use ANY if you mean \"make sure it \
+                 is accepted but I don't care how many replicas commit it for non-SERIAL reads\"",
+                if consistency == cl::SERIAL { "SERIAL" } else { "LOCAL_SERIAL" }
+            )));
+        }
         // A hint on the coordinator is enough for ANY.
-        (cl::ANY, Access::Write) => return Ok(()),
+        (cl::ANY, Access::Write | Access::ConditionalWrite) => return Ok(()),
         _ => {}
     }
     let alive = u32::from(rf.local >= 1);

@@ -33,6 +33,9 @@ pub enum Function {
     AsBlob(CqlType),
     /// `blobAs<type>(blob)`: the blob's bytes as the type (validated).
     BlobAs(CqlType),
+    /// `token(?, ?)` on the right of a token restriction: the Murmur3 token of the
+    /// partition key made of these (bound) components, of these types.
+    Token(Vec<CqlType>),
 }
 
 impl Function {
@@ -70,7 +73,7 @@ impl Function {
             Function::CurrentTimestamp | Function::ToTimestamp => CqlType::Timestamp,
             Function::CurrentDate | Function::ToDate => CqlType::Date,
             Function::CurrentTime => CqlType::Time,
-            Function::ToUnixTimestamp => CqlType::Bigint,
+            Function::ToUnixTimestamp | Function::Token(_) => CqlType::Bigint,
         }
     }
 
@@ -80,6 +83,7 @@ impl Function {
             Function::AsBlob(ty) => vec![ty.clone()],
             Function::BlobAs(_) => vec![CqlType::Blob],
             Function::ToTimestamp | Function::ToDate | Function::ToUnixTimestamp => vec![CqlType::Timeuuid],
+            Function::Token(types) => types.clone(),
             _ => vec![],
         }
     }
@@ -156,6 +160,19 @@ pub fn call(f: &Function, args: &[Evaluated]) -> Result<Evaluated, CqlError> {
             return Ok(Evaluated::Value(Bytes::copy_from_slice(uuid::Uuid::now_v1(node).as_bytes())));
         }
         Function::Uuid => return Ok(Evaluated::Value(Bytes::copy_from_slice(uuid::Uuid::new_v4().as_bytes()))),
+        Function::Token(_) => {
+            let components = args
+                .iter()
+                .map(|a| match a {
+                    Evaluated::Value(b) => Ok(&b[..]),
+                    _ => Err(CqlError::invalid("Invalid null value for partition key part in token()".into())),
+                })
+                .collect::<Result<Vec<&[u8]>, _>>()?;
+            let mut key = Vec::new();
+            crate::model::token::serialize_partition_key(&components, &mut key);
+            let token = crate::model::token::token_of(&key);
+            return Ok(Evaluated::Value(Bytes::copy_from_slice(&token.to_be_bytes())));
+        }
         Function::CurrentTimestamp | Function::CurrentDate | Function::CurrentTime => now_millis(),
         Function::ToTimestamp | Function::ToDate | Function::ToUnixTimestamp => timeuuid_millis(arg_bytes(args, f)?)?,
     };

@@ -207,8 +207,10 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     }
     let plan_refs: Vec<_> = plans.iter().map(|(p, _)| *p).collect();
     validate_batch(kind, &plan_refs, batch.timestamp.is_some())?;
+    let conditional = plan_refs.iter().any(|p| p.condition.is_some());
     for plan in &plan_refs {
-        check_table_consistency(shard, &plan.table, batch.consistency, Access::Write)?;
+        let access = if conditional { Access::ConditionalWrite } else { Access::Write };
+        check_table_consistency(shard, &plan.table, batch.consistency, access)?;
         if plan.condition.is_some() {
             check_table_consistency(shard, &plan.table, serial(batch.serial_consistency), Access::Read)?;
         }
@@ -240,7 +242,8 @@ fn check_consistency(
         _ => return Ok(()),
     };
     for p in modifications {
-        check_table_consistency(shard, &p.table, consistency, Access::Write)?;
+        let access = if p.condition.is_some() { Access::ConditionalWrite } else { Access::Write };
+        check_table_consistency(shard, &p.table, consistency, access)?;
         if p.condition.is_some() {
             check_table_consistency(shard, &p.table, serial(serial_consistency), Access::Read)?;
         }

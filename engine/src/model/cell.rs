@@ -48,9 +48,22 @@ impl Liveness {
         now < self.expires_at
     }
 
+    /// Cassandra's `LivenessInfo.supersedes`: the later timestamp; on a tie an expiring
+    /// marker over a permanent one, then the later expiry.
+    pub fn supersedes(&self, other: &Liveness) -> bool {
+        if self.timestamp != other.timestamp {
+            return self.timestamp > other.timestamp;
+        }
+        let (expiring, other_expiring) = (self.expires_at != NEVER_EXPIRES, other.expires_at != NEVER_EXPIRES);
+        if expiring != other_expiring {
+            return expiring;
+        }
+        self.expires_at > other.expires_at
+    }
+
     pub fn merge(a: Option<Liveness>, b: Option<Liveness>) -> Option<Liveness> {
         match (a, b) {
-            (Some(x), Some(y)) => Some(if y.timestamp > x.timestamp { y } else { x }),
+            (Some(x), Some(y)) => Some(if y.supersedes(&x) { y } else { x }),
             (x, None) => x,
             (None, y) => y,
         }
@@ -96,7 +109,10 @@ impl Cell {
         self.value.as_ref().filter(|_| now < self.expires_at)
     }
 
-    /// Cassandra's reconciliation: does `self` win against `other`?
+    /// Cassandra's reconciliation (`Cells.resolveRegular`, 4.0): does `self` win against
+    /// `other`? The later timestamp; on a tie a tombstone, then an expiring cell over a
+    /// permanent one (CASSANDRA-14592: the answer must not depend on when cells are
+    /// merged), then the later expiry or deletion, then the greater value.
     pub fn supersedes(&self, other: &Cell) -> bool {
         if self.timestamp != other.timestamp {
             return self.timestamp > other.timestamp;
@@ -106,7 +122,10 @@ impl Cell {
             (Some(_), None) => false,
             (None, None) => self.expires_at >= other.expires_at,
             (Some(a), Some(b)) => {
-                if self.expires_at != other.expires_at {
+                let (expiring, other_expiring) = (self.expires_at != NEVER_EXPIRES, other.expires_at != NEVER_EXPIRES);
+                if expiring != other_expiring {
+                    expiring
+                } else if self.expires_at != other.expires_at {
                     self.expires_at > other.expires_at
                 } else {
                     a >= b
@@ -129,6 +148,20 @@ mod tests {
 
     fn live(ts: i64, v: &'static [u8]) -> Cell {
         Cell::live(ts, Bytes::from_static(v), 0, 100)
+    }
+
+    #[test]
+    fn on_a_timestamp_tie_an_expiring_cell_beats_a_permanent_one_whatever_the_values() {
+        let permanent = live(5, b"z");
+        let expiring = Cell::live(5, Bytes::from_static(b"a"), 1000, 100);
+        assert!(expiring.supersedes(&permanent) && !permanent.supersedes(&expiring));
+        let marker = |ttl| Liveness {
+            timestamp: 5,
+            ttl_seconds: ttl,
+            expires_at: if ttl == 0 { NEVER_EXPIRES } else { 100 + ttl },
+        };
+        assert_eq!(Liveness::merge(Some(marker(0)), Some(marker(10))), Some(marker(10)));
+        assert_eq!(Liveness::merge(Some(marker(10)), Some(marker(0))), Some(marker(10)));
     }
 
     #[test]

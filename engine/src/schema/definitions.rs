@@ -160,10 +160,25 @@ impl TableDef {
 
     /// Columns in the order `SELECT *` returns them: partition key, clustering, then the
     /// others by name (as Cassandra does).
+    /// The columns as DESCRIBE lists them (Cassandra's `allColumnsInCreateOrder`): the
+    /// key, then static and then regular columns, each with simple columns before
+    /// multi-cell ones and by name within each.
+    pub fn create_order(&self) -> Vec<ColumnId> {
+        let mut rest: Vec<ColumnId> =
+            self.visible_columns().filter(|(_, c)| !c.kind.is_primary_key()).map(|(i, _)| i).collect();
+        rest.sort_by_key(|&id| {
+            let c = self.column(id);
+            (c.kind != ColumnKind::Static, c.ty.is_multi_cell(), c.name.clone())
+        });
+        self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
+    }
+
     pub fn select_star_order(&self) -> Vec<ColumnId> {
         let mut rest: Vec<ColumnId> =
             self.visible_columns().filter(|(_, c)| !c.kind.is_primary_key()).map(|(i, _)| i).collect();
-        rest.sort_by(|&a, &b| self.column(a).name.cmp(&self.column(b).name));
+        // Static columns first, then regular ones, each by name (Cassandra's
+        // `RegularAndStaticColumns.selectOrderIterator`).
+        rest.sort_by_key(|&id| (self.column(id).kind != ColumnKind::Static, self.column(id).name.clone()));
         self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
     }
 }

@@ -53,7 +53,7 @@ pub fn create_types(ks: &KeyspaceDef) -> Vec<String> {
 
 /// CREATE TABLE as DESCRIBE shows it; `with_id` adds the table id (persisted form).
 pub fn create_table(t: &TableDef, with_id: bool) -> String {
-    create_table_with_columns(t, &t.select_star_order(), with_id)
+    create_table_with_columns(t, &t.create_order(), with_id)
 }
 
 /// The persisted form: with the table id, and the columns in id order, so that building
@@ -188,7 +188,8 @@ mod tests {
             TableDef::new(t.id, t.keyspace.clone(), t.name.clone(), altered.columns, t.options.clone(), false);
         let again = build(&create_table_for_storage(&altered));
         assert_eq!(again.columns, altered.columns);
-        // DESCRIBE shows Cassandra's order: keys, then the others by name.
-        assert!(create_table(&t, false).contains("    c int,\n    a list<int>,\n    s text static,\n    z int,"));
+        // DESCRIBE shows Cassandra's create order: keys, statics, then regular columns
+        // (simple before multi-cell, by name within each).
+        assert!(create_table(&t, false).contains("    c int,\n    s text static,\n    z int,\n    a list<int>,"));
     }
 }

@@ -557,16 +557,14 @@ fn token_of_terms(table: &TableDef, args: &[Term], binds: &mut BindSpecs) -> Res
     for (term, &id) in args.iter().zip(&table.partition_key) {
         exprs.push(analyze_term(term, &column_receiver(table, id), binds)?);
     }
-    // Computed tokens on the right side need evaluation at bind time; only constant keys
-    // are folded here.
+    // Constant keys are folded now; keys with markers are hashed when bound.
     let mut components = Vec::new();
     for e in &exprs {
         match e {
             ValueExpr::Const(Some(b)) => components.push(b.clone()),
             _ => {
-                return Err(CqlError::invalid(
-                    "token() with bind markers on the right side is not supported yet".into(),
-                ))
+                let types = table.partition_key.iter().map(|&id| table.column(id).ty.clone()).collect();
+                return Ok(ValueExpr::Function(crate::cql::functions::Function::Token(types), exprs));
             }
         }
     }
@@ -759,12 +757,8 @@ pub fn column_values(
                 Evaluated::Value(b) => {
                     split_list(&b).ok_or_else(|| CqlError::invalid(format!("Invalid list for IN on {name}")))?
                 }
-                Evaluated::Null => {
-                    return Err(CqlError::invalid(format!("Invalid null value for IN restriction on {name}")))
-                }
-                Evaluated::Unset => {
-                    return Err(CqlError::invalid(format!("Invalid unset value for IN restriction on {name}")))
-                }
+                Evaluated::Null => return Err(CqlError::invalid(format!("Invalid null value for column {name}"))),
+                Evaluated::Unset => return Err(CqlError::invalid(format!("Invalid unset value for column {name}"))),
             }
         }
     };

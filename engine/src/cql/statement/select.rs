@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use percore_protocol::cql::ast::{Ordering, SelectStatement, Selection, SelectorExpr, Term};
+use percore_protocol::cql::ast::{Operator, Ordering, Relation, SelectStatement, Selection, SelectorExpr, Term};
 use percore_protocol::response::ColumnSpec;
 use percore_protocol::types::CqlType;
 
@@ -165,12 +165,23 @@ pub fn analyze_select(
         RestrictionContext { table: &table, binds, for_read: true, allow_filtering: stmt.allow_filtering },
         indexes,
     )?;
+    let restricts_indexed_column = stmt.where_clause.iter().any(|r| {
+        matches!(r, Relation::Simple { column, op: Operator::Eq, .. }
+            if indexes.iter().any(|(i, _)| table.column_id(column) == Some(i.column)))
+    });
+    if (index.is_some() || restricts_indexed_column) && !stmt.order_by.is_empty() {
+        return Err(CqlError::invalid("ORDER BY with 2ndary indexes is not supported.".into()));
+    }
     if index.is_some() && (stmt.distinct || stmt.per_partition_limit.is_some()) {
         return Err(CqlError::invalid(
             "SELECT DISTINCT and PER PARTITION LIMIT with a secondary index restriction are not supported yet".into(),
         ));
     }
-    let reversed = order_by(&table, &stmt.order_by, &restrictions)?;
+    let aliases: Vec<&str> = match &stmt.selection {
+        Selection::Selectors(selectors) => selectors.iter().filter_map(|s| s.alias.as_deref()).collect(),
+        Selection::All => Vec::new(),
+    };
+    let reversed = order_by(&table, &stmt.order_by, &restrictions, &aliases)?;
     if stmt.distinct {
         if stmt.per_partition_limit.is_some() {
             return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries".into()));
@@ -255,7 +266,20 @@ fn int_parameter(table: &TableDef, name: &str, term: &Term, binds: &mut BindSpec
 }
 
 /// Validates ORDER BY and says whether it reverses the clustering order.
-fn order_by(table: &TableDef, order: &[(String, Ordering)], r: &Restrictions) -> Result<bool, CqlError> {
+fn order_by(
+    table: &TableDef,
+    order: &[(String, Ordering)],
+    r: &Restrictions,
+    aliases: &[&str],
+) -> Result<bool, CqlError> {
+    for (name, _) in order {
+        if table.column_id(name).is_none() {
+            if aliases.contains(&name.as_str()) {
+                return Err(CqlError::invalid(format!("Aliases are not allowed in order by clause ('{name}')")));
+            }
+            return Err(CqlError::invalid(format!("Order by on unknown column {name}")));
+        }
+    }
     if order.is_empty() {
         return Ok(false);
     }

@@ -208,10 +208,13 @@ pub fn operation_cells(
                 CqlType::Map(k, v) => ((**k).clone(), (**v).clone()),
                 _ => return Err(CqlError::server(format!("element write on {}", ty.cql_name()))),
             };
+            let list = matches!(ty, CqlType::List(_));
             let key = match eval(key, values, &key_ty, name)? {
                 Evaluated::Value(k) => k,
-                Evaluated::Null => return Err(CqlError::invalid(format!("Invalid null value for {name} key"))),
-                Evaluated::Unset => return Err(CqlError::invalid(format!("Invalid unset value for {name} key"))),
+                Evaluated::Null if list => return Err(CqlError::invalid("Invalid null value for list index".into())),
+                Evaluated::Unset if list => return Err(CqlError::invalid("Invalid unset value for list index".into())),
+                Evaluated::Null => return Err(CqlError::invalid("Invalid null map key".into())),
+                Evaluated::Unset => return Err(CqlError::invalid("Invalid unset map key".into())),
             };
             let value = match eval(value, values, &value_ty, name)? {
                 Evaluated::Unset => return Ok(()),
@@ -267,7 +270,13 @@ pub fn deletion_cells(
     let key = match key.eval(values, &key_ty, &column.name)? {
         Evaluated::Value(k) => k,
         Evaluated::Unset => return Ok(()),
-        Evaluated::Null => return Err(CqlError::invalid(format!("Invalid null value for {} key", column.name))),
+        Evaluated::Null if matches!(column.ty, CqlType::List(_)) => {
+            return Err(CqlError::invalid("Invalid null value for list index".into()))
+        }
+        Evaluated::Null if matches!(column.ty, CqlType::Map(..)) => {
+            return Err(CqlError::invalid("Invalid null map key".into()))
+        }
+        Evaluated::Null => return Err(CqlError::invalid("Invalid null set element".into())),
     };
     match &column.ty {
         CqlType::List(_) => {

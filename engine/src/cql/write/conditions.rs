@@ -56,10 +56,12 @@ pub struct BoundColumnCondition {
     pub values: Vec<Option<Bytes>>,
 }
 
-fn value_of(evaluated: Evaluated) -> Option<Bytes> {
+/// A compared value: null compares as "no value"; unset is refused, as Cassandra does.
+fn value_of(evaluated: Evaluated) -> Result<Option<Bytes>, CqlError> {
     match evaluated {
-        Evaluated::Value(b) => Some(b),
-        Evaluated::Null | Evaluated::Unset => None,
+        Evaluated::Value(b) => Ok(Some(b)),
+        Evaluated::Null => Ok(None),
+        Evaluated::Unset => Err(CqlError::invalid("Invalid 'unset' value in condition".into())),
     }
 }
 
@@ -75,7 +77,13 @@ fn bind_column_condition(
                 CqlType::Map(k, _) => (**k).clone(),
                 _ => CqlType::Int,
             };
-            Some(key.eval_required(values, &key_ty, &column.name)?)
+            let what =
+                if matches!(column.ty.unfrozen(), CqlType::Map(..)) { "map element access" } else { "list index" };
+            match key.eval(values, &key_ty, &column.name)? {
+                Evaluated::Value(b) => Some(b),
+                Evaluated::Null => return Err(CqlError::invalid(format!("Invalid null value for {what}"))),
+                Evaluated::Unset => return Err(CqlError::invalid(format!("Invalid unset value for {what}"))),
+            }
         }
         None => None,
     };
@@ -84,9 +92,9 @@ fn bind_column_condition(
         _ => column.ty.clone(),
     };
     let list = match &c.values {
-        ConditionValues::One(v) => vec![value_of(v.eval(values, &ty, &column.name)?)],
+        ConditionValues::One(v) => vec![value_of(v.eval(values, &ty, &column.name)?)?],
         ConditionValues::List(items) => {
-            items.iter().map(|v| Ok(value_of(v.eval(values, &ty, &column.name)?))).collect::<Result<_, CqlError>>()?
+            items.iter().map(|v| value_of(v.eval(values, &ty, &column.name)?)).collect::<Result<_, CqlError>>()?
         }
         ConditionValues::Marker(m) => {
             let list_ty = CqlType::List(Box::new(ty.clone()));
@@ -94,7 +102,8 @@ fn bind_column_condition(
                 Evaluated::Value(b) => {
                     super::cell_ops::collection_items(&b, false)?.into_iter().map(|(v, _)| Some(v)).collect()
                 }
-                _ => return Err(CqlError::invalid(format!("Invalid null list in IN condition on {}", column.name))),
+                Evaluated::Null => return Err(CqlError::invalid("Invalid null list in IN condition".into())),
+                Evaluated::Unset => return Err(CqlError::invalid("Invalid 'unset' value in condition".into())),
             }
         }
     };
