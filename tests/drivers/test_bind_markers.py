@@ -1,6 +1,7 @@
 """Prepared statements: positional and named markers, routing metadata, unset and null."""
 
 import pytest
+from cassandra import InvalidRequest
 from cassandra.query import UNSET_VALUE
 
 
@@ -84,3 +85,23 @@ def test_prepared_statement_reused_many_times(session, table):
     select = session.prepare(f"SELECT b FROM {table} WHERE k = ?")
     assert [session.execute(select, (k,)).one().b for k in range(100, 150)] == \
         [k * 2 for k in range(100, 150)]
+
+
+def test_markers_inside_collection_tuple_and_user_type_literals(session, ks):
+    session.execute(f"CREATE TYPE {ks}.item (name text, tags list<text>)")
+    session.execute(
+        f"CREATE TABLE {ks}.lit (k int PRIMARY KEY, l list<int>, s set<text>, m map<text, int>, "
+        f"t frozen<tuple<int, text>>, u frozen<item>, us list<frozen<item>>)")
+    insert = session.prepare(
+        f"INSERT INTO {ks}.lit (k, l, s, m, t, u, us) VALUES "
+        f"(?, [?, ?], {{?, ?}}, {{?: ?}}, (?, ?), {{name: ?, tags: [?, ?]}}, [{{name: ?, tags: []}}])")
+    session.execute(insert, (1, 3, 1, "b", "a", "x", 7, 5, "five", "n", "t1", "t2", "m"))
+    row = session.execute(f"SELECT l, s, m, t, u, us FROM {ks}.lit WHERE k = 1").one()
+    assert row.l == [3, 1] and sorted(row.s) == ["a", "b"] and dict(row.m) == {"x": 7} and row.t == (5, "five")
+    assert (row.u.name, row.u.tags) == ("n", ["t1", "t2"]) and row.us[0].name == "m"
+    add = session.prepare(f"UPDATE {ks}.lit SET s = s + {{?}}, m = m + {{?: ?}}, l = l + [?] WHERE k = ?")
+    session.execute(add, ("c", "y", 8, 9, 1))
+    row = session.execute(f"SELECT l, s, m FROM {ks}.lit WHERE k = 1").one()
+    assert row.l == [3, 1, 9] and sorted(row.s) == ["a", "b", "c"] and dict(row.m) == {"x": 7, "y": 8}
+    with pytest.raises(InvalidRequest, match="null is not supported inside collections"):
+        session.execute(add, (None, "z", 1, 1, 1))

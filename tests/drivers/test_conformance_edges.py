@@ -105,6 +105,7 @@ SELECTORS = [
     ("SELECT CAST(m AS text) FROM {ks}.f WHERE k = 1", Invalid("cannot be cast to text")),
     ("SELECT toUnixTimestamp(minTimeuuid('2013-01-01 00:00:00+0000')) FROM {ks}.f WHERE k = 1", [(1356998400000,)]),
     ("SELECT k FROM {ks}.f WHERE k = 1 AND u = now() ALLOW FILTERING", []),
+    ("SELECT blobAsBoolean(0x01), intAsBlob(3) FROM {ks}.f WHERE k = 1", [(True, b"\x00\x00\x00\x03")]),
 ]
 
 MAP_ELEMENT_FILTERS = [

@@ -285,11 +285,15 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
 }
 
 /// Functions of terms Cassandra also allows in a selection: the ones without arguments
-/// (`now()`, `uuid()`, `currentTimestamp()`…) and `minTimeuuid`/`maxTimeuuid`.
+/// (`now()`, `uuid()`, `currentTimestamp()`…), `minTimeuuid`/`maxTimeuuid`, and any
+/// function given a constant (`blobAsBoolean(0x01)`).
 fn is_term_function(name: &str, args: &[SelectorExpr]) -> bool {
     match Function::lookup(name) {
         Some(Function::MinTimeuuid | Function::MaxTimeuuid) => true,
-        Some(f) => args.is_empty() && f.argument_types().is_empty(),
+        Some(f) => {
+            (args.is_empty() && f.argument_types().is_empty())
+                || args.iter().any(|a| matches!(a, SelectorExpr::Term(_)))
+        }
         None => false,
     }
 }
