@@ -61,7 +61,7 @@ MAPS = [
     ("SELECT m FROM {ks}.t WHERE k = 1", [({4: "d"},)]),
     "UPDATE {ks}.t SET m = {5: 'e'} WHERE k = 1",
     ("SELECT m FROM {ks}.t WHERE k = 1", [({5: "e"},)]),
-    ("SELECT writetime(m) FROM {ks}.t", Invalid("Cannot use selection function writeTime on non-frozen collections")),
+    ("SELECT writetime(m) FROM {ks}.t", Invalid("Cannot use selection function writeTime on non-frozen collection m")),
 ]
 
 ROW_MARKERS = [

@@ -22,6 +22,9 @@ IN_FLIGHT = 64
 KEYS_PER_ITERATION = 1_000_000
 
 
+FIRST_ACK_WAIT_SECONDS = 30
+
+
 class Writer:
     """Writes unique keys with bounded concurrency, recording what was acknowledged."""
 
@@ -31,6 +34,7 @@ class Writer:
         self.lock = threading.Lock()
         self.window = threading.Semaphore(IN_FLIGHT)
         self.stop = threading.Event()
+        self.first_ack = threading.Event()
 
     def run(self):
         i = 0
@@ -47,6 +51,7 @@ class Writer:
     def _acked(self, _rows, key, value):
         with self.lock:
             self.acked[key] = value
+        self.first_ack.set()
         self.window.release()
 
     def _failed(self, _exc):
@@ -73,6 +78,9 @@ def crash_once(server, rng, base, flushing=False):
             threads.append(threading.Thread(target=flush_repeatedly, args=(server, writer.stop), daemon=True))
         for thread in threads:
             thread.start()
+        # The kill lands a random time after writes are flowing (a node just restarted,
+        # replaying and flushing, may take a while to acknowledge the first one).
+        writer.first_ack.wait(timeout=FIRST_ACK_WAIT_SECONDS)
         time.sleep(rng.uniform(0.3, 1.2))
         server.kill()  # SIGKILL while writes are in flight
         writer.stop.set()

@@ -72,7 +72,7 @@ NON_FROZEN = [
     ("UPDATE {ks}.t SET v.a = 'x' WHERE k = 0", Invalid('for "v.a" of type int')),
     ("UPDATE {ks}.t SET v = {a: 1}, v.b = 'x' WHERE k = 0", Invalid("Multiple incompatible setting of column v")),
     ("INSERT INTO {ks}.t (k, v) VALUES (1, {a: 0, foo: 0})", Invalid("Unknown field 'foo' in value of user defined type p")),
-    ("SELECT writetime(v) FROM {ks}.t", Invalid("Cannot use selection function writeTime on non-frozen UDTs")),
+    ("SELECT writetime(v) FROM {ks}.t", Invalid("Cannot use selection function writeTime on non-frozen UDT v")),
 ]
 
 STATIC = [

@@ -100,8 +100,7 @@ impl ValueExpr {
                 Some(Value::Null) => Ok(Evaluated::Null),
                 Some(Value::Unset) => Ok(Evaluated::Unset),
                 Some(Value::Bytes(b)) => {
-                    ty.validate(b)
-                        .map_err(|e| CqlError::invalid(format!("Exception while binding column {receiver}: {e}")))?;
+                    ty.validate(b).map_err(|e| CqlError::invalid(e.to_string()))?;
                     Ok(Evaluated::Value(b.clone()))
                 }
                 None => Err(CqlError::invalid(format!("No value bound for marker {i}"))),

@@ -140,9 +140,15 @@ fn constant_bytes(term: &Term, ty: &CqlType, name: &str) -> Result<Option<Bytes>
 fn not_allowed(term: &Term, ty: &CqlType, name: &str) -> CqlError {
     let (kind, text) = match term {
         Term::Literal(l) => literal_kind(l),
-        Term::List(_) => ("list".into(), "[...]".into()),
-        Term::Set(_) | Term::EmptyBraces => ("set".into(), "{...}".into()),
-        Term::Map(_) => ("map".into(), "{...}".into()),
+        Term::List(_) | Term::Set(_) | Term::Map(_) => {
+            let kind = match term {
+                Term::List(_) => "list",
+                Term::Set(_) => "set",
+                _ => "map",
+            };
+            return CqlError::invalid(format!("Invalid {kind} literal for {name} of type {}", ty.cql_name()));
+        }
+        Term::EmptyBraces => ("set".into(), "{...}".into()),
         Term::Tuple(_) => ("tuple".into(), "(...)".into()),
         Term::Udt(_) => {
             return CqlError::invalid(format!("Invalid user type literal for {name} of type {}", ty.cql_name()))
@@ -182,8 +188,8 @@ pub fn literal_fits(l: &Literal, ty: &CqlType) -> bool {
 /// Serializes a literal for `ty`; `Ok(false)` when the type takes no literal of its kind.
 fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Result<bool, CqlError> {
     let bad = || not_allowed(&Term::Literal(l.clone()), ty, name);
-    let parse_err =
-        |e: &dyn std::fmt::Display| CqlError::invalid(format!("{e} for \"{name}\" of type {}", ty.cql_name()));
+    // The parsers' messages are Cassandra's own (its `fromString` exceptions, unadorned).
+    let parse_err = |e: &dyn std::fmt::Display| CqlError::invalid(e.to_string());
     let int = |s: &str| s.parse::<i128>().map_err(|_| bad());
     // Cassandra's `Int32Serializer`-style refusal of an integer literal out of range.
     let range = |java: &str| {
@@ -197,7 +203,11 @@ fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Re
         (Literal::String(s), CqlType::Text) => out.extend_from_slice(s.as_bytes()),
         (Literal::String(s), CqlType::Ascii) => {
             if !s.is_ascii() {
-                return Err(CqlError::invalid(format!("Invalid ASCII character in string literal for \"{name}\"")));
+                return Err(CqlError::invalid(
+                    "Invalid ASCII character in string literal: java.nio.charset.UnmappableCharacterException: \
+                     Input length = 1"
+                        .into(),
+                ));
             }
             out.extend_from_slice(s.as_bytes())
         }
@@ -213,14 +223,11 @@ fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Re
         (Literal::String(s) | Literal::Uuid(s), CqlType::Uuid | CqlType::Timeuuid) => {
             let u = parse_uuid(s).map_err(|e| parse_err(&e))?;
             if matches!(ty.unfrozen(), CqlType::Timeuuid) && u.get_version_num() != 1 {
-                return Err(CqlError::invalid(format!(
-                    "Unsupported UUID for timeuuid \"{name}\": version {} is not 1",
-                    u.get_version_num()
-                )));
+                return Err(CqlError::invalid("TimeUUID supports only version 1 UUIDs".into()));
             }
             out.extend(u.as_bytes())
         }
-        (Literal::String(s) | Literal::Duration(s), CqlType::Duration) => {
+        (Literal::String(s) | Literal::Duration(s) | Literal::Integer(s), CqlType::Duration) => {
             let d = parse_duration(s).map_err(|e| parse_err(&e))?;
             CqlValue::Duration { months: d.months, days: d.days, nanos: d.nanos }.encode(out)
         }
@@ -237,7 +244,11 @@ fn literal_value(l: &Literal, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Re
         (Literal::Integer(s), CqlType::Tinyint) => {
             out.extend(i8::try_from(int(s)?).map_err(|_| range("byte"))?.to_be_bytes())
         }
-        (Literal::Integer(s), CqlType::Date) => out.extend(u32::try_from(int(s)?).map_err(|_| bad())?.to_be_bytes()),
+        (Literal::Integer(s), CqlType::Date) => out.extend(
+            u32::try_from(int(s)?)
+                .map_err(|_| CqlError::invalid(format!("Unable to make unsigned int (for date) from: '{s}'")))?
+                .to_be_bytes(),
+        ),
         (Literal::Integer(s), CqlType::Varint) => out.extend(parse_varint(s).map_err(|e| parse_err(&e))?),
         (Literal::Integer(s) | Literal::Float(s), CqlType::Decimal) => {
             let (scale, unscaled) = parse_decimal(s).map_err(|e| parse_err(&e))?;
@@ -288,8 +299,7 @@ fn element_bytes(term: &Term, ty: &CqlType, name: &str) -> Result<Bytes, CqlErro
             "Bind markers and functions inside collection literals are not supported yet (\"{name}\")"
         )));
     }
-    constant_bytes(term, ty, name)?
-        .ok_or_else(|| CqlError::invalid(format!("null is not supported inside collections (\"{name}\")")))
+    constant_bytes(term, ty, name)?.ok_or_else(|| CqlError::invalid("null is not supported inside collections".into()))
 }
 
 /// Sorts and deduplicates set elements / map entries the way the type orders them.
@@ -337,7 +347,44 @@ pub(crate) fn write_items(out: &mut Vec<u8>, items: &[(Bytes, Option<Bytes>)]) {
     }
 }
 
+/// Cassandra's refusal of a literal element of the wrong kind inside a collection or tuple
+/// literal (`Invalid list literal for l: value 'a' is not of type int`).
+fn check_element_kind(term: &Term, element: &CqlType, literal: &str, name: &str, part: &str) -> Result<(), CqlError> {
+    match term {
+        Term::Literal(l) if !matches!(l, Literal::Null) && !literal_fits(l, element) => {
+            let part = if literal == "tuple" {
+                part.to_string()
+            } else {
+                format!("{part} {}", super::statement::operation::term_text(term))
+            };
+            Err(CqlError::invalid(format!(
+                "Invalid {literal} literal for {name}: {part} is not of type {}",
+                element.cql_name()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn collection_into(term: &Term, ty: &CqlType, name: &str, out: &mut Vec<u8>) -> Result<(), CqlError> {
+    match (term, ty.unfrozen()) {
+        (Term::List(items), CqlType::List(e)) => {
+            items.iter().try_for_each(|t| check_element_kind(t, e, "list", name, "value"))?
+        }
+        (Term::Set(items), CqlType::Set(e)) => {
+            items.iter().try_for_each(|t| check_element_kind(t, e, "set", name, "value"))?
+        }
+        (Term::Map(entries), CqlType::Map(k, v)) => entries.iter().try_for_each(|(kt, vt)| {
+            check_element_kind(kt, k, "map", name, "key")?;
+            check_element_kind(vt, v, "map", name, "value")
+        })?,
+        (Term::Tuple(items), CqlType::Tuple(types)) => items
+            .iter()
+            .zip(types)
+            .enumerate()
+            .try_for_each(|(i, (t, e))| check_element_kind(t, e, "tuple", name, &format!("component {i}")))?,
+        _ => {}
+    }
     match (term, ty.unfrozen()) {
         (Term::List(items), CqlType::List(e)) => {
             let items =

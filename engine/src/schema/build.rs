@@ -301,10 +301,16 @@ fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, Cq
         )));
     }
     if ty.is_counter() {
-        return Err(CqlError::invalid(format!("counter type is not supported for PRIMARY KEY part {}", column.name)));
+        return Err(CqlError::invalid(format!(
+            "counter type is not supported for PRIMARY KEY column '{}'",
+            column.name
+        )));
     }
     if references_duration(&ty) {
-        return Err(CqlError::invalid(format!("duration type is not supported for PRIMARY KEY part {}", column.name)));
+        return Err(CqlError::invalid(format!(
+            "duration type is not supported for PRIMARY KEY column '{}'",
+            column.name
+        )));
     }
     Ok(ty)
 }

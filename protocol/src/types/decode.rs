@@ -200,7 +200,7 @@ fn decode_inet(bytes: &[u8]) -> Result<CqlValue, ValueError> {
     if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
         return Ok(CqlValue::Inet(IpAddr::V6(Ipv6Addr::from(v6))));
     }
-    Err(ValueError::InvalidInet { actual: bytes.len() })
+    Err(ValueError::invalid_inet(bytes))
 }
 
 fn decode_duration(bytes: &[u8]) -> Result<CqlValue, ValueError> {

@@ -28,7 +28,7 @@ fn fixed_sizes_and_messages() {
     assert_eq!(err(&CqlType::Date, &[]), "Expected 4 byte long for date (0)");
     assert_eq!(err(&CqlType::Boolean, &[1, 1]), "Expected 1 or 0 byte value (2)");
     assert_eq!(err(&CqlType::Uuid, &[0; 15]), "UUID should be 16 or 0 bytes (15)");
-    assert_eq!(err(&CqlType::Inet, &[0; 5]), "Expected 4 or 16 byte inetaddress; got 5 bytes");
+    assert_eq!(err(&CqlType::Inet, &[0; 5]), "Expected 4 or 16 byte inetaddress; got 0000000000");
     assert_eq!(err(&CqlType::Decimal, &[0; 3]), "Expected 0 or at least 4 bytes (3)");
     assert_eq!(CqlType::Int.decode(&[0, 0, 1, 0]).unwrap(), CqlValue::Int(256));
     assert_eq!(CqlType::Boolean.decode(&[2]).unwrap(), CqlValue::Boolean(true));
@@ -74,7 +74,7 @@ fn empty_values_follow_cassandra() {
 
 #[test]
 fn text_and_ascii() {
-    assert_eq!(err(&CqlType::Text, &[0x61, 0xFF]), "Invalid UTF-8 bytes 61ff");
+    assert_eq!(err(&CqlType::Text, &[0x61, 0xFF]), "String didn't validate.");
     assert_eq!(err(&CqlType::Ascii, &[0x61, 0xC3, 0xA9]), "Invalid byte for ascii: 195");
     assert_eq!(CqlType::Text.decode("é".as_bytes()).unwrap(), CqlValue::Text("é".into()));
 }

@@ -14,8 +14,8 @@ pub enum ValueError {
     /// ("Expected 4 or 0 byte int").
     #[error("{expected} ({actual})")]
     BadLength { expected: &'static str, actual: usize },
-    /// `text` that is not UTF-8.
-    #[error("Invalid UTF-8 bytes {hex}")]
+    /// `text` that is not UTF-8 (Cassandra's `UTF8Serializer` words; `hex` is the value).
+    #[error("String didn't validate.")]
     InvalidUtf8 { hex: String },
     /// `ascii` with a byte above 127.
     #[error("Invalid byte for ascii: {byte}")]
@@ -27,8 +27,8 @@ pub enum ValueError {
     #[error("Invalid version for TimeUUID type.")]
     NotTimeUuid,
     /// `inet` that is neither 4 nor 16 bytes.
-    #[error("Expected 4 or 16 byte inetaddress; got {actual} bytes")]
-    InvalidInet { actual: usize },
+    #[error("Expected 4 or 16 byte inetaddress; got {hex}")]
+    InvalidInet { hex: String },
     /// A `duration` vint runs past the end of the value.
     #[error("Not enough bytes to read a duration")]
     DurationTruncated,
@@ -83,6 +83,17 @@ impl ValueError {
         ValueError::InvalidUtf8 { hex }
     }
 
+    /// An `inet` of the wrong length, shown as Cassandra shows it (its bytes in hex, the
+    /// first `MAX_HEX_BYTES_IN_ERROR` of them).
+    pub(crate) fn invalid_inet(bytes: &[u8]) -> Self {
+        let shown = bytes.get(..MAX_HEX_BYTES_IN_ERROR).unwrap_or(bytes);
+        let mut hex: String = shown.iter().map(|b| format!("{b:02x}")).collect();
+        if shown.len() < bytes.len() {
+            hex.push_str("...");
+        }
+        ValueError::InvalidInet { hex }
+    }
+
     pub(crate) fn not_enough(what: impl Into<String>) -> Self {
         ValueError::NotEnoughBytes { what: what.into() }
     }
@@ -96,7 +107,9 @@ mod tests {
     fn messages_read_like_cassandra() {
         let e = ValueError::BadLength { expected: "Expected 4 or 0 byte int", actual: 3 };
         assert_eq!(e.to_string(), "Expected 4 or 0 byte int (3)");
-        assert_eq!(ValueError::invalid_utf8(&[0xC3, 0x28]).to_string(), "Invalid UTF-8 bytes c328");
-        assert!(ValueError::invalid_utf8(&[0xFF; 100]).to_string().ends_with("..."));
+        assert_eq!(ValueError::invalid_utf8(&[0xC3, 0x28]).to_string(), "String didn't validate.");
+        let ValueError::InvalidUtf8 { hex } = ValueError::invalid_utf8(&[0xFF; 100]) else { unreachable!() };
+        assert!(hex.ends_with("..."));
+        assert!(ValueError::invalid_inet(&[0xAB; 100]).to_string().ends_with("abab..."));
     }
 }

@@ -200,7 +200,7 @@ mod tests {
             "Unexpected 2 extraneous bytes after vector<text, 2> value"
         );
         assert_eq!(err(&text, &[0xFF, 0xFF]), "Not enough bytes to read a vector<text, 2>");
-        assert_eq!(err(&text, &[1, 0xFF, 0]), "Invalid UTF-8 bytes ff");
+        assert_eq!(err(&text, &[1, 0xFF, 0]), "String didn't validate.");
         let huge = CqlType::Vector(b(CqlType::Int), u32::MAX);
         assert_eq!(err(&huge, &[0; 8]), format!("Not enough bytes to read a vector<int, {}>", u32::MAX));
         let timeuuids = CqlType::Vector(b(CqlType::Timeuuid), 1);

@@ -243,7 +243,7 @@ pub fn analyze_update(
         RestrictionContext { table: &table, binds, for_read: false, allow_filtering: false },
     )?;
     let only_static = assignments.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static);
-    check_full_clustering(&table, &restrictions, only_static && !assignments.is_empty())?;
+    check_full_clustering(&table, &restrictions, only_static && !assignments.is_empty(), ModificationKind::Update)?;
     let condition = analyze_condition(&table, (false, stmt.if_exists, &stmt.conditions), &stmt.using, binds)?;
     if let Some(c) = &condition {
         check_conditional_target(&table, ModificationKind::Update, c, &restrictions)?;
@@ -288,7 +288,7 @@ pub fn analyze_delete(
     )?;
     if !deletions.is_empty() {
         let only_static = deletions.iter().all(|(id, _)| table.column(*id).kind == ColumnKind::Static);
-        check_full_clustering(&table, &restrictions, only_static)?;
+        check_full_clustering(&table, &restrictions, only_static, ModificationKind::Delete)?;
     }
     let condition = analyze_condition(&table, (false, stmt.if_exists, &stmt.conditions), &stmt.using, binds)?;
     if let Some(c) = &condition {
@@ -308,19 +308,26 @@ pub fn analyze_delete(
 }
 
 /// Writes to regular cells need the whole clustering key; static-only writes need none.
-fn check_full_clustering(table: &TableDef, r: &Restrictions, only_static: bool) -> Result<(), CqlError> {
+fn check_full_clustering(
+    table: &TableDef,
+    r: &Restrictions,
+    only_static: bool,
+    kind: ModificationKind,
+) -> Result<(), CqlError> {
     let given = r.clustering_prefix.len();
     if r.clustering_slice.is_some() {
-        return Err(CqlError::invalid(
-            "Slice restrictions are not supported on the clustering columns of an UPDATE or a cell DELETE".into(),
-        ));
+        return Err(CqlError::invalid(if kind == ModificationKind::Delete {
+            "Range deletions are not supported for specific columns".into()
+        } else {
+            "Slice restrictions are not supported on the clustering columns of an UPDATE statement".into()
+        }));
     }
     if only_static {
         if given > 0 {
-            return Err(CqlError::invalid(
-                "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns"
-                    .into(),
-            ));
+            let statement = if kind == ModificationKind::Delete { "DELETE" } else { "UPDATE" };
+            return Err(CqlError::invalid(format!(
+                "Invalid restrictions on clustering columns since the {statement} statement modifies only static columns"
+            )));
         }
         return Ok(());
     }

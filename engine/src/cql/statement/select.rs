@@ -112,9 +112,9 @@ pub fn analyze_select(
                             )));
                         }
                         if column.ty.is_multi_cell() {
-                            let kind = if column.ty.is_collection() { "collections" } else { "UDTs" };
+                            let kind = if column.ty.is_collection() { "collection" } else { "UDT" };
                             return Err(CqlError::invalid(format!(
-                                "Cannot use selection function {function} on non-frozen {kind}"
+                                "Cannot use selection function {function} on non-frozen {kind} {name}"
                             )));
                         }
                         let (output, ty) = if is_writetime {

@@ -128,7 +128,7 @@ fn eval(
 fn counter_delta(evaluated: Evaluated, name: &str, negate: bool) -> Result<Option<i64>, CqlError> {
     match evaluated {
         Evaluated::Unset => Ok(None),
-        Evaluated::Null => Err(CqlError::invalid(format!("Invalid null value for counter increment on {name}"))),
+        Evaluated::Null => Err(CqlError::invalid("Invalid null value for counter increment/decrement".into())),
         Evaluated::Value(b) => {
             let v = i64::from_be_bytes(
                 b[..].try_into().map_err(|_| CqlError::invalid(format!("Invalid counter increment for {name}")))?,
