@@ -309,3 +309,28 @@ def test_token_of_bound_values(session, ks):
     assert [tuple(r) for r in session.execute(prepared, (3, "x"))] == literal
     between = session.prepare(f"SELECT a FROM {ks}.t WHERE token(a, b) >= token(?, ?) AND token(a, b) <= token(?, ?)")
     assert [tuple(r) for r in session.execute(between, (3, "x", 3, "x"))] == [(3,)]
+
+
+def test_driver_batches_with_client_timestamps(session, ks):
+    """Drivers put a client timestamp in every BATCH message; that is not USING TIMESTAMP,
+    so conditional and counter batches are accepted (Cassandra refuses only the clause)."""
+    from cassandra.query import BatchStatement, BatchType
+    session.execute(f"CREATE TABLE {ks}.orders (cust int, oid int, total int, PRIMARY KEY (cust, oid))")
+    session.execute(f"CREATE TABLE {ks}.hits (page text PRIMARY KEY, n counter)")
+    conditional = BatchStatement()
+    conditional.add(session.prepare(f"INSERT INTO {ks}.orders (cust, oid, total) VALUES (?, ?, ?) IF NOT EXISTS"), (1, 1, 5))
+    assert session.execute(conditional).one()[0] is True
+    counter = BatchStatement(batch_type=BatchType.COUNTER)
+    counter.add(session.prepare(f"UPDATE {ks}.hits SET n = n + 1 WHERE page = ?"), ("a",))
+    session.execute(counter)
+    assert session.execute(f"SELECT n FROM {ks}.hits WHERE page = 'a'").one().n == 1
+
+
+def test_unset_map_key_in_an_element_delete_is_refused(session, ks):
+    from cassandra.query import UNSET_VALUE
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, m map<int, int>)")
+    session.execute(f"INSERT INTO {ks}.t (k, m) VALUES (1, {{1: 1}})")
+    delete = session.prepare(f"DELETE m[?] FROM {ks}.t WHERE k = 1")
+    with pytest.raises(Exception, match="Invalid unset map key"):
+        session.execute(delete, (UNSET_VALUE,))
+    assert session.execute(f"SELECT m FROM {ks}.t WHERE k = 1").one().m == {1: 1}

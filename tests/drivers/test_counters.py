@@ -23,6 +23,9 @@ COUNTERS = [
     ("SELECT hits FROM {ks}.c WHERE k = 2", [(15,)]),
     "DELETE FROM {ks}.c WHERE k = 2",
     ("SELECT hits FROM {ks}.c WHERE k = 2", []),
+    # A deletion always beats counter updates (Cassandra cannot order them): it stays deleted.
+    "UPDATE {ks}.c SET hits = hits + 1 WHERE k = 2 AND c = 1",
+    ("SELECT hits FROM {ks}.c WHERE k = 2", []),
     ("SELECT count(*) FROM {ks}.c", [(2,)]),
 ]
 

@@ -206,7 +206,9 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
         plans.push((&**plan, BoundValues::resolve(values, names)?));
     }
     let plan_refs: Vec<_> = plans.iter().map(|(p, _)| *p).collect();
-    validate_batch(kind, &plan_refs, batch.timestamp.is_some())?;
+    // The BATCH message's own timestamp is the client's default, not a `USING TIMESTAMP`:
+    // Cassandra accepts it for conditional and counter batches (drivers always send one).
+    validate_batch(kind, &plan_refs, false)?;
     let conditional = plan_refs.iter().any(|p| p.condition.is_some());
     for plan in &plan_refs {
         let access = if conditional { Access::ConditionalWrite } else { Access::Write };

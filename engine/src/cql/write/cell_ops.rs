@@ -269,6 +269,9 @@ pub fn deletion_cells(
     };
     let key = match key.eval(values, &key_ty, &column.name)? {
         Evaluated::Value(k) => k,
+        Evaluated::Unset if matches!(column.ty, CqlType::Map(..)) => {
+            return Err(CqlError::invalid("Invalid unset map key".into()))
+        }
         Evaluated::Unset => return Ok(()),
         Evaluated::Null if matches!(column.ty, CqlType::List(_)) => {
             return Err(CqlError::invalid("Invalid null value for list index".into()))

@@ -199,6 +199,9 @@ struct CounterUpdate {
     total: i64,
     timestamp: i64,
     now: u32,
+    /// The counter was deleted: as in Cassandra a deletion always beats counter updates
+    /// (they cannot be ordered against it), so increments leave it deleted.
+    deleted: bool,
 }
 
 /// Turns the pending operations into cells of `m`, reading `current`.
@@ -221,7 +224,9 @@ pub fn resolve(current: &Partition, pending: Vec<Pending>, m: &mut Mutation) -> 
                         .and_then(|v| <[u8; 8]>::try_from(v).ok())
                         .map_or(0, i64::from_be_bytes);
                     let floor = cell.map_or(i64::MIN, |c| c.timestamp).max(deletion.map_or(i64::MIN, |d| d.marked_at));
-                    CounterUpdate { clustering, total, timestamp: now_micros().max(floor.saturating_add(1)), now }
+                    let deleted = deletion.is_some() || cell.is_some_and(|c| c.value.is_none());
+                    let timestamp = now_micros().max(floor.saturating_add(1));
+                    CounterUpdate { clustering, total, timestamp, now, deleted }
                 });
                 entry.total = entry.total.wrapping_add(delta);
             }
@@ -263,7 +268,7 @@ pub fn resolve(current: &Partition, pending: Vec<Pending>, m: &mut Mutation) -> 
             }
         }
     }
-    for ((_, column), update) in counters {
+    for ((_, column), update) in counters.into_iter().filter(|(_, u)| !u.deleted) {
         let cell = Cell::live(update.timestamp, Bytes::copy_from_slice(&update.total.to_be_bytes()), 0, update.now);
         add_cell(m, &update.clustering, column, cell);
     }
