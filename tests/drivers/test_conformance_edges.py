@@ -334,3 +334,27 @@ def test_unset_map_key_in_an_element_delete_is_refused(session, ks):
     with pytest.raises(Exception, match="Invalid unset map key"):
         session.execute(delete, (UNSET_VALUE,))
     assert session.execute(f"SELECT m FROM {ks}.t WHERE k = 1").one().m == {1: 1}
+
+
+def test_bind_markers_in_the_selection(session, ks):
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, m map<text, int>, s set<int>)")
+    session.execute(f"INSERT INTO {ks}.t (k, m, s) VALUES (1, {{'a': 1, 'b': 2}}, {{5, 6}})")
+    element = session.prepare(f"SELECT m[?], s[?] FROM {ks}.t WHERE k = ?")
+    assert tuple(session.execute(element, ("b", 6, 1)).one()) == (2, 6)
+    assert tuple(session.execute(element, ("zz", 7, 1)).one()) == (None, None)
+    function = session.prepare(f"SELECT intAsBlob(?), k FROM {ks}.t WHERE k = 1")
+    assert tuple(session.execute(function, (3,)).one()) == (b"\x00\x00\x00\x03", 1)
+
+
+SELECTION_AND_WHERE_MESSAGES = [
+    "CREATE TABLE {ks}.t (k int PRIMARY KEY, v int, m map<int, int>)",
+    ("SELECT v AS x FROM {ks}.t WHERE x = 5 ALLOW FILTERING", Invalid("Aliases aren't allowed in the where clause ('x = 5')")),
+    ("SELECT fromJson('1') FROM {ks}.t", Invalid("fromJson() cannot be used in the selection clause of a SELECT statement")),
+    ("UPDATE {ks}.t SET v = 1 WHERE k = 1 IF m CONTAINS 1", Invalid("Unsupported operator CONTAINS in a condition on m")),
+    ("SELECT * FROM {ks}.t WHERE token(k) > 1 AND k = 1",
+     Invalid('Columns "k" cannot be restricted by both a normal relation and a token relation')),
+]
+
+
+def test_selection_and_where_messages(session, server, ks):
+    run_case(session, server, ks, SELECTION_AND_WHERE_MESSAGES)

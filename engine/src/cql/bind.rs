@@ -11,7 +11,7 @@ use super::error::CqlError;
 use super::functions::{self, Function};
 
 /// Where a value comes from, decided when the statement is analysed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ValueExpr {
     /// A literal already serialized for its receiver (`None` is `null`).
     Const(Option<Bytes>),

@@ -8,7 +8,7 @@ use percore_protocol::types::literal::{format_date, format_decimal, format_time,
 use percore_protocol::types::{value_to_json, CqlType, CqlValue};
 use percore_protocol::wire::write_bytes;
 
-use crate::cql::bind::Evaluated;
+use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
 use crate::cql::read::output::split_rows;
 use crate::cql::statement::projection::{ProjExpr, Projection, SelectorFunction};
@@ -18,10 +18,15 @@ const MILLIS_PER_DAY: i64 = 86_400_000;
 const DATE_EPOCH: i64 = 1 << 31;
 
 /// Re-encodes a page's rows as the projection's result columns.
-pub fn project(projection: &Projection, width: usize, content: &[u8]) -> Result<Vec<u8>, CqlError> {
+pub fn project(
+    projection: &Projection,
+    width: usize,
+    content: &[u8],
+    bound: &BoundValues,
+) -> Result<Vec<u8>, CqlError> {
     let mut out = Vec::with_capacity(content.len());
     for row in split_rows(content, width)? {
-        let values = projection.exprs.iter().map(|e| eval(e, &row)).collect::<Result<Vec<_>, _>>()?;
+        let values = projection.exprs.iter().map(|e| eval(e, &row, bound)).collect::<Result<Vec<_>, _>>()?;
         match &projection.json_names {
             None => values.iter().for_each(|v| write_bytes(&mut out, v.as_deref())),
             Some(names) => {
@@ -44,29 +49,30 @@ pub fn project(projection: &Projection, width: usize, content: &[u8]) -> Result<
     Ok(out)
 }
 
-fn eval(e: &ProjExpr, row: &[Option<&[u8]>]) -> Result<Option<Bytes>, CqlError> {
+fn eval(e: &ProjExpr, row: &[Option<&[u8]>], bound: &BoundValues) -> Result<Option<Bytes>, CqlError> {
     match e {
         ProjExpr::Input(i) => Ok(row.get(*i).copied().flatten().map(Bytes::copy_from_slice)),
         ProjExpr::Field(arg, index) => {
-            Ok(eval(arg, row)?.and_then(|v| crate::cql::udt::field(&v, *index).map(Bytes::copy_from_slice)))
+            Ok(eval(arg, row, bound)?.and_then(|v| crate::cql::udt::field(&v, *index).map(Bytes::copy_from_slice)))
         }
-        ProjExpr::Call(f, arg) => match eval(arg, row)? {
+        ProjExpr::Call(f, arg) => match eval(arg, row, bound)? {
             None => Ok(None),
             Some(v) => call(f, &v).map(Some),
         },
-        ProjExpr::Element { collection, key, map } => {
-            let Some(value) = eval(collection, row)? else { return Ok(None) };
+        ProjExpr::Element { collection, key, key_ty, map } => {
+            let Some(value) = eval(collection, row, bound)? else { return Ok(None) };
+            let Some(key) = key.eval(bound, key_ty, "element key")?.into_option() else { return Ok(None) };
             let items = crate::cql::write::cell_ops::collection_items(&value, *map)?;
-            Ok(items.into_iter().find(|(k, _)| k == key).and_then(|(k, v)| if *map { v } else { Some(k) }))
+            Ok(items.into_iter().find(|(k, _)| *k == key).and_then(|(k, v)| if *map { v } else { Some(k) }))
         }
         ProjExpr::Function(f, args) => {
             let args = args
                 .iter()
-                .map(|a| Ok(eval(a, row)?.map_or(Evaluated::Null, Evaluated::Value)))
+                .map(|a| Ok(eval(a, row, bound)?.map_or(Evaluated::Null, Evaluated::Value)))
                 .collect::<Result<Vec<_>, CqlError>>()?;
             Ok(crate::cql::functions::call(f, &args)?.into_option())
         }
-        ProjExpr::Const(value) => Ok(value.clone()),
+        ProjExpr::Value(value, ty) => Ok(value.eval(bound, ty, "selection argument")?.into_option()),
     }
 }
 

@@ -85,13 +85,13 @@ pub async fn execute(
     if let Some(aggregate) = &plan.aggregate {
         let mut rows = super::aggregate::execute(shard, plan, aggregate, values, page).await?;
         if let Some(json) = &plan.projection {
-            rows.content = super::projection::project(json, aggregate.columns.len(), &rows.content)?;
+            rows.content = super::projection::project(json, aggregate.columns.len(), &rows.content, values)?;
         }
         return Ok(rows);
     }
     let mut rows = execute_rows(shard, plan, values, page, true).await?;
     if let Some(projection) = &plan.projection {
-        rows.content = super::projection::project(projection, plan.outputs.len(), &rows.content)?;
+        rows.content = super::projection::project(projection, plan.outputs.len(), &rows.content, values)?;
     }
     Ok(rows)
 }

@@ -212,7 +212,8 @@ pub fn analyze(
             }
             other => {
                 return Err(CqlError::invalid(format!(
-                    "This selector is not supported with aggregates or GROUP BY yet: {other:?}"
+                    "This selector is not supported with aggregates or GROUP BY yet: {}",
+                    super::cql_text::selector_text(other)
                 )))
             }
         };

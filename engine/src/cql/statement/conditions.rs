@@ -134,7 +134,10 @@ fn analyze_condition(
     let (op, values) = match condition {
         Condition::Compare { op, value, .. } => {
             if matches!(op, Operator::Contains | Operator::ContainsKey | Operator::Like) {
-                return Err(CqlError::invalid(format!("Unsupported operator {op:?} in a condition on {name}")));
+                return Err(CqlError::invalid(format!(
+                    "Unsupported operator {} in a condition on {name}",
+                    super::cql_text::operator_text(*op)
+                )));
             }
             if is_null(value) && !matches!(op, Operator::Eq | Operator::Neq) {
                 return Err(CqlError::invalid(format!(

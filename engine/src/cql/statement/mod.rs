@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod conditions;
+pub mod cql_text;
 pub mod index_choice;
 pub mod modification;
 pub mod operation;

@@ -5,10 +5,10 @@
 //! result column from them, page by page, so paging and filtering are those of the plain
 //! read.
 
-use bytes::Bytes;
 use percore_protocol::cql::ast::{Selection, SelectorExpr};
 use percore_protocol::types::CqlType;
 
+use crate::cql::bind::ValueExpr;
 use crate::cql::error::CqlError;
 use crate::cql::functions::Function;
 use crate::cql::read::output::Output;
@@ -43,18 +43,20 @@ pub enum ProjExpr {
     Call(SelectorFunction, Box<ProjExpr>),
     /// `x.f`: the field at this position of a user type value (null when absent).
     Field(Box<ProjExpr>, usize),
-    /// `m[k]` / `s[e]`: a map's value or a set's element with this serialized key (null
-    /// when absent).
+    /// `m[k]` / `s[e]`: a map's value or a set's element with this key (a constant or a
+    /// bind marker, of type `key_ty`; null when absent).
     Element {
         collection: Box<ProjExpr>,
-        key: Bytes,
+        key: ValueExpr,
+        key_ty: CqlType,
         map: bool,
     },
     /// A native function of terms (`now()`, `minTimeuuid(...)`, `uuid()`), evaluated for
     /// each row.
     Function(Function, Vec<ProjExpr>),
-    /// A constant argument of a function (`minTimeuuid('2013-01-01')`).
-    Const(Option<Bytes>),
+    /// A constant or bound argument of a function (`minTimeuuid('2013-01-01')`,
+    /// `intAsBlob(?)`), of this type.
+    Value(ValueExpr, CqlType),
 }
 
 #[derive(Debug, Clone)]
@@ -128,7 +130,12 @@ fn cast_between_natives(from: &CqlType, to: &CqlType) -> bool {
         || (matches!(from, CqlType::Date) && matches!(to, CqlType::Timestamp))
 }
 
-fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(ProjExpr, CqlType, String), CqlError> {
+fn selector(
+    table: &TableDef,
+    e: &SelectorExpr,
+    inputs: &mut Inputs,
+    binds: &mut BindSpecs,
+) -> Result<(ProjExpr, CqlType, String), CqlError> {
     Ok(match e {
         SelectorExpr::Column(name) => {
             let id = column_id(table, name)?;
@@ -172,14 +179,19 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
                 format!("system.token({})", names.join(", ")),
             )
         }
+        SelectorExpr::FunctionCall { name, .. } if name.name.eq_ignore_ascii_case("fromjson") => {
+            return Err(CqlError::invalid(
+                "fromJson() cannot be used in the selection clause of a SELECT statement".into(),
+            ))
+        }
         SelectorExpr::FunctionCall { name, args } if is_term_function(&name.name, args) => {
-            term_function(table, &name.name, args, inputs)?
+            term_function(table, &name.name, args, inputs, binds)?
         }
         SelectorExpr::FunctionCall { name, args } => {
             let [arg] = args.as_slice() else {
                 return Err(CqlError::invalid(format!("Unknown function {} or wrong number of arguments", name.name)));
             };
-            let (arg_expr, arg_ty, arg_name) = selector(table, arg, inputs)?;
+            let (arg_expr, arg_ty, arg_name) = selector(table, arg, inputs, binds)?;
             let lower = name.name.to_ascii_lowercase();
             let wrong = || {
                 CqlError::invalid(format!(
@@ -219,7 +231,7 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
             (ProjExpr::Call(function, Box::new(arg_expr)), ty, format!("system.{lower}({arg_name})"))
         }
         SelectorExpr::Cast { expr, ty } => {
-            let (arg_expr, from, arg_name) = selector(table, expr, inputs)?;
+            let (arg_expr, from, arg_name) = selector(table, expr, inputs, binds)?;
             let to = match ty {
                 percore_protocol::cql::ast::TypeExpr::Native(n) => CqlType::from_native_name(n),
                 _ => None,
@@ -232,7 +244,7 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
             (ProjExpr::Call(SelectorFunction::Cast { from, to: to.clone() }, Box::new(arg_expr)), to, label)
         }
         SelectorExpr::FieldAccess { expr, field } => {
-            let (arg_expr, arg_ty, arg_name) = selector(table, expr, inputs)?;
+            let (arg_expr, arg_ty, arg_name) = selector(table, expr, inputs, binds)?;
             let CqlType::Udt(udt) = arg_ty.unfrozen() else {
                 return Err(CqlError::invalid(format!(
                     "Invalid field selection: {arg_name} of type {} is not a user type",
@@ -249,7 +261,7 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
             (ProjExpr::Field(Box::new(arg_expr), index), ty, format!("{arg_name}.{field}"))
         }
         SelectorExpr::ElementAccess { expr, key } => {
-            let (arg_expr, arg_ty, arg_name) = selector(table, expr, inputs)?;
+            let (arg_expr, arg_ty, arg_name) = selector(table, expr, inputs, binds)?;
             let (key_ty, ty, map) = match arg_ty.unfrozen() {
                 CqlType::Map(k, v) => ((**k).clone(), (**v).clone(), true),
                 CqlType::Set(e) => ((**e).clone(), (**e).clone(), false),
@@ -265,22 +277,20 @@ fn selector(table: &TableDef, e: &SelectorExpr, inputs: &mut Inputs) -> Result<(
                     )))
                 }
             };
-            let receiver = constant_receiver(table, format!("key({arg_name})"), key_ty);
-            let key_bytes = match analyze_term(key, &receiver, &mut BindSpecs::default())? {
-                crate::cql::bind::ValueExpr::Const(Some(b)) => b,
-                _ => {
-                    return Err(CqlError::invalid(format!(
-                        "Element selection on {arg_name} takes a constant key; bind markers in the selection are not supported"
-                    )))
-                }
-            };
+            let receiver = constant_receiver(table, format!("key({arg_name})"), key_ty.clone());
+            let key_expr = analyze_term(key, &receiver, binds)?;
             let label = format!("{arg_name}[{}]", term_text(key));
-            (ProjExpr::Element { collection: Box::new(arg_expr), key: key_bytes, map }, ty, label)
+            (ProjExpr::Element { collection: Box::new(arg_expr), key: key_expr, key_ty, map }, ty, label)
         }
         SelectorExpr::CountAll => {
             return Err(CqlError::invalid("count(*) cannot be mixed with computed selectors yet".into()))
         }
-        other => return Err(CqlError::invalid(format!("This selector is not supported yet: {other:?}"))),
+        other => {
+            return Err(CqlError::invalid(format!(
+                "This selector is not supported yet: {}",
+                super::cql_text::selector_text(other)
+            )))
+        }
     })
 }
 
@@ -308,6 +318,7 @@ fn term_function(
     name: &str,
     args: &[SelectorExpr],
     inputs: &mut Inputs,
+    binds: &mut BindSpecs,
 ) -> Result<(ProjExpr, CqlType, String), CqlError> {
     let f = Function::lookup(name).ok_or_else(|| CqlError::invalid(format!("Unknown function '{name}'")))?;
     let lower = name.to_ascii_lowercase();
@@ -323,19 +334,12 @@ fn term_function(
     let mut labels = Vec::with_capacity(args.len());
     for (i, (arg, ty)) in args.iter().zip(types).enumerate() {
         if let SelectorExpr::Term(term) = arg {
-            let receiver = constant_receiver(table, format!("{lower}(arg{i})"), ty);
-            match analyze_term(term, &receiver, &mut BindSpecs::default())? {
-                crate::cql::bind::ValueExpr::Const(value) => exprs.push(ProjExpr::Const(value)),
-                _ => {
-                    return Err(CqlError::invalid(format!(
-                        "Bind markers are not supported as arguments of system.{lower} in a selection"
-                    )))
-                }
-            }
+            let receiver = constant_receiver(table, format!("arg{i}(system.{lower})"), ty.clone());
+            exprs.push(ProjExpr::Value(analyze_term(term, &receiver, binds)?, ty));
             labels.push(term_text(term));
             continue;
         }
-        let (expr, arg_ty, label) = selector(table, arg, inputs)?;
+        let (expr, arg_ty, label) = selector(table, arg, inputs, binds)?;
         if !compatible(&arg_ty, &ty) {
             return Err(CqlError::invalid(format!(
                 "Type error: {label} cannot be passed as argument {i} of function system.{lower} of type {}",
@@ -362,7 +366,12 @@ pub type AnalysedProjection = (Vec<Output>, Projection, Vec<(String, CqlType)>);
 
 /// Analyses a computed selection: the inputs each row provides, the projection, and the
 /// result columns (name and type).
-pub fn analyze(table: &TableDef, selection: &Selection, json: bool) -> Result<AnalysedProjection, CqlError> {
+pub fn analyze(
+    table: &TableDef,
+    selection: &Selection,
+    json: bool,
+    binds: &mut BindSpecs,
+) -> Result<AnalysedProjection, CqlError> {
     let mut inputs = Inputs { outputs: Vec::new() };
     let mut exprs = Vec::new();
     let mut described = Vec::new();
@@ -376,7 +385,7 @@ pub fn analyze(table: &TableDef, selection: &Selection, json: bool) -> Result<An
         }
         Selection::Selectors(selectors) => {
             for s in selectors {
-                let (e, ty, name) = selector(table, &s.expr, &mut inputs)?;
+                let (e, ty, name) = selector(table, &s.expr, &mut inputs, binds)?;
                 exprs.push(e);
                 described.push((s.alias.clone().unwrap_or(name), ty));
             }

@@ -384,7 +384,12 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
                     values: ColumnValues::In(list),
                 });
             }
-            other => return Err(CqlError::invalid(format!("This restriction is not supported yet: {other:?}"))),
+            other => {
+                return Err(CqlError::invalid(format!(
+                    "This restriction is not supported yet: {}",
+                    super::cql_text::relation_text(other)
+                )))
+            }
         }
     }
     if table.is_virtual {
@@ -394,9 +399,11 @@ pub fn analyze(relations: &[Relation], ctx: RestrictionContext<'_>) -> Result<Re
     if restricted == partition.len() {
         out.partition = Some(partition.into_iter().flatten().collect());
         if out.token.lower.is_some() || out.token.upper.is_some() {
-            return Err(CqlError::invalid(
-                "Cannot combine token() restrictions with partition key restrictions".into(),
-            ));
+            let names: Vec<&str> = table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
+            return Err(CqlError::invalid(format!(
+                "Columns \"{}\" cannot be restricted by both a normal relation and a token relation",
+                names.join(", ")
+            )));
         }
     } else if restricted > 0 || !ctx.for_read {
         let missing: Vec<&str> = table

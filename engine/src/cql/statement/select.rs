@@ -77,7 +77,7 @@ pub fn analyze_select(
             aggregate = Some(plan);
         }
         selection if projection::is_computed(selection, stmt.json) => {
-            let (inputs, plan, described) = projection::analyze(&table, selection, stmt.json)?;
+            let (inputs, plan, described) = projection::analyze(&table, selection, stmt.json, binds)?;
             outputs = inputs;
             result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
             computed = Some(plan);
@@ -148,7 +148,12 @@ pub fn analyze_select(
                         count = true;
                         (None, "count".to_string(), CqlType::Bigint)
                     }
-                    other => return Err(CqlError::invalid(format!("This selector is not supported yet: {other:?}"))),
+                    other => {
+                        return Err(CqlError::invalid(format!(
+                            "This selector is not supported yet: {}",
+                            super::cql_text::selector_text(other)
+                        )))
+                    }
                 };
                 if let Some(o) = output {
                     outputs.push(o);
@@ -159,6 +164,24 @@ pub fn analyze_select(
     }
     if count && !outputs.is_empty() {
         return Err(CqlError::invalid("Mixing COUNT(*) with other selectors is not supported yet".into()));
+    }
+    if let Selection::Selectors(selectors) = &stmt.selection {
+        for relation in &stmt.where_clause {
+            let column = match relation {
+                Relation::Simple { column, .. } | Relation::In { column, .. } | Relation::MapElement { column, .. } => {
+                    column
+                }
+                _ => continue,
+            };
+            if table.column_id(column).is_none()
+                && selectors.iter().any(|s| s.alias.as_deref() == Some(column.as_str()))
+            {
+                return Err(CqlError::invalid(format!(
+                    "Aliases aren't allowed in the where clause ('{}')",
+                    super::cql_text::relation_text(relation)
+                )));
+            }
+        }
     }
     let (restrictions, index) = index_choice::analyze(
         &stmt.where_clause,
