@@ -11,7 +11,7 @@ import pytest
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.query import SimpleStatement
 
-from statement_tables import Invalid, run_case, with_flushes
+from statement_tables import Invalid, flush, run_case, with_flushes
 from support import connect
 
 FILTERING = "Cannot execute this query as it might involve data filtering"
@@ -106,7 +106,6 @@ REFUSALS = [
     ("CREATE INDEX ON {ks}.t (nope)", Invalid("Column 'nope' doesn't exist")),
     ("CREATE INDEX ON {ks}.nope (v)", Invalid("Table 'nope' doesn't exist")),
     ("CREATE CUSTOM INDEX ON {ks}.t (v) USING 'org.apache.cassandra.index.sasi.SASIIndex'", Invalid("CUSTOM indexes are not supported")),
-    ("CREATE INDEX ON {ks}.s (c)", Invalid("Indexes on clustering columns (c) are not supported yet")),
     ("CREATE INDEX ON {ks}.s (s)", Invalid("Indexes on static columns (s) are not supported yet")),
     "CREATE INDEX i ON {ks}.t (v)",
     ("CREATE INDEX i ON {ks}.t (FULL(f))", Invalid("Index 'i' already exists")),
@@ -264,3 +263,32 @@ def test_reads_delete_stale_entries(session, ks):
     # A value written again after the cleanup is found: its entry is newer than the deletion.
     session.execute(insert, (7, 1))
     assert sorted(r.k for r in session.execute(query)) == [7, 123456]
+
+
+def test_indexes_on_clustering_columns_and_partition_key_parts(session, server, ks):
+    """An index on a key column lists every row with that value: existing rows (backfill)
+    and new ones, rows made by INSERT or UPDATE, and none once the row is gone."""
+    session.execute(f"CREATE TABLE {ks}.ck (k int, c1 int, c2 text, v int, PRIMARY KEY (k, c1, c2))")
+    for k, c1, c2, v in [(1, 1, "a", 10), (1, 2, "b", 20), (2, 1, "c", 30), (3, 5, "a", 40)]:
+        session.execute(f"INSERT INTO {ks}.ck (k, c1, c2, v) VALUES ({k}, {c1}, '{c2}', {v})")
+    session.execute(f"CREATE INDEX ON {ks}.ck (c2)")
+    session.execute(f"INSERT INTO {ks}.ck (k, c1, c2, v) VALUES (4, 0, 'a', 50)")
+    session.execute(f"UPDATE {ks}.ck SET v = 60 WHERE k = 5 AND c1 = 0 AND c2 = 'a'")
+
+    def rows(where):
+        return sorted(tuple(r) for r in session.execute(f"SELECT k, c1, v FROM {ks}.ck WHERE {where}"))
+
+    expected = [(1, 1, 10), (3, 5, 40), (4, 0, 50), (5, 0, 60)]
+    assert rows("c2 = 'a'") == expected
+    assert rows("k = 1 AND c2 = 'a'") == [(1, 1, 10)]
+    session.execute(f"DELETE FROM {ks}.ck WHERE k = 3 AND c1 = 5 AND c2 = 'a'")
+    session.execute(f"DELETE v FROM {ks}.ck WHERE k = 5 AND c1 = 0 AND c2 = 'a'")  # an UPDATE-made row vanishes
+    flush(server, ks)
+    assert rows("c2 = 'a'") == [(1, 1, 10), (4, 0, 50)]
+
+    session.execute(f"CREATE TABLE {ks}.pk (a int, b int, c int, v int, PRIMARY KEY ((a, b), c))")
+    session.execute(f"CREATE INDEX ON {ks}.pk (a)")
+    for a, b, c in [(1, 1, 1), (1, 1, 2), (1, 2, 1), (2, 1, 1)]:
+        session.execute(f"INSERT INTO {ks}.pk (a, b, c, v) VALUES ({a}, {b}, {c}, {a * 100 + b * 10 + c})")
+    assert sorted(r.v for r in session.execute(f"SELECT v FROM {ks}.pk WHERE a = 1")) == [111, 112, 121]
+    assert [r.v for r in session.execute(f"SELECT v FROM {ks}.pk WHERE a = 1 AND b = 2")] == [121]

@@ -242,13 +242,7 @@ fn validate_target(base: &TableDef, s: &CreateIndexStatement) -> Result<(ColumnI
         return Err(CqlError::invalid(format!("Indexes on non-frozen collections ({name}) are not supported yet")));
     }
     match c.kind {
-        ColumnKind::Regular => {}
-        ColumnKind::PartitionKey => {
-            return Err(CqlError::invalid(format!("Indexes on partition key columns ({name}) are not supported yet")))
-        }
-        ColumnKind::Clustering => {
-            return Err(CqlError::invalid(format!("Indexes on clustering columns ({name}) are not supported yet")))
-        }
+        ColumnKind::Regular | ColumnKind::PartitionKey | ColumnKind::Clustering => {}
         ColumnKind::Static => {
             return Err(CqlError::invalid(format!("Indexes on static columns ({name}) are not supported yet")))
         }

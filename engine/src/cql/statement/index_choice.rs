@@ -33,9 +33,20 @@ pub fn choose<'a>(
     if table.is_virtual {
         return None;
     }
+    // An index on part of the partition key is not needed once the whole key is named.
+    let whole_partition_key = table.partition_key.iter().all(|&pk| {
+        let name = &table.column(pk).name;
+        relations.iter().any(|r| match r {
+            Relation::Simple { column, op: Operator::Eq, .. } | Relation::In { column, .. } => column == name,
+            _ => false,
+        })
+    });
     relations.iter().enumerate().find_map(|(i, r)| match r {
         Relation::Simple { column, op: Operator::Eq, .. } => {
             let id = table.column_id(column)?;
+            if whole_partition_key && table.column(id).kind == crate::schema::ColumnKind::PartitionKey {
+                return None;
+            }
             indexes.iter().find(|(index, _)| index.column == id).map(|found| (i, found))
         }
         _ => None,

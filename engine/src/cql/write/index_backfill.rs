@@ -11,7 +11,7 @@ use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::cql::error::CqlError;
-use crate::cql::functions::now_seconds;
+use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::read::output::split_rows;
 use crate::cql::read::output::Output;
 use crate::cql::read::scan::{scan_local, ScanPosition, ScanRead, TokenBounds};
@@ -34,7 +34,14 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
     };
     let Some(base) = schema.table_by_id(&table).cloned() else { return Ok(0) };
     let mut outputs: Vec<Output> = base.clustering_key.iter().map(|&c| Output::Column(c)).collect();
-    outputs.extend([Output::Column(index.column), Output::WriteTime(index.column), Output::Ttl(index.column)]);
+    // A key column has no cell of its own: its entries are written now, without TTL (an
+    // entry that outlives its row is dropped by index reads).
+    let key_column = base.column(index.column).kind.is_primary_key();
+    if key_column {
+        outputs.extend([Output::Column(index.column), Output::Token, Output::Token]);
+    } else {
+        outputs.extend([Output::Column(index.column), Output::WriteTime(index.column), Output::Ttl(index.column)]);
+    }
     let outputs: Arc<[Output]> = outputs.into();
     let nr_clustering = base.clustering_key.len();
     let mut start: Option<ScanPosition> = None;
@@ -58,13 +65,14 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
             let Ok(mut rows) = split_rows(&row.cells, nr_clustering + 3) else { continue };
             let (Some(cells), true) = (rows.pop(), rows.is_empty()) else { continue };
             let cells: Vec<Option<Bytes>> = cells.into_iter().map(|c| c.map(Bytes::copy_from_slice)).collect();
-            let (Some(value), Some(Some(timestamp))) =
-                (&cells[nr_clustering], cells.get(nr_clustering + 1).map(as_i64))
-            else {
-                continue;
+            let Some(value) = &cells[nr_clustering] else { continue };
+            let (timestamp, ttl) = if key_column {
+                (now_micros(), 0)
+            } else {
+                let Some(Some(timestamp)) = cells.get(nr_clustering + 1).map(as_i64) else { continue };
+                let ttl = cells[nr_clustering + 2].as_ref().and_then(|b| <[u8; 4]>::try_from(&b[..]).ok());
+                (timestamp, ttl.map_or(0, |b| i32::from_be_bytes(b).max(1) as u32))
             };
-            let ttl = cells[nr_clustering + 2].as_ref().and_then(|b| <[u8; 4]>::try_from(&b[..]).ok());
-            let ttl = ttl.map_or(0, |b| i32::from_be_bytes(b).max(1) as u32);
             let Some(pk) = split_partition_key(&row.partition.key, base.partition_key.len()) else { continue };
             let clustering: Vec<Bytes> = cells[..nr_clustering].iter().map(|c| c.clone().unwrap_or_default()).collect();
             let cell = Cell::live(timestamp, value.clone(), ttl, now);

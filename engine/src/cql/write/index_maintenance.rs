@@ -8,10 +8,10 @@
 use bytes::Bytes;
 
 use crate::cql::keys::{clustering_key, partition_position};
-use crate::model::cell::{Cell, Liveness};
+use crate::model::cell::{Cell, Liveness, NEVER_EXPIRES};
 use crate::model::mutation::{Mutation, RowUpdate};
 use crate::model::token::split_partition_key;
-use crate::schema::{Schema, TableDef};
+use crate::schema::{ColumnKind, Schema, TableDef};
 
 /// The largest indexed value: a partition key component is at most 64 KiB.
 const INDEXED_VALUE_BYTES_MAX: usize = u16::MAX as usize;
@@ -28,6 +28,21 @@ pub fn derive(schema: &Schema, mutations: &[Mutation]) -> Vec<Mutation> {
         let Some(pk) = split_partition_key(&m.position.key, base.partition_key.len()) else { continue };
         for row in &m.rows {
             for (index, backing) in indexes {
+                let column = base.column(index.column);
+                if column.kind.is_primary_key() {
+                    let value = match column.kind {
+                        ColumnKind::PartitionKey => pk.get(column.position as usize).map(|v| Bytes::copy_from_slice(v)),
+                        _ => row.clustering.values.get(column.position as usize).cloned(),
+                    };
+                    let entry = value
+                        .zip(key_entry_liveness(row))
+                        .map(|(value, cell)| Cell { value: Some(value), ..cell })
+                        .and_then(|cell| entry_for(backing, m.position.token, &pk, &row.clustering.values, &cell));
+                    if let Some(entry) = entry {
+                        push_merged(&mut out, entry);
+                    }
+                    continue;
+                }
                 let cells = row.cells.iter().filter(|(c, _)| *c == index.column).map(|(_, cell)| cell);
                 for cell in cells {
                     if let Some(entry) = entry_for(backing, m.position.token, &pk, &row.clustering.values, cell) {
@@ -38,6 +53,24 @@ pub fn derive(schema: &Schema, mutations: &[Mutation]) -> Vec<Mutation> {
         }
     }
     out
+}
+
+/// How an entry for a key column (whose value every row has) lives: as the row's marker
+/// when the write has one, else as its newest live cell without TTL (a row made by UPDATE
+/// lives while any cell does; entries outliving it are dropped by index reads). `None` when
+/// the write leaves no live data in the row. The returned cell's value is filled in later.
+fn key_entry_liveness(row: &RowUpdate) -> Option<Cell> {
+    if let Some(marker) = row.marker {
+        return Some(Cell {
+            timestamp: marker.timestamp,
+            value: None,
+            path: None,
+            ttl_seconds: marker.ttl_seconds,
+            expires_at: marker.expires_at,
+        });
+    }
+    let newest = row.cells.iter().filter(|(_, c)| c.value.is_some()).map(|(_, c)| c.timestamp).max()?;
+    Some(Cell { timestamp: newest, value: None, path: None, ttl_seconds: 0, expires_at: NEVER_EXPIRES })
 }
 
 /// The index entry of one base cell, if it holds a value that can be indexed.
