@@ -96,7 +96,6 @@ REFUSALS = [
     "CREATE TABLE {ks}.s (k int, c int, s int static, PRIMARY KEY (k, c))",
     ("CREATE INDEX ON {ks}.t (k)", Invalid("Cannot create secondary index on the only partition key column k")),
     ("CREATE INDEX ON {ks}.c (n)", Invalid("Secondary indexes on counter tables aren't supported")),
-    ("CREATE INDEX ON {ks}.t (l)", Invalid("Indexes on non-frozen collections (l) are not supported yet")),
     ("CREATE INDEX ON {ks}.t (KEYS(v))", Invalid("Cannot create keys() index on v. Non-collection columns only support simple indexes")),
     ("CREATE INDEX ON {ks}.t (VALUES(v))", Invalid("Non-collection columns only support simple indexes")),
     ("CREATE INDEX ON {ks}.t (ENTRIES(l))", Invalid("Cannot create index on entries of column l with non-map type")),
@@ -227,11 +226,15 @@ def test_indexes_survive_restart_with_another_smp(percore_factory, tmp_path):
     session.execute("CREATE INDEX by_v ON si.t (v)")
     for k in range(20, 30):
         session.execute(f"INSERT INTO si.t (k, v) VALUES ({k}, {k % 2})")
+    session.execute("CREATE TABLE si.c (k int PRIMARY KEY, m map<text, int>)")
+    session.execute("CREATE INDEX by_entry ON si.c (ENTRIES(m))")
+    session.execute("INSERT INTO si.c (k, m) VALUES (1, {'a': 1})")
     cluster.shutdown()
     server.kill()  # kill -9: the entries written after the backfill are in the commitlog only
     server = percore_factory.start(smp=1, data_dir=data_dir)
     cluster, session = connect(server)
     assert sorted(r.k for r in session.execute("SELECT k FROM si.t WHERE v = 1")) == list(range(1, 30, 2))
+    assert [r.k for r in session.execute("SELECT k FROM si.c WHERE m['a'] = 1")] == [1]
     session.execute("INSERT INTO si.t (k, v) VALUES (31, 1)")
     assert session.execute("SELECT count(*) FROM si.t WHERE v = 1").one()[0] == 16
     assert "by_v" in cluster.metadata.keyspaces["si"].indexes
@@ -292,3 +295,42 @@ def test_indexes_on_clustering_columns_and_partition_key_parts(session, server, 
         session.execute(f"INSERT INTO {ks}.pk (a, b, c, v) VALUES ({a}, {b}, {c}, {a * 100 + b * 10 + c})")
     assert sorted(r.v for r in session.execute(f"SELECT v FROM {ks}.pk WHERE a = 1")) == [111, 112, 121]
     assert [r.v for r in session.execute(f"SELECT v FROM {ks}.pk WHERE a = 1 AND b = 2")] == [121]
+
+
+def test_indexes_on_collections(session, server, ks):
+    """values() (the default on lists and sets), keys() and entries() indexes on non-frozen
+    collections answer CONTAINS, CONTAINS KEY and m[k] = v without ALLOW FILTERING, on
+    existing (backfilled) and new rows, and stop listing removed elements."""
+    session.execute(f"CREATE TABLE {ks}.t (k int PRIMARY KEY, tags set<text>, l list<int>, m map<text, int>)")
+    session.execute(f"INSERT INTO {ks}.t (k, tags, l, m) VALUES (1, {{'a', 'b'}}, [1, 2], {{'x': 1, 'y': 2}})")
+    session.execute(f"CREATE INDEX ON {ks}.t (tags)")
+    session.execute(f"CREATE INDEX ON {ks}.t (l)")
+    session.execute(f"CREATE INDEX ON {ks}.t (KEYS(m))")
+    session.execute(f"CREATE INDEX ON {ks}.t (ENTRIES(m))")
+    session.execute(f"CREATE INDEX m_values ON {ks}.t (VALUES(m))")
+    session.execute(f"INSERT INTO {ks}.t (k, tags, l, m) VALUES (2, {{'a'}}, [2], {{'x': 5}})")
+    session.execute(f"UPDATE {ks}.t SET tags = tags + {{'c'}}, m['z'] = 1 WHERE k = 3")
+
+    def keys(where):
+        return sorted(r.k for r in session.execute(f"SELECT k FROM {ks}.t WHERE {where}"))
+
+    assert keys("tags CONTAINS 'a'") == [1, 2]
+    assert keys("tags CONTAINS 'c'") == [3]
+    assert keys("l CONTAINS 2") == [1, 2]
+    assert keys("m CONTAINS KEY 'x'") == [1, 2]
+    assert keys("m['x'] = 1") == [1]
+    assert keys("m CONTAINS 1") == [1, 3]
+    prepared = session.prepare(f"SELECT k FROM {ks}.t WHERE m[?] = ?")
+    assert [r.k for r in session.execute(prepared, ("x", 5))] == [2]
+
+    session.execute(f"UPDATE {ks}.t SET tags = tags - {{'a'}}, m['x'] = 7 WHERE k = 1")
+    session.execute(f"UPDATE {ks}.t SET l = [9] WHERE k = 2")
+    flush(server, ks)
+    assert keys("tags CONTAINS 'a'") == [2]
+    assert keys("m['x'] = 1") == []
+    assert keys("m['x'] = 7") == [1]
+    assert keys("l CONTAINS 2") == [1]
+    targets = {r.index_name: r.options["target"] for r in session.execute(
+        f"SELECT index_name, options FROM system_schema.indexes WHERE keyspace_name = '{ks}'")}
+    assert targets == {"t_tags_idx": "values(tags)", "t_l_idx": "values(l)", "t_m_idx": "keys(m)",
+                       "t_m_idx_1": "entries(m)", "m_values": "values(m)"}

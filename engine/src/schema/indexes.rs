@@ -37,6 +37,26 @@ pub enum IndexKind {
     Simple,
     /// A frozen collection's whole value (`ON t (FULL(v))`).
     Full,
+    /// Each element of a non-frozen list or set, or each value of a map
+    /// (`ON t (VALUES(c))`, the default on those): answers `c CONTAINS x`.
+    Values,
+    /// Each key of a non-frozen map (`ON t (KEYS(m))`): answers `m CONTAINS KEY x`.
+    Keys,
+    /// Each (key, value) of a non-frozen map, as a tuple (`ON t (ENTRIES(m))`): answers
+    /// `m[k] = v`.
+    Entries,
+}
+
+impl IndexKind {
+    /// The type of the values the index is keyed by, for an index on a column of `ty`.
+    pub fn value_type(self, ty: &CqlType) -> CqlType {
+        match (self, ty.unfrozen()) {
+            (IndexKind::Values, CqlType::List(e) | CqlType::Set(e) | CqlType::Map(_, e)) => (**e).clone(),
+            (IndexKind::Keys, CqlType::Map(k, _)) => (**k).clone(),
+            (IndexKind::Entries, CqlType::Map(k, v)) => CqlType::Tuple(vec![(**k).clone(), (**v).clone()]),
+            _ => ty.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +83,9 @@ impl IndexDef {
         match self.kind {
             IndexKind::Simple => column,
             IndexKind::Full => format!("full({column})"),
+            IndexKind::Values => format!("values({column})"),
+            IndexKind::Keys => format!("keys({column})"),
+            IndexKind::Entries => format!("entries({column})"),
         }
     }
 }
@@ -83,7 +106,7 @@ pub fn backing_table_id(base: Uuid, index: &str) -> Uuid {
 }
 
 /// The backing table of an index on `column` of `base`.
-pub fn backing_table(base: &TableDef, index: &str, column: ColumnId) -> TableDef {
+pub fn backing_table(base: &TableDef, index: &str, column: ColumnId, kind: IndexKind) -> TableDef {
     let key = |name: &str, ty: CqlType, kind, position: i32, order| ColumnDef {
         name: name.to_string(),
         ty,
@@ -93,7 +116,7 @@ pub fn backing_table(base: &TableDef, index: &str, column: ColumnId) -> TableDef
         dropped: None,
     };
     let mut columns = vec![
-        key(VALUE_COLUMN, base.column(column).ty.clone(), ColumnKind::PartitionKey, 0, ClusteringOrder::Asc),
+        key(VALUE_COLUMN, kind.value_type(&base.column(column).ty), ColumnKind::PartitionKey, 0, ClusteringOrder::Asc),
         key(TOKEN_COLUMN, CqlType::Bigint, ColumnKind::Clustering, 0, ClusteringOrder::Asc),
     ];
     for &id in base.partition_key.iter().chain(&base.clustering_key) {
@@ -142,7 +165,7 @@ pub fn create(ks: &KeyspaceDef, s: &CreateIndexStatement) -> Result<Option<Keysp
             Err(CqlError::invalid(format!("Index {name} is a duplicate of existing index {}", existing.name)))
         };
     }
-    let backing = backing_table(base, &name, column);
+    let backing = backing_table(base, &name, column, kind);
     if ks.tables.contains_key(&backing.name) {
         return Err(CqlError::invalid(format!(
             "Index {name} cannot be created, because table {} already exists",
@@ -239,7 +262,16 @@ fn validate_target(base: &TableDef, s: &CreateIndexStatement) -> Result<(ColumnI
         return Err(CqlError::invalid(format!("Cannot create index on non-frozen UDT column {name}")));
     }
     if c.ty.is_multi_cell() {
-        return Err(CqlError::invalid(format!("Indexes on non-frozen collections ({name}) are not supported yet")));
+        let kind = match kind {
+            IndexTargetKind::Simple | IndexTargetKind::Values => IndexKind::Values,
+            IndexTargetKind::Keys => IndexKind::Keys,
+            IndexTargetKind::Entries => IndexKind::Entries,
+            IndexTargetKind::Full => IndexKind::Full,
+        };
+        if c.kind == ColumnKind::Static {
+            return Err(CqlError::invalid(format!("Indexes on static columns ({name}) are not supported yet")));
+        }
+        return Ok((id, kind));
     }
     match c.kind {
         ColumnKind::Regular | ColumnKind::PartitionKey | ColumnKind::Clustering => {}
@@ -362,7 +394,8 @@ mod tests {
         assert_eq!(err("CREATE INDEX ON ks.t (FULL(v))"), "full() indexes can only be created on frozen collections");
         assert!(err("CREATE INDEX ON ks.t (KEYS(v))").contains("Non-collection columns only support simple indexes"));
         assert!(err("CREATE INDEX ON ks.t (f)").starts_with("Cannot create simple() index on frozen column f."));
-        assert!(err("CREATE INDEX ON ks.t (l)").contains("not supported yet"));
+        assert_eq!(err("CREATE INDEX ON ks.t (ENTRIES(l))"), "Cannot create index on entries of column l with non-map type");
+        assert_eq!(err("CREATE INDEX ON ks.t (l)"), "", "a values() index on a list");
         assert!(err("CREATE CUSTOM INDEX ON ks.t (v) USING 'x'").contains("CUSTOM"));
         let ks = create_index(&ks, "CREATE INDEX i ON ks.t (v)").unwrap().unwrap();
         let again = |cql: &str| create_index(&ks, cql);

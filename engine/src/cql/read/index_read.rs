@@ -65,7 +65,8 @@ pub async fn read(
         None => None,
     };
     let column = plan.table.column(index.index.column);
-    let value = index.value.eval_required(values, &column.ty, &column.name)?;
+    let value_ty = &index.backing.column(index.backing.partition_key[0]).ty;
+    let value = index.value.eval_required(values, value_ty, &column.name)?;
     if value.is_empty() {
         // Empty values are not indexed (as a partition key cannot be empty).
         return Ok((Vec::new(), 0, None));

@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
-use percore_protocol::cql::ast::{Operator, Relation, Term};
+use percore_protocol::cql::ast::{Operator, Relation};
 
 use crate::cql::bind::ValueExpr;
 use crate::cql::error::CqlError;
 use crate::cql::term::{analyze_term, Receiver};
-use crate::schema::{IndexDef, TableDef};
+use crate::schema::{IndexDef, IndexKind, TableDef};
+use percore_protocol::types::CqlType;
 
 use super::restrictions::{self, ColumnValues, FilterPlan, RestrictionContext, Restrictions};
 
@@ -41,15 +42,19 @@ pub fn choose<'a>(
             _ => false,
         })
     });
-    relations.iter().enumerate().find_map(|(i, r)| match r {
-        Relation::Simple { column, op: Operator::Eq, .. } => {
-            let id = table.column_id(column)?;
-            if whole_partition_key && table.column(id).kind == crate::schema::ColumnKind::PartitionKey {
-                return None;
-            }
-            indexes.iter().find(|(index, _)| index.column == id).map(|found| (i, found))
+    relations.iter().enumerate().find_map(|(i, r)| {
+        let (column, kinds): (&String, &[IndexKind]) = match r {
+            Relation::Simple { column, op: Operator::Eq, .. } => (column, &[IndexKind::Simple, IndexKind::Full]),
+            Relation::Simple { column, op: Operator::Contains, .. } => (column, &[IndexKind::Values]),
+            Relation::Simple { column, op: Operator::ContainsKey, .. } => (column, &[IndexKind::Keys]),
+            Relation::MapElement { column, op: Operator::Eq, .. } => (column, &[IndexKind::Entries]),
+            _ => return None,
+        };
+        let id = table.column_id(column)?;
+        if whole_partition_key && table.column(id).kind == crate::schema::ColumnKind::PartitionKey {
+            return None;
         }
-        _ => None,
+        indexes.iter().find(|(index, _)| index.column == id && kinds.contains(&index.kind)).map(|found| (i, found))
     })
 }
 
@@ -63,29 +68,48 @@ pub fn analyze(
     let Some((position, (index, backing))) = choose(relations, table, indexes) else {
         return Ok((restrictions::analyze(relations, ctx)?, None));
     };
-    let Relation::Simple { value, .. } = &relations[position] else {
-        return Ok((restrictions::analyze(relations, ctx)?, None));
-    };
-    let value: &Term = value;
     let rest: Vec<Relation> =
         relations.iter().enumerate().filter(|(i, _)| *i != position).map(|(_, r)| r.clone()).collect();
     let column = table.column(index.column);
-    let receiver = Receiver {
-        keyspace: table.keyspace.clone(),
-        table: table.name.clone(),
-        name: column.name.clone(),
-        ty: column.ty.clone(),
+    let receiver =
+        |name: String, ty: CqlType| Receiver { keyspace: table.keyspace.clone(), table: table.name.clone(), name, ty };
+    // The value looked up in the index, and the row filter that checks each base row.
+    let (expr, filter) = match &relations[position] {
+        Relation::Simple { value, op, .. } => {
+            let ty = index.kind.value_type(&column.ty);
+            let expr = analyze_term(value, &receiver(column.name.clone(), ty.clone()), ctx.binds)?;
+            let filter = FilterPlan {
+                map_key: None,
+                width: 0,
+                column: index.column,
+                op: *op,
+                ty,
+                values: ColumnValues::Eq(expr.clone()),
+            };
+            (expr, filter)
+        }
+        Relation::MapElement { key, value, .. } => {
+            let CqlType::Map(key_ty, value_ty) = column.ty.unfrozen() else {
+                return Ok((restrictions::analyze(relations, ctx)?, None));
+            };
+            let key = analyze_term(key, &receiver(format!("key({})", column.name), (**key_ty).clone()), ctx.binds)?;
+            let value =
+                analyze_term(value, &receiver(format!("value({})", column.name), (**value_ty).clone()), ctx.binds)?;
+            let filter = FilterPlan {
+                map_key: Some(key.clone()),
+                width: 0,
+                column: index.column,
+                op: Operator::Eq,
+                ty: (**value_ty).clone(),
+                values: ColumnValues::Eq(value.clone()),
+            };
+            let entry = ValueExpr::Composite(Box::new(index.kind.value_type(&column.ty)), vec![key, value]);
+            (entry, filter)
+        }
+        _ => return Ok((restrictions::analyze(relations, ctx)?, None)),
     };
-    let expr = analyze_term(value, &receiver, ctx.binds)?;
     let mut restrictions = restrictions::analyze(&rest, ctx)?;
-    restrictions.row_filters.push(FilterPlan {
-        map_key: None,
-        width: 0,
-        column: index.column,
-        op: Operator::Eq,
-        ty: column.ty.clone(),
-        values: ColumnValues::Eq(expr.clone()),
-    });
+    restrictions.row_filters.push(filter);
     let plan = restrictions.partition.is_none().then(|| IndexPlan {
         index: index.clone(),
         backing: backing.clone(),

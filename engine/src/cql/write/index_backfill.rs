@@ -18,6 +18,8 @@ use crate::cql::read::scan::{scan_local, ScanPosition, ScanRead, TokenBounds};
 use crate::model::cell::Cell;
 use crate::model::token::split_partition_key;
 use crate::runtime::shard::Shard;
+use crate::schema::IndexKind;
+use percore_protocol::types::CqlType;
 
 use super::apply::apply_routed;
 use super::index_maintenance::entry_for;
@@ -36,7 +38,9 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
     let mut outputs: Vec<Output> = base.clustering_key.iter().map(|&c| Output::Column(c)).collect();
     // A key column has no cell of its own: its entries are written now, without TTL (an
     // entry that outlives its row is dropped by index reads).
-    let key_column = base.column(index.column).kind.is_primary_key();
+    let column_ty = base.column(index.column).ty.clone();
+    let elements = matches!(index.kind, IndexKind::Values | IndexKind::Keys | IndexKind::Entries);
+    let key_column = base.column(index.column).kind.is_primary_key() || elements;
     if key_column {
         outputs.extend([Output::Column(index.column), Output::Token, Output::Token]);
     } else {
@@ -75,9 +79,14 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
             };
             let Some(pk) = split_partition_key(&row.partition.key, base.partition_key.len()) else { continue };
             let clustering: Vec<Bytes> = cells[..nr_clustering].iter().map(|c| c.clone().unwrap_or_default()).collect();
-            let cell = Cell::live(timestamp, value.clone(), ttl, now);
-            if let Some(entry) = entry_for(&backing, row.partition.token, &pk, &clustering, &cell) {
-                entries.push(entry);
+            // A collection index files each element; the others the whole value.
+            let values =
+                if elements { collection_entry_values(index.kind, &column_ty, value) } else { vec![value.clone()] };
+            for value in values {
+                let cell = Cell::live(timestamp, value, ttl, now);
+                if let Some(entry) = entry_for(&backing, row.partition.token, &pk, &clustering, &cell) {
+                    entries.push(entry);
+                }
             }
         }
         written += entries.len() as u64;
@@ -94,6 +103,28 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
             _ => return Ok(written),
         }
     }
+}
+
+/// The values a collection index files a whole (assembled) collection under.
+fn collection_entry_values(kind: IndexKind, ty: &CqlType, collection: &Bytes) -> Vec<Bytes> {
+    let map = matches!(ty, CqlType::Map(..));
+    let Ok(items) = super::cell_ops::collection_items(collection, map) else { return Vec::new() };
+    items
+        .into_iter()
+        .filter_map(|(k, v)| match (kind, v) {
+            (IndexKind::Values, Some(v)) => Some(v),
+            (IndexKind::Values, None) | (IndexKind::Keys, _) => Some(k),
+            (IndexKind::Entries, Some(v)) => {
+                let mut tuple = Vec::with_capacity(k.len() + v.len() + 8);
+                for part in [&k, &v] {
+                    tuple.extend_from_slice(&(part.len() as i32).to_be_bytes());
+                    tuple.extend_from_slice(part);
+                }
+                Some(Bytes::from(tuple))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn as_i64(cell: &Option<Bytes>) -> Option<i64> {

@@ -9,9 +9,11 @@ use bytes::Bytes;
 
 use crate::cql::keys::{clustering_key, partition_position};
 use crate::model::cell::{Cell, Liveness, NEVER_EXPIRES};
+use crate::model::element_path::element_of;
 use crate::model::mutation::{Mutation, RowUpdate};
 use crate::model::token::split_partition_key;
-use crate::schema::{ColumnKind, Schema, TableDef};
+use crate::schema::{ColumnKind, IndexKind, Schema, TableDef};
+use percore_protocol::types::CqlType;
 
 /// The largest indexed value: a partition key component is at most 64 KiB.
 const INDEXED_VALUE_BYTES_MAX: usize = u16::MAX as usize;
@@ -45,7 +47,16 @@ pub fn derive(schema: &Schema, mutations: &[Mutation]) -> Vec<Mutation> {
                 }
                 let cells = row.cells.iter().filter(|(c, _)| *c == index.column).map(|(_, cell)| cell);
                 for cell in cells {
-                    if let Some(entry) = entry_for(backing, m.position.token, &pk, &row.clustering.values, cell) {
+                    let cell = match index.kind {
+                        IndexKind::Values | IndexKind::Keys | IndexKind::Entries => {
+                            match element_entry_value(index.kind, &column.ty, cell) {
+                                Some(value) => Cell { value: Some(value), path: None, ..cell.clone() },
+                                None => continue,
+                            }
+                        }
+                        IndexKind::Simple | IndexKind::Full => cell.clone(),
+                    };
+                    if let Some(entry) = entry_for(backing, m.position.token, &pk, &row.clustering.values, &cell) {
                         push_merged(&mut out, entry);
                     }
                 }
@@ -53,6 +64,27 @@ pub fn derive(schema: &Schema, mutations: &[Mutation]) -> Vec<Mutation> {
         }
     }
     out
+}
+
+/// The value a collection index files one live element cell under: the element (list and
+/// set values, map values), the map key, or the (key, value) tuple. `None` for tombstones.
+pub fn element_entry_value(kind: IndexKind, ty: &CqlType, cell: &Cell) -> Option<Bytes> {
+    let value = cell.value.as_ref()?;
+    let key = || cell.path.as_deref().and_then(element_of).map(Bytes::copy_from_slice);
+    match (kind, ty) {
+        (IndexKind::Values, CqlType::Set(_)) | (IndexKind::Keys, CqlType::Map(..)) => key(),
+        (IndexKind::Values, CqlType::List(_) | CqlType::Map(..)) => Some(value.clone()),
+        (IndexKind::Entries, CqlType::Map(..)) => {
+            let key = key()?;
+            let mut tuple = Vec::with_capacity(key.len() + value.len() + 8);
+            for part in [&key, value] {
+                tuple.extend_from_slice(&(part.len() as i32).to_be_bytes());
+                tuple.extend_from_slice(part);
+            }
+            Some(Bytes::from(tuple))
+        }
+        _ => None,
+    }
 }
 
 /// How an entry for a key column (whose value every row has) lives: as the row's marker
