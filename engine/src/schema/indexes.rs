@@ -394,7 +394,10 @@ mod tests {
         assert_eq!(err("CREATE INDEX ON ks.t (FULL(v))"), "full() indexes can only be created on frozen collections");
         assert!(err("CREATE INDEX ON ks.t (KEYS(v))").contains("Non-collection columns only support simple indexes"));
         assert!(err("CREATE INDEX ON ks.t (f)").starts_with("Cannot create simple() index on frozen column f."));
-        assert_eq!(err("CREATE INDEX ON ks.t (ENTRIES(l))"), "Cannot create index on entries of column l with non-map type");
+        assert_eq!(
+            err("CREATE INDEX ON ks.t (ENTRIES(l))"),
+            "Cannot create index on entries of column l with non-map type"
+        );
         assert_eq!(err("CREATE INDEX ON ks.t (l)"), "", "a values() index on a list");
         assert!(err("CREATE CUSTOM INDEX ON ks.t (v) USING 'x'").contains("CUSTOM"));
         let ks = create_index(&ks, "CREATE INDEX i ON ks.t (v)").unwrap().unwrap();
