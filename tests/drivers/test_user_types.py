@@ -30,7 +30,7 @@ FROZEN = [
     "UPDATE {ks}.t SET a = null WHERE k = 1",
     ("SELECT k, a FROM {ks}.t WHERE k = 1", [(1, None)]),
     ("INSERT INTO {ks}.t (k, a) VALUES (3, {nope: 1})", Invalid("Unknown field 'nope' in value of user defined type addr")),
-    ("INSERT INTO {ks}.t (k, a) VALUES (3, {zip: 'x'})", Invalid('for "a.zip" of type int')),
+    ("INSERT INTO {ks}.t (k, a) VALUES (3, {zip: 'x'})", Invalid("Invalid user type literal for a: field zip is not of type int")),
     ("INSERT INTO {ks}.t (k, a) VALUES (3, 5)", Invalid("Invalid INTEGER constant (5) for \"a\" of type frozen<addr>")),
     ("UPDATE {ks}.t SET a.zip = 1 WHERE k = 1", Invalid("Invalid operation (a.zip = 1) for frozen UDT column a")),
     ("DELETE a.zip FROM {ks}.t WHERE k = 1", Invalid("Frozen UDT column a does not support field deletion")),

@@ -86,6 +86,15 @@ pub fn analyze_literal(
         .iter()
         .map(|(name, ty)| {
             let term = entries.iter().find(|(f, _)| f == name).map_or(&null, |(_, t)| t);
+            if let Term::Literal(l) = term {
+                if !matches!(l, Literal::Null) && !crate::cql::term::literal_fits(l, ty) {
+                    return Err(CqlError::invalid(format!(
+                        "Invalid user type literal for {}: field {name} is not of type {}",
+                        receiver.name,
+                        ty.cql_name()
+                    )));
+                }
+            }
             analyze_term(term, &field_receiver(receiver, name, ty), binds)
         })
         .collect::<Result<Vec<_>, _>>()?;

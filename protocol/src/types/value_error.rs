@@ -75,28 +75,28 @@ pub enum ValueError {
 
 impl ValueError {
     pub(crate) fn invalid_utf8(bytes: &[u8]) -> Self {
-        let shown = bytes.get(..MAX_HEX_BYTES_IN_ERROR).unwrap_or(bytes);
-        let mut hex: String = shown.iter().map(|b| format!("{b:02x}")).collect();
-        if shown.len() < bytes.len() {
-            hex.push_str("...");
-        }
-        ValueError::InvalidUtf8 { hex }
+        ValueError::InvalidUtf8 { hex: hex_prefix(bytes) }
     }
 
     /// An `inet` of the wrong length, shown as Cassandra shows it (its bytes in hex, the
     /// first `MAX_HEX_BYTES_IN_ERROR` of them).
     pub(crate) fn invalid_inet(bytes: &[u8]) -> Self {
-        let shown = bytes.get(..MAX_HEX_BYTES_IN_ERROR).unwrap_or(bytes);
-        let mut hex: String = shown.iter().map(|b| format!("{b:02x}")).collect();
-        if shown.len() < bytes.len() {
-            hex.push_str("...");
-        }
-        ValueError::InvalidInet { hex }
+        ValueError::InvalidInet { hex: hex_prefix(bytes) }
     }
 
     pub(crate) fn not_enough(what: impl Into<String>) -> Self {
         ValueError::NotEnoughBytes { what: what.into() }
     }
+}
+
+/// A value's first `MAX_HEX_BYTES_IN_ERROR` bytes in hex, `...` marking a cut.
+fn hex_prefix(bytes: &[u8]) -> String {
+    let shown = bytes.get(..MAX_HEX_BYTES_IN_ERROR).unwrap_or(bytes);
+    let mut hex: String = shown.iter().map(|b| format!("{b:02x}")).collect();
+    if shown.len() < bytes.len() {
+        hex.push_str("...");
+    }
+    hex
 }
 
 #[cfg(test)]

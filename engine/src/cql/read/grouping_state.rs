@@ -9,12 +9,10 @@ use bytes::{BufMut, Bytes};
 use crate::cql::error::CqlError;
 
 use super::aggregate::Accumulator;
+use super::state_codec::{put_opt_bytes, StateReader};
 
 /// First byte of an aggregate paging state (a plain one starts with its format version).
 const GROUPING_STATE_MAGIC: u8 = 0xA7;
-/// Bytes of one accumulated value (a group key part or a min/max/first value) accepted
-/// back from a client.
-const VALUE_BYTES_MAX: usize = 1 << 20;
 
 /// The state of a grouping read between two pages.
 #[derive(Debug, Clone, Default)]
@@ -32,20 +30,9 @@ pub struct GroupingState {
     pub skipping: bool,
 }
 
-fn put_value(out: &mut Vec<u8>, v: Option<&[u8]>) {
-    match v {
-        Some(b) => {
-            out.put_u8(1);
-            out.put_u32(b.len() as u32);
-            out.put_slice(b);
-        }
-        None => out.put_u8(0),
-    }
-}
-
 fn put_values(out: &mut Vec<u8>, values: &[Option<Bytes>]) {
     out.put_u32(values.len() as u32);
-    values.iter().for_each(|v| put_value(out, v.as_deref()));
+    values.iter().for_each(|v| put_opt_bytes(out, v.as_deref()));
 }
 
 fn put_accumulator(out: &mut Vec<u8>, acc: &Accumulator) {
@@ -56,8 +43,8 @@ fn put_accumulator(out: &mut Vec<u8>, acc: &Accumulator) {
         }
         Accumulator::Extreme(best) => {
             out.put_u8(1);
-            put_value(out, best.as_ref().map(|(k, _)| &k[..]));
-            put_value(out, best.as_ref().map(|(_, v)| &v[..]));
+            put_opt_bytes(out, best.as_ref().map(|(k, _)| &k[..]));
+            put_opt_bytes(out, best.as_ref().map(|(_, v)| &v[..]));
         }
         Accumulator::Integer { sum, count } => {
             out.put_u8(2);
@@ -72,7 +59,7 @@ fn put_accumulator(out: &mut Vec<u8>, acc: &Accumulator) {
         Accumulator::First(first) => {
             out.put_u8(4);
             out.put_u8(u8::from(first.is_some()));
-            put_value(out, first.as_ref().and_then(|v| v.as_deref()));
+            put_opt_bytes(out, first.as_ref().and_then(|v| v.as_deref()));
         }
     }
 }
@@ -80,7 +67,7 @@ fn put_accumulator(out: &mut Vec<u8>, acc: &Accumulator) {
 impl GroupingState {
     pub fn encode(&self) -> Bytes {
         let mut out = vec![GROUPING_STATE_MAGIC];
-        put_value(&mut out, self.inner.as_deref());
+        put_opt_bytes(&mut out, self.inner.as_deref());
         out.put_u32(self.groups_done);
         match &self.current {
             Some((key, accumulators)) => {
@@ -101,11 +88,11 @@ impl GroupingState {
     /// of this query, whose kinds the decoded ones must match.
     pub fn decode(bytes: &Bytes, fresh: &[Accumulator], key_width: usize) -> Result<GroupingState, CqlError> {
         let bad = || CqlError::protocol("Invalid value for the paging state".into());
-        let mut r = Reader { b: bytes, at: 0 };
+        let mut r = StateReader::new(bytes);
         if r.u8().ok_or_else(bad)? != GROUPING_STATE_MAGIC {
             return Err(bad());
         }
-        let inner = r.value().ok_or_else(bad)?;
+        let inner = r.opt_bytes().ok_or_else(bad)?;
         let groups_done = r.u32().ok_or_else(bad)?;
         let current = match r.u8().ok_or_else(bad)? {
             0 => None,
@@ -128,62 +115,35 @@ impl GroupingState {
             1 => true,
             _ => return Err(bad()),
         };
-        if r.at != bytes.len() || partition.len() > key_width {
+        if !r.is_done() || partition.len() > key_width {
             return Err(bad());
         }
         Ok(GroupingState { inner, groups_done, current, partition, partition_groups, skipping })
     }
 }
 
-struct Reader<'a> {
-    b: &'a Bytes,
-    at: usize,
+/// What a grouping state adds to the shared reader: lists of values and accumulators.
+trait GroupingReader {
+    fn values(&mut self) -> Option<Vec<Option<Bytes>>>;
+    fn accumulator(&mut self, template: &Accumulator) -> Option<Accumulator>;
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|s| s[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take(4).and_then(|s| s.try_into().ok()).map(u32::from_be_bytes)
-    }
-    fn i64(&mut self) -> Option<i64> {
-        self.take(8).and_then(|s| s.try_into().ok()).map(i64::from_be_bytes)
-    }
-    fn value(&mut self) -> Option<Option<Bytes>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => {
-                let n = self.u32()? as usize;
-                if n > VALUE_BYTES_MAX {
-                    return None;
-                }
-                let start = self.at;
-                self.take(n)?;
-                Some(Some(self.b.slice(start..start + n)))
-            }
-            _ => None,
-        }
-    }
+impl GroupingReader for StateReader<'_> {
     fn values(&mut self) -> Option<Vec<Option<Bytes>>> {
         let n = self.u32()? as usize;
         // Every value takes at least one byte: a count past the rest is a lie.
-        if n > self.b.len().saturating_sub(self.at) {
+        if n > self.remaining() {
             return None;
         }
-        (0..n).map(|_| self.value()).collect()
+        (0..n).map(|_| self.opt_bytes()).collect()
     }
+
     fn accumulator(&mut self, template: &Accumulator) -> Option<Accumulator> {
         let tag = self.u8()?;
         let acc = match (tag, template) {
             (0, Accumulator::Count(_)) => Accumulator::Count(self.i64()?),
             (1, Accumulator::Extreme(_)) => {
-                let (key, value) = (self.value()?, self.value()?);
+                let (key, value) = (self.opt_bytes()?, self.opt_bytes()?);
                 match (key, value) {
                     (Some(k), Some(v)) => Accumulator::Extreme(Some((k.to_vec(), v))),
                     (None, None) => Accumulator::Extreme(None),
@@ -200,7 +160,7 @@ impl Reader<'_> {
             }
             (4, Accumulator::First(_)) => {
                 let started = self.u8()?;
-                let value = self.value()?;
+                let value = self.opt_bytes()?;
                 match (started, value) {
                     (0, None) => Accumulator::First(None),
                     (1, v) => Accumulator::First(Some(v)),

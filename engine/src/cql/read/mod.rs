@@ -15,3 +15,4 @@ pub mod partition;
 pub mod projection;
 pub mod scan;
 pub mod select;
+pub mod state_codec;

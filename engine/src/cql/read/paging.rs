@@ -4,6 +4,8 @@
 
 use bytes::{BufMut, Bytes};
 
+use super::state_codec::{put_opt_bytes, StateReader};
+
 use crate::cql::error::CqlError;
 use crate::model::mutation::PartitionPosition;
 
@@ -34,17 +36,6 @@ pub struct PagingState {
     pub remaining: Option<u32>,
 }
 
-fn put_opt_bytes(out: &mut Vec<u8>, b: Option<&Bytes>) {
-    match b {
-        Some(b) => {
-            out.put_u8(1);
-            out.put_u32(b.len() as u32);
-            out.put_slice(b);
-        }
-        None => out.put_u8(0),
-    }
-}
-
 impl PagingState {
     pub fn encode(&self) -> Bytes {
         let mut out = vec![FORMAT_VERSION];
@@ -53,13 +44,13 @@ impl PagingState {
             Resume::Partition { index, after } => {
                 out.put_u8(KIND_PARTITIONS);
                 out.put_u32(*index);
-                put_opt_bytes(&mut out, after.as_ref());
+                put_opt_bytes(&mut out, after.as_deref());
             }
             Resume::Scan(p) => {
                 out.put_u8(KIND_SCAN);
                 out.put_i64(p.partition.token);
                 put_opt_bytes(&mut out, Some(&p.partition.key));
-                put_opt_bytes(&mut out, p.after_clustering.as_ref());
+                put_opt_bytes(&mut out, p.after_clustering.as_deref());
             }
             Resume::Offset(n) => {
                 out.put_u8(KIND_OFFSET);
@@ -74,7 +65,7 @@ impl PagingState {
     }
 
     pub fn decode(bytes: &Bytes) -> Result<PagingState, CqlError> {
-        let mut r = Reader { b: bytes, at: 0 };
+        let mut r = StateReader::new(bytes);
         let bad = || CqlError::protocol("Invalid value for the paging state".into());
         if r.u8().ok_or_else(bad)? != FORMAT_VERSION {
             return Err(bad());
@@ -95,44 +86,10 @@ impl PagingState {
             KIND_INDEX => Resume::Index { after: r.opt_bytes().ok_or_else(bad)?.ok_or_else(bad)? },
             _ => return Err(bad()),
         };
-        if r.at != bytes.len() {
+        if !r.is_done() {
             return Err(bad());
         }
         Ok(PagingState { resume, remaining })
-    }
-}
-
-struct Reader<'a> {
-    b: &'a Bytes,
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|s| s[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-    }
-    fn i64(&mut self) -> Option<i64> {
-        self.take(8).and_then(|s| s.try_into().ok()).map(i64::from_be_bytes)
-    }
-    fn opt_bytes(&mut self) -> Option<Option<Bytes>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => {
-                let n = self.u32()? as usize;
-                let start = self.at;
-                self.take(n)?;
-                Some(Some(self.b.slice(start..start + n)))
-            }
-            _ => None,
-        }
     }
 }
 

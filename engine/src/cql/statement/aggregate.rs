@@ -164,21 +164,9 @@ pub fn analyze(
                 (ResultColumn::First { input: input_index(&mut inputs, Output::Column(id)) }, name.clone(), ty)
             }
             SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
-                let id = column_id(table, name)?;
-                let c = table.column(id);
                 let writetime = matches!(expr, SelectorExpr::WriteTime(_));
-                if c.kind.is_primary_key() || c.ty.is_multi_cell() {
-                    return Err(CqlError::invalid(format!(
-                        "Cannot use selection function {} on {name}",
-                        if writetime { "writeTime" } else { "ttl" }
-                    )));
-                }
-                let (output, ty, label) = if writetime {
-                    (Output::WriteTime(id), CqlType::Bigint, "writetime")
-                } else {
-                    (Output::Ttl(id), CqlType::Int, "ttl")
-                };
-                (ResultColumn::First { input: input_index(&mut inputs, output) }, format!("{label}({name})"), ty)
+                let (output, ty, label) = super::projection::cell_metadata(table, name, writetime)?;
+                (ResultColumn::First { input: input_index(&mut inputs, output) }, label, ty)
             }
             SelectorExpr::CountAll => {
                 let input = 0;

@@ -142,21 +142,8 @@ fn selector(
             (ProjExpr::Input(inputs.index(Output::Column(id))), table.column(id).ty.clone(), name.clone())
         }
         SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
-            let id = column_id(table, name)?;
-            let c = table.column(id);
-            let writetime = matches!(e, SelectorExpr::WriteTime(_));
-            if c.kind.is_primary_key() || c.ty.is_multi_cell() {
-                return Err(CqlError::invalid(format!(
-                    "Cannot use selection function {} on {name}",
-                    if writetime { "writeTime" } else { "ttl" }
-                )));
-            }
-            let (output, ty, label) = if writetime {
-                (Output::WriteTime(id), CqlType::Bigint, "writetime")
-            } else {
-                (Output::Ttl(id), CqlType::Int, "ttl")
-            };
-            (ProjExpr::Input(inputs.index(output)), ty, format!("{label}({name})"))
+            let (output, ty, label) = cell_metadata(table, name, matches!(e, SelectorExpr::WriteTime(_)))?;
+            (ProjExpr::Input(inputs.index(output)), ty, label)
         }
         SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
             let pk: Vec<String> = table.partition_key.iter().map(|&i| table.column(i).name.clone()).collect();
@@ -291,6 +278,26 @@ fn selector(
                 super::cql_text::selector_text(other)
             )))
         }
+    })
+}
+
+/// `writetime(c)` / `ttl(c)`: the output that reads it, its type and its column label,
+/// refused on key columns and non-frozen collections and user types as Cassandra does.
+pub fn cell_metadata(table: &TableDef, name: &str, writetime: bool) -> Result<(Output, CqlType, String), CqlError> {
+    let id = column_id(table, name)?;
+    let column = table.column(id);
+    let function = if writetime { "writeTime" } else { "ttl" };
+    if column.kind.is_primary_key() {
+        return Err(CqlError::invalid(format!("Cannot use selection function {function} on PRIMARY KEY part {name}")));
+    }
+    if column.ty.is_multi_cell() {
+        let kind = if column.ty.is_collection() { "collection" } else { "UDT" };
+        return Err(CqlError::invalid(format!("Cannot use selection function {function} on non-frozen {kind} {name}")));
+    }
+    Ok(if writetime {
+        (Output::WriteTime(id), CqlType::Bigint, format!("writetime({name})"))
+    } else {
+        (Output::Ttl(id), CqlType::Int, format!("ttl({name})"))
     })
 }
 

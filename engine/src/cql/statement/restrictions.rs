@@ -100,15 +100,7 @@ impl Restrictions {
     /// Every clustering prefix a modification names: the cartesian product of its
     /// equalities and `IN` lists, each prefix as its serialized components.
     pub fn clustering_prefixes(&self, table: &TableDef, values: &BoundValues) -> Result<Vec<Vec<Bytes>>, CqlError> {
-        let options = self
-            .clustering_prefix
-            .iter()
-            .zip(&table.clustering_key)
-            .map(|(restriction, &id)| {
-                let c = table.column(id);
-                column_values(restriction, values, &c.ty, &c.name)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let options = values_per_column(table, &self.clustering_prefix, &table.clustering_key, values)?;
         cartesian_product(options, crate::limits::CLUSTERING_KEYS_PER_MODIFICATION_MAX, "clustering key")
     }
 }
@@ -681,14 +673,7 @@ pub fn partition_keys(
     columns: &[ColumnValues],
     values: &BoundValues,
 ) -> Result<Vec<Vec<Bytes>>, CqlError> {
-    let options_per_column = columns
-        .iter()
-        .zip(&table.partition_key)
-        .map(|(restriction, &id)| {
-            let def = table.column(id);
-            column_values(restriction, values, &def.ty, &def.name)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let options_per_column = values_per_column(table, columns, &table.partition_key, values)?;
     let keys = cartesian_product(options_per_column, crate::limits::PARTITION_KEYS_PER_QUERY_MAX, "partition key")?;
     for key in &keys {
         for (component, &id) in key.iter().zip(&table.partition_key) {
@@ -711,6 +696,23 @@ pub fn partition_keys(
         }
     }
     Ok(keys)
+}
+
+/// The values each restricted key column names, in key order.
+fn values_per_column(
+    table: &TableDef,
+    restrictions: &[ColumnValues],
+    columns: &[ColumnId],
+    values: &BoundValues,
+) -> Result<Vec<Vec<Bytes>>, CqlError> {
+    restrictions
+        .iter()
+        .zip(columns)
+        .map(|(restriction, &id)| {
+            let c = table.column(id);
+            column_values(restriction, values, &c.ty, &c.name)
+        })
+        .collect()
 }
 
 /// Every combination of one value per column, refused past `max` combinations with

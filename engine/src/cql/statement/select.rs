@@ -101,28 +101,9 @@ pub fn analyze_select(
                         (None, "count".to_string(), CqlType::Bigint)
                     }
                     SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
-                        let id = column_id(&table, name)?;
-                        let is_writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
-                        let what = if is_writetime { "writetime" } else { "ttl" };
-                        let function = if is_writetime { "writeTime" } else { "ttl" };
-                        let column = table.column(id);
-                        if column.kind.is_primary_key() {
-                            return Err(CqlError::invalid(format!(
-                                "Cannot use selection function {function} on PRIMARY KEY part {name}"
-                            )));
-                        }
-                        if column.ty.is_multi_cell() {
-                            let kind = if column.ty.is_collection() { "collection" } else { "UDT" };
-                            return Err(CqlError::invalid(format!(
-                                "Cannot use selection function {function} on non-frozen {kind} {name}"
-                            )));
-                        }
-                        let (output, ty) = if is_writetime {
-                            (Output::WriteTime(id), CqlType::Bigint)
-                        } else {
-                            (Output::Ttl(id), CqlType::Int)
-                        };
-                        (Some(output), format!("{what}({name})"), ty)
+                        let writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
+                        let (output, ty, label) = projection::cell_metadata(&table, name, writetime)?;
+                        (Some(output), label, ty)
                     }
                     SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
                         let arg_names: Vec<&str> = args
