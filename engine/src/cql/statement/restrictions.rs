@@ -539,9 +539,10 @@ fn restrict_once(slot: &Option<ColumnValues>, column: &str) -> Result<(), CqlErr
 /// `(c) op (x)` on one clustering column is `c op x`, as Cassandra reads it.
 fn single_column_tuple(table: &TableDef, relation: &Relation) -> Relation {
     if let Relation::MultiColumn { columns, op, value: Term::Tuple(items) } = relation {
-        let clustering = table.column_id(&columns[0]).is_some_and(|id| table.column(id).kind == ColumnKind::Clustering);
-        if let ([column], [value], true) = (columns.as_slice(), items.as_slice(), clustering) {
-            return Relation::Simple { column: column.clone(), op: *op, value: value.clone() };
+        if let ([column], [value]) = (columns.as_slice(), items.as_slice()) {
+            if table.column_id(column).is_some_and(|id| table.column(id).kind == ColumnKind::Clustering) {
+                return Relation::Simple { column: column.clone(), op: *op, value: value.clone() };
+            }
         }
     }
     relation.clone()
