@@ -166,9 +166,12 @@ impl TableDef {
     pub fn create_order(&self) -> Vec<ColumnId> {
         let mut rest: Vec<ColumnId> =
             self.visible_columns().filter(|(_, c)| !c.kind.is_primary_key()).map(|(i, _)| i).collect();
-        rest.sort_by_key(|&id| {
-            let c = self.column(id);
-            (c.kind != ColumnKind::Static, c.ty.is_multi_cell(), c.name.clone())
+        rest.sort_by(|&a, &b| {
+            let key = |id| {
+                let c = self.column(id);
+                (c.kind != ColumnKind::Static, c.ty.is_multi_cell(), &c.name)
+            };
+            key(a).cmp(&key(b))
         });
         self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
     }
@@ -178,7 +181,10 @@ impl TableDef {
             self.visible_columns().filter(|(_, c)| !c.kind.is_primary_key()).map(|(i, _)| i).collect();
         // Static columns first, then regular ones, each by name (Cassandra's
         // `RegularAndStaticColumns.selectOrderIterator`).
-        rest.sort_by_key(|&id| (self.column(id).kind != ColumnKind::Static, self.column(id).name.clone()));
+        rest.sort_by(|&a, &b| {
+            let key = |id| (self.column(id).kind != ColumnKind::Static, &self.column(id).name);
+            key(a).cmp(&key(b))
+        });
         self.partition_key.iter().chain(&self.clustering_key).copied().chain(rest).collect()
     }
 }

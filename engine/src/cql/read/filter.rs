@@ -178,19 +178,30 @@ pub fn bind_filters(
             }
             let column = table.column(f.column);
             let name = &column.name;
-            if let crate::cql::statement::restrictions::ColumnValues::Eq(e) = &f.values {
-                let null = e.eval(values, &f.ty, name)? == crate::cql::bind::Evaluated::Null;
-                if null && !column.kind.is_primary_key() {
-                    return Err(crate::cql::error::CqlError::invalid(format!(
-                        "Unsupported null value for column {name}"
-                    )));
-                }
-            }
             let map_key = match &f.map_key {
                 Some(k) => Some(k.eval_required(values, &map_key_type(&column.ty), &format!("key({name})"))?),
                 None => None,
             };
-            let values = crate::cql::statement::restrictions::column_values(&f.values, values, &f.ty, name)?;
+            let values = match &f.values {
+                // A regular or static column compared with one value: null is refused in
+                // Cassandra's words for filters (key columns get the key's words below).
+                crate::cql::statement::restrictions::ColumnValues::Eq(e) if !column.kind.is_primary_key() => {
+                    match e.eval(values, &f.ty, name)? {
+                        crate::cql::bind::Evaluated::Value(b) => vec![b],
+                        crate::cql::bind::Evaluated::Null => {
+                            return Err(crate::cql::error::CqlError::invalid(format!(
+                                "Unsupported null value for column {name}"
+                            )))
+                        }
+                        crate::cql::bind::Evaluated::Unset => {
+                            return Err(crate::cql::error::CqlError::invalid(format!(
+                                "Invalid unset value for column {name}"
+                            )))
+                        }
+                    }
+                }
+                other => crate::cql::statement::restrictions::column_values(other, values, &f.ty, name)?,
+            };
             Ok(RowFilter { column: f.column, op: f.op, values, tuple: None, map_key })
         })
         .collect()
