@@ -151,15 +151,6 @@ impl Config {
         self.commitlog_directory.clone().unwrap_or_else(|| self.data_directory().join("commitlog"))
     }
 
-    pub fn commitlog_sync_mode(&self) -> crate::storage::commitlog::SyncMode {
-        match self.commitlog_sync.as_str() {
-            "batch" => crate::storage::commitlog::SyncMode::Batch,
-            _ => crate::storage::commitlog::SyncMode::Periodic {
-                period: std::time::Duration::from_millis(self.commitlog_sync_period_in_ms),
-            },
-        }
-    }
-
     pub fn max_frame_bytes(&self) -> usize {
         self.native_transport_max_frame_size_in_mb * 1024 * 1024
     }

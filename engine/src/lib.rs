@@ -1,19 +1,25 @@
 //! Percore: a shard-per-core CQL database node.
 //!
-//! Layout (see `docs/ARCHITECTURE.md`): [`runtime`] starts one pinned glommio executor per
-//! shard and connects them with bounded lock-free queues; [`transport`] serves the CQL
-//! protocol on every shard; [`cql`] analyses and executes statements on the shard that
-//! owns each partition; [`schema`] holds the immutable schema snapshots; [`storage`] the
-//! per-shard data; [`model`] the pure data model (tokens, shards, cells, mutations);
-//! [`metrics`] the per-shard counters and their Prometheus endpoint.
+//! Layers, each importing only those below it (see `docs/ARCHITECTURE.md`; checked by
+//! `.ci/check_layers.py`): [`transport`] serves the CQL protocol on every shard; [`cql`]
+//! analyses statements and executes them through [`replica`], the shard's table API and
+//! the only door into [`storage`] (commitlog, memtables, SSTables, flush, compaction);
+//! [`runtime`] is the executor machinery (typed cross-shard calls over bounded lock-free
+//! queues); [`schema`] holds the immutable schema snapshots and [`model`] the pure data
+//! model. [`node`] starts everything (one pinned glommio executor per shard) and [`admin`]
+//! serves metrics and operator actions over HTTP; [`config`], [`limits`], [`metrics`] and
+//! [`io_properties`] are shared by all.
 
+pub mod admin;
 pub mod config;
 pub mod cql;
 pub mod io_properties;
 pub mod limits;
 pub mod metrics;
 pub mod model;
+pub mod node;
 pub mod nodetool;
+pub mod replica;
 pub mod runtime;
 pub mod schema;
 pub mod storage;

@@ -30,7 +30,19 @@ enum NodetoolCommand {
     Compact { keyspace: Option<String>, tables: Vec<String> },
 }
 
-pub fn run(args: NodetoolArgs) -> Result<(), String> {
+/// Why a nodetool command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodetoolError {
+    #[error("cannot reach the node at {host}:{port}: {source}")]
+    Unreachable { host: String, port: u16, source: std::io::Error },
+    #[error("talking to the node: {0}")]
+    Io(#[from] std::io::Error),
+    /// The node refused or failed the action: its status line and message.
+    #[error("{status}: {message}")]
+    Refused { status: String, message: String },
+}
+
+pub fn run(args: NodetoolArgs) -> Result<(), NodetoolError> {
     let (all, per_keyspace, keyspace, tables) = match &args.command {
         NodetoolCommand::Flush { keyspace, tables } => ("flush", "keyspace_flush", keyspace, tables),
         NodetoolCommand::Compact { keyspace, tables } => ("compact", "keyspace_compaction", keyspace, tables),
@@ -43,19 +55,22 @@ pub fn run(args: NodetoolArgs) -> Result<(), String> {
     post(&args.host, args.port, &path)
 }
 
-fn post(host: &str, port: u16, path: &str) -> Result<(), String> {
-    let mut stream =
-        TcpStream::connect((host, port)).map_err(|e| format!("cannot reach the node at {host}:{port}: {e}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(NODETOOL_TIMEOUT_S))).map_err(|e| e.to_string())?;
+fn post(host: &str, port: u16, path: &str) -> Result<(), NodetoolError> {
+    let mut stream = TcpStream::connect((host, port)).map_err(|source| NodetoolError::Unreachable {
+        host: host.to_string(),
+        port,
+        source,
+    })?;
+    stream.set_read_timeout(Some(Duration::from_secs(NODETOOL_TIMEOUT_S)))?;
     let request = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    stream.write_all(request.as_bytes())?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    stream.read_to_string(&mut response)?;
     let status = response.lines().next().unwrap_or("");
     if status.contains(" 200 ") {
         Ok(())
     } else {
         let body = response.split_once("\r\n\r\n").map(|(_, b)| b.trim()).unwrap_or("");
-        Err(format!("{status}: {body}"))
+        Err(NodetoolError::Refused { status: status.to_string(), message: body.to_string() })
     }
 }

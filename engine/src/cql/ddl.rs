@@ -10,12 +10,12 @@ use futures::future::try_join_all;
 use percore_protocol::cql::ast::Statement;
 use percore_protocol::response::SchemaChange;
 
-use crate::runtime::shard::Shard;
+use crate::cql::shard::Shard;
+use crate::replica::compaction_scheduler;
 use crate::schema::change::{self, DdlOutcome};
 use crate::schema::{persist, Schema};
 
 use super::error::CqlError;
-use super::shard_ops::{ShardReply, ShardRequest};
 
 /// The shard that serialises schema changes.
 pub const SCHEMA_COORDINATOR_SHARD: usize = 0;
@@ -26,21 +26,20 @@ pub async fn execute(
     statement: Statement,
     keyspace: Option<String>,
 ) -> Result<Option<SchemaChange>, CqlError> {
-    if shard.id == SCHEMA_COORDINATOR_SHARD {
-        return execute_on_coordinator(shard, statement, keyspace).await;
-    }
-    match shard.router.call(SCHEMA_COORDINATOR_SHARD, ShardRequest::Ddl { statement, keyspace }).await? {
-        ShardReply::SchemaChanged(change) => Ok(change),
-        _ => Err(CqlError::server("unexpected reply to a schema change".into())),
-    }
+    shard
+        .router
+        .call(SCHEMA_COORDINATOR_SHARD, move |coordinator: Rc<Shard>| async move {
+            execute_on_coordinator(&coordinator, statement, keyspace).await
+        })
+        .await?
 }
 
-pub async fn execute_on_coordinator(
+async fn execute_on_coordinator(
     shard: &Rc<Shard>,
     statement: Statement,
     keyspace: Option<String>,
 ) -> Result<Option<SchemaChange>, CqlError> {
-    debug_assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD);
+    assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD, "one shard serialises schema changes");
     let _serialised =
         shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
     let previous = shard.schema();
@@ -49,6 +48,7 @@ pub async fn execute_on_coordinator(
     else {
         return Ok(None);
     };
+    check_compaction_options(&previous, &schema)?;
     let created = created_indexes(&previous, &schema);
     persist::save(shard.node.config.data_directory(), &schema)
         .await
@@ -58,6 +58,20 @@ pub async fn execute_on_coordinator(
         backfill_index(shard, table, index).await?;
     }
     Ok(Some(event))
+}
+
+/// Refuses a table whose compaction strategy options the storage could not run (checked
+/// for tables created or altered by this change).
+fn check_compaction_options(previous: &Schema, next: &Schema) -> Result<(), CqlError> {
+    for table in next.keyspaces().flat_map(|k| k.tables.values()) {
+        let unchanged =
+            previous.table_by_id(&table.id).is_some_and(|t| t.options.compaction == table.options.compaction);
+        if !unchanged {
+            compaction_scheduler::validate_options(&table.options.compaction)
+                .map_err(|e| CqlError::config(e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Indexes in `next` that `previous` lacks: (base table id, index name).
@@ -72,79 +86,50 @@ fn created_indexes(previous: &Schema, next: &Schema) -> Vec<(uuid::Uuid, String)
 /// CREATE INDEX on existing rows: every shard indexes its own rows; the statement returns
 /// once all have (the schema is already installed, so new writes maintain the index).
 async fn backfill_index(shard: &Rc<Shard>, table: uuid::Uuid, index: String) -> Result<(), CqlError> {
-    let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
-        let request = ShardRequest::BuildIndex { table, index: index.clone() };
-        shard.router.call(s, request)
-    });
-    let local = crate::cql::write::index_backfill::backfill_local(shard, table, &index);
-    futures::future::try_join(try_join_all(others), local).await?;
-    Ok(())
+    let built = shard
+        .router
+        .call_all(shard.nr_shards(), move |s: Rc<Shard>| async move {
+            crate::cql::write::index_backfill::backfill_local(&s, table, &index).await
+        })
+        .await?;
+    built.into_iter().try_for_each(|indexed| indexed.map(drop))
 }
 
+/// Installs the schema on every other shard, then on this one.
 async fn broadcast_schema(
     shard: &Rc<Shard>,
     schema: Arc<Schema>,
     change: Option<SchemaChange>,
 ) -> Result<(), CqlError> {
     let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
-        let request = ShardRequest::InstallSchema { schema: schema.clone(), change: change.clone() };
-        shard.router.call(s, request)
+        let (schema, change) = (schema.clone(), change.clone());
+        shard.router.call(s, move |other: Rc<Shard>| async move { other.install_schema(schema, change.as_ref()) })
     });
     try_join_all(others).await?;
-    install_locally(shard, schema, change.as_ref());
+    shard.install_schema(schema, change.as_ref());
     Ok(())
-}
-
-pub fn install_locally(shard: &Shard, schema: Arc<Schema>, change: Option<&SchemaChange>) {
-    shard.install_schema(schema);
-    if let Some(change) = change {
-        shard.events.borrow().notify_schema_change(change);
-    }
 }
 
 /// TRUNCATE, coordinated by shard 0: every shard drops the table's data and seals its
 /// commitlog segment; shard 0 records where each shard's later entries begin (so replay
 /// skips the truncated ones) before acknowledging.
 pub async fn truncate(shard: &Rc<Shard>, table: uuid::Uuid) -> Result<(), CqlError> {
-    if shard.id != SCHEMA_COORDINATOR_SHARD {
-        return match shard.router.call(SCHEMA_COORDINATOR_SHARD, ShardRequest::TruncateTable { table }).await? {
-            ShardReply::Done => Ok(()),
-            _ => Err(CqlError::server("unexpected reply to TRUNCATE".into())),
-        };
-    }
-    let _serialised =
-        shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
-    let others = (0..shard.nr_shards())
-        .filter(|&s| s != shard.id)
-        .map(|s| shard.router.call(s, ShardRequest::Truncate { table }));
-    let mut sealed = Vec::with_capacity(shard.nr_shards());
-    for reply in try_join_all(others).await? {
-        match reply {
-            ShardReply::Truncated(segment) => sealed.push(segment),
-            _ => return Err(CqlError::server("unexpected reply to a truncate".into())),
-        }
-    }
-    sealed.push(truncate_local(shard, table).await);
-    let record = {
-        let mut record = shard.truncations.borrow_mut();
-        record.record(table, sealed);
-        record.clone()
-    };
-    record
-        .save(shard.node.config.data_directory())
-        .await
-        .map_err(|e| CqlError::server(format!("cannot save the truncation record: {e}")))
+    shard
+        .router
+        .call(SCHEMA_COORDINATOR_SHARD, move |coordinator: Rc<Shard>| async move {
+            truncate_on_coordinator(&coordinator, table).await
+        })
+        .await?
 }
 
-/// Drops this shard's memtables and SSTables of a table; returns where this shard's
-/// commitlog entries after the truncation begin.
-pub async fn truncate_local(shard: &Shard, table: uuid::Uuid) -> crate::storage::commitlog::segment::SegmentName {
-    let sealed = shard.commitlog.seal_active();
-    let (released, sstables) = shard.store.borrow_mut().truncate(&table);
-    shard.commitlog.release(released);
-    for sstable in sstables {
-        crate::storage::sstable_set::delete_sstable(&sstable.reader).await;
-    }
-    shard.refresh_storage_metrics();
-    sealed
+async fn truncate_on_coordinator(shard: &Rc<Shard>, table: uuid::Uuid) -> Result<(), CqlError> {
+    let _serialised =
+        shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
+    let sealed = shard
+        .router
+        .call_all(shard.nr_shards(), move |replica: Rc<crate::replica::Replica>| async move {
+            replica.truncate(table).await
+        })
+        .await?;
+    Ok(shard.replica.record_truncation(table, sealed).await?)
 }

@@ -32,11 +32,11 @@ use crate::cql::error::CqlError;
 use crate::cql::result::RowsResult;
 use crate::cql::system_tables::node_tables::NODE_TOKEN;
 use crate::cql::system_tables::values::{text, text_collection};
+use crate::model::token::PARTITIONER;
 use crate::schema::describe::{create_keyspace, create_table, create_type, quote_name};
 use crate::schema::indexes::create_index_cql;
 use crate::schema::user_types::dependency_order;
 use crate::schema::{IndexDef, KeyspaceDef, Schema, TableDef};
-use crate::transport::handshake::PARTITIONER;
 
 /// The pseudo-table DESCRIBE results claim to come from (`system.describe`).
 const RESULT_KEYSPACE: &str = "system";

@@ -6,6 +6,10 @@ use bytes::Bytes;
 use percore_protocol::error::ErrorCode;
 use percore_protocol::response::ErrorExtra;
 
+use crate::replica::ReplicaError;
+use crate::runtime::mesh::ShardCallError;
+use crate::schema::error::{SchemaError, SchemaErrorKind};
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message} (code {code:#06x})")]
 pub struct CqlError {
@@ -48,16 +52,7 @@ impl CqlError {
     }
 
     pub fn already_exists(keyspace: &str, table: &str) -> CqlError {
-        let message = if table.is_empty() {
-            format!("Cannot add existing keyspace \"{keyspace}\"")
-        } else {
-            format!("Cannot add already existing table \"{table}\" to keyspace \"{keyspace}\"")
-        };
-        CqlError {
-            code: ErrorCode::ALREADY_EXISTS.0,
-            message,
-            extra: ErrorExtra::AlreadyExists { keyspace: keyspace.into(), table: table.into() },
-        }
+        SchemaError::already_exists(keyspace, table).into()
     }
 
     /// A native function failed on its input (`system.<function>(<arg_types>)`).
@@ -88,6 +83,41 @@ impl CqlError {
             message: format!("Prepared query with ID {} not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)", hex(&id)),
             extra: ErrorExtra::Unprepared { id },
         }
+    }
+}
+
+impl From<SchemaError> for CqlError {
+    fn from(e: SchemaError) -> CqlError {
+        let code = match e.kind {
+            SchemaErrorKind::Invalid => ErrorCode::INVALID,
+            SchemaErrorKind::Config => ErrorCode::CONFIG_ERROR,
+            SchemaErrorKind::Syntax => ErrorCode::SYNTAX_ERROR,
+            SchemaErrorKind::Unauthorized => ErrorCode::UNAUTHORIZED,
+            SchemaErrorKind::AlreadyExists { keyspace_and_table: (keyspace, table) } => {
+                return CqlError {
+                    code: ErrorCode::ALREADY_EXISTS.0,
+                    message: e.message,
+                    extra: ErrorExtra::AlreadyExists { keyspace, table },
+                };
+            }
+        };
+        CqlError::new(code, e.message)
+    }
+}
+
+impl From<ReplicaError> for CqlError {
+    fn from(e: ReplicaError) -> CqlError {
+        match e {
+            ReplicaError::Overloaded { .. } => CqlError::overloaded(e.to_string()),
+            ReplicaError::MutationTooLarge(_) => CqlError::invalid(e.to_string()),
+            _ => CqlError::server(e.to_string()),
+        }
+    }
+}
+
+impl From<ShardCallError> for CqlError {
+    fn from(e: ShardCallError) -> CqlError {
+        CqlError::server(e.to_string())
     }
 }
 

@@ -93,15 +93,7 @@ fn now_millis() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Microseconds since the epoch (the unit of write timestamps).
-pub fn now_micros() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
-}
-
-/// Seconds since the epoch (TTL and deletion times).
-pub fn now_seconds() -> u32 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32)
-}
+pub use crate::model::clock::{now_micros, now_seconds};
 
 fn timeuuid_millis(bytes: &[u8]) -> Result<i64, CqlError> {
     let u = uuid::Uuid::from_slice(bytes).map_err(|_| CqlError::invalid("Invalid timeuuid".into()))?;

@@ -4,35 +4,13 @@
 use bytes::Bytes;
 
 use crate::model::clustering::{encode_component, ClusteringOrder};
-use crate::model::mutation::{ClusteringBound, ClusteringKey, ClusteringRange, PartitionPosition};
-use crate::model::token::{serialize_partition_key, token_of};
+use crate::model::mutation::{ClusteringBound, ClusteringRange};
+pub use crate::schema::keys::{clustering_key, clustering_prefix, partition_position};
 use crate::schema::TableDef;
 
 use super::bind::BoundValues;
 use super::error::CqlError;
 use super::statement::restrictions::Slice;
-
-pub fn partition_position(components: &[Bytes]) -> PartitionPosition {
-    let refs: Vec<&[u8]> = components.iter().map(|c| &c[..]).collect();
-    let mut key = Vec::with_capacity(components.iter().map(|c| c.len() + 3).sum());
-    serialize_partition_key(&refs, &mut key);
-    PartitionPosition { token: token_of(&key), key: Bytes::from(key) }
-}
-
-/// The sort key of the first `values.len()` clustering columns.
-pub fn clustering_prefix(table: &TableDef, values: &[Bytes]) -> Bytes {
-    let mut out = Vec::new();
-    for (value, &id) in values.iter().zip(&table.clustering_key) {
-        let c = table.column(id);
-        encode_component(&c.ty, value, c.order, &mut out);
-    }
-    Bytes::from(out)
-}
-
-pub fn clustering_key(table: &TableDef, values: Vec<Bytes>) -> ClusteringKey {
-    debug_assert_eq!(values.len(), table.clustering_key.len());
-    ClusteringKey { sort_key: clustering_prefix(table, &values), values }
-}
 
 /// The storage-order range of rows matching a prefix of equalities plus a slice on the next
 /// clustering column (descending columns swap the ends).

@@ -9,8 +9,8 @@ use percore_protocol::cql::parse_statement;
 use percore_protocol::request::{BatchRequest, BatchStatementKind, QueryParams, Request, Values};
 use percore_protocol::response::{PreparedMetadata, PreparedResult, RowsMetadata};
 
+use crate::cql::shard::Shard;
 use crate::model::mutation::PartitionPosition;
-use crate::runtime::shard::Shard;
 use crate::schema::TableDef;
 
 use super::bind::BoundValues;
@@ -22,7 +22,6 @@ use super::prepared_cache::prepared_id;
 use super::read::select::{self, PageRequest};
 use super::result::ResultMessage;
 use super::session::Session;
-use super::shard_ops::ShardRequest;
 use super::statement::modification::ModificationPlan;
 use super::statement::{analyze, validate_batch, Analysed, PreparedStatement, StatementPlan};
 use super::write::conditional;
@@ -68,8 +67,12 @@ async fn prepare(shard: &Rc<Shard>, session: &Session, query: &str) -> Result<Re
     let keyspace = session.keyspace();
     let statement = prepare_locally(shard, keyspace.as_deref(), query)?;
     let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
-        let request = ShardRequest::Prepare { keyspace: keyspace.clone(), query: query.to_string() };
-        shard.router.call(s, request)
+        let (keyspace, query) = (keyspace.clone(), query.to_string());
+        async move {
+            let prepare =
+                move |other: Rc<Shard>| async move { prepare_locally(&other, keyspace.as_deref(), &query).map(drop) };
+            shard.router.call(s, prepare).await?
+        }
     });
     futures::future::try_join_all(others).await?;
     let no_result = statement.result_columns.is_empty();

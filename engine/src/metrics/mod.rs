@@ -1,6 +1,6 @@
-//! Per-shard metrics and the Prometheus text endpoint that exposes them.
+//! Per-shard metrics: counters and gauges each shard publishes with relaxed atomics, and
+//! the latency histogram. Rendered as Prometheus text by the admin endpoint (`crate::admin`).
 
-pub mod http_endpoint;
 pub mod latency_histogram;
 pub mod shard_metrics;
 

@@ -5,6 +5,9 @@
 //! Composite partition keys are hashed over their serialized form: for each component
 //! `u16 BE length ‖ bytes ‖ 0x00` (see [`serialize_partition_key`]).
 
+/// The partitioner's class name, as `system.local` and DESCRIBE name it.
+pub const PARTITIONER: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
+
 const C1: u64 = 0x87c3_7b91_1142_53d5;
 const C2: u64 = 0x4cf5_ad43_2745_937f;
 

@@ -25,6 +25,7 @@ pub enum ShardPlacement {
 }
 
 /// The CPUs this process may run on (`sched_getaffinity`).
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 pub fn process_cpus() -> Result<Vec<usize>, CpusetError> {
     // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it for the calling thread.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };

@@ -1,15 +1,10 @@
-//! The shard-per-core runtime: one pinned glommio executor per shard ([`node`]), the CPUs
-//! they may use ([`cpuset`]), the bounded cross-shard queues ([`mesh`]) and the per-shard
-//! context every task of a shard shares ([`shard`]), when flushes and compactions run
-//! ([`flush_scheduler`], [`compaction_scheduler`]), and how fast compactions may use the
-//! disk ([`io_scheduling`]).
+//! The shard-per-core runtime, and nothing above it: the CPUs the shards may use
+//! ([`cpuset`]), what every shard knows of the node ([`node_state`]), typed cross-shard
+//! calls over bounded lock-free queues ([`mesh`]), and per-partition serialization of
+//! read-modify-writes on the owner ([`partition_locks`]). It knows no statements, no
+//! storage and no sockets; the node's start-up (`crate::node`) wires the layers together.
 
-pub mod compaction_scheduler;
 pub mod cpuset;
-pub mod flush_scheduler;
-pub mod io_scheduling;
 pub mod mesh;
-pub mod node;
 pub mod node_state;
 pub mod partition_locks;
-pub mod shard;

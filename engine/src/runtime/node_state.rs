@@ -19,8 +19,6 @@ pub struct NodeState {
     pub metrics: Box<[ShardMetrics]>,
     /// This run's commitlog generation (greater than any segment found at start).
     pub commitlog_generation: u64,
-    /// Truncations as of start-up (replay skips what they cover).
-    pub truncations_at_start: crate::storage::truncation_record::TruncationRecord,
     /// Compaction bandwidth of each shard, bytes/s (`None`: unlimited); see `io_scheduling`.
     pub compaction_bytes_per_second: Option<u64>,
     /// Shards that have finished replaying the commitlog (none serves clients before all).
@@ -35,7 +33,6 @@ impl NodeState {
         host_id: Uuid,
         shard_memory_bytes: u64,
         commitlog_generation: u64,
-        truncations_at_start: crate::storage::truncation_record::TruncationRecord,
         compaction_bytes_per_second: Option<u64>,
     ) -> Arc<NodeState> {
         Arc::new(NodeState {
@@ -45,7 +42,6 @@ impl NodeState {
             shard_memory_bytes,
             metrics: (0..nr_shards).map(|_| ShardMetrics::default()).collect(),
             commitlog_generation,
-            truncations_at_start,
             compaction_bytes_per_second,
             replayed_shards: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),

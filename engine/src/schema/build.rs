@@ -11,7 +11,7 @@ use percore_protocol::cql::ast::{self, Ordering, QualifiedName, TypeExpr};
 use percore_protocol::types::{CqlType, UdtType};
 use uuid::Uuid;
 
-use crate::cql::error::CqlError;
+use super::error::SchemaError;
 use crate::model::clustering::ClusteringOrder;
 
 use super::definitions::{ColumnDef, ColumnKind, TableDef};
@@ -37,7 +37,7 @@ impl<'a> TypeScope<'a> {
 
 /// Resolves a type expression against the keyspace's user types. `frozen<...>` freezes
 /// everything nested in it; tuples and vectors are always frozen, so are their elements.
-pub fn resolve_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+pub fn resolve_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, SchemaError> {
     resolve(expr, scope, 0, None, false)
 }
 
@@ -48,20 +48,20 @@ fn resolve(
     depth: usize,
     outer: Option<&TypeExpr>,
     frozen: bool,
-) -> Result<CqlType, CqlError> {
+) -> Result<CqlType, SchemaError> {
     if depth > TYPE_NESTING_DEPTH_MAX {
-        return Err(CqlError::invalid("Type nesting is too deep".into()));
+        return Err(SchemaError::invalid("Type nesting is too deep".into()));
     }
     let element = |e: &TypeExpr| resolve(e, scope, depth + 1, Some(expr), frozen);
     let ty = match expr {
         TypeExpr::Native(name) => {
-            CqlType::from_native_name(name).ok_or_else(|| CqlError::invalid(format!("Unknown type {name}")))?
+            CqlType::from_native_name(name).ok_or_else(|| SchemaError::invalid(format!("Unknown type {name}")))?
         }
         TypeExpr::List(e) => CqlType::List(Box::new(element(e)?)),
         TypeExpr::Set(e) => {
             let e = element(e)?;
             if matches!(e.unfrozen(), CqlType::Duration) {
-                return Err(CqlError::invalid(format!(
+                return Err(SchemaError::invalid(format!(
                     "Durations are not allowed inside sets: {}",
                     type_expr_text(expr)
                 )));
@@ -71,7 +71,7 @@ fn resolve(
         TypeExpr::Map(k, v) => {
             let k = element(k)?;
             if matches!(k.unfrozen(), CqlType::Duration) {
-                return Err(CqlError::invalid(format!(
+                return Err(SchemaError::invalid(format!(
                     "Durations are not allowed as map keys: {}",
                     type_expr_text(expr)
                 )));
@@ -92,13 +92,13 @@ fn resolve(
     if let Some(outer) = outer {
         if ty.is_multi_cell() {
             let what = if ty.is_collection() { "collections" } else { "UDTs" };
-            return Err(CqlError::invalid(format!(
+            return Err(SchemaError::invalid(format!(
                 "Non-frozen {what} are not allowed inside collections: {}",
                 type_expr_text(outer)
             )));
         }
         if ty.is_counter() {
-            return Err(CqlError::invalid("Counters are not allowed inside collections".into()));
+            return Err(SchemaError::invalid("Counters are not allowed inside collections".into()));
         }
     }
     Ok(ty)
@@ -112,23 +112,23 @@ fn vector_type(
     dimension: i32,
     scope: TypeScope<'_>,
     depth: usize,
-) -> Result<CqlType, CqlError> {
+) -> Result<CqlType, SchemaError> {
     let dimension = u32::try_from(dimension)
         .ok()
         .filter(|d| *d > 0)
-        .ok_or_else(|| CqlError::invalid(format!("vectors may only have positive dimensions; given {dimension}")))?;
+        .ok_or_else(|| SchemaError::invalid(format!("vectors may only have positive dimensions; given {dimension}")))?;
     let element = resolve(element, scope, depth + 1, None, true)?;
     if element.is_counter() {
-        return Err(CqlError::invalid(format!("Counters are not allowed inside vectors: {}", type_expr_text(expr))));
+        return Err(SchemaError::invalid(format!("Counters are not allowed inside vectors: {}", type_expr_text(expr))));
     }
     Ok(CqlType::Vector(Box::new(element), dimension))
 }
 
 /// The user type `name` refers to, from the statement's keyspace only.
-fn user_type(name: &QualifiedName, scope: TypeScope<'_>) -> Result<UdtType, CqlError> {
+fn user_type(name: &QualifiedName, scope: TypeScope<'_>) -> Result<UdtType, SchemaError> {
     let keyspace = name.keyspace.as_deref().unwrap_or(scope.keyspace);
     if keyspace != scope.keyspace {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Statement on keyspace {} cannot refer to a user type in keyspace {keyspace}; user types can only be used in the keyspace they are defined in",
             scope.keyspace
         )));
@@ -137,7 +137,7 @@ fn user_type(name: &QualifiedName, scope: TypeScope<'_>) -> Result<UdtType, CqlE
         .types
         .get(&name.name)
         .cloned()
-        .ok_or_else(|| CqlError::invalid(format!("Unknown type {keyspace}.{}", name.name)))
+        .ok_or_else(|| SchemaError::invalid(format!("Unknown type {keyspace}.{}", name.name)))
 }
 
 /// A type expression as written (for error messages).
@@ -161,11 +161,11 @@ pub fn type_expr_text(expr: &TypeExpr) -> String {
 
 /// The type of a regular or static column: a non-frozen UDT is stored field by field, so
 /// its fields cannot be non-frozen collections.
-pub fn column_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+pub fn column_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, SchemaError> {
     let ty = resolve_type(expr, scope)?;
     if let CqlType::Udt(udt) = &ty {
         if udt.fields.iter().any(|(_, t)| t.is_multi_cell()) {
-            return Err(CqlError::invalid(
+            return Err(SchemaError::invalid(
                 "Non-frozen UDTs with nested non-frozen collections are not supported".into(),
             ));
         }
@@ -174,30 +174,30 @@ pub fn column_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, Cql
 }
 
 /// Builds a table definition from CREATE TABLE.
-pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement) -> Result<TableDef, CqlError> {
+pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement) -> Result<TableDef, SchemaError> {
     if stmt.compact_storage {
-        return Err(CqlError::invalid("COMPACT STORAGE tables are not supported".into()));
+        return Err(SchemaError::invalid("COMPACT STORAGE tables are not supported".into()));
     }
     let mut names = std::collections::HashSet::new();
     for c in &stmt.columns {
         if !names.insert(c.name.as_str()) {
-            return Err(CqlError::invalid(format!("Multiple definition of identifier {}", c.name)));
+            return Err(SchemaError::invalid(format!("Multiple definition of identifier {}", c.name)));
         }
     }
     let find = |name: &str| {
         stmt.columns
             .iter()
             .find(|c| c.name == name)
-            .ok_or_else(|| CqlError::invalid(format!("Unknown definition {name} referenced in PRIMARY KEY")))
+            .ok_or_else(|| SchemaError::invalid(format!("Unknown definition {name} referenced in PRIMARY KEY")))
     };
     if stmt.partition_key.is_empty() {
-        return Err(CqlError::invalid("No PRIMARY KEY specifed (exactly one required)".into()));
+        return Err(SchemaError::invalid("No PRIMARY KEY specifed (exactly one required)".into()));
     }
     let mut seen = std::collections::HashSet::new();
     for name in stmt.partition_key.iter().chain(&stmt.clustering_key) {
         find(name)?;
         if !seen.insert(name.as_str()) {
-            return Err(CqlError::invalid(format!("Duplicate definition for column {name} in PRIMARY KEY")));
+            return Err(SchemaError::invalid(format!("Duplicate definition for column {name} in PRIMARY KEY")));
         }
     }
     let order_of = clustering_orders(stmt)?;
@@ -230,7 +230,7 @@ pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement)
     for c in stmt.columns.iter().filter(|c| !seen.contains(c.name.as_str())) {
         let ty = column_type(&c.ty, scope)?;
         if c.is_static && stmt.clustering_key.is_empty() {
-            return Err(CqlError::invalid(format!(
+            return Err(SchemaError::invalid(format!(
                 "Static column {} cannot be used in a table without clustering columns",
                 c.name
             )));
@@ -251,7 +251,7 @@ pub fn table_from_create(scope: TypeScope<'_>, stmt: &ast::CreateTableStatement)
         });
     }
     if has_counter && has_regular {
-        return Err(CqlError::invalid("Cannot mix counter and non counter columns in the same table".into()));
+        return Err(SchemaError::invalid("Cannot mix counter and non counter columns in the same table".into()));
     }
     // Non-key columns keep their declared order: a column's id is its position, and the
     // persisted CREATE TABLE lists columns in id order (columns added by ALTER TABLE come
@@ -276,38 +276,38 @@ pub fn references_duration(ty: &CqlType) -> bool {
 }
 
 /// A counter table cannot expire its cells.
-pub fn check_counter_options(is_counter: bool, options: &TableOptions) -> Result<(), CqlError> {
+pub fn check_counter_options(is_counter: bool, options: &TableOptions) -> Result<(), SchemaError> {
     if is_counter && options.default_time_to_live > 0 {
-        return Err(CqlError::invalid("Cannot set default_time_to_live on a table with counters".into()));
+        return Err(SchemaError::invalid("Cannot set default_time_to_live on a table with counters".into()));
     }
     Ok(())
 }
 
-fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, SchemaError> {
     let ty = resolve_type(&column.ty, scope)?;
     if column.is_static {
-        return Err(CqlError::invalid(format!("Static column {} cannot be part of the PRIMARY KEY", column.name)));
+        return Err(SchemaError::invalid(format!("Static column {} cannot be part of the PRIMARY KEY", column.name)));
     }
     if matches!(ty, CqlType::Udt(_)) {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Invalid non-frozen user-defined type for PRIMARY KEY component {}",
             column.name
         )));
     }
     if ty.is_multi_cell() {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Invalid non-frozen collection type for PRIMARY KEY component {}",
             column.name
         )));
     }
     if ty.is_counter() {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "counter type is not supported for PRIMARY KEY column '{}'",
             column.name
         )));
     }
     if references_duration(&ty) {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "duration type is not supported for PRIMARY KEY column '{}'",
             column.name
         )));
@@ -316,16 +316,16 @@ fn key_type(column: &ast::ColumnDef, scope: TypeScope<'_>) -> Result<CqlType, Cq
 }
 
 /// `CLUSTERING ORDER BY` must name clustering columns in their declared order.
-fn clustering_orders(stmt: &ast::CreateTableStatement) -> Result<Vec<ClusteringOrder>, CqlError> {
+fn clustering_orders(stmt: &ast::CreateTableStatement) -> Result<Vec<ClusteringOrder>, SchemaError> {
     let mut orders = vec![ClusteringOrder::Asc; stmt.clustering_key.len()];
     for (i, (name, ordering)) in stmt.clustering_order.iter().enumerate() {
         let Some(pos) = stmt.clustering_key.iter().position(|c| c == name) else {
-            return Err(CqlError::invalid(format!(
+            return Err(SchemaError::invalid(format!(
                 "Only clustering key columns can be defined in CLUSTERING ORDER directive: {name} is not a clustering column"
             )));
         };
         if pos != i {
-            return Err(CqlError::invalid(
+            return Err(SchemaError::invalid(
                 "The order of columns in the CLUSTERING ORDER directive must match that of the clustering columns"
                     .into(),
             ));
@@ -345,7 +345,7 @@ mod tests {
 
     use super::*;
 
-    fn build(cql: &str) -> Result<TableDef, CqlError> {
+    fn build(cql: &str) -> Result<TableDef, SchemaError> {
         let Statement::CreateTable(create) = parse_statement(cql).unwrap().statement else { panic!("not a table") };
         table_from_create(TypeScope::without_types("ks"), &create)
     }

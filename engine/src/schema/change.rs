@@ -8,7 +8,7 @@ use percore_protocol::cql::ast::{AlterTableAction, QualifiedName, Statement};
 use percore_protocol::response::{SchemaChange, SchemaChangeType};
 use percore_protocol::types::CqlType;
 
-use crate::cql::error::CqlError;
+use super::error::SchemaError;
 
 use super::build::{column_type, table_from_create, TypeScope};
 use super::definitions::{ColumnDef, ColumnKind, DroppedColumn, KeyspaceDef, TableDef};
@@ -35,7 +35,7 @@ pub fn apply(
     statement: &Statement,
     session_keyspace: Option<&str>,
     local_datacenter: &str,
-) -> Result<DdlOutcome, CqlError> {
+) -> Result<DdlOutcome, SchemaError> {
     let mut keyspaces = schema.keyspace_map().clone();
     let event = match statement {
         Statement::CreateKeyspace(s) => {
@@ -44,7 +44,7 @@ pub fn apply(
                 return if s.if_not_exists {
                     Ok(DdlOutcome::Unchanged)
                 } else {
-                    Err(CqlError::already_exists(&s.name, ""))
+                    Err(SchemaError::already_exists(&s.name, ""))
                 };
             }
             let (replication, durable_writes) = keyspace_options(&s.options, None, local_datacenter)?;
@@ -82,7 +82,7 @@ pub fn apply(
             let ks = user_keyspace(schema, &ks_name)?;
             if ks.tables.contains_key(&s.name.name) {
                 if ks.tables[&s.name.name].is_index_backing {
-                    return Err(CqlError::invalid(format!(
+                    return Err(SchemaError::invalid(format!(
                         "Cannot create table {}: an index's backing table has that name",
                         s.name.name
                     )));
@@ -90,12 +90,12 @@ pub fn apply(
                 return if s.if_not_exists {
                     Ok(DdlOutcome::Unchanged)
                 } else {
-                    Err(CqlError::already_exists(&ks_name, &s.name.name))
+                    Err(SchemaError::already_exists(&ks_name, &s.name.name))
                 };
             }
             let table = table_from_create(TypeScope { keyspace: &ks_name, types: &ks.types }, s)?;
             if schema.table_by_id(&table.id).is_some() {
-                return Err(CqlError::invalid(format!("Table id {} is already in use", table.id)));
+                return Err(SchemaError::invalid(format!("Table id {} is already in use", table.id)));
             }
             put_table(&mut keyspaces, ks, table);
             SchemaChange::Table { change: SchemaChangeType::Created, keyspace: ks_name, table: s.name.name.clone() }
@@ -188,7 +188,7 @@ pub fn apply(
             keyspaces.insert(ks_name.clone(), Arc::new(ks));
             SchemaChange::Table { change: SchemaChangeType::Updated, keyspace: ks_name, table }
         }
-        _ => return Err(CqlError::invalid("This statement is not supported yet".into())),
+        _ => return Err(SchemaError::invalid("This statement is not supported yet".into())),
     };
     Ok(DdlOutcome::Changed { schema: Schema::new(keyspaces), event })
 }
@@ -199,33 +199,33 @@ fn put_table(keyspaces: &mut std::collections::BTreeMap<String, Arc<KeyspaceDef>
     keyspaces.insert(ks.name.clone(), Arc::new(ks));
 }
 
-fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>) -> Result<TableDef, CqlError> {
+fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>) -> Result<TableDef, SchemaError> {
     let mut columns = table.columns.clone();
     let mut options = table.options.clone();
     match action {
         AlterTableAction::Add(defs) => {
             for def in defs {
                 if columns.iter().any(|c| c.name == def.name && !c.is_hidden()) {
-                    return Err(CqlError::invalid(format!(
+                    return Err(SchemaError::invalid(format!(
                         "Invalid column name {} because it conflicts with an existing column",
                         def.name
                     )));
                 }
                 let ty = column_type(&def.ty, scope)?;
                 if ty.is_counter() && !table.is_counter() {
-                    return Err(CqlError::config(format!(
+                    return Err(SchemaError::config(format!(
                         "Cannot have a counter column (\"{}\") in a non counter table",
                         def.name
                     )));
                 }
                 if !ty.is_counter() && table.is_counter() {
-                    return Err(CqlError::config(format!(
+                    return Err(SchemaError::config(format!(
                         "Cannot have a non counter column (\"{}\") in a counter table",
                         def.name
                     )));
                 }
                 if def.is_static && table.clustering_key.is_empty() {
-                    return Err(CqlError::invalid(format!(
+                    return Err(SchemaError::invalid(format!(
                         "Static columns are not allowed in COMPACT STORAGE tables or tables without clustering columns ({})",
                         def.name
                     )));
@@ -250,13 +250,13 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
             }
         }
         AlterTableAction::Drop { columns: names, timestamp } => {
-            let timestamp = timestamp.unwrap_or_else(crate::cql::functions::now_micros);
+            let timestamp = timestamp.unwrap_or_else(crate::model::clock::now_micros);
             for name in names {
                 let Some(column) = columns.iter_mut().find(|c| &c.name == name && !c.is_hidden()) else {
-                    return Err(CqlError::invalid(format!("Column {name} was not found in table {}", table.name)));
+                    return Err(SchemaError::invalid(format!("Column {name} was not found in table {}", table.name)));
                 };
                 if column.kind.is_primary_key() {
-                    return Err(CqlError::invalid(format!("Cannot drop PRIMARY KEY part {name}")));
+                    return Err(SchemaError::invalid(format!("Cannot drop PRIMARY KEY part {name}")));
                 }
                 // A later drop time wins (a drop replayed from the schema file keeps its own).
                 let at = column.dropped.map_or(timestamp, |d| d.timestamp.max(timestamp));
@@ -266,16 +266,18 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
         AlterTableAction::Rename(pairs) => {
             for (from, to) in pairs {
                 if columns.iter().any(|c| &c.name == to) {
-                    return Err(CqlError::invalid(format!("Cannot rename column {from} to {to}: {to} already exists")));
+                    return Err(SchemaError::invalid(format!(
+                        "Cannot rename column {from} to {to}: {to} already exists"
+                    )));
                 }
                 let Some(c) = columns.iter_mut().find(|c| &c.name == from && !c.is_hidden()) else {
-                    return Err(CqlError::invalid(format!(
+                    return Err(SchemaError::invalid(format!(
                         "Cannot rename unknown column {from} in table {}",
                         table.name
                     )));
                 };
                 if !c.kind.is_primary_key() {
-                    return Err(CqlError::invalid(format!("Cannot rename non PRIMARY KEY part {from}")));
+                    return Err(SchemaError::invalid(format!("Cannot rename non PRIMARY KEY part {from}")));
                 }
                 c.name = to.clone();
             }
@@ -284,8 +286,10 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
             options.apply(opts)?;
             super::build::check_counter_options(table.is_counter(), &options)?;
         }
-        AlterTableAction::AlterType(..) => return Err(CqlError::invalid("Altering of types is not allowed".into())),
-        AlterTableAction::DropCompactStorage => return Err(CqlError::invalid("Table is not COMPACT STORAGE".into())),
+        AlterTableAction::AlterType(..) => return Err(SchemaError::invalid("Altering of types is not allowed".into())),
+        AlterTableAction::DropCompactStorage => {
+            return Err(SchemaError::invalid("Table is not COMPACT STORAGE".into()))
+        }
     }
     options.id = Some(table.id);
     Ok(TableDef::new(table.id, table.keyspace.clone(), table.name.clone(), columns, options, false))
@@ -293,9 +297,14 @@ fn alter_table(table: &TableDef, action: &AlterTableAction, scope: TypeScope<'_>
 
 /// A dropped column added back: Cassandra requires a type compatible with the dropped one;
 /// here, the same type.
-fn readd_dropped(old: &mut ColumnDef, dropped: DroppedColumn, ty: CqlType, kind: ColumnKind) -> Result<(), CqlError> {
+fn readd_dropped(
+    old: &mut ColumnDef,
+    dropped: DroppedColumn,
+    ty: CqlType,
+    kind: ColumnKind,
+) -> Result<(), SchemaError> {
     if ty != old.ty {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot re-add previously dropped column '{}' of type {}, incompatible with previous type {}",
             old.name,
             ty.cql_name(),
@@ -307,40 +316,40 @@ fn readd_dropped(old: &mut ColumnDef, dropped: DroppedColumn, ty: CqlType, kind:
     Ok(())
 }
 
-fn check_name(what: &str, name: &str) -> Result<(), CqlError> {
+fn check_name(what: &str, name: &str) -> Result<(), SchemaError> {
     let ok = !name.is_empty()
         && name.len() <= SCHEMA_NAME_CHARS_MAX
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(CqlError::invalid(format!(
+        Err(SchemaError::invalid(format!(
             "{what} name must not be empty, more than {SCHEMA_NAME_CHARS_MAX} characters long, or contain non-alphanumeric-underscore characters (got \"{name}\")"
         )))
     }
 }
 
-fn user_keyspace<'a>(schema: &'a Schema, name: &str) -> Result<&'a Arc<KeyspaceDef>, CqlError> {
+fn user_keyspace<'a>(schema: &'a Schema, name: &str) -> Result<&'a Arc<KeyspaceDef>, SchemaError> {
     let ks = schema.keyspace(name).ok_or_else(|| unknown_keyspace(name))?;
     if ks.is_system {
-        return Err(CqlError::unauthorized(format!("{name} keyspace is not user-modifiable.")));
+        return Err(SchemaError::unauthorized(format!("{name} keyspace is not user-modifiable.")));
     }
     Ok(ks)
 }
 
-pub fn keyspace_of(name: &QualifiedName, session_keyspace: Option<&str>) -> Result<String, CqlError> {
+pub fn keyspace_of(name: &QualifiedName, session_keyspace: Option<&str>) -> Result<String, SchemaError> {
     name.keyspace.clone().or_else(|| session_keyspace.map(str::to_string)).ok_or_else(|| {
-        CqlError::invalid(
+        SchemaError::invalid(
             "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename".into(),
         )
     })
 }
 
-pub fn unknown_keyspace(name: &str) -> CqlError {
-    CqlError::invalid(format!("Keyspace '{name}' does not exist"))
+pub fn unknown_keyspace(name: &str) -> SchemaError {
+    SchemaError::invalid(format!("Keyspace '{name}' does not exist"))
 }
 
-pub fn unknown_table(keyspace: &str, table: &str) -> CqlError {
+pub fn unknown_table(keyspace: &str, table: &str) -> SchemaError {
     let _ = keyspace;
-    CqlError::invalid(format!("unconfigured table {table}"))
+    SchemaError::invalid(format!("unconfigured table {table}"))
 }

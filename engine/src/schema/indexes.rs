@@ -12,7 +12,7 @@ use percore_protocol::cql::ast::{CreateIndexStatement, IndexTargetKind};
 use percore_protocol::types::CqlType;
 use uuid::Uuid;
 
-use crate::cql::error::CqlError;
+use super::error::SchemaError;
 use crate::model::clustering::ClusteringOrder;
 use crate::model::mutation::ColumnId;
 use crate::model::token::murmur3_x64_128;
@@ -133,25 +133,25 @@ pub fn backing_table(base: &TableDef, index: &str, column: ColumnId, kind: Index
 
 /// CREATE INDEX on `ks`: the keyspace with the index and its backing table, or `None` when
 /// `IF NOT EXISTS` made it a no-op.
-pub fn create(ks: &KeyspaceDef, s: &CreateIndexStatement) -> Result<Option<KeyspaceDef>, CqlError> {
+pub fn create(ks: &KeyspaceDef, s: &CreateIndexStatement) -> Result<Option<KeyspaceDef>, SchemaError> {
     if s.custom || s.custom_class.is_some() {
-        return Err(CqlError::invalid("CUSTOM indexes are not supported".into()));
+        return Err(SchemaError::invalid("CUSTOM indexes are not supported".into()));
     }
     let table_name = &s.table.name;
     let base =
-        ks.user_table(table_name).ok_or_else(|| CqlError::invalid(format!("Table '{table_name}' doesn't exist")))?;
+        ks.user_table(table_name).ok_or_else(|| SchemaError::invalid(format!("Table '{table_name}' doesn't exist")))?;
     if let Some(name) = &s.name {
         check_name(name)?;
         if ks.indexes.contains_key(name) {
             return if s.if_not_exists {
                 Ok(None)
             } else {
-                Err(CqlError::invalid(format!("Index '{name}' already exists")))
+                Err(SchemaError::invalid(format!("Index '{name}' already exists")))
             };
         }
     }
     if base.is_counter() {
-        return Err(CqlError::invalid("Secondary indexes on counter tables aren't supported".into()));
+        return Err(SchemaError::invalid("Secondary indexes on counter tables aren't supported".into()));
     }
     let (column, kind) = validate_target(base, s)?;
     let name = match &s.name {
@@ -162,12 +162,12 @@ pub fn create(ks: &KeyspaceDef, s: &CreateIndexStatement) -> Result<Option<Keysp
         return if s.if_not_exists {
             Ok(None)
         } else {
-            Err(CqlError::invalid(format!("Index {name} is a duplicate of existing index {}", existing.name)))
+            Err(SchemaError::invalid(format!("Index {name} is a duplicate of existing index {}", existing.name)))
         };
     }
     let backing = backing_table(base, &name, column, kind);
     if ks.tables.contains_key(&backing.name) {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Index {name} cannot be created, because table {} already exists",
             backing.name
         )));
@@ -186,14 +186,14 @@ pub fn create(ks: &KeyspaceDef, s: &CreateIndexStatement) -> Result<Option<Keysp
     Ok(Some(ks))
 }
 
-fn check_name(name: &str) -> Result<(), CqlError> {
+fn check_name(name: &str) -> Result<(), SchemaError> {
     let ok = !name.is_empty()
         && name.len() <= INDEX_NAME_CHARS_MAX
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(CqlError::invalid(format!("Invalid index name {name}")))
+        Err(SchemaError::invalid(format!("Invalid index name {name}")))
     }
 }
 
@@ -218,48 +218,48 @@ fn target_kind_name(kind: IndexTargetKind) -> &'static str {
 }
 
 /// The indexed column and kind, with Cassandra's refusals (and ours: what is not built).
-fn validate_target(base: &TableDef, s: &CreateIndexStatement) -> Result<(ColumnId, IndexKind), CqlError> {
+fn validate_target(base: &TableDef, s: &CreateIndexStatement) -> Result<(ColumnId, IndexKind), SchemaError> {
     let name = &s.target.column;
-    let id = base.column_id(name).ok_or_else(|| CqlError::invalid(format!("Column '{name}' doesn't exist")))?;
+    let id = base.column_id(name).ok_or_else(|| SchemaError::invalid(format!("Column '{name}' doesn't exist")))?;
     let c = base.column(id);
     let kind = s.target.kind;
     if c.ty.cql_name().contains("duration") {
-        return Err(CqlError::invalid(if c.ty.is_collection() {
+        return Err(SchemaError::invalid(if c.ty.is_collection() {
             "Secondary indexes are not supported on collections containing durations".into()
         } else {
             "Secondary indexes are not supported on duration columns".into()
         }));
     }
     if c.kind == ColumnKind::PartitionKey && base.partition_key.len() == 1 {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot create secondary index on the only partition key column {name}"
         )));
     }
     let frozen_collection = c.ty.is_collection() && !c.ty.is_multi_cell();
     if frozen_collection && kind != IndexTargetKind::Full {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot create {}() index on frozen column {name}. Frozen collections are immutable and must be fully indexed by using the 'full({name})' modifier",
             target_kind_name(kind)
         )));
     }
     if !frozen_collection && kind == IndexTargetKind::Full {
-        return Err(CqlError::invalid("full() indexes can only be created on frozen collections".into()));
+        return Err(SchemaError::invalid("full() indexes can only be created on frozen collections".into()));
     }
     if !c.ty.is_collection() && kind != IndexTargetKind::Simple {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot create {}() index on {name}. Non-collection columns only support simple indexes",
             target_kind_name(kind)
         )));
     }
     let is_map = matches!(c.ty, CqlType::Map(..));
     if !is_map && matches!(kind, IndexTargetKind::Keys | IndexTargetKind::Entries) {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot create index on {} of column {name} with non-map type",
             target_kind_name(kind)
         )));
     }
     if matches!(c.ty, CqlType::Udt(_)) {
-        return Err(CqlError::invalid(format!("Cannot create index on non-frozen UDT column {name}")));
+        return Err(SchemaError::invalid(format!("Cannot create index on non-frozen UDT column {name}")));
     }
     if c.ty.is_multi_cell() {
         let kind = match kind {
@@ -269,14 +269,14 @@ fn validate_target(base: &TableDef, s: &CreateIndexStatement) -> Result<(ColumnI
             IndexTargetKind::Full => IndexKind::Full,
         };
         if c.kind == ColumnKind::Static {
-            return Err(CqlError::invalid(format!("Indexes on static columns ({name}) are not supported yet")));
+            return Err(SchemaError::invalid(format!("Indexes on static columns ({name}) are not supported yet")));
         }
         return Ok((id, kind));
     }
     match c.kind {
         ColumnKind::Regular | ColumnKind::PartitionKey | ColumnKind::Clustering => {}
         ColumnKind::Static => {
-            return Err(CqlError::invalid(format!("Indexes on static columns ({name}) are not supported yet")))
+            return Err(SchemaError::invalid(format!("Indexes on static columns ({name}) are not supported yet")))
         }
     }
     let kind = if kind == IndexTargetKind::Full { IndexKind::Full } else { IndexKind::Simple };
@@ -285,12 +285,12 @@ fn validate_target(base: &TableDef, s: &CreateIndexStatement) -> Result<(ColumnI
 
 /// DROP INDEX: the keyspace without the index and its backing table, or `None` when
 /// `IF EXISTS` made it a no-op. Returns the base table's name too (for the event).
-pub fn drop(ks: &KeyspaceDef, name: &str, if_exists: bool) -> Result<Option<(KeyspaceDef, String)>, CqlError> {
+pub fn drop(ks: &KeyspaceDef, name: &str, if_exists: bool) -> Result<Option<(KeyspaceDef, String)>, SchemaError> {
     let Some(index) = ks.indexes.get(name) else {
         return if if_exists {
             Ok(None)
         } else {
-            Err(CqlError::invalid(format!("Index '{}.{name}' doesn't exist", ks.name)))
+            Err(SchemaError::invalid(format!("Index '{}.{name}' doesn't exist", ks.name)))
         };
     };
     let table = index.table.clone();
@@ -310,13 +310,13 @@ pub fn drop_table_indexes(ks: &mut KeyspaceDef, table: &str) {
 }
 
 /// ALTER TABLE DROP of an indexed column is refused, as Cassandra does.
-pub fn check_column_drop(ks: &KeyspaceDef, table: &TableDef, column: &str) -> Result<(), CqlError> {
+pub fn check_column_drop(ks: &KeyspaceDef, table: &TableDef, column: &str) -> Result<(), SchemaError> {
     let Some(id) = table.column_id(column) else { return Ok(()) };
     let dependent: Vec<&str> = ks.indexes_on(&table.name).filter(|i| i.column == id).map(|i| i.name.as_str()).collect();
     if dependent.is_empty() {
         return Ok(());
     }
-    Err(CqlError::invalid(format!(
+    Err(SchemaError::invalid(format!(
         "Cannot drop column {column} because it has dependent secondary indexes ({})",
         dependent.join(", ")
     )))
@@ -360,7 +360,7 @@ mod tests {
         }
     }
 
-    fn create_index(ks: &KeyspaceDef, cql: &str) -> Result<Option<KeyspaceDef>, CqlError> {
+    fn create_index(ks: &KeyspaceDef, cql: &str) -> Result<Option<KeyspaceDef>, SchemaError> {
         let Statement::CreateIndex(s) = parse_statement(cql).unwrap().statement else { panic!("not an index") };
         create(ks, &s)
     }

@@ -7,6 +7,8 @@
 //! - [`describe`]: definitions → CQL text (server-side DESCRIBE, and the persisted form).
 //! - [`persist`]: the schema file in the data directory.
 //! - [`system_keyspaces`]: the built-in `system` and `system_schema` tables.
+//! - [`keys`]: a table's partition positions and clustering sort keys.
+//! - [`error`]: [`SchemaError`], what a refused DDL statement says.
 //! - [`indexes`]: secondary indexes (CREATE/DROP INDEX) and their backing tables.
 //! - [`user_types`]: CREATE/ALTER/DROP TYPE and how altered types reach the tables.
 
@@ -14,7 +16,9 @@ pub mod build;
 pub mod change;
 pub mod definitions;
 pub mod describe;
+pub mod error;
 pub mod indexes;
+pub mod keys;
 pub mod options;
 pub mod persist;
 pub mod snapshot;
@@ -22,6 +26,7 @@ pub mod system_keyspaces;
 pub mod user_types;
 
 pub use definitions::{ColumnDef, ColumnKind, DroppedColumn, KeyspaceDef, TableDef};
+pub use error::SchemaError;
 pub use indexes::{IndexDef, IndexKind};
 pub use options::TableOptions;
 pub use snapshot::Schema;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use percore_protocol::cql::ast::{Literal, OptionValue, Options};
 
-use crate::cql::error::CqlError;
+use super::error::SchemaError;
 
 pub type StringMap = BTreeMap<String, String>;
 
@@ -68,9 +68,9 @@ fn literal_text(value: &OptionValue) -> Option<String> {
 }
 
 /// A `{'k': 'v'}` option as a string map (values of any constant kind become text).
-pub fn option_map(name: &str, value: &OptionValue) -> Result<StringMap, CqlError> {
+pub fn option_map(name: &str, value: &OptionValue) -> Result<StringMap, SchemaError> {
     let OptionValue::Map(pairs) = value else {
-        return Err(CqlError::syntax(format!("Invalid value for property '{name}': expected a map")));
+        return Err(SchemaError::syntax(format!("Invalid value for property '{name}': expected a map")));
     };
     pairs
         .iter()
@@ -78,27 +78,27 @@ pub fn option_map(name: &str, value: &OptionValue) -> Result<StringMap, CqlError
             let text = |l: &Literal| literal_text(&OptionValue::Constant(l.clone()));
             match (text(k), text(v)) {
                 (Some(k), Some(v)) => Ok((k, v)),
-                _ => Err(CqlError::syntax(format!("Invalid value for property '{name}'"))),
+                _ => Err(SchemaError::syntax(format!("Invalid value for property '{name}'"))),
             }
         })
         .collect()
 }
 
-fn option_number<T: std::str::FromStr>(name: &str, value: &OptionValue) -> Result<T, CqlError> {
+fn option_number<T: std::str::FromStr>(name: &str, value: &OptionValue) -> Result<T, SchemaError> {
     literal_text(value)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| CqlError::syntax(format!("Invalid value for property '{name}'")))
+        .ok_or_else(|| SchemaError::syntax(format!("Invalid value for property '{name}'")))
 }
 
 impl TableOptions {
     /// Applies a `WITH` clause; unknown properties are refused as Cassandra does.
-    pub fn apply(&mut self, options: &Options) -> Result<(), CqlError> {
+    pub fn apply(&mut self, options: &Options) -> Result<(), SchemaError> {
         for (name, value) in options {
             match name.as_str() {
                 "bloom_filter_fp_chance" => {
                     let v: f64 = option_number(name, value)?;
                     if !(v > 0.0 && v <= 1.0) {
-                        return Err(CqlError::config(format!("bloom_filter_fp_chance must be in (0, 1], got {v}")));
+                        return Err(SchemaError::config(format!("bloom_filter_fp_chance must be in (0, 1], got {v}")));
                     }
                     self.bloom_filter_fp_chance = v;
                 }
@@ -107,10 +107,12 @@ impl TableOptions {
                 "compaction" => {
                     let m = option_map(name, value)?;
                     if !m.contains_key("class") {
-                        return Err(CqlError::config("Missing sub-option 'class' for the 'compaction' option.".into()));
+                        return Err(SchemaError::config(
+                            "Missing sub-option 'class' for the 'compaction' option.".into(),
+                        ));
                     }
-                    crate::storage::compaction::CompactionStrategy::from_options(&m)
-                        .map_err(|e| CqlError::config(e.to_string()))?;
+                    // The strategy's own sub-options are checked by the storage that runs it
+                    // (`replica::compaction_scheduler::validate_options`, called by DDL).
                     self.compaction = m;
                 }
                 "compression" => self.compression = option_map(name, value)?,
@@ -119,7 +121,9 @@ impl TableOptions {
                 "default_time_to_live" => {
                     let v: i32 = option_number(name, value)?;
                     if v < 0 {
-                        return Err(CqlError::config("default_time_to_live must be greater than or equal to 0".into()));
+                        return Err(SchemaError::config(
+                            "default_time_to_live must be greater than or equal to 0".into(),
+                        ));
                     }
                     self.default_time_to_live = v;
                 }
@@ -133,7 +137,7 @@ impl TableOptions {
                     let text = literal_text(value).unwrap_or_default();
                     self.id = Some(
                         uuid::Uuid::parse_str(&text)
-                            .map_err(|_| CqlError::config(format!("Invalid table id '{text}'")))?,
+                            .map_err(|_| SchemaError::config(format!("Invalid table id '{text}'")))?,
                     );
                 }
                 "cdc"
@@ -142,7 +146,7 @@ impl TableOptions {
                 | "tombstone_gc"
                 | "synchronous_updates"
                 | "per_partition_rate_limit" => {}
-                other => return Err(CqlError::syntax(format!("Unknown property '{other}'"))),
+                other => return Err(SchemaError::syntax(format!("Unknown property '{other}'"))),
             }
         }
         Ok(())
@@ -156,7 +160,7 @@ pub fn keyspace_options(
     options: &Options,
     current: Option<(&StringMap, bool)>,
     local_datacenter: &str,
-) -> Result<(StringMap, bool), CqlError> {
+) -> Result<(StringMap, bool), SchemaError> {
     let mut replication = current.map(|(r, _)| r.clone());
     let mut durable_writes = current.is_none_or(|(_, d)| d);
     for (name, value) in options {
@@ -166,26 +170,27 @@ pub fn keyspace_options(
                 durable_writes = match literal_text(value).as_deref().map(str::to_ascii_lowercase).as_deref() {
                     Some("true") => true,
                     Some("false") => false,
-                    _ => return Err(CqlError::syntax("Invalid value for property 'durable_writes'".into())),
+                    _ => return Err(SchemaError::syntax("Invalid value for property 'durable_writes'".into())),
                 }
             }
-            other => return Err(CqlError::syntax(format!("Unknown property '{other}'"))),
+            other => return Err(SchemaError::syntax(format!("Unknown property '{other}'"))),
         }
     }
-    let replication = replication.ok_or_else(|| CqlError::config("Missing mandatory option 'replication'".into()))?;
+    let replication =
+        replication.ok_or_else(|| SchemaError::config("Missing mandatory option 'replication'".into()))?;
     Ok((replication, durable_writes))
 }
 
 const STRATEGY_PACKAGE: &str = "org.apache.cassandra.locator.";
 
-fn replication_map(given: &StringMap, local_datacenter: &str) -> Result<StringMap, CqlError> {
-    let class = given.get("class").ok_or_else(|| CqlError::config("Missing replication strategy class".into()))?;
+fn replication_map(given: &StringMap, local_datacenter: &str) -> Result<StringMap, SchemaError> {
+    let class = given.get("class").ok_or_else(|| SchemaError::config("Missing replication strategy class".into()))?;
     let short = class.strip_prefix(STRATEGY_PACKAGE).unwrap_or(class);
     let mut out = StringMap::new();
     match short {
         "SimpleStrategy" => {
             let rf = given.get("replication_factor").ok_or_else(|| {
-                CqlError::config("SimpleStrategy requires a replication_factor strategy option.".into())
+                SchemaError::config("SimpleStrategy requires a replication_factor strategy option.".into())
             })?;
             check_rf(rf)?;
             out.insert("replication_factor".into(), rf.clone());
@@ -198,16 +203,16 @@ fn replication_map(given: &StringMap, local_datacenter: &str) -> Result<StringMa
             }
         }
         "LocalStrategy" | "EverywhereStrategy" => {}
-        other => return Err(CqlError::config(format!("Unable to find replication strategy class '{other}'"))),
+        other => return Err(SchemaError::config(format!("Unable to find replication strategy class '{other}'"))),
     }
     out.insert("class".into(), format!("{STRATEGY_PACKAGE}{short}"));
     Ok(out)
 }
 
-fn check_rf(rf: &str) -> Result<(), CqlError> {
+fn check_rf(rf: &str) -> Result<(), SchemaError> {
     match rf.parse::<i64>() {
         Ok(n) if n >= 0 => Ok(()),
-        _ => Err(CqlError::config(format!("Replication factor must be non-negative integer; found {rf}"))),
+        _ => Err(SchemaError::config(format!("Replication factor must be non-negative integer; found {rf}"))),
     }
 }
 
@@ -244,24 +249,5 @@ mod tests {
         assert!(o.apply(&vec![("nonsense".into(), OptionValue::Constant(s("x")))]).is_err());
         o.apply(&vec![("gc_grace_seconds".into(), OptionValue::Constant(Literal::Integer("10".into())))]).unwrap();
         assert_eq!(o.gc_grace_seconds, 10);
-    }
-
-    #[test]
-    fn compaction_options_are_validated_by_the_strategy() {
-        let compaction = |pairs: &[(&str, &str)]| {
-            vec![("compaction".to_string(), OptionValue::Map(pairs.iter().map(|(k, v)| (s(k), s(v))).collect()))]
-        };
-        let mut o = TableOptions::default();
-        let e = o.apply(&compaction(&[("class", "NoSuchStrategy")])).unwrap_err();
-        assert_eq!(
-            e.message,
-            "Unable to find compaction strategy class 'org.apache.cassandra.db.compaction.NoSuchStrategy'"
-        );
-        assert_eq!(e.code, percore_protocol::error::ErrorCode::CONFIG_ERROR.0);
-        let e = o.apply(&compaction(&[("class", "SizeTieredCompactionStrategy"), ("min_threshold", "1")])).unwrap_err();
-        assert_eq!(e.message, "Min compaction threshold cannot be less than 2 (got 1)");
-        assert_eq!(o.compaction, TableOptions::default().compaction, "a refused map is not stored");
-        o.apply(&compaction(&[("class", "LeveledCompactionStrategy"), ("sstable_size_in_mb", "1")])).unwrap();
-        assert_eq!(o.compaction, map(&[("class", "LeveledCompactionStrategy"), ("sstable_size_in_mb", "1")]));
     }
 }

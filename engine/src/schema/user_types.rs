@@ -9,23 +9,23 @@ use std::sync::Arc;
 use percore_protocol::cql::ast::{AlterTypeAction, AlterTypeStatement, CreateTypeStatement, TypeExpr};
 use percore_protocol::types::{CqlType, UdtType};
 
-use crate::cql::error::CqlError;
+use super::error::SchemaError;
 
 use super::build::{resolve_type, TypeScope};
 use super::definitions::{ColumnKind, KeyspaceDef, TableDef};
 
 /// `CREATE TYPE`: the keyspace with the new type; `None` when `IF NOT EXISTS` found it.
-pub fn create(ks: &KeyspaceDef, stmt: &CreateTypeStatement) -> Result<Option<KeyspaceDef>, CqlError> {
+pub fn create(ks: &KeyspaceDef, stmt: &CreateTypeStatement) -> Result<Option<KeyspaceDef>, SchemaError> {
     let name = &stmt.name.name;
     if ks.types.contains_key(name) {
         if stmt.if_not_exists {
             return Ok(None);
         }
-        return Err(CqlError::invalid(format!("A user type with name '{name}' already exists")));
+        return Err(SchemaError::invalid(format!("A user type with name '{name}' already exists")));
     }
     for (i, (field, _)) in stmt.fields.iter().enumerate() {
         if stmt.fields[..i].iter().any(|(f, _)| f == field) {
-            return Err(CqlError::invalid(format!("Duplicate field name '{field}' in type '{name}'")));
+            return Err(SchemaError::invalid(format!("Duplicate field name '{field}' in type '{name}'")));
         }
     }
     let scope = TypeScope { keyspace: &ks.name, types: &ks.types };
@@ -33,7 +33,7 @@ pub fn create(ks: &KeyspaceDef, stmt: &CreateTypeStatement) -> Result<Option<Key
         .fields
         .iter()
         .map(|(field, expr)| Ok((field.clone(), field_type(expr, scope)?)))
-        .collect::<Result<Vec<_>, CqlError>>()?;
+        .collect::<Result<Vec<_>, SchemaError>>()?;
     let mut ks = ks.clone();
     ks.types.insert(name.clone(), UdtType { keyspace: ks.name.clone(), name: name.clone(), fields });
     Ok(Some(ks))
@@ -41,22 +41,22 @@ pub fn create(ks: &KeyspaceDef, stmt: &CreateTypeStatement) -> Result<Option<Key
 
 /// The type of a field: no counters, and user types only frozen (checked as written, before
 /// the type is looked up, as Cassandra does).
-fn field_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, CqlError> {
+fn field_type(expr: &TypeExpr, scope: TypeScope<'_>) -> Result<CqlType, SchemaError> {
     match expr {
         TypeExpr::Native(n) if n.eq_ignore_ascii_case("counter") => {
-            Err(CqlError::invalid("A user type cannot contain counters".into()))
+            Err(SchemaError::invalid("A user type cannot contain counters".into()))
         }
-        TypeExpr::UserDefined(_) => Err(CqlError::invalid("A user type cannot contain non-frozen UDTs".into())),
+        TypeExpr::UserDefined(_) => Err(SchemaError::invalid("A user type cannot contain non-frozen UDTs".into())),
         _ => resolve_type(expr, scope),
     }
 }
 
-pub fn unknown_type(keyspace: &str, name: &str) -> CqlError {
-    CqlError::invalid(format!("No user type named {keyspace}.{name} exists."))
+pub fn unknown_type(keyspace: &str, name: &str) -> SchemaError {
+    SchemaError::invalid(format!("No user type named {keyspace}.{name} exists."))
 }
 
 /// `ALTER TYPE`: the keyspace with the type altered, in its tables and other types too.
-pub fn alter(ks: &KeyspaceDef, stmt: &AlterTypeStatement) -> Result<KeyspaceDef, CqlError> {
+pub fn alter(ks: &KeyspaceDef, stmt: &AlterTypeStatement) -> Result<KeyspaceDef, SchemaError> {
     let name = &stmt.name.name;
     let old = ks.types.get(name).ok_or_else(|| unknown_type(&ks.name, name))?;
     let full_name = format!("{}.{name}", ks.name);
@@ -64,13 +64,13 @@ pub fn alter(ks: &KeyspaceDef, stmt: &AlterTypeStatement) -> Result<KeyspaceDef,
     match &stmt.action {
         AlterTypeAction::Add(field, expr) => {
             if fields.iter().any(|(f, _)| f == field) {
-                return Err(CqlError::invalid(format!(
+                return Err(SchemaError::invalid(format!(
                     "Cannot add new field {field} to type {full_name}: a field of the same name already exists"
                 )));
             }
             let ty = field_type(expr, TypeScope { keyspace: &ks.name, types: &ks.types })?;
             if references(&ty, &ks.name, name) {
-                return Err(CqlError::invalid(format!(
+                return Err(SchemaError::invalid(format!(
                     "Cannot add new field {field} of type {} to type {full_name} as this would create a circular reference",
                     ty.cql_name()
                 )));
@@ -83,17 +83,17 @@ pub fn alter(ks: &KeyspaceDef, stmt: &AlterTypeStatement) -> Result<KeyspaceDef,
                 let slot = fields
                     .iter_mut()
                     .find(|(f, _)| f == from)
-                    .ok_or_else(|| CqlError::invalid(format!("Unknown field {from} in type {full_name}")))?;
+                    .ok_or_else(|| SchemaError::invalid(format!("Unknown field {from} in type {full_name}")))?;
                 slot.0 = to.clone();
             }
             for (i, (field, _)) in fields.iter().enumerate() {
                 if fields[..i].iter().any(|(f, _)| f == field) {
-                    return Err(CqlError::invalid(format!("Duplicate field name {field} in type {name}")));
+                    return Err(SchemaError::invalid(format!("Duplicate field name {field} in type {name}")));
                 }
             }
         }
         AlterTypeAction::AlterField(..) => {
-            return Err(CqlError::invalid("Altering field types is no longer supported".into()))
+            return Err(SchemaError::invalid("Altering field types is no longer supported".into()))
         }
     }
     let updated = UdtType { fields, ..old.clone() };
@@ -102,7 +102,13 @@ pub fn alter(ks: &KeyspaceDef, stmt: &AlterTypeStatement) -> Result<KeyspaceDef,
 
 /// What adding a field would break: partition keys (their values, hence tokens, would
 /// change) and non-frozen uses when the new field is a non-frozen collection.
-fn check_addition(ks: &KeyspaceDef, old: &UdtType, field: &str, ty: &CqlType, full_name: &str) -> Result<(), CqlError> {
+fn check_addition(
+    ks: &KeyspaceDef,
+    old: &UdtType,
+    field: &str,
+    ty: &CqlType,
+    full_name: &str,
+) -> Result<(), SchemaError> {
     let in_partition_key: Vec<String> = ks
         .tables
         .values()
@@ -112,7 +118,7 @@ fn check_addition(ks: &KeyspaceDef, old: &UdtType, field: &str, ty: &CqlType, fu
         .map(|t| format!("{}.{}", t.keyspace, t.name))
         .collect();
     if !in_partition_key.is_empty() {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot add new field {field} of type {} to user type {full_name} as the type is being used in partition key by the following tables: {}",
             ty.cql_name(),
             in_partition_key.join(", ")
@@ -120,7 +126,9 @@ fn check_addition(ks: &KeyspaceDef, old: &UdtType, field: &str, ty: &CqlType, fu
     }
     let used_non_frozen = ks.tables.values().flat_map(|t| &t.columns).any(|c| is_this_type(&c.ty, old));
     if used_non_frozen && ty.is_multi_cell() {
-        return Err(CqlError::invalid("Non-frozen UDTs with nested non-frozen collections are not supported".into()));
+        return Err(SchemaError::invalid(
+            "Non-frozen UDTs with nested non-frozen collections are not supported".into(),
+        ));
     }
     Ok(())
 }
@@ -130,18 +138,18 @@ fn is_this_type(ty: &CqlType, udt: &UdtType) -> bool {
 }
 
 /// `DROP TYPE` of an existing type: refused while a type or table uses it.
-pub fn drop(ks: &KeyspaceDef, name: &str) -> Result<KeyspaceDef, CqlError> {
+pub fn drop(ks: &KeyspaceDef, name: &str) -> Result<KeyspaceDef, SchemaError> {
     let full_name = format!("{}.{name}", ks.name);
     if let Some(user) =
         ks.types.values().find(|t| t.name != name && t.fields.iter().any(|(_, ty)| references(ty, &ks.name, name)))
     {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot drop user type {full_name} as it is still used by user type {}",
             user.name
         )));
     }
     if let Some(table) = ks.tables.values().find(|t| t.columns.iter().any(|c| references(&c.ty, &ks.name, name))) {
-        return Err(CqlError::invalid(format!(
+        return Err(SchemaError::invalid(format!(
             "Cannot drop user type {full_name} as it is still used by table {}.{}",
             table.keyspace, table.name
         )));
@@ -252,7 +260,7 @@ mod tests {
     use crate::schema::system_keyspaces;
     use percore_protocol::cql::parse_statement;
 
-    fn run(schema: &Schema, cql: &str) -> Result<Schema, CqlError> {
+    fn run(schema: &Schema, cql: &str) -> Result<Schema, SchemaError> {
         let parsed = parse_statement(cql).unwrap();
         match apply(schema, &parsed.statement, Some("ks"), "dc1")? {
             DdlOutcome::Changed { schema, .. } => Ok(schema),

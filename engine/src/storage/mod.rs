@@ -3,13 +3,14 @@
 //! ([`memtable`], [`partition`]), flushes of sealed memtables ([`flush`]) into immutable
 //! SSTables ([`sstable`]), all held per table by a shard's [`ShardStore`], and
 //! merged into fewer SSTables by [`compaction`], whose disk I/O a [`bandwidth_limiter`]
-//! paces.
+//! paces at the rate [`io_scheduling`] decides at start-up.
 
 pub mod bandwidth_limiter;
 pub mod commitlog;
 pub mod compaction;
 pub mod cooperative;
 pub mod flush;
+pub mod io_scheduling;
 pub mod memtable;
 pub mod partition;
 pub mod shard_store;

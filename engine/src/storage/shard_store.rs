@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::model::mutation::{Mutation, PartitionPosition};
 
 use super::memtable::Memtable;
+use super::partition::Partition;
 use super::sstable::{Generation, SstableReader};
 
 /// An SSTable this shard reads.
@@ -31,21 +32,65 @@ impl OpenSstable {
     }
 }
 
+/// One table's storage on one shard. Its fields are storage's own: the replica reads
+/// through the methods below, and only storage's flush, compaction and start-up code moves
+/// memtables and SSTables.
 #[derive(Default)]
 pub struct TableStore {
-    pub active: Memtable,
+    pub(super) active: Memtable,
     /// Sealed memtables, oldest first, until their SSTable is installed.
-    pub flushing: Vec<Rc<Memtable>>,
-    pub sstables: Vec<OpenSstable>,
+    pub(super) flushing: Vec<Rc<Memtable>>,
+    pub(super) sstables: Vec<OpenSstable>,
     /// This shard's directory for new SSTables of the table, once known.
-    pub directory: Option<PathBuf>,
-    pub next_generation: Generation,
+    pub(super) directory: Option<PathBuf>,
+    pub(super) next_generation: Generation,
     /// Bumped whenever memtables or SSTables move (seal, install): a read that awaited
     /// SSTable I/O checks it and retries, so it never misses data in transit.
-    pub version: u64,
+    pub(super) version: u64,
 }
 
 impl TableStore {
+    /// Changes whenever memtables or SSTables move; equal before and after an await means
+    /// nothing moved meanwhile.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Bytes in the active memtable (a flush starts past the threshold).
+    pub fn active_size_bytes(&self) -> usize {
+        self.active.size_bytes()
+    }
+
+    /// The SSTables this shard reads for the table.
+    pub fn sstables(&self) -> &[OpenSstable] {
+        &self.sstables
+    }
+
+    /// The memtables, newest (the active one) first, then the sealed ones being flushed.
+    pub fn memtables(&self) -> impl Iterator<Item = &Memtable> {
+        std::iter::once(&self.active).chain(self.flushing.iter().map(|m| m.as_ref()))
+    }
+
+    /// The partition's versions in the sealed memtables (oldest first) and the active one.
+    pub fn memtable_partitions(&self, position: &PartitionPosition) -> (Vec<&Partition>, Option<&Partition>) {
+        let sealed = self.flushing.iter().filter_map(|m| m.partition(position)).collect();
+        (sealed, self.active.partition(position))
+    }
+
+    /// Takes in the SSTables opened at start-up (aside, while replay may already write).
+    pub fn adopt_opened(&mut self, found: TableStore) {
+        self.sstables.extend(found.sstables);
+        self.next_generation = self.next_generation.max(found.next_generation);
+        if self.directory.is_none() {
+            self.directory = found.directory;
+        }
+    }
+
+    /// The SSTables of a table being dropped.
+    pub fn into_sstables(self) -> Vec<OpenSstable> {
+        self.sstables
+    }
+
     pub fn size_bytes(&self) -> usize {
         self.active.size_bytes() + self.flushing.iter().map(|m| m.size_bytes()).sum::<usize>()
     }

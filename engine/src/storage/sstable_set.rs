@@ -14,7 +14,7 @@ use crate::schema::TableDef;
 use super::flush::{parse_shard_directory, table_directory};
 use super::shard_store::{OpenSstable, TableStore};
 use super::sstable::format::{component_path, parse_file_name, Component};
-use super::sstable::{remove_incomplete, Generation, SstableReader};
+use super::sstable::{remove_incomplete, Generation, SstableError, SstableReader};
 
 /// Opens the table's SSTables this shard must read into `store`.
 pub async fn open_table_sstables(
@@ -23,7 +23,7 @@ pub async fn open_table_sstables(
     shard: usize,
     nr_shards: usize,
     store: &mut TableStore,
-) -> Result<usize, String> {
+) -> Result<usize, SstableError> {
     let dir = table_directory(data_dir, table);
     let listing = glommio::executor().spawn_blocking(move || list_shard_directories(&dir)).await?;
     let mut opened = 0;
@@ -33,8 +33,7 @@ pub async fn open_table_sstables(
         if !mine && !foreign {
             continue;
         }
-        let generations =
-            if mine { remove_incomplete(&path).await.map_err(|e| e.to_string())? } else { foreign_generations };
+        let generations = if mine { remove_incomplete(&path).await? } else { foreign_generations };
         for generation in generations {
             match SstableReader::open(&path, generation).await {
                 Ok(reader) => {
@@ -43,7 +42,7 @@ pub async fn open_table_sstables(
                 }
                 // A foreign directory's owner may be cleaning it up concurrently.
                 Err(e) if foreign => tracing::warn!("skipping SSTable {generation} in {}: {e}", path.display()),
-                Err(e) => return Err(format!("cannot open SSTable {generation} in {}: {e}", path.display())),
+                Err(e) => return Err(e),
             }
             if mine {
                 store.next_generation = store.next_generation.max(generation);
@@ -60,12 +59,12 @@ type ShardDirectory = (PathBuf, usize, usize, Vec<Generation>);
 
 /// The table's `shard-<n>-of-<m>` directories with their complete generations (blocking:
 /// runs on the blocking thread pool).
-fn list_shard_directories(dir: &Path) -> Result<Vec<ShardDirectory>, String> {
+fn list_shard_directories(dir: &Path) -> Result<Vec<ShardDirectory>, SstableError> {
     // Blocking listing: only ever called through `spawn_blocking`, off the reactor.
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
-        Err(e) => return Err(format!("cannot list {}: {e}", dir.display())),
+        Err(e) => return Err(SstableError::io("list", dir)(e)),
     };
     let mut out = Vec::new();
     for entry in entries.flatten() {
@@ -78,9 +77,9 @@ fn list_shard_directories(dir: &Path) -> Result<Vec<ShardDirectory>, String> {
 }
 
 /// Generations with a TOC (complete) in `dir`, without modifying it.
-fn complete_generations(dir: &Path) -> Result<Vec<Generation>, String> {
+fn complete_generations(dir: &Path) -> Result<Vec<Generation>, SstableError> {
     // Blocking listing: called from `list_shard_directories`, on the blocking thread pool.
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(SstableError::io("list", dir))?;
     let mut generations: Vec<Generation> = entries
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(parse_file_name))

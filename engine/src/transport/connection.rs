@@ -24,9 +24,11 @@ use percore_protocol::response;
 use crate::cql::error::CqlError;
 use crate::cql::processor;
 use crate::cql::session::Session;
+use crate::cql::shard::Shard;
 use crate::limits;
 use crate::metrics::ShardMetrics;
-use crate::runtime::shard::Shard;
+
+use super::events::EventSubscribers;
 
 use super::frame_writer::FrameWriter;
 use super::handshake;
@@ -85,7 +87,9 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream, _port: PortKind) {
         in_flight: Cell::new(0),
     });
     read_loop(&shard, &conn, reader, fd).await;
-    shard.events.borrow_mut().unsubscribe(conn.id);
+    if let Some(events) = shard.router.local::<EventSubscribers>() {
+        events.unsubscribe(conn.id);
+    }
     drop(conn);
     writer_task.await;
 }
@@ -179,7 +183,9 @@ async fn dispatch(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, header: FrameHe
             Err(error) => conn.send(writer.error(stream, &error)).await,
         },
         Request::Register { events } => {
-            shard.events.borrow_mut().subscribe(conn, &events);
+            if let Some(subscribers) = shard.router.local::<EventSubscribers>() {
+                subscribers.subscribe(conn, &events);
+            }
             conn.send(writer.frame(stream, Opcode::Ready, |_| {})).await
         }
         Request::AuthResponse { .. } => {
@@ -242,6 +248,7 @@ async fn execute(shard: &Rc<Shard>, conn: &Rc<ConnectionState>, stream: i16, req
     }
 }
 
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 fn request_quick_ack(fd: RawFd) {
     let on: libc::c_int = 1;
     // SAFETY: a valid socket fd owned by this connection and a correctly sized option value.

@@ -5,10 +5,10 @@
 use percore_protocol::compression::Compression;
 
 use crate::cql::error::CqlError;
-use crate::runtime::shard::Shard;
+use crate::cql::shard::Shard;
+use crate::cql::CQL_VERSION;
+use crate::model::token::PARTITIONER;
 
-pub const CQL_VERSION: &str = "3.3.1";
-pub const PARTITIONER: &str = "org.apache.cassandra.dht.Murmur3Partitioner";
 pub const SHARDING_ALGORITHM: &str = "biased-token-round-robin";
 
 /// The SUPPORTED multimap for a connection served by `shard`.

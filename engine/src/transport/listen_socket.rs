@@ -13,6 +13,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 const LISTEN_BACKLOG: i32 = 1024;
 
 /// A listener on `addr`; `shared` adds SO_REUSEPORT so every shard can listen on it.
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 pub fn listen(addr: SocketAddr, shared: bool) -> std::io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;

@@ -11,8 +11,8 @@ use glommio::channels::channel_mesh::{Full, MeshBuilder, Senders};
 use glommio::net::{AcceptedTcpStream, TcpListener};
 use glommio::Task;
 
+use crate::cql::shard::Shard;
 use crate::metrics::ShardMetrics;
-use crate::runtime::shard::Shard;
 
 use super::connection;
 
@@ -45,7 +45,9 @@ pub async fn start(shard: Rc<Shard>, mesh: HandoffMesh) -> std::io::Result<Liste
         (config.native_transport_port, PortKind::Plain),
         (config.native_shard_aware_transport_port, PortKind::ShardAware),
     ] {
-        let listener = TcpListener::bind(SocketAddr::new(config.rpc_address(), port))?;
+        // SO_REUSEADDR as well as SO_REUSEPORT: the server-side ends of the previous run's
+        // connections in TIME_WAIT must not keep a restarted node from listening.
+        let listener = super::listen_socket::listen(SocketAddr::new(config.rpc_address(), port), true)?;
         tasks.push(glommio::spawn_local(accept_loop(shard.clone(), senders.clone(), listener, kind)));
     }
     for (_, receiver) in receivers.streams() {

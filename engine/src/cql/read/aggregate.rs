@@ -15,10 +15,10 @@ use percore_protocol::wire::write_bytes;
 use crate::cql::bind::BoundValues;
 use crate::cql::error::CqlError;
 use crate::cql::result::RowsResult;
+use crate::cql::shard::Shard;
 use crate::cql::statement::aggregate::{AggregateKind, AggregatePlan, ResultColumn};
 use crate::cql::statement::select::SelectPlan;
 use crate::model::clustering::order_key;
-use crate::runtime::shard::Shard;
 
 use super::grouping_state::GroupingState;
 use super::output::split_rows;

@@ -10,8 +10,8 @@ use crate::model::cell::DeletionTime;
 use crate::model::clustering::order_key;
 use crate::model::element_path::element_of;
 use crate::model::mutation::ColumnId;
+use crate::replica::Row;
 use crate::schema::ColumnKind;
-use crate::storage::partition::Row;
 
 use super::output::{collection_value, PartitionContext};
 

@@ -18,17 +18,17 @@ use crate::cql::functions::now_seconds;
 use crate::cql::keys::{clustering_key, clustering_prefix, partition_position};
 use crate::cql::statement::index_choice::IndexPlan;
 use crate::cql::statement::select::SelectPlan;
-use crate::cql::write::apply::apply_routed;
 use crate::model::cell::DeletionTime;
 use crate::model::mutation::ClusteringRange;
 use crate::model::mutation::{Mutation, RowUpdate};
+use crate::replica::apply::apply_routed;
 
 use super::filter::RowFilter;
 use super::output::{split_rows, Output};
 use super::paging::Resume;
 use super::partition::PartitionRead;
 use super::select::{read_on_owner, row_selection, token_bounds, PageOut};
-use crate::runtime::shard::Shard;
+use crate::cql::shard::Shard;
 
 /// Index entries read from the index partition, and base rows validated concurrently, at a
 /// time.
@@ -192,7 +192,7 @@ async fn delete_stale_entries(shard: &Rc<Shard>, index: &IndexPlan, value: &Byte
             cells: vec![],
         });
     }
-    if let Err(e) = apply_routed(shard, vec![mutation], false).await {
+    if let Err(e) = apply_routed(&shard.replica, vec![mutation], false).await {
         tracing::debug!("index {}: stale entries not deleted this time: {e}", index.index.name);
     }
 }

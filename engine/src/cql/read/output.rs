@@ -8,8 +8,8 @@ use crate::cql::udt::push_field;
 use crate::model::cell::{Cell, DeletionTime, EpochSeconds};
 use crate::model::element_path::{element_of, field_of};
 use crate::model::mutation::ColumnId;
+use crate::replica::Row;
 use crate::schema::{ColumnKind, TableDef};
-use crate::storage::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {

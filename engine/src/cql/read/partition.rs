@@ -1,4 +1,5 @@
-//! Reading one page of one partition on the shard that owns it.
+//! Reading one page of one partition on the shard that owns it: the rows the replica's
+//! merged partition holds, filtered, limited and encoded for the client.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -6,13 +7,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::cql::error::CqlError;
-use crate::metrics::ShardMetrics;
+use crate::cql::shard::Shard;
 use crate::model::mutation::{ClusteringRange, PartitionPosition};
 use crate::model::token::split_partition_key;
-use crate::runtime::shard::Shard;
+use crate::replica::{Partition, Row};
 use crate::schema::TableDef;
-use crate::storage::partition::Row;
-use crate::storage::Partition;
 
 use super::filter::{matches, RowFilter};
 use super::output::{encode_row, has_live_static, Output, PartitionContext};
@@ -49,104 +48,17 @@ pub struct ReadPage {
     pub more: bool,
 }
 
-/// Reads one partition on its owner: the memtables and every SSTable that may hold it,
-/// merged. With only the active memtable holding it (the common case) nothing is copied.
+/// Reads one page of a partition on its owner (through the replica: memtables and every
+/// SSTable that may hold it, merged).
 pub async fn read_local(shard: &Shard, read: &PartitionRead) -> Result<ReadPage, CqlError> {
-    for _ in 0..READ_RETRIES_MAX {
-        let version = table_version(shard, &read.table);
-        let merged = read_sstables(shard, &read.table, &read.position).await?;
-        // A flush that installed its SSTable (or sealed a memtable) while we awaited would
-        // hide data from this read: start over.
-        if table_version(shard, &read.table) != version {
-            continue;
-        }
-        return Ok(read_versions(shard, read, merged));
-    }
-    Err(CqlError::server(format!(
-        "read of {}.{} kept racing memtable flushes; retry",
-        read.table.keyspace, read.table.name
-    )))
-}
-
-/// The whole partition as memtables and SSTables hold it together (empty if nowhere),
-/// for read-modify-writes on the owner.
-pub async fn read_merged(shard: &Shard, table: &TableDef, position: &PartitionPosition) -> Result<Partition, CqlError> {
-    for _ in 0..READ_RETRIES_MAX {
-        let version = table_version(shard, table);
-        let merged = read_sstables(shard, table, position).await?;
-        if table_version(shard, table) != version {
-            continue;
-        }
-        let mut merged = merged.unwrap_or_default();
-        let store = shard.store.borrow();
-        if let Some(t) = store.table(&table.id) {
-            for p in t.flushing.iter().filter_map(|m| m.partition(position)).chain(t.active.partition(position)) {
-                merged.merge(p.to_owned_copy());
-            }
-        }
-        if table.has_dropped_columns() {
-            merged.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
-        }
-        return Ok(merged);
-    }
-    Err(CqlError::server(format!("read of {}.{} kept racing memtable flushes; retry", table.keyspace, table.name)))
-}
-
-/// Times a read restarts because memtables or SSTables moved while it awaited I/O.
-const READ_RETRIES_MAX: usize = 16;
-
-pub fn table_version(shard: &Shard, table: &TableDef) -> Option<u64> {
-    shard.store.borrow().table(&table.id).map(|t| t.version)
-}
-
-/// Merges the SSTable version (already read) with the memtables, synchronously.
-fn read_versions(shard: &Shard, read: &PartitionRead, merged: Option<Partition>) -> ReadPage {
-    let store = shard.store.borrow();
-    let Some(table) = store.table(&read.table.id) else {
-        return match &merged {
+    let page = shard
+        .replica
+        .read_partition(&read.table, &read.position, |partition| match partition {
             Some(p) => read_partition(&read.table, &read.position, p, read),
             None => ReadPage::default(),
-        };
-    };
-    let sealed: Vec<&Partition> = table.flushing.iter().filter_map(|m| m.partition(&read.position)).collect();
-    let active = table.active.partition(&read.position);
-    if merged.is_none() && sealed.is_empty() {
-        return active.map_or_else(ReadPage::default, |p| read_partition(&read.table, &read.position, p, read));
-    }
-    let mut merged = merged.unwrap_or_default();
-    for p in sealed.into_iter().chain(active) {
-        merged.merge(p.to_owned_copy());
-    }
-    read_partition(&read.table, &read.position, &merged, read)
-}
-
-/// The partition as the table's SSTables hold it (merged), if any holds it.
-pub async fn read_sstables(
-    shard: &Shard,
-    table: &TableDef,
-    position: &PartitionPosition,
-) -> Result<Option<Partition>, CqlError> {
-    let readers: Vec<_> = match shard.store.borrow().table(&table.id) {
-        Some(t) => t.sstables.iter().filter(|s| s.may_hold(position)).map(|s| s.reader.clone()).collect(),
-        None => return Ok(None),
-    };
-    let metrics = shard.metrics();
-    ShardMetrics::inc(&metrics.partition_reads);
-    metrics.partition_read_sstables.fetch_add(readers.len() as u64, std::sync::atomic::Ordering::Relaxed);
-    let mut merged: Option<Partition> = None;
-    for reader in readers {
-        let found = reader.read_partition(position).await.map_err(|e| {
-            tracing::error!("shard {}: read of {}.{} failed: {e}", shard.id, table.keyspace, table.name);
-            CqlError::server(format!("read failed: {e}"))
-        })?;
-        if let Some(p) = found {
-            match &mut merged {
-                Some(m) => m.merge(p),
-                None => merged = Some(p),
-            }
-        }
-    }
-    Ok(merged)
+        })
+        .await?;
+    Ok(page)
 }
 
 pub fn partition_context<'a>(

@@ -14,14 +14,13 @@ use crate::cql::error::CqlError;
 use crate::cql::functions::now_seconds;
 use crate::cql::keys::{partition_position, slice_range};
 use crate::cql::result::RowsResult;
-use crate::cql::shard_ops::{ShardReply, ShardRequest};
+use crate::cql::shard::Shard;
 use crate::cql::statement::restrictions::{partition_keys, Slice};
 use crate::cql::statement::select::SelectPlan;
 use crate::cql::system_tables;
 use crate::limits;
 use crate::metrics::ShardMetrics;
 use crate::model::mutation::PartitionPosition;
-use crate::runtime::shard::Shard;
 
 use super::filter::{bind_filters, RowFilter};
 use super::paging::{PagingState, Resume};
@@ -187,10 +186,7 @@ pub(super) async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Res
         return read_local(shard, &read).await;
     }
     ShardMetrics::inc(&shard.metrics().cql_requests_forwarded);
-    match shard.router.call(owner, ShardRequest::Read(read)).await? {
-        ShardReply::Page(page) => Ok(page),
-        _ => Err(CqlError::server("unexpected reply to a read".into())),
-    }
+    shard.router.call(owner, move |owner: Rc<Shard>| async move { read_local(&owner, &read).await }).await?
 }
 
 pub(super) type PageOut = (Vec<u8>, usize, Option<Resume>);
@@ -277,16 +273,13 @@ pub(super) fn token_bounds(slice: &Slice, values: &BoundValues) -> Result<TokenB
 }
 
 async fn scan_all_shards(shard: &Rc<Shard>, make: impl Fn() -> ScanRead) -> Result<Vec<ScanPage>, CqlError> {
-    let remote = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
-        let request = ShardRequest::Scan(make());
-        let shard = shard.clone();
-        async move {
-            match shard.router.call(s, request).await? {
-                ShardReply::Scanned(page) => Ok(page),
-                _ => Err(CqlError::server("unexpected reply to a scan".into())),
+    let remote =
+        (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
+            let read = make();
+            async move {
+                shard.router.call(s, move |other: Rc<Shard>| async move { scan_local(&other, &read).await }).await?
             }
-        }
-    });
+        });
     let local_read = make();
     let (mut pages, local) = futures::future::try_join(try_join_all(remote), scan_local(shard, &local_read)).await?;
     pages.push(local);

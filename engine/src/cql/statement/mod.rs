@@ -76,7 +76,7 @@ pub fn resolve_table(
 ) -> Result<Arc<TableDef>, CqlError> {
     let keyspace = keyspace_of(name, session_keyspace)?;
     let ks = schema.keyspace(&keyspace).ok_or_else(|| unknown_keyspace(&keyspace))?;
-    ks.user_table(&name.name).cloned().ok_or_else(|| unknown_table(&keyspace, &name.name))
+    ks.user_table(&name.name).cloned().ok_or_else(|| unknown_table(&keyspace, &name.name).into())
 }
 
 fn writable_table(
@@ -149,7 +149,7 @@ pub fn analyze(parsed: ParsedStatement, schema: &Schema, session_keyspace: Optio
         }
         Statement::Use(u) => {
             if schema.keyspace(&u.keyspace).is_none() {
-                return Err(unknown_keyspace(&u.keyspace));
+                return Err(unknown_keyspace(&u.keyspace).into());
             }
             StatementPlan::Use(u.keyspace)
         }

@@ -17,9 +17,9 @@ use crate::cql::read::output::Output;
 use crate::cql::read::paging::{PagingState, Resume};
 use crate::cql::read::select::{page_budget, PageRequest};
 use crate::cql::result::RowsResult;
+use crate::cql::shard::Shard;
 use crate::cql::statement::restrictions::column_values;
 use crate::cql::statement::select::SelectPlan;
-use crate::runtime::shard::Shard;
 use crate::schema::system_keyspaces::{SYSTEM, SYSTEM_SCHEMA};
 
 /// A row of a virtual table: one optional value per column, in the table's column order.

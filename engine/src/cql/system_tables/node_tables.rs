@@ -3,9 +3,10 @@
 
 use super::values::{inet, int, text, text_collection, uuid};
 use super::VirtualRow;
-use crate::runtime::shard::Shard;
+use crate::cql::shard::Shard;
+use crate::cql::CQL_VERSION;
+use crate::model::token::PARTITIONER;
 use crate::schema::Schema;
-use crate::transport::handshake::{CQL_VERSION, PARTITIONER};
 
 pub const RELEASE_VERSION: &str = "3.0.8";
 pub const NATIVE_PROTOCOL_VERSION: &str = "4";

@@ -12,9 +12,9 @@ use percore_protocol::wire::write_bytes;
 use crate::cql::bind::BoundValues;
 use crate::cql::error::CqlError;
 use crate::cql::result::RowsResult;
+use crate::cql::shard::Shard;
 use crate::cql::statement::modification::ModificationPlan;
 use crate::model::mutation::ColumnId;
-use crate::runtime::shard::Shard;
 
 use super::conditions;
 use super::mutation_builder::{build, PartitionWrite, WriteContext};

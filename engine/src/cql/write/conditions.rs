@@ -21,8 +21,8 @@ use crate::model::cell::{DeletionTime, EpochSeconds};
 use crate::model::clustering::order_key;
 use crate::model::element_path::element_path;
 use crate::model::mutation::{ClusteringKey, ColumnId, PartitionPosition};
+use crate::replica::{Partition, Row};
 use crate::schema::{ColumnKind, TableDef};
-use crate::storage::partition::{Partition, Row};
 
 /// One statement's conditions, bound: plain data sent to the owner shard.
 #[derive(Debug, Clone)]

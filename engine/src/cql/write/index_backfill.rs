@@ -15,14 +15,14 @@ use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::read::output::split_rows;
 use crate::cql::read::output::Output;
 use crate::cql::read::scan::{scan_local, ScanPosition, ScanRead, TokenBounds};
+use crate::cql::shard::Shard;
 use crate::model::cell::Cell;
 use crate::model::token::split_partition_key;
-use crate::runtime::shard::Shard;
 use crate::schema::IndexKind;
 use percore_protocol::types::CqlType;
 
-use super::apply::apply_routed;
-use super::index_maintenance::entry_for;
+use crate::replica::apply::apply_routed;
+use crate::replica::index_entries::entry_for;
 
 /// Base rows read per scan page of a backfill (each page's entries are written before the
 /// next page is read).
@@ -91,7 +91,7 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
         }
         written += entries.len() as u64;
         if !entries.is_empty() {
-            apply_routed(shard, entries, false).await?;
+            apply_routed(&shard.replica, entries, false).await?;
         }
         match page.rows.last() {
             Some(last) if !page.exhausted => {

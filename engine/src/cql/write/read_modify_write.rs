@@ -11,33 +11,30 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 
-use crate::cql::error::CqlError;
-use crate::cql::functions::{now_micros, now_seconds};
-use crate::cql::read::partition::read_merged;
-use crate::cql::shard_ops::{ShardReply, ShardRequest};
-use crate::model::cell::{Cell, DeletionTime};
-use crate::model::mutation::{ClusteringKey, ColumnId, Mutation, RowUpdate};
-use crate::runtime::shard::Shard;
-use crate::storage::partition::{Partition, Row};
-
-use super::apply::apply_local;
 use super::cell_ops::PendingOp;
 use super::conditions::{evaluate, shown_row};
 use super::mutation_builder::{PartitionWrite, Pending};
+use crate::cql::error::CqlError;
+use crate::cql::functions::{now_micros, now_seconds};
+use crate::cql::shard::Shard;
+use crate::model::cell::{Cell, DeletionTime};
+use crate::model::mutation::{ClusteringKey, ColumnId, Mutation, RowUpdate};
+use crate::replica::apply::{apply, apply_local};
+use crate::replica::{Partition, Row};
 
 /// Applies a statement's or batch's writes: plain ones straight to their owners, those
 /// with pending operations through a read-modify-write on theirs.
 pub async fn apply_writes(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
     if writes.iter().all(|w| w.pending.is_empty()) {
         // The common case: no read on the owner, no split.
-        return super::apply::apply(shard, writes.into_iter().map(|w| w.mutation).collect()).await;
+        return Ok(apply(&shard.replica, writes.into_iter().map(|w| w.mutation).collect()).await?);
     }
     let (plain, reading): (Vec<_>, Vec<_>) = writes.into_iter().partition(|w| w.pending.is_empty());
     let plain = async {
         if plain.is_empty() {
             Ok(())
         } else {
-            super::apply::apply(shard, plain.into_iter().map(|w| w.mutation).collect()).await
+            Ok(apply(&shard.replica, plain.into_iter().map(|w| w.mutation).collect()).await?)
         }
     };
     futures::future::try_join(plain, apply_with_reads(shard, reading)).await?;
@@ -46,19 +43,7 @@ pub async fn apply_writes(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Res
 
 /// Applies writes with pending operations, each on its owner shard.
 pub async fn apply_with_reads(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
-    let calls = writes.into_iter().map(|write| {
-        let shard = shard.clone();
-        async move {
-            let owner = shard.owner_of(write.mutation.position.token);
-            if owner == shard.id {
-                return read_modify_write_local(&shard, write).await.map(|_| ());
-            }
-            match shard.router.call(owner, ShardRequest::ReadModifyWrite(Box::new(write))).await? {
-                ShardReply::Applied => Ok(()),
-                _ => Err(CqlError::server("unexpected reply to a read-modify-write".into())),
-            }
-        }
-    });
+    let calls = writes.into_iter().map(|write| async move { apply_conditional(shard, write).await.map(drop) });
     futures::future::try_join_all(calls).await?;
     Ok(())
 }
@@ -77,19 +62,19 @@ pub async fn apply_conditional(shard: &Rc<Shard>, write: PartitionWrite) -> Resu
     if owner == shard.id {
         return read_modify_write_local(shard, write).await;
     }
-    match shard.router.call(owner, ShardRequest::ReadModifyWrite(Box::new(write))).await? {
-        ShardReply::Cas(outcome) => Ok(outcome),
-        _ => Err(CqlError::server("unexpected reply to a conditional write".into())),
-    }
+    shard
+        .router
+        .call(owner, move |owner: Rc<Shard>| async move { read_modify_write_local(&owner, write).await })
+        .await?
 }
 
 /// Runs one partition's read-modify-write on this shard, its owner: conditions first (a
 /// failed one writes nothing), then pending operations, then the write.
 pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -> Result<CasOutcome, CqlError> {
     let position = write.mutation.position.clone();
-    debug_assert_eq!(shard.owner_of(position.token), shard.id, "read-modify-writes run on the owner");
-    let _guard = shard.partition_locks.lock(write.table.id, &position).await;
-    let current = read_merged(shard, &write.table, &position).await?;
+    assert_eq!(shard.owner_of(position.token), shard.id, "read-modify-writes run on the owner");
+    let _guard = shard.replica.lock_partition(write.table.id, &position).await;
+    let current = shard.replica.read_merged(&write.table, &position).await?;
     let mut mutation = write.mutation;
     let mut pending = write.pending;
     if !write.conditions.is_empty() {
@@ -114,7 +99,7 @@ pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -
         }
     }
     resolve(&current, pending, &mut mutation)?;
-    apply_local(shard, vec![mutation]).await?;
+    apply_local(&shard.replica, vec![mutation]).await?;
     Ok(CasOutcome { applied: true, rows: Vec::new() })
 }
 

@@ -98,7 +98,7 @@ pub fn parse_segment(name: &SegmentName, data: &[u8]) -> SegmentContents {
         Ok(1) => EntryFormat::V1,
         Ok(_) => EntryFormat::V2 { tag: segment_tag(name.number) },
         Err(reason) => {
-            contents.stopped_early = Some(reason);
+            contents.stopped_early = Some(reason.to_string());
             return contents;
         }
     };

@@ -25,6 +25,19 @@ pub struct SegmentName {
     pub number: u64,
 }
 
+/// Why a segment's header is not the one its file name calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("segment shorter than its header")]
+    Short,
+    #[error("not a commitlog segment (bad magic)")]
+    BadMagic,
+    #[error("header checksum mismatch")]
+    Checksum,
+    #[error("header does not match the file name or format version")]
+    Mismatch,
+}
+
 impl SegmentName {
     pub fn file_name(&self) -> String {
         format!("CommitLog-{}-{}-{}.log", self.generation, self.shard, self.number)
@@ -62,17 +75,17 @@ impl SegmentName {
     }
 
     /// Checks a segment's header against its name; returns its format version.
-    pub fn check_header(&self, bytes: &[u8]) -> Result<u32, String> {
-        let h = bytes.get(..HEADER_BYTES).ok_or("segment shorter than its header")?;
+    pub fn check_header(&self, bytes: &[u8]) -> Result<u32, HeaderError> {
+        let h = bytes.get(..HEADER_BYTES).ok_or(HeaderError::Short)?;
         if h[..8] != SEGMENT_MAGIC {
-            return Err("not a commitlog segment (bad magic)".into());
+            return Err(HeaderError::BadMagic);
         }
         if crc32c::crc32c(&h[..32]).to_be_bytes() != h[32..36] {
-            return Err("header checksum mismatch".into());
+            return Err(HeaderError::Checksum);
         }
         let version = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
         if !(FORMAT_VERSION_MIN..=FORMAT_VERSION).contains(&version) || h != self.header_of_version(version) {
-            return Err("header does not match the file name or format version".into());
+            return Err(HeaderError::Mismatch);
         }
         Ok(version)
     }

@@ -1,7 +1,8 @@
-//! Starting and stopping the node: plan shard placement, load node identity and schema,
-//! build the cross-shard meshes, start one executor per shard, and turn SIGINT/SIGTERM into
-//! a clean shutdown. Everything here runs before or after the executors; nothing here is on
-//! the request path, so start-up may use blocking std I/O.
+//! Starting and stopping the node — the one place that wires every layer together: plan
+//! shard placement, load node identity and schema, build the cross-shard meshes, start one
+//! executor per shard (its replica, statement context, listeners), and turn SIGINT/SIGTERM
+//! into a clean shutdown. Everything here runs before or after the executors' serving life;
+//! nothing here is on the request path, so start-up may use blocking std I/O.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -14,22 +15,21 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::cql::write::replay::replay_assigned;
+use crate::cql::shard::Shard;
 use crate::io_properties::IoPropertiesError;
 use crate::limits;
+use crate::replica::replay::{replay_assigned, ReplayError};
+use crate::replica::{Replica, ReplicaError};
+use crate::runtime::cpuset::{self, CpusetError, ShardPlacement};
+use crate::runtime::mesh::{self, ReplyMesh, RequestMesh, ShardRouter};
+use crate::runtime::node_state::NodeState;
 use crate::schema::{persist, Schema};
 use crate::storage::commitlog::replay::{self, FoundSegment};
-use crate::storage::commitlog::{Commitlog, CommitlogConfig};
-use crate::storage::shard_store::TableStore;
-use crate::storage::sstable_set::open_table_sstables;
+use crate::storage::commitlog::{Commitlog, CommitlogConfig, SyncMode};
+use crate::storage::io_scheduling::IoScheduling;
 use crate::storage::truncation_record::TruncationRecord;
+use crate::transport::events::EventSubscribers;
 use crate::transport::listener::{self, HandoffMesh};
-
-use super::cpuset::{self, CpusetError, ShardPlacement};
-use super::io_scheduling::IoScheduling;
-use super::mesh::{self, ReplyMesh, RequestMesh, ShardRouter};
-use super::node_state::NodeState;
-use super::shard::Shard;
 
 #[derive(Debug, Error)]
 pub enum NodeError {
@@ -43,6 +43,8 @@ pub enum NodeError {
     Schema(#[from] persist::SchemaLoadError),
     #[error("cannot start shard {shard}: {reason}")]
     Executor { shard: usize, reason: String },
+    #[error("shard {shard} failed: {source}")]
+    Shard { shard: usize, source: Box<ShardError> },
     #[error(transparent)]
     IoProperties(#[from] IoPropertiesError),
 }
@@ -88,7 +90,6 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
         host_id,
         shard_memory_bytes,
         generation,
-        truncations,
         io_scheduling.compaction_bytes_per_second,
     );
     if !old_segments.is_empty() {
@@ -103,12 +104,14 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
 
     let mut handles = Vec::with_capacity(nr_shards);
     for (shard_id, placement) in placements.iter().enumerate() {
-        let (node, schema, old_segments) = (node.clone(), schema.clone(), old_segments.clone());
+        let (node, schema, old_segments, truncations) =
+            (node.clone(), schema.clone(), old_segments.clone(), truncations.clone());
         let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
         let handle = LocalExecutorBuilder::new(glommio_placement(placement))
             .name(&format!("percore-shard-{shard_id}"))
             .spawn(move || async move {
-                run_shard(node, schema, old_segments, request_mesh, reply_mesh, handoff_mesh).await
+                let start = ShardStart { schema, old_segments, truncations, request_mesh, reply_mesh, handoff_mesh };
+                run_shard(node, start).await
             })
             .map_err(|e| NodeError::Executor { shard: shard_id, reason: e.to_string() })?;
         handles.push(handle);
@@ -126,9 +129,9 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     for (shard_id, handle) in handles.into_iter().enumerate() {
         match handle.join() {
             Ok(Ok(())) => {}
-            Ok(Err(reason)) => {
+            Ok(Err(source)) => {
                 node.request_shutdown();
-                result = Err(NodeError::Executor { shard: shard_id, reason });
+                result = Err(NodeError::Shard { shard: shard_id, source: Box::new(source) });
             }
             Err(e) => {
                 node.request_shutdown();
@@ -142,17 +145,33 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     result
 }
 
-/// The life of one shard's executor.
-async fn run_shard(
-    node: Arc<NodeState>,
+/// Why a shard stopped serving.
+#[derive(Debug, Error)]
+pub enum ShardError {
+    #[error("cannot join the cross-shard queues: {0}")]
+    Mesh(std::io::Error),
+    #[error("cannot open its SSTables: {0}")]
+    OpenSstables(ReplicaError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error("cannot listen: {0}")]
+    Listen(std::io::Error),
+}
+
+/// What a shard's executor starts from.
+struct ShardStart {
     schema: Arc<Schema>,
     old_segments: Arc<Vec<FoundSegment>>,
+    truncations: TruncationRecord,
     request_mesh: RequestMesh,
     reply_mesh: ReplyMesh,
     handoff_mesh: HandoffMesh,
-) -> Result<(), String> {
+}
+
+/// The life of one shard's executor.
+async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardError> {
     let (router, request_rx, reply_rx) =
-        ShardRouter::join(request_mesh, reply_mesh).await.map_err(|e| e.to_string())?;
+        ShardRouter::join(start.request_mesh, start.reply_mesh).await.map_err(ShardError::Mesh)?;
     let router = Rc::new(router);
     let config = &node.config;
     let commitlog = Commitlog::start(CommitlogConfig {
@@ -160,13 +179,20 @@ async fn run_shard(
         shard: router.shard_id() as u32,
         generation: node.commitlog_generation,
         segment_bytes: config.commitlog_segment_size_in_mb * 1024 * 1024,
-        mode: config.commitlog_sync_mode(),
+        mode: commitlog_sync_mode(config),
     });
-    let shard = Shard::new(node.clone(), router.clone(), schema, commitlog);
-    mesh::spawn_reply_pumps(router, reply_rx);
-    crate::cql::shard_ops::spawn_request_pumps(shard.clone(), request_rx);
-    open_sstables(&shard).await?;
-    let stats = replay_assigned(&shard, &old_segments).await?;
+    let replica = Replica::new(node.clone(), router.clone(), start.schema, commitlog, start.truncations);
+    let events = Rc::new(EventSubscribers::default());
+    let shard = Shard::new(replica.clone(), events.clone());
+    router.register(replica.clone());
+    router.register(shard.clone());
+    router.register(events);
+    mesh::spawn_pumps(router, node.clone(), request_rx, reply_rx);
+    let opened = replica.open_sstables().await.map_err(ShardError::OpenSstables)?;
+    if opened > 0 {
+        tracing::info!("shard {}: opened {opened} SSTable(s)", shard.id);
+    }
+    let stats = replay_assigned(&replica, &start.old_segments).await?;
     if stats.segments > 0 {
         tracing::info!("shard {}: replayed {} segment(s), {} mutation(s)", shard.id, stats.segments, stats.mutations);
     }
@@ -178,49 +204,31 @@ async fn run_shard(
         }
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
-    let tables = shard.store.borrow().table_ids();
-    for table in tables {
-        crate::runtime::compaction_scheduler::maybe_schedule_compaction(&shard, &table);
-    }
-    let listeners = listener::start(shard.clone(), handoff_mesh).await.map_err(|e| e.to_string())?;
+    replica.schedule_compactions();
+    let listeners = listener::start(shard.clone(), start.handoff_mesh).await.map_err(ShardError::Listen)?;
     if shard.id == 0 {
-        crate::metrics::http_endpoint::start(shard.clone()).map_err(|e| e.to_string())?;
+        crate::admin::http_endpoint::start(shard.clone()).map_err(ShardError::Listen)?;
     }
     let mut last = std::time::Instant::now();
     while !node.shutdown_requested() {
         glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
-        shard.refresh_storage_metrics();
-        shard.sample_reactor(last.elapsed());
+        replica.refresh_storage_metrics();
+        sample_reactor(&node, shard.id, last.elapsed());
         last = std::time::Instant::now();
     }
     drop(listeners);
-    shard.commitlog.shutdown().await;
+    replica.shutdown().await;
     Ok(())
 }
 
-/// Opens every SSTable this shard reads, for every table of the schema.
-async fn open_sstables(shard: &Rc<Shard>) -> Result<(), String> {
-    let schema = shard.schema();
-    let data_dir = shard.node.config.data_directory().to_path_buf();
-    let mut opened = 0;
-    for table in schema.keyspaces().flat_map(|k| k.tables.values()).filter(|t| !t.is_virtual) {
-        // Opened aside and added afterwards: other shards' replay may already be applying
-        // mutations to this table's memtable meanwhile.
-        let mut found = TableStore::default();
-        opened += open_table_sstables(&data_dir, table, shard.id, shard.nr_shards(), &mut found).await?;
-        let mut store = shard.store.borrow_mut();
-        let t = store.table_mut(&table.id);
-        t.sstables.extend(found.sstables);
-        t.next_generation = t.next_generation.max(found.next_generation);
-        if t.directory.is_none() {
-            t.directory = found.directory;
-        }
-    }
-    if opened > 0 {
-        tracing::info!("shard {}: opened {opened} SSTable(s)", shard.id);
-    }
-    shard.refresh_storage_metrics();
-    Ok(())
+/// Publishes the executor's busy time since the last call (over `interval`).
+fn sample_reactor(node: &NodeState, shard: usize, interval: Duration) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let busy = glommio::executor().executor_stats().total_runtime();
+    let metrics = &node.metrics[shard];
+    metrics.reactor_busy_ns.fetch_add(busy.as_nanos() as u64, Relaxed);
+    let ppm = (busy.as_nanos() * 1_000_000 / interval.as_nanos().max(1)).min(1_000_000);
+    metrics.reactor_utilization_ppm.store(ppm as u64, Relaxed);
 }
 
 /// How often a shard that finished replay checks whether the others have.
@@ -253,6 +261,7 @@ fn glommio_placement(placement: &ShardPlacement) -> Placement {
     }
 }
 
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 fn default_memory_bytes() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let pages = unsafe { libc::sysconf(libc::_SC_PHYS_PAGES) }.max(0) as u64;
@@ -295,6 +304,7 @@ fn probe_bind(addr: SocketAddr) -> std::io::Result<()> {
     socket.listen(1)
 }
 
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 fn shutdown_signals() -> libc::sigset_t {
     // SAFETY: sigset_t is plain data initialised by sigemptyset.
     unsafe {
@@ -308,6 +318,7 @@ fn shutdown_signals() -> libc::sigset_t {
 
 /// Blocks SIGINT/SIGTERM in this thread and every thread spawned after, so only the
 /// signal-waiter thread receives them.
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 fn block_shutdown_signals() {
     let set = shutdown_signals();
     // SAFETY: valid signal set; affects only the calling thread's mask.
@@ -315,6 +326,7 @@ fn block_shutdown_signals() {
 }
 
 /// A plain thread (not an executor) that waits for SIGINT/SIGTERM and flags the shutdown.
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 fn spawn_signal_waiter(node: Arc<NodeState>) {
     std::thread::Builder::new()
         .name("percore-signals".into())
@@ -328,4 +340,12 @@ fn spawn_signal_waiter(node: Arc<NodeState>) {
         })
         .map(drop)
         .unwrap_or_else(|e| tracing::error!("cannot start the signal thread: {e}"));
+}
+
+/// The commitlog's sync mode as `commitlog_sync` and `commitlog_sync_period_in_ms` set it.
+fn commitlog_sync_mode(config: &Config) -> SyncMode {
+    match config.commitlog_sync.as_str() {
+        "batch" => SyncMode::Batch,
+        _ => SyncMode::Periodic { period: Duration::from_millis(config.commitlog_sync_period_in_ms) },
+    }
 }

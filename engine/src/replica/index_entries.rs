@@ -7,11 +7,11 @@
 
 use bytes::Bytes;
 
-use crate::cql::keys::{clustering_key, partition_position};
 use crate::model::cell::{Cell, Liveness, NEVER_EXPIRES};
 use crate::model::element_path::element_of;
 use crate::model::mutation::{Mutation, RowUpdate};
 use crate::model::token::split_partition_key;
+use crate::schema::keys::{clustering_key, partition_position};
 use crate::schema::{ColumnKind, IndexKind, Schema, TableDef};
 use percore_protocol::types::CqlType;
 

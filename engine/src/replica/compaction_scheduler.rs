@@ -14,11 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::cell::EpochSeconds;
+use crate::model::clock::now_micros;
 use crate::schema::TableDef;
 use crate::storage::compaction::executor::{run_job, CompactionOutcome};
-use crate::storage::compaction::{CompactionJob, CompactionStrategy, SstableSummary};
+use crate::storage::compaction::{CompactionJob, CompactionStrategy, SstableSummary, StrategyError};
 
-use super::shard::Shard;
+use super::{Replica, ReplicaError};
 
 /// Shares of the compaction queue with no backlog (requests have 1000, flushes 100).
 pub const COMPACTION_SHARES_MIN: usize = 50;
@@ -51,14 +52,14 @@ impl glommio::SharesManager for CompactionBacklog {
 }
 
 fn now_seconds() -> EpochSeconds {
-    crate::cql::functions::now_seconds()
+    crate::model::clock::now_seconds()
 }
 
 /// The table's own SSTables as the strategies see them.
-fn summaries(shard: &Shard, table: &TableDef) -> Vec<SstableSummary> {
+fn summaries(shard: &Replica, table: &TableDef) -> Vec<SstableSummary> {
     let store = shard.store.borrow();
     let Some(t) = store.table(&table.id) else { return vec![] };
-    t.sstables
+    t.sstables()
         .iter()
         .filter(|s| !s.foreign)
         .map(|s| {
@@ -76,6 +77,12 @@ fn summaries(shard: &Shard, table: &TableDef) -> Vec<SstableSummary> {
         .collect()
 }
 
+/// Checks a table's `compaction` option map as Cassandra does (class, sub-options), in
+/// Cassandra's words: DDL refuses a table whose strategy could not run.
+pub fn validate_options(options: &crate::schema::options::StringMap) -> Result<(), StrategyError> {
+    CompactionStrategy::from_options(options).map(drop)
+}
+
 fn strategy_of(table: &TableDef) -> Option<CompactionStrategy> {
     match CompactionStrategy::from_options(&table.options.compaction) {
         Ok(s) => Some(s),
@@ -87,20 +94,20 @@ fn strategy_of(table: &TableDef) -> Option<CompactionStrategy> {
 }
 
 /// Recomputes the backlog that sets the compaction queue's shares.
-pub fn update_backlog(shard: &Shard) {
+pub fn update_backlog(shard: &Replica) {
     let backlog = shard.store.borrow().sstable_counts().map(|n| n.saturating_sub(BACKLOG_FREE_SSTABLES)).sum();
     shard.compaction_backlog.set(backlog);
 }
 
 /// Starts background compaction of the table unless one is running (it will pick again).
-pub fn maybe_schedule_compaction(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
+pub fn maybe_schedule_compaction(shard: &Rc<Replica>, table_id: &uuid::Uuid) {
     update_backlog(shard);
     if shard.compacting_tables.borrow().contains(table_id) {
         return;
     }
     let Some(table) = shard.schema().table_by_id(table_id).cloned() else { return };
     let Some(strategy) = strategy_of(&table) else { return };
-    if strategy.pick(&summaries(shard, &table), crate::cql::functions::now_micros()).is_none() {
+    if strategy.pick(&summaries(shard, &table), now_micros()).is_none() {
         return;
     }
     shard.compacting_tables.borrow_mut().insert(table.id);
@@ -123,8 +130,8 @@ pub fn maybe_schedule_compaction(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
 }
 
 /// Runs the strategy's jobs until it has none (or one fails: the next flush retries).
-async fn compact_in_background(shard: &Rc<Shard>, table: &Arc<TableDef>, strategy: &CompactionStrategy) {
-    while let Some(job) = strategy.pick(&summaries(shard, table), crate::cql::functions::now_micros()) {
+async fn compact_in_background(shard: &Rc<Replica>, table: &Arc<TableDef>, strategy: &CompactionStrategy) {
+    while let Some(job) = strategy.pick(&summaries(shard, table), now_micros()) {
         if !matches!(run(shard, table, &job).await, Ok(true)) {
             return;
         }
@@ -132,7 +139,7 @@ async fn compact_in_background(shard: &Rc<Shard>, table: &Arc<TableDef>, strateg
 }
 
 /// Runs one job: `Ok(false)` if it no longer applied (its inputs changed meanwhile).
-async fn run(shard: &Rc<Shard>, table: &TableDef, job: &CompactionJob) -> Result<bool, String> {
+async fn run(shard: &Rc<Replica>, table: &TableDef, job: &CompactionJob) -> Result<bool, ReplicaError> {
     let started = std::time::Instant::now();
     let result = run_job(&shard.store, table, job, now_seconds(), &shard.compaction_limiter).await;
     update_backlog(shard);
@@ -146,12 +153,12 @@ async fn run(shard: &Rc<Shard>, table: &TableDef, job: &CompactionJob) -> Result
         Err(e) => {
             crate::metrics::ShardMetrics::inc(&shard.metrics().compaction_failures);
             tracing::error!("shard {}: compaction of {}.{} failed: {e}", shard.id, table.keyspace, table.name);
-            Err(format!("compaction of {}.{} failed: {e}", table.keyspace, table.name))
+            Err(ReplicaError::storage("compaction")(e))
         }
     }
 }
 
-fn record(shard: &Shard, table: &TableDef, outcome: &CompactionOutcome, took: Duration) {
+fn record(shard: &Replica, table: &TableDef, outcome: &CompactionOutcome, took: Duration) {
     use std::sync::atomic::Ordering::Relaxed;
     let m = shard.metrics();
     crate::metrics::ShardMetrics::inc(&m.compactions);
@@ -173,11 +180,12 @@ fn record(shard: &Shard, table: &TableDef, outcome: &CompactionOutcome, took: Du
 }
 
 /// A major compaction of one table (`nodetool compact`), after any running one.
-pub async fn compact_major(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), String> {
+pub async fn compact_major(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result<(), ReplicaError> {
     while shard.compacting_tables.borrow().contains(&table.id) {
         glommio::timer::sleep(Duration::from_millis(MAJOR_WAIT_POLL_MS)).await;
     }
-    let Some(strategy) = strategy_of(table) else { return Err("the table's compaction options are invalid".into()) };
+    let strategy = CompactionStrategy::from_options(&table.options.compaction)
+        .map_err(|e| ReplicaError::CompactionOptions(e.to_string()))?;
     let Some(job) = strategy.major(&summaries(shard, table)) else { return Ok(()) };
     shard.compacting_tables.borrow_mut().insert(table.id);
     let task = {
@@ -186,16 +194,43 @@ pub async fn compact_major(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(
     };
     let result = match glommio::spawn_local_into(task, shard.compaction_queue) {
         Ok(task) => task.await,
-        Err(e) => Err(format!("cannot schedule the compaction: {e}")),
+        Err(e) => {
+            tracing::error!("cannot schedule a compaction: {e}");
+            Err(ReplicaError::NotScheduled("a compaction"))
+        }
     };
     shard.compacting_tables.borrow_mut().remove(&table.id);
     result
 }
 
 /// Major compactions of the given tables (all user tables when `None`) on this shard.
-pub async fn compact_tables(shard: &Rc<Shard>, tables: Option<&[uuid::Uuid]>) -> Result<(), String> {
+pub async fn compact_tables(shard: &Rc<Replica>, tables: Option<&[uuid::Uuid]>) -> Result<(), ReplicaError> {
     for table in shard.stored_tables(tables) {
         compact_major(shard, &table).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_options;
+
+    fn map(pairs: &[(&str, &str)]) -> crate::schema::options::StringMap {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn compaction_options_are_validated_by_the_strategy() {
+        assert_eq!(
+            validate_options(&map(&[("class", "NoSuchStrategy")])).unwrap_err().to_string(),
+            "Unable to find compaction strategy class 'org.apache.cassandra.db.compaction.NoSuchStrategy'"
+        );
+        assert_eq!(
+            validate_options(&map(&[("class", "SizeTieredCompactionStrategy"), ("min_threshold", "1")]))
+                .unwrap_err()
+                .to_string(),
+            "Min compaction threshold cannot be less than 2 (got 1)"
+        );
+        validate_options(&map(&[("class", "LeveledCompactionStrategy"), ("sstable_size_in_mb", "1")])).unwrap();
+    }
 }

@@ -11,11 +11,11 @@ use std::rc::Rc;
 use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
+use crate::cql::shard::Shard;
 use crate::limits::METRICS_REQUEST_BYTES_MAX;
+use crate::metrics::ShardMetrics;
+use crate::replica::{compaction_scheduler, flush_scheduler, Replica, ReplicaError};
 use crate::runtime::node_state::NodeState;
-use crate::runtime::shard::Shard;
-
-use super::ShardMetrics;
 
 pub fn start(shard: Rc<Shard>) -> std::io::Result<()> {
     let node = shard.node.clone();
@@ -123,24 +123,22 @@ async fn table_operation(
             Some(ids)
         }
     };
-    use crate::cql::shard_ops::ShardRequest;
-    let request = |tables| match operation {
-        TableOperation::Flush => ShardRequest::Flush { tables },
-        TableOperation::Compact => ShardRequest::Compact { tables },
-    };
-    let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| shard.router.call(s, request(ids.clone())));
-    let local = async {
-        match operation {
-            TableOperation::Flush => crate::runtime::flush_scheduler::flush_tables(shard, ids.as_deref()).await,
-            TableOperation::Compact => {
-                crate::runtime::compaction_scheduler::compact_tables(shard, ids.as_deref()).await
+    let on_every_shard = shard
+        .router
+        .call_all(shard.nr_shards(), move |replica: Rc<Replica>| async move {
+            match operation {
+                TableOperation::Flush => flush_scheduler::flush_tables(&replica, ids.as_deref()).await,
+                TableOperation::Compact => compaction_scheduler::compact_tables(&replica, ids.as_deref()).await,
             }
-        }
+        })
+        .await;
+    let failure = match on_every_shard {
+        Ok(results) => results.into_iter().find_map(Result::err),
+        Err(e) => Some(ReplicaError::from(e)),
     };
-    match futures::future::join(futures::future::try_join_all(others), local).await {
-        (Ok(_), Ok(())) => ("200 OK", String::new()),
-        (Err(e), _) => ("500 Internal Server Error", format!("{}\n", e.message)),
-        (_, Err(e)) => ("500 Internal Server Error", format!("{e}\n")),
+    match failure {
+        None => ("200 OK", String::new()),
+        Some(e) => ("500 Internal Server Error", format!("{e}\n")),
     }
 }
 
@@ -252,6 +250,7 @@ pub fn render(node: &NodeState) -> String {
     out
 }
 
+#[allow(unsafe_code)] // libc/fd calls; each `unsafe` block states its SAFETY
 fn process_cpu_seconds() -> f64 {
     // SAFETY: getrusage fills the struct for this process.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

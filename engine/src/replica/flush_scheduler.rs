@@ -1,7 +1,7 @@
 //! When and where flushes run: a table's memtable is flushed once it passes its share of
 //! the shard's memtable budget (or on `nodetool flush`), one flush per table at a time, in
 //! the shard's low-priority task queue. Writers wait (bounded) while memtables are over
-//! budget, then get `Overloaded`.
+//! budget (woken by the flush that frees memory, not by polling), then get `Overloaded`.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use crate::storage::flush::{
     flush_table, next_generation, sstable_directory, still_sealed, write_sealed, SealedMemtable,
 };
 
-use super::shard::Shard;
+use super::{Replica, ReplicaError};
 
 /// Share of a shard's memory its memtables may hold in total.
 pub const MEMTABLE_MEMORY_PERCENT: u64 = 50;
@@ -25,35 +25,38 @@ pub const WRITE_STALL_MAX_MS: u64 = 2_000;
 /// First and longest wait between attempts to write a sealed memtable that failed to flush.
 const FLUSH_RETRY_DELAY_MIN_MS: u64 = 100;
 const FLUSH_RETRY_DELAY_MAX_MS: u64 = 5_000;
-/// Polling interval of a stalled writer.
-const WRITE_STALL_POLL_MS: u64 = 1;
 
-pub fn memtable_budget_bytes(shard: &Shard) -> u64 {
+pub fn memtable_budget_bytes(shard: &Replica) -> u64 {
     shard.node.shard_memory_bytes * MEMTABLE_MEMORY_PERCENT / 100
 }
 
-pub fn flush_threshold_bytes(shard: &Shard) -> u64 {
+pub fn flush_threshold_bytes(shard: &Replica) -> u64 {
     (memtable_budget_bytes(shard) * MEMTABLE_FLUSH_SHARE_PERCENT / 100).max(MEMTABLE_FLUSH_BYTES_MIN)
 }
 
-/// Waits while the shard's memtables are over budget; `false` if they stayed over.
-pub async fn wait_for_memtable_room(shard: &Shard) -> bool {
+/// Waits while the shard's memtables are over budget, woken whenever memory is freed;
+/// `false` if they stayed over for [`WRITE_STALL_MAX_MS`].
+pub async fn wait_for_memtable_room(shard: &Replica) -> bool {
     let budget = memtable_budget_bytes(shard);
-    let mut waited = 0;
+    if shard.store.borrow().size_bytes() as u64 <= budget {
+        return true;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_millis(WRITE_STALL_MAX_MS);
     while shard.store.borrow().size_bytes() as u64 > budget {
-        if waited >= WRITE_STALL_MAX_MS {
-            return false;
-        }
-        glommio::timer::sleep(Duration::from_millis(WRITE_STALL_POLL_MS)).await;
-        waited += WRITE_STALL_POLL_MS;
+        let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) else { return false };
+        let released = shard.memtable_room.next_release();
+        futures::pin_mut!(released);
+        let timeout = glommio::timer::Timer::new(left);
+        futures::pin_mut!(timeout);
+        futures::future::select(released, timeout).await;
     }
     true
 }
 
 /// Starts a background flush of the table if its memtable is past the threshold.
-pub fn maybe_schedule_flush(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
+pub fn maybe_schedule_flush(shard: &Rc<Replica>, table_id: &uuid::Uuid) {
     let due = shard.store.borrow().table(table_id).is_some_and(|t| {
-        t.active.size_bytes() as u64 >= flush_threshold_bytes(shard)
+        t.active_size_bytes() as u64 >= flush_threshold_bytes(shard)
             && !shard.flushing_tables.borrow().contains(table_id)
     });
     if !due {
@@ -80,7 +83,7 @@ pub fn maybe_schedule_flush(shard: &Rc<Shard>, table_id: &uuid::Uuid) {
 /// Flushes one table now (also used by `nodetool flush`). If writing the SSTable fails, the
 /// sealed memtable stays readable and a background task retries it with backoff, so its
 /// memory and commitlog segments are released once the disk works again.
-pub async fn flush(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), String> {
+pub async fn flush(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result<(), ReplicaError> {
     let dir = sstable_directory(shard.node.config.data_directory(), table, shard.id, shard.nr_shards());
     match flush_table(&shard.store, &shard.commitlog, dir.clone(), table).await {
         Ok(Some(stats)) => {
@@ -101,21 +104,22 @@ pub async fn flush(shard: &Rc<Shard>, table: &Arc<TableDef>) -> Result<(), Strin
                     Err(e) => tracing::error!("cannot schedule a flush retry: {e}"),
                 }
             }
-            Err(e.to_string())
+            Err(ReplicaError::storage("flush")(e))
         }
     }
 }
 
-fn flushed(shard: &Rc<Shard>, table: &TableDef, partitions: u64) {
+fn flushed(shard: &Rc<Replica>, table: &TableDef, partitions: u64) {
     crate::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
     shard.flush_failure.borrow_mut().take();
+    shard.memtable_room.freed();
     tracing::debug!("shard {}: flushed {}.{}: {partitions} partitions", shard.id, table.keyspace, table.name);
     shard.refresh_storage_metrics();
     super::compaction_scheduler::maybe_schedule_compaction(shard, &table.id);
 }
 
 /// Retries writing a sealed memtable until it succeeds or its table is dropped/truncated.
-async fn retry_sealed(shard: &Rc<Shard>, table: &Arc<TableDef>, dir: &std::path::Path, mut sealed: SealedMemtable) {
+async fn retry_sealed(shard: &Rc<Replica>, table: &Arc<TableDef>, dir: &std::path::Path, mut sealed: SealedMemtable) {
     let mut delay = Duration::from_millis(FLUSH_RETRY_DELAY_MIN_MS);
     loop {
         glommio::timer::sleep(delay).await;
@@ -150,7 +154,7 @@ async fn retry_sealed(shard: &Rc<Shard>, table: &Arc<TableDef>, dir: &std::path:
 }
 
 /// Flushes the given tables (all user tables when `None`) on this shard.
-pub async fn flush_tables(shard: &Rc<Shard>, tables: Option<&[uuid::Uuid]>) -> Result<(), String> {
+pub async fn flush_tables(shard: &Rc<Replica>, tables: Option<&[uuid::Uuid]>) -> Result<(), ReplicaError> {
     for table in shard.stored_tables(tables) {
         flush(shard, &table).await?;
     }
