@@ -14,7 +14,8 @@ itself, modules of a LOWER layer, and the base modules. Layers, top to bottom:
     messaging    (future) internode RPC  (cluster may import messaging: same band,
                                           cluster above messaging)
     replica      the shard's table API, the only door into storage
-    storage      commitlog, memtable, sstable, compaction, flush
+    storage      commitlog, memtable, sstable, compaction, flush (knows no schema:
+                 it takes StorageOptions)
     runtime      executors, task queues, typed cross-shard calls
     schema       definitions
     model        pure data: tokens, cells, mutations
@@ -87,7 +88,8 @@ ALLOWED = {
                      "model"} | BASE,
     "messaging":    {"replica", "storage", "runtime", "schema", "model"} | BASE,
     "replica":      {"storage", "runtime", "schema", "model"} | BASE,
-    "storage":      {"runtime", "schema", "model"} | BASE,
+    # storage takes StorageOptions, not schema definitions: it knows no schema.
+    "storage":      {"runtime", "model"} | BASE,
     "runtime":      {"schema", "model"} | BASE,
     "schema":       {"model"} | BASE,
     "model":        {"limits"},

@@ -44,6 +44,21 @@ pub const METRICS_REQUEST_BYTES_MAX: usize = 8 * 1024;
 /// Default memory for the node when `--memory` is not given: a share of the machine.
 pub const DEFAULT_MEMORY_FRACTION_PERCENT: u64 = 50;
 
+// --- storage (per shard) -------------------------------------------------------------
+
+/// Share of a shard's memory its memtables may hold in total.
+pub const MEMTABLE_MEMORY_PERCENT: u64 = 50;
+/// One table's active memtable is flushed past this share of the memtable budget.
+pub const MEMTABLE_FLUSH_SHARE_PERCENT: u64 = 25;
+/// Smallest flush threshold, so tiny `--memory` settings still make real SSTables.
+pub const MEMTABLE_FLUSH_BYTES_MIN: u64 = 1 << 20;
+/// How long a writer waits for flushes to free memtable memory before `Overloaded`.
+pub const WRITE_STALL_MAX_MS: u64 = 2_000;
+/// Times a read restarts because memtables or SSTables moved while it awaited I/O.
+pub const READ_RETRIES_MAX: usize = 16;
+/// Times a scan restarts because memtables or SSTables moved meanwhile.
+pub const SCAN_RETRIES_MAX: usize = 8;
+
 /// How long a flush or compaction runs on the CPU before it yields its task queue so
 /// requests run (ScyllaDB's `task_quota_ms` is 0.5 ms). glommio's own preemption quota is
 /// 100 ms: relying on `yield_if_needed` let a flush hold requests back that long.

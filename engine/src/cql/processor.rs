@@ -100,30 +100,17 @@ async fn run(
             };
             Ok(ResultMessage::Rows(select::execute(shard, p, values, &page).await?))
         }
-        StatementPlan::Modify(p) if p.condition.is_some() => {
-            let ctx = WriteContext::new(params.timestamp);
-            Ok(ResultMessage::Rows(conditional::execute(shard, &[(p, values)], &ctx).await?))
-        }
         StatementPlan::Modify(p) => {
-            let writes = mutation_builder::build(p, values, &WriteContext::new(params.timestamp))?;
-            apply_writes(shard, writes).await?;
-            Ok(ResultMessage::Void)
+            let ctx = WriteContext::new(params.timestamp);
+            apply_modifications(shard, &[(&**p, values)], &ctx).await
         }
         StatementPlan::Batch(b) => {
             let ctx = WriteContext::new(match &b.timestamp {
                 Some(e) => e.eval_i64(values, "timestamp")?.or(params.timestamp),
                 None => params.timestamp,
             });
-            if b.statements.iter().any(|s| s.condition.is_some()) {
-                let statements: Vec<_> = b.statements.iter().map(|s| (s, values)).collect();
-                return Ok(ResultMessage::Rows(conditional::execute(shard, &statements, &ctx).await?));
-            }
-            let mut writes = Vec::new();
-            for statement in &b.statements {
-                writes.extend(mutation_builder::build(statement, values, &ctx)?);
-            }
-            apply_writes(shard, merge_by_partition(writes)).await?;
-            Ok(ResultMessage::Void)
+            let statements: Vec<_> = b.statements.iter().map(|s| (s, values)).collect();
+            apply_modifications(shard, &statements, &ctx).await
         }
         StatementPlan::Use(ks) => {
             session.set_keyspace(ks.clone());
@@ -149,6 +136,26 @@ async fn run(
             Ok(ResultMessage::Rows(rows.into_result()))
         }
     }
+}
+
+/// Applies one modification or a batch of them (a `BEGIN BATCH` statement or a BATCH
+/// message): conditional ones as one LWT with the `[applied]` result, others as one write
+/// per partition.
+async fn apply_modifications(
+    shard: &Rc<Shard>,
+    statements: &[(&ModificationPlan, &BoundValues)],
+    ctx: &WriteContext,
+) -> Result<ResultMessage, CqlError> {
+    if statements.iter().any(|(p, _)| p.condition.is_some()) {
+        return Ok(ResultMessage::Rows(conditional::execute(shard, statements, ctx).await?));
+    }
+    let mut writes = Vec::new();
+    for (plan, values) in statements {
+        writes.extend(mutation_builder::build(plan, values, ctx)?);
+    }
+    let writes = if writes.len() > 1 { merge_by_partition(writes) } else { writes };
+    apply_writes(shard, writes).await?;
+    Ok(ResultMessage::Void)
 }
 
 /// One write per partition, so each partition's part of a batch applies atomically.
@@ -212,24 +219,9 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     // The BATCH message's own timestamp is the client's default, not a `USING TIMESTAMP`:
     // Cassandra accepts it for conditional and counter batches (drivers always send one).
     validate_batch(kind, &plan_refs, false)?;
-    let conditional = plan_refs.iter().any(|p| p.condition.is_some());
-    for plan in &plan_refs {
-        let access = if conditional { Access::ConditionalWrite } else { Access::Write };
-        check_table_consistency(shard, &plan.table, batch.consistency, access)?;
-        if plan.condition.is_some() {
-            check_table_consistency(shard, &plan.table, serial(batch.serial_consistency), Access::Read)?;
-        }
-    }
-    if plan_refs.iter().any(|p| p.condition.is_some()) {
-        let statements: Vec<_> = plans.iter().map(|(p, v)| (*p, v)).collect();
-        return Ok(ResultMessage::Rows(conditional::execute(shard, &statements, &ctx).await?));
-    }
-    let mut writes = Vec::new();
-    for (plan, values) in &plans {
-        writes.extend(mutation_builder::build(plan, values, &ctx)?);
-    }
-    apply_writes(shard, merge_by_partition(writes)).await?;
-    Ok(ResultMessage::Void)
+    check_modifications_consistency(shard, &plan_refs, batch.consistency, batch.serial_consistency)?;
+    let statements: Vec<_> = plans.iter().map(|(p, v)| (*p, v)).collect();
+    apply_modifications(shard, &statements, &ctx).await
 }
 
 /// The consistency levels of a request against the keyspaces its statement reads or writes
@@ -246,8 +238,20 @@ fn check_consistency(
         StatementPlan::Batch(b) => b.statements.iter().collect(),
         _ => return Ok(()),
     };
+    check_modifications_consistency(shard, &modifications, consistency, serial_consistency)
+}
+
+/// The levels of writes: a conditional one (or any write of a batch holding one) runs as a
+/// conditional write, and its Paxos read at the serial level.
+fn check_modifications_consistency(
+    shard: &Shard,
+    modifications: &[&ModificationPlan],
+    consistency: u16,
+    serial_consistency: Option<u16>,
+) -> Result<(), CqlError> {
+    let conditional = modifications.iter().any(|p| p.condition.is_some());
     for p in modifications {
-        let access = if p.condition.is_some() { Access::ConditionalWrite } else { Access::Write };
+        let access = if conditional { Access::ConditionalWrite } else { Access::Write };
         check_table_consistency(shard, &p.table, consistency, access)?;
         if p.condition.is_some() {
             check_table_consistency(shard, &p.table, serial(serial_consistency), Access::Read)?;

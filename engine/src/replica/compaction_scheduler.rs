@@ -19,7 +19,7 @@ use crate::schema::TableDef;
 use crate::storage::compaction::executor::{run_job, CompactionOutcome};
 use crate::storage::compaction::{CompactionJob, CompactionStrategy, SstableSummary, StrategyError};
 
-use super::{Replica, ReplicaError};
+use super::{storage_options, Replica, ReplicaError};
 
 /// Shares of the compaction queue with no backlog (requests have 1000, flushes 100).
 pub const COMPACTION_SHARES_MIN: usize = 50;
@@ -141,7 +141,8 @@ async fn compact_in_background(shard: &Rc<Replica>, table: &Arc<TableDef>, strat
 /// Runs one job: `Ok(false)` if it no longer applied (its inputs changed meanwhile).
 async fn run(shard: &Rc<Replica>, table: &TableDef, job: &CompactionJob) -> Result<bool, ReplicaError> {
     let started = std::time::Instant::now();
-    let result = run_job(&shard.store, table, job, now_seconds(), &shard.compaction_limiter).await;
+    let options = storage_options(table);
+    let result = run_job(&shard.store, &options, job, now_seconds(), &shard.compaction_limiter).await;
     update_backlog(shard);
     shard.refresh_storage_metrics();
     match result {

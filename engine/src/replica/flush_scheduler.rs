@@ -12,16 +12,10 @@ use crate::storage::flush::{
     flush_table, next_generation, sstable_directory, still_sealed, write_sealed, SealedMemtable,
 };
 
-use super::{Replica, ReplicaError};
+use super::{storage_options, Replica, ReplicaError};
 
-/// Share of a shard's memory its memtables may hold in total.
-pub const MEMTABLE_MEMORY_PERCENT: u64 = 50;
-/// One table's active memtable is flushed past this share of the memtable budget.
-pub const MEMTABLE_FLUSH_SHARE_PERCENT: u64 = 25;
-/// Smallest flush threshold, so tiny `--memory` settings still make real SSTables.
-pub const MEMTABLE_FLUSH_BYTES_MIN: u64 = 1 << 20;
-/// How long a writer waits for flushes to free memtable memory before `Overloaded`.
-pub const WRITE_STALL_MAX_MS: u64 = 2_000;
+pub use crate::limits::WRITE_STALL_MAX_MS;
+use crate::limits::{MEMTABLE_FLUSH_BYTES_MIN, MEMTABLE_FLUSH_SHARE_PERCENT, MEMTABLE_MEMORY_PERCENT};
 /// First and longest wait between attempts to write a sealed memtable that failed to flush.
 const FLUSH_RETRY_DELAY_MIN_MS: u64 = 100;
 const FLUSH_RETRY_DELAY_MAX_MS: u64 = 5_000;
@@ -84,8 +78,9 @@ pub fn maybe_schedule_flush(shard: &Rc<Replica>, table_id: &uuid::Uuid) {
 /// sealed memtable stays readable and a background task retries it with backoff, so its
 /// memory and commitlog segments are released once the disk works again.
 pub async fn flush(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result<(), ReplicaError> {
-    let dir = sstable_directory(shard.node.config.data_directory(), table, shard.id, shard.nr_shards());
-    match flush_table(&shard.store, &shard.commitlog, dir.clone(), table).await {
+    let options = storage_options(table);
+    let dir = sstable_directory(shard.node.config.data_directory(), &options, shard.id, shard.nr_shards());
+    match flush_table(&shard.store, &shard.commitlog, dir.clone(), &options).await {
         Ok(Some(stats)) => {
             flushed(shard, table, stats.partition_count);
             Ok(())
@@ -120,14 +115,15 @@ fn flushed(shard: &Rc<Replica>, table: &TableDef, partitions: u64) {
 
 /// Retries writing a sealed memtable until it succeeds or its table is dropped/truncated.
 async fn retry_sealed(shard: &Rc<Replica>, table: &Arc<TableDef>, dir: &std::path::Path, mut sealed: SealedMemtable) {
+    let options = storage_options(table);
     let mut delay = Duration::from_millis(FLUSH_RETRY_DELAY_MIN_MS);
     loop {
         glommio::timer::sleep(delay).await;
-        if !still_sealed(&shard.store, table, &sealed.memtable) {
+        if !still_sealed(&shard.store, &options, &sealed.memtable) {
             return;
         }
-        sealed.generation = next_generation(&shard.store, table);
-        match write_sealed(&shard.store, &shard.commitlog, dir, table, &sealed).await {
+        sealed.generation = next_generation(&shard.store, &options);
+        match write_sealed(&shard.store, &shard.commitlog, dir, &options, &sealed).await {
             Ok(stats) => {
                 tracing::info!(
                     "shard {}: flush of {}.{} succeeded after retrying",

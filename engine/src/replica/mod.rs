@@ -28,7 +28,7 @@ pub use error::ReplicaError;
 pub use scan::ScanEnd;
 
 use crate::metrics::ShardMetrics;
-use crate::model::mutation::PartitionPosition;
+use crate::model::mutation::{ColumnId, PartitionPosition};
 use crate::model::shard::shard_of;
 use crate::model::token::Token;
 use crate::runtime::mesh::ShardRouter;
@@ -39,7 +39,9 @@ use crate::storage::bandwidth_limiter::BandwidthLimiter;
 use crate::storage::commitlog::segment::SegmentName;
 use crate::storage::commitlog::Commitlog;
 use crate::storage::shard_store::TableStore;
+use crate::storage::sstable::Compression;
 use crate::storage::sstable_set::open_table_sstables;
+use crate::storage::table_options::StorageOptions;
 use crate::storage::truncation_record::TruncationRecord;
 use crate::storage::ShardStore;
 /// What reads hand their visitors: the storage's partition and row types.
@@ -207,7 +209,8 @@ impl Replica {
             // Opened aside and added afterwards: other shards' replay may already be applying
             // mutations to this table's memtable meanwhile.
             let mut found = TableStore::default();
-            opened += open_table_sstables(&data_dir, table, self.id, self.nr_shards(), &mut found).await?;
+            let options = storage_options(table);
+            opened += open_table_sstables(&data_dir, &options, self.id, self.nr_shards(), &mut found).await?;
             self.store.borrow_mut().table_mut(&table.id).adopt_opened(found);
         }
         self.refresh_storage_metrics();
@@ -236,6 +239,29 @@ impl Replica {
     /// Writes and syncs what the commitlog holds and refuses writes after (node shutdown).
     pub async fn shutdown(&self) {
         self.commitlog.shutdown().await;
+    }
+}
+
+/// What storage needs to know of a table.
+fn storage_options(table: &TableDef) -> StorageOptions {
+    let o = &table.options.compression;
+    let uncompressed = o.get("enabled").is_some_and(|v| v == "false")
+        || o.get("sstable_compression").is_some_and(|v| v.is_empty())
+        || o.is_empty();
+    let dropped_columns = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(id, c)| c.dropped.map(|d| (id as ColumnId, d.timestamp)))
+        .collect();
+    StorageOptions {
+        id: table.id,
+        keyspace: table.keyspace.clone(),
+        name: table.name.clone(),
+        compression: if uncompressed { Compression::None } else { Compression::Lz4 },
+        bloom_filter_fp_chance: table.options.bloom_filter_fp_chance,
+        gc_grace_seconds: table.options.gc_grace_seconds,
+        dropped_columns,
     }
 }
 

@@ -11,10 +11,9 @@ use crate::model::mutation::PartitionPosition;
 use crate::schema::TableDef;
 use crate::storage::Partition;
 
-use super::{Replica, ReplicaError};
+use crate::limits::READ_RETRIES_MAX;
 
-/// Times a read restarts because memtables or SSTables moved while it awaited I/O.
-const READ_RETRIES_MAX: usize = 16;
+use super::{Replica, ReplicaError};
 
 impl Replica {
     /// Reads the partition and hands it to `visit` (`None`: no version anywhere). Cells of

@@ -14,10 +14,9 @@ use crate::schema::TableDef;
 use crate::storage::sstable::{SstableReader, SstableScanner};
 use crate::storage::Partition;
 
-use super::{Replica, ReplicaError};
+use crate::limits::SCAN_RETRIES_MAX;
 
-/// Times a scan restarts because memtables or SSTables moved meanwhile.
-const SCAN_RETRIES_MAX: usize = 8;
+use super::{Replica, ReplicaError};
 
 /// How a scan ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

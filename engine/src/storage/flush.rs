@@ -11,21 +11,18 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::schema::TableDef;
-
 use super::commitlog::Commitlog;
 use super::memtable::Memtable;
 use super::shard_store::ShardStore;
-use super::sstable::{
-    Compression, Generation, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics,
-};
+use super::sstable::{Generation, SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics};
+use super::table_options::StorageOptions;
 
 /// The directory holding one shard's SSTables of a table.
-pub fn sstable_directory(data_dir: &Path, table: &TableDef, shard: usize, nr_shards: usize) -> PathBuf {
+pub fn sstable_directory(data_dir: &Path, table: &StorageOptions, shard: usize, nr_shards: usize) -> PathBuf {
     table_directory(data_dir, table).join(format!("shard-{shard}-of-{nr_shards}"))
 }
 
-pub fn table_directory(data_dir: &Path, table: &TableDef) -> PathBuf {
+pub fn table_directory(data_dir: &Path, table: &StorageOptions) -> PathBuf {
     data_dir.join("data").join(&table.keyspace).join(format!("{}-{}", table.name, table.id.simple()))
 }
 
@@ -58,18 +55,6 @@ pub async fn create_directories(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn compression_of(table: &TableDef) -> Compression {
-    let o = &table.options.compression;
-    let disabled = o.get("enabled").is_some_and(|v| v == "false")
-        || o.get("sstable_compression").is_some_and(|v| v.is_empty())
-        || o.is_empty();
-    if disabled {
-        Compression::None
-    } else {
-        Compression::Lz4
-    }
-}
-
 /// A sealed memtable waiting to become an SSTable.
 pub struct SealedMemtable {
     pub memtable: Rc<Memtable>,
@@ -77,7 +62,7 @@ pub struct SealedMemtable {
 }
 
 /// Seals the table's active memtable for flushing; `None` when it is empty.
-pub fn seal(store: &RefCell<ShardStore>, directory: &Path, table: &TableDef) -> Option<SealedMemtable> {
+pub fn seal(store: &RefCell<ShardStore>, directory: &Path, table: &StorageOptions) -> Option<SealedMemtable> {
     let mut store = store.borrow_mut();
     let t = store.table_mut(&table.id);
     t.directory.get_or_insert_with(|| directory.to_path_buf());
@@ -85,12 +70,12 @@ pub fn seal(store: &RefCell<ShardStore>, directory: &Path, table: &TableDef) -> 
 }
 
 /// Whether a sealed memtable still waits for its SSTable (not dropped or truncated since).
-pub fn still_sealed(store: &RefCell<ShardStore>, table: &TableDef, memtable: &Rc<Memtable>) -> bool {
+pub fn still_sealed(store: &RefCell<ShardStore>, table: &StorageOptions, memtable: &Rc<Memtable>) -> bool {
     store.borrow().table(&table.id).is_some_and(|t| t.flushing.iter().any(|m| Rc::ptr_eq(m, memtable)))
 }
 
 /// A fresh generation number for a retried flush (a failed attempt may have left files).
-pub fn next_generation(store: &RefCell<ShardStore>, table: &TableDef) -> Generation {
+pub fn next_generation(store: &RefCell<ShardStore>, table: &StorageOptions) -> Generation {
     let mut store = store.borrow_mut();
     let t = store.table_mut(&table.id);
     t.next_generation += 1;
@@ -102,7 +87,7 @@ pub async fn flush_table(
     store: &RefCell<ShardStore>,
     commitlog: &Rc<Commitlog>,
     directory: PathBuf,
-    table: &TableDef,
+    table: &StorageOptions,
 ) -> Result<Option<Statistics>, (SstableError, Option<SealedMemtable>)> {
     let Some(sealed) = seal(store, &directory, table) else {
         return Ok(None);
@@ -119,7 +104,7 @@ pub async fn write_sealed(
     store: &RefCell<ShardStore>,
     commitlog: &Rc<Commitlog>,
     directory: &Path,
-    table: &TableDef,
+    table: &StorageOptions,
     sealed: &SealedMemtable,
 ) -> Result<Statistics, SstableError> {
     let (memtable, generation) = (&sealed.memtable, sealed.generation);
@@ -129,8 +114,8 @@ pub async fn write_sealed(
         source,
     })?;
     let options = SstableWriterOptions {
-        compression: compression_of(table),
-        bloom_filter_fp_chance: table.options.bloom_filter_fp_chance,
+        compression: table.compression,
+        bloom_filter_fp_chance: table.bloom_filter_fp_chance,
         expected_partitions: memtable.partition_count(),
         level: 0,
     };

@@ -16,6 +16,7 @@ pub mod partition;
 pub mod shard_store;
 pub mod sstable;
 pub mod sstable_set;
+pub mod table_options;
 pub mod truncation_record;
 
 pub use memtable::Memtable;

@@ -9,17 +9,16 @@
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::schema::TableDef;
-
 use super::flush::{parse_shard_directory, table_directory};
 use super::shard_store::{OpenSstable, TableStore};
 use super::sstable::format::{component_path, parse_file_name, Component};
 use super::sstable::{remove_incomplete, Generation, SstableError, SstableReader};
+use super::table_options::StorageOptions;
 
 /// Opens the table's SSTables this shard must read into `store`.
 pub async fn open_table_sstables(
     data_dir: &Path,
-    table: &TableDef,
+    table: &StorageOptions,
     shard: usize,
     nr_shards: usize,
     store: &mut TableStore,

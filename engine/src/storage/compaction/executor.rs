@@ -20,14 +20,14 @@ use std::rc::Rc;
 
 use crate::model::cell::{EpochSeconds, WriteTimestamp};
 use crate::model::mutation::PartitionPosition;
-use crate::schema::TableDef;
 use crate::storage::bandwidth_limiter::BandwidthLimiter;
-use crate::storage::flush::{compression_of, next_generation};
+use crate::storage::flush::next_generation;
 use crate::storage::partition::Partition;
 use crate::storage::shard_store::{OpenSstable, ShardStore};
 use crate::storage::sstable::compaction_log::{remove_log, write_log};
 use crate::storage::sstable::{SstableError, SstableReader, SstableWriter, SstableWriterOptions, Statistics};
 use crate::storage::sstable_set::delete_sstable;
+use crate::storage::table_options::StorageOptions;
 
 use super::merge::MergedScan;
 use super::purge::{purge_partition, PurgeLimits};
@@ -48,7 +48,7 @@ pub struct CompactionOutcome {
 /// the inputs changed meanwhile (truncated, dropped, compacted) and the job no longer applies.
 pub async fn run_job(
     store: &RefCell<ShardStore>,
-    table: &TableDef,
+    table: &StorageOptions,
     job: &CompactionJob,
     now: EpochSeconds,
     limiter: &BandwidthLimiter,
@@ -69,8 +69,8 @@ pub async fn run_job(
         _ => input_partitions,
     };
     let options = SstableWriterOptions {
-        compression: compression_of(table),
-        bloom_filter_fp_chance: table.options.bloom_filter_fp_chance,
+        compression: table.compression,
+        bloom_filter_fp_chance: table.bloom_filter_fp_chance,
         expected_partitions: expected_partitions as usize,
         level: job.output_level,
     };
@@ -114,7 +114,11 @@ pub async fn run_job(
 }
 
 /// The job's inputs among the table's own SSTables; `None` if any is gone.
-fn input_readers(store: &RefCell<ShardStore>, table: &TableDef, job: &CompactionJob) -> Option<Vec<Rc<SstableReader>>> {
+fn input_readers(
+    store: &RefCell<ShardStore>,
+    table: &StorageOptions,
+    job: &CompactionJob,
+) -> Option<Vec<Rc<SstableReader>>> {
     let store = store.borrow();
     let t = store.table(&table.id)?;
     let readers: Vec<_> = t
@@ -126,7 +130,7 @@ fn input_readers(store: &RefCell<ShardStore>, table: &TableDef, job: &Compaction
     (readers.len() == job.inputs.len()).then_some(readers)
 }
 
-fn inputs_still_present(store: &RefCell<ShardStore>, table: &TableDef, generations: &[u64]) -> bool {
+fn inputs_still_present(store: &RefCell<ShardStore>, table: &StorageOptions, generations: &[u64]) -> bool {
     let store = store.borrow();
     let Some(t) = store.table(&table.id) else { return false };
     generations.iter().all(|g| t.sstables.iter().any(|s| !s.foreign && s.reader.generation() == *g))
@@ -141,7 +145,7 @@ struct JobInputs<'a> {
 
 async fn write_outputs(
     store: &RefCell<ShardStore>,
-    table: &TableDef,
+    table: &StorageOptions,
     inputs: &JobInputs<'_>,
     now: EpochSeconds,
     outputs: &mut Outputs,
@@ -155,10 +159,10 @@ async fn write_outputs(
         outcome.partitions_read += 1;
         if table.has_dropped_columns() {
             // Cells a column drop hid are gone for good (any older version is hidden too).
-            partition.remove_cells(|column, ts| table.column(column).drop_shadows(ts));
+            partition.remove_cells(|column, ts| table.drop_shadows(column, ts));
         }
         let max_purgeable = max_purgeable_timestamp(store, table, inputs.generations, &position);
-        let limits = PurgeLimits::new(now, table.options.gc_grace_seconds, max_purgeable);
+        let limits = PurgeLimits::new(now, table.gc_grace_seconds, max_purgeable);
         if let Some(partition) = purge_partition(partition, &limits) {
             outputs.write(store, table, &position, &partition).await?;
             outcome.partitions_written += 1;
@@ -179,7 +183,7 @@ async fn write_outputs(
 /// it must stay.
 fn max_purgeable_timestamp(
     store: &RefCell<ShardStore>,
-    table: &TableDef,
+    table: &StorageOptions,
     compacting: &[u64],
     position: &PartitionPosition,
 ) -> WriteTimestamp {
@@ -205,7 +209,7 @@ fn min_timestamp(position: &PartitionPosition, p: &Partition) -> WriteTimestamp 
 }
 
 /// Replaces the inputs by the outputs in the table's SSTable list.
-fn swap(store: &RefCell<ShardStore>, table: &TableDef, inputs: &[u64], outputs: Vec<Rc<SstableReader>>) {
+fn swap(store: &RefCell<ShardStore>, table: &StorageOptions, inputs: &[u64], outputs: Vec<Rc<SstableReader>>) {
     let mut store = store.borrow_mut();
     let t = store.table_mut(&table.id);
     t.sstables.retain(|s| s.foreign || !inputs.contains(&s.reader.generation()));
@@ -229,7 +233,7 @@ impl Outputs {
     async fn write(
         &mut self,
         store: &RefCell<ShardStore>,
-        table: &TableDef,
+        table: &StorageOptions,
         position: &PartitionPosition,
         partition: &Partition,
     ) -> Result<(), SstableError> {

@@ -10,10 +10,8 @@ use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::model::cell::{Cell, DeletionTime, Liveness, NEVER_EXPIRES};
-use crate::model::clustering::ClusteringOrder;
 use crate::model::mutation::{ClusteringKey, Mutation, PartitionPosition, RowUpdate};
 use crate::model::token::{serialize_partition_key, token_of};
-use crate::schema::{ColumnDef, ColumnKind, TableDef, TableOptions};
 use crate::storage::memtable::Memtable;
 use crate::storage::shard_store::{OpenSstable, ShardStore};
 use crate::storage::sstable::compaction_log::write_log;
@@ -21,7 +19,7 @@ use crate::storage::sstable::test_support::{assert_partitions_eq, run, TestDir};
 use crate::storage::sstable::{
     remove_incomplete, Compression, Generation, SstableReader, SstableWriter, SstableWriterOptions,
 };
-use percore_protocol::types::CqlType;
+use crate::storage::table_options::StorageOptions;
 
 use super::executor::run_job;
 use super::purge::{purge_partition, PurgeLimits};
@@ -30,17 +28,16 @@ use crate::storage::bandwidth_limiter::BandwidthLimiter;
 
 const NOW: u32 = 1_700_000_000;
 
-fn table(gc_grace_seconds: i32) -> TableDef {
-    let options = TableOptions { gc_grace_seconds, ..TableOptions::default() };
-    let key = ColumnDef {
-        name: "k".into(),
-        ty: CqlType::Text,
-        kind: ColumnKind::PartitionKey,
-        position: 0,
-        order: ClusteringOrder::Asc,
-        dropped: None,
-    };
-    TableDef::new(Uuid::from_u128(7), "ks".into(), "t".into(), vec![key], options, false)
+fn table(gc_grace_seconds: i32) -> StorageOptions {
+    StorageOptions {
+        id: Uuid::from_u128(7),
+        keyspace: "ks".into(),
+        name: "t".into(),
+        compression: Compression::Lz4,
+        bloom_filter_fp_chance: 0.01,
+        gc_grace_seconds,
+        dropped_columns: vec![],
+    }
 }
 
 fn position(i: usize) -> PartitionPosition {
@@ -94,7 +91,7 @@ async fn write(dir: &Path, generation: Generation, m: &Memtable) -> Rc<SstableRe
     Rc::new(SstableReader::open(dir, generation).await.unwrap())
 }
 
-fn store_with(table: &TableDef, readers: &[Rc<SstableReader>]) -> RefCell<ShardStore> {
+fn store_with(table: &StorageOptions, readers: &[Rc<SstableReader>]) -> RefCell<ShardStore> {
     let store = RefCell::new(ShardStore::default());
     {
         let mut s = store.borrow_mut();
@@ -109,7 +106,7 @@ fn job(inputs: &[Generation]) -> CompactionJob {
     CompactionJob { inputs: inputs.to_vec(), output_level: 0, max_output_bytes: None }
 }
 
-fn sstables(store: &RefCell<ShardStore>, table: &TableDef) -> Vec<Rc<SstableReader>> {
+fn sstables(store: &RefCell<ShardStore>, table: &StorageOptions) -> Vec<Rc<SstableReader>> {
     store.borrow().table(&table.id).unwrap().sstables.iter().map(|s| s.reader.clone()).collect()
 }
 
