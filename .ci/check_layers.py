@@ -20,7 +20,8 @@ itself, modules of a LOWER layer, and the base modules. Layers, top to bottom:
     schema       definitions
     model        pure data: tokens, cells, mutations
 
-Base modules, importable by anyone: limits, config, io_properties, metrics. A base
+Base modules, importable by anyone: limits, config, io_properties (the per-shard
+metrics live in runtime::metrics). A base
 module may itself import only other base modules and `model`. `model` may import only
 `limits`; `schema` may import `model` and the base modules.
 
@@ -66,7 +67,7 @@ from collections import Counter, defaultdict
 
 ANY = "*"  # may import anything
 
-BASE = {"limits", "config", "io_properties", "metrics"}
+BASE = {"limits", "config", "io_properties"}
 
 # module -> the top-level modules it may import besides itself.
 ALLOWED = {
@@ -94,10 +95,9 @@ ALLOWED = {
     "schema":       {"model"} | BASE,
     "model":        {"limits"},
     # --- base modules: importable by anyone; import only base modules and model ------
-    "limits":       {"config", "io_properties", "metrics", "model"},
-    "config":       {"limits", "io_properties", "metrics", "model"},
-    "io_properties": {"limits", "config", "metrics", "model"},
-    "metrics":      {"limits", "config", "io_properties", "model"},
+    "limits":       {"config", "io_properties", "model"},
+    "config":       {"limits", "io_properties", "model"},
+    "io_properties": {"limits", "config", "model"},
 }
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))

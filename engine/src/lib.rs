@@ -7,7 +7,7 @@
 //! [`runtime`] is the executor machinery (typed cross-shard calls over bounded lock-free
 //! queues); [`schema`] holds the immutable schema snapshots and [`model`] the pure data
 //! model. [`node`] starts everything (one pinned glommio executor per shard) and [`admin`]
-//! serves metrics and operator actions over HTTP; [`config`], [`limits`], [`metrics`] and
+//! serves metrics and operator actions over HTTP; [`config`], [`limits`] and
 //! [`io_properties`] are shared by all.
 
 pub mod admin;
@@ -15,7 +15,6 @@ pub mod config;
 pub mod cql;
 pub mod io_properties;
 pub mod limits;
-pub mod metrics;
 pub mod model;
 pub mod node;
 pub mod nodetool;

@@ -13,8 +13,8 @@ use glommio::net::TcpStream;
 
 use crate::cql::shard::Shard;
 use crate::limits::METRICS_REQUEST_BYTES_MAX;
-use crate::metrics::ShardMetrics;
 use crate::replica::{compaction_scheduler, flush_scheduler, Replica, ReplicaError};
+use crate::runtime::metrics::ShardMetrics;
 use crate::runtime::node_state::NodeState;
 
 pub fn start(shard: Rc<Shard>) -> std::io::Result<()> {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use percore_protocol::response::SchemaChange;
 
-use crate::metrics::ShardMetrics;
 use crate::model::token::Token;
 use crate::replica::Replica;
 use crate::runtime::mesh::ShardRouter;
+use crate::runtime::metrics::ShardMetrics;
 use crate::runtime::node_state::NodeState;
 use crate::schema::Schema;
 

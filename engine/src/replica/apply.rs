@@ -9,9 +9,9 @@ use std::rc::Rc;
 
 use futures::future::try_join_all;
 
-use crate::metrics::ShardMetrics;
 use crate::model::mutation::Mutation;
 use crate::model::mutation_codec;
+use crate::runtime::metrics::ShardMetrics;
 
 use super::{flush_scheduler, index_entries, Replica, ReplicaError};
 

@@ -152,7 +152,7 @@ async fn run(shard: &Rc<Replica>, table: &TableDef, job: &CompactionJob) -> Resu
         }
         Ok(None) => Ok(false),
         Err(e) => {
-            crate::metrics::ShardMetrics::inc(&shard.metrics().compaction_failures);
+            crate::runtime::metrics::ShardMetrics::inc(&shard.metrics().compaction_failures);
             tracing::error!("shard {}: compaction of {}.{} failed: {e}", shard.id, table.keyspace, table.name);
             Err(ReplicaError::storage("compaction")(e))
         }
@@ -162,7 +162,7 @@ async fn run(shard: &Rc<Replica>, table: &TableDef, job: &CompactionJob) -> Resu
 fn record(shard: &Replica, table: &TableDef, outcome: &CompactionOutcome, took: Duration) {
     use std::sync::atomic::Ordering::Relaxed;
     let m = shard.metrics();
-    crate::metrics::ShardMetrics::inc(&m.compactions);
+    crate::runtime::metrics::ShardMetrics::inc(&m.compactions);
     m.compaction_bytes_read.fetch_add(outcome.bytes_read, Relaxed);
     m.compaction_bytes_written.fetch_add(outcome.bytes_written, Relaxed);
     tracing::info!(

@@ -105,7 +105,7 @@ pub async fn flush(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result<(), Rep
 }
 
 fn flushed(shard: &Rc<Replica>, table: &TableDef, partitions: u64) {
-    crate::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
+    crate::runtime::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
     shard.flush_failure.borrow_mut().take();
     shard.memtable_room.freed();
     tracing::debug!("shard {}: flushed {}.{}: {partitions} partitions", shard.id, table.keyspace, table.name);

@@ -27,11 +27,11 @@ use std::sync::Arc;
 pub use error::ReplicaError;
 pub use scan::ScanEnd;
 
-use crate::metrics::ShardMetrics;
 use crate::model::mutation::{ColumnId, PartitionPosition};
 use crate::model::shard::shard_of;
 use crate::model::token::Token;
 use crate::runtime::mesh::ShardRouter;
+use crate::runtime::metrics::ShardMetrics;
 use crate::runtime::node_state::NodeState;
 use crate::runtime::partition_locks::{PartitionGuard, PartitionLocks};
 use crate::schema::{Schema, TableDef};

@@ -6,8 +6,8 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::metrics::ShardMetrics;
 use crate::model::mutation::PartitionPosition;
+use crate::runtime::metrics::ShardMetrics;
 use crate::schema::TableDef;
 use crate::storage::Partition;
 

@@ -22,7 +22,7 @@ use futures::channel::oneshot;
 use glommio::channels::channel_mesh::{Full, MeshBuilder, Receivers, Senders};
 use glommio::channels::shared_channel::ConnectedReceiver;
 
-use crate::metrics::ShardMetrics;
+use crate::runtime::metrics::ShardMetrics;
 
 use super::node_state::NodeState;
 

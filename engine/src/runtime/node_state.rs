@@ -7,7 +7,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::metrics::ShardMetrics;
+use crate::runtime::metrics::ShardMetrics;
 
 #[derive(Debug)]
 pub struct NodeState {

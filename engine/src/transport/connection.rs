@@ -26,7 +26,7 @@ use crate::cql::processor;
 use crate::cql::session::Session;
 use crate::cql::shard::Shard;
 use crate::limits;
-use crate::metrics::ShardMetrics;
+use crate::runtime::metrics::ShardMetrics;
 
 use super::events::EventSubscribers;
 

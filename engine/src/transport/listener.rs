@@ -12,7 +12,7 @@ use glommio::net::{AcceptedTcpStream, TcpListener};
 use glommio::Task;
 
 use crate::cql::shard::Shard;
-use crate::metrics::ShardMetrics;
+use crate::runtime::metrics::ShardMetrics;
 
 use super::connection;
 

@@ -19,8 +19,8 @@ use crate::cql::statement::restrictions::{partition_keys, Slice};
 use crate::cql::statement::select::SelectPlan;
 use crate::cql::system_tables;
 use crate::limits;
-use crate::metrics::ShardMetrics;
 use crate::model::mutation::PartitionPosition;
+use crate::runtime::metrics::ShardMetrics;
 
 use super::filter::{bind_filters, RowFilter};
 use super::paging::{PagingState, Resume};
