@@ -132,17 +132,10 @@ class PercoreServer:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def start(self, timeout=READY_TIMEOUT_S):
-        """Start on new free ports and wait until both CQL ports accept connections."""
-        if self.proc is not None and self.proc.poll() is None:
-            raise ServerError("server already running")
-        binary = server_binary()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port, self.shard_port, self.prometheus_port = free_ports(3)
-        self.starts += 1
-        self.log_path = self.log_dir / f"{self.data_dir.name}-stderr-{self.starts}.log"
-        args = [
-            str(binary),
+    def command(self):
+        """The command line that runs this server on its current ports."""
+        return [
+            str(server_binary()),
             "--smp", str(self.smp),
             "--data-dir", str(self.data_dir),
             "--listen-address", HOST,
@@ -151,6 +144,20 @@ class PercoreServer:
             "--prometheus-port", str(self.prometheus_port),
             *self.extra_args,
         ]
+
+    def start(self, timeout=READY_TIMEOUT_S, same_ports=False):
+        """Start on new free ports (same_ports=True: on the ports already set, e.g. those of
+        the previous start) and wait until both CQL ports accept connections."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise ServerError("server already running")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not same_ports:
+            self.port, self.shard_port, self.prometheus_port = free_ports(3)
+        elif None in (self.port, self.shard_port, self.prometheus_port):
+            raise ServerError("same_ports=True but the ports are not set: start once first")
+        self.starts += 1
+        self.log_path = self.log_dir / f"{self.data_dir.name}-stderr-{self.starts}.log"
+        args = self.command()
         self.args = args
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(

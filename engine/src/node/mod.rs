@@ -290,9 +290,30 @@ fn load_or_create_host_id(data_dir: &Path) -> Result<Uuid, NodeError> {
 fn check_ports_free(config: &Config) -> Result<(), NodeError> {
     for port in [config.native_transport_port, config.native_shard_aware_transport_port, config.prometheus_port] {
         let addr = SocketAddr::new(config.rpc_address(), port);
-        probe_bind(addr).map_err(|source| NodeError::Listen { addr, source })?;
+        probe_bind_patiently(addr).map_err(|source| NodeError::Listen { addr, source })?;
     }
     Ok(())
+}
+
+/// A node stopped a moment ago still holds its listening sockets for a few milliseconds
+/// after its process is gone (the kernel tears its io_uring rings down asynchronously), so
+/// a supervisor restarting it at once would find its ports in use: a port in use is tried
+/// again for this long before it is taken for a live process's.
+const PORT_RELEASE_WAIT: Duration = Duration::from_secs(2);
+/// Pause between two tries of a port in use.
+const PORT_RETRY_INTERVAL: Duration = Duration::from_millis(10);
+
+fn probe_bind_patiently(addr: SocketAddr) -> std::io::Result<()> {
+    let deadline = std::time::Instant::now() + PORT_RELEASE_WAIT;
+    loop {
+        match probe_bind(addr) {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && std::time::Instant::now() < deadline => {
+                // Main thread, before the executors start: sleeping is fine here.
+                std::thread::sleep(PORT_RETRY_INTERVAL);
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Binds and listens without SO_REUSEPORT (fails if anyone listens there) but with
