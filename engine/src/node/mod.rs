@@ -26,6 +26,7 @@ use crate::runtime::node_state::NodeState;
 use crate::schema::{persist, Schema};
 use crate::storage::commitlog::replay::{self, FoundSegment};
 use crate::storage::commitlog::{Commitlog, CommitlogConfig, SyncMode};
+use crate::storage::io_probe;
 use crate::storage::io_scheduling::IoScheduling;
 use crate::storage::truncation_record::TruncationRecord;
 use crate::transport::events::EventSubscribers;
@@ -75,6 +76,8 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     // may come again: never reuse them across runs.
     replay::remove_recycled(&commitlog_dir)
         .map_err(|source| NodeError::DataDirectory { path: commitlog_dir.display().to_string(), source })?;
+    let io_probes = io_probe::prepare(&[&data_dir, &commitlog_dir])
+        .map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     check_ports_free(&config)?;
     let io_scheduling = IoScheduling::plan(&config, &data_dir, &commitlog_dir, nr_shards)?;
     io_scheduling.log();
@@ -104,13 +107,14 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
 
     let mut handles = Vec::with_capacity(nr_shards);
     for (shard_id, placement) in placements.iter().enumerate() {
-        let (node, schema, old_segments, truncations) =
-            (node.clone(), schema.clone(), old_segments.clone(), truncations.clone());
+        let (node, schema, old_segments, truncations, io_probes) =
+            (node.clone(), schema.clone(), old_segments.clone(), truncations.clone(), io_probes.clone());
         let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
         let handle = LocalExecutorBuilder::new(glommio_placement(placement))
             .name(&format!("percore-shard-{shard_id}"))
             .spawn(move || async move {
-                let start = ShardStart { schema, old_segments, truncations, request_mesh, reply_mesh, handoff_mesh };
+                let start =
+                    ShardStart { schema, old_segments, truncations, io_probes, request_mesh, reply_mesh, handoff_mesh };
                 run_shard(node, start).await
             })
             .map_err(|e| NodeError::Executor { shard: shard_id, reason: e.to_string() })?;
@@ -156,6 +160,8 @@ pub enum ShardError {
     Replay(#[from] ReplayError),
     #[error("cannot listen: {0}")]
     Listen(std::io::Error),
+    #[error("cannot read the I/O probe file: {0}")]
+    IoProbe(std::io::Error),
 }
 
 /// What a shard's executor starts from.
@@ -163,6 +169,8 @@ struct ShardStart {
     schema: Arc<Schema>,
     old_segments: Arc<Vec<FoundSegment>>,
     truncations: TruncationRecord,
+    /// Files each shard reads first (`storage::io_probe`).
+    io_probes: Vec<std::path::PathBuf>,
     request_mesh: RequestMesh,
     reply_mesh: ReplyMesh,
     handoff_mesh: HandoffMesh,
@@ -170,6 +178,8 @@ struct ShardStart {
 
 /// The life of one shard's executor.
 async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardError> {
+    // Before any other DMA file is opened on this shard.
+    io_probe::settle_polling(&start.io_probes).await.map_err(ShardError::IoProbe)?;
     let (router, request_rx, reply_rx) =
         ShardRouter::join(start.request_mesh, start.reply_mesh).await.map_err(ShardError::Mesh)?;
     let router = Rc::new(router);

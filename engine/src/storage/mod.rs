@@ -10,6 +10,7 @@ pub mod commitlog;
 pub mod compaction;
 pub mod cooperative;
 pub mod flush;
+pub mod io_probe;
 pub mod io_scheduling;
 pub mod memtable;
 pub mod partition;
