@@ -9,7 +9,7 @@
 # pinned to core 0 (commitlog on, periodic mode), populates keyspace1.standard1 with
 # every key once, then runs `write` and `read` with the client pinned to core 1, and
 # prints each run and the medians per binary with the ratio NEW/BASE.
-# Env: DURATION (10s), WARMUP (2s), PARTITIONS (200k), CONCURRENCY (64), RUNS (3),
+# Env: WORKLOADS ("write read"), DURATION (10s), WARMUP (2s), PARTITIONS (200k), CONCURRENCY (64), RUNS (3),
 #      BENCH (target/release/percore-bench), CQL_PORT (9642), SHARD_PORT (19642), METRICS_PORT (9680).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +20,7 @@ WARMUP=${WARMUP:-2s}
 PARTITIONS=${PARTITIONS:-200k}
 CONCURRENCY=${CONCURRENCY:-64}
 RUNS=${RUNS:-3}
+WORKLOADS=${WORKLOADS:-write read}
 BENCH=${BENCH:-target/release/percore-bench}
 CQL_PORT=${CQL_PORT:-9642}
 SHARD_PORT=${SHARD_PORT:-19642}
@@ -45,7 +46,7 @@ for run in $(seq "$RUNS"); do
     bin=$BASE; [ "$which" = new ] && bin=$NEW
     start_server "$bin" "$OUT/server-$which-run$run.log"
     taskset -c 1 "$BENCH" write --ops "$PARTITIONS" --dist seq --warmup 0s "${common[@]}" --no-metrics >/dev/null
-    for wl in write read; do
+    for wl in $WORKLOADS; do
       taskset -c 1 "$BENCH" "$wl" --duration "$DURATION" --warmup "$WARMUP" "${common[@]}" \
         --json "$OUT/$wl-$which-run$run.json" >"$OUT/$wl-$which-run$run.txt"
     done
@@ -53,20 +54,20 @@ for run in $(seq "$RUNS"); do
   done
 done
 
-python3 - "$OUT" "$RUNS" <<'PY'
+python3 - "$OUT" "$RUNS" $WORKLOADS <<'PY'
 import json, statistics, sys
-out, runs = sys.argv[1], int(sys.argv[2])
+out, runs, workloads = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 srv = lambda r: (r.get("server") or {}).get("cpu_us_per_op") or float("nan")
 print("| workload | binary | runs: op/s (server µs/op) | median op/s | median server µs/op |")
 print("|---|---|---|---:|---:|")
 medians = {}
-for wl in ("write", "read"):
+for wl in workloads:
     for which in ("base", "new"):
         rs = [json.load(open(f"{out}/{wl}-{which}-run{i}.json")) for i in range(1, runs + 1)]
         each = ", ".join(f"{r['op_rate']:.0f} ({srv(r):.2f})" for r in rs)
         m_ops, m_srv = statistics.median(r["op_rate"] for r in rs), statistics.median(srv(r) for r in rs)
         medians[(wl, which)] = m_srv
         print(f"| {wl} | {which} | {each} | {m_ops:.0f} | {m_srv:.2f} |")
-for wl in ("write", "read"):
+for wl in workloads:
     print(f"{wl}: new/base server CPU per op = {medians[(wl, 'new')] / medians[(wl, 'base')]:.3f}")
 PY

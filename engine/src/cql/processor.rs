@@ -149,11 +149,19 @@ async fn apply_modifications(
     if statements.iter().any(|(p, _)| p.condition.is_some()) {
         return Ok(ResultMessage::Rows(conditional::execute(shard, statements, ctx).await?));
     }
-    let mut writes = Vec::new();
-    for (plan, values) in statements {
-        writes.extend(mutation_builder::build(plan, values, ctx)?);
-    }
-    let writes = if writes.len() > 1 { merge_by_partition(writes) } else { writes };
+    let writes = match statements {
+        // The common case: one statement's writes as built, no copy.
+        [(plan, values)] => mutation_builder::build(plan, values, ctx)?,
+        _ => {
+            let mut writes = Vec::new();
+            for (plan, values) in statements {
+                writes.extend(mutation_builder::build(plan, values, ctx)?);
+            }
+            writes
+        }
+    };
+    // A batch's statements may write one partition several times: one write per partition.
+    let writes = if statements.len() > 1 && writes.len() > 1 { merge_by_partition(writes) } else { writes };
     apply_writes(shard, writes).await?;
     Ok(ResultMessage::Void)
 }
