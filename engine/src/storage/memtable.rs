@@ -41,7 +41,11 @@ impl Memtable {
         for row in mutation.rows {
             delta += partition.apply_row(row);
         }
-        self.size_bytes = (self.size_bytes as isize + delta).max(0) as usize;
+        // Every negative delta is a replaced cell counted when it came in: the total never
+        // goes below zero, and a bug that made it would otherwise hide as a clamp.
+        let size = self.size_bytes as isize + delta;
+        assert!(size >= 0, "memtable byte accounting went negative: {} + {delta}", self.size_bytes);
+        self.size_bytes = size as usize;
     }
 
     pub fn partition(&self, position: &PartitionPosition) -> Option<&Partition> {

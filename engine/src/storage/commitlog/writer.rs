@@ -251,8 +251,10 @@ impl Commitlog {
             let mut st = self.state.borrow_mut();
             for (segment, count) in counts {
                 if let Some(n) = st.unflushed.get_mut(&segment) {
-                    debug_assert!(*n >= count, "released more than was noted");
-                    *n = n.saturating_sub(count);
+                    // Releasing more than was logged would free a segment that mutations
+                    // not yet flushed still need: never clamp that away.
+                    assert!(*n >= count, "segment {segment}: released {count} mutations, {n} were logged");
+                    *n -= count;
                     if *n == 0 {
                         st.unflushed.remove(&segment);
                     }
