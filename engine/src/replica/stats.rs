@@ -9,32 +9,31 @@ use super::table_metrics::TableStats;
 use super::Replica;
 
 impl Replica {
-    /// Statistics of every stored table (not virtual ones, not index backing tables) on
-    /// this shard.
+    /// Statistics on this shard of every table of the schema (not virtual ones, not index
+    /// backing tables); zeros for a table with nothing stored here.
     pub fn table_stats(&self) -> Vec<TableStats> {
         let schema = self.schema();
         let store = self.store.borrow();
         let mut out = Vec::new();
-        for id in store.table_ids() {
-            let Some(def) = schema.table_by_id(&id).filter(|t| !t.is_virtual && !t.is_index_backing) else {
-                continue;
-            };
-            let Some(t) = store.table(&id) else { continue };
+        for def in schema.keyspaces().flat_map(|k| k.tables.values()).filter(|t| !t.is_virtual && !t.is_index_backing) {
+            let id = def.id;
             let mut stats =
                 TableStats { id, keyspace: def.keyspace.clone(), table: def.name.clone(), ..Default::default() };
-            for s in t.sstables() {
-                let st = s.reader.statistics();
-                stats.sstable_count += 1;
-                stats.sstable_partitions += st.partition_count;
-                stats.bloom_filter_bytes += s.reader.filter_size_bytes();
-                stats.space_used_bytes += st.data_size_bytes + st.index_size_bytes + s.reader.filter_size_bytes();
+            if let Some(t) = store.table(&id) {
+                for s in t.sstables() {
+                    let st = s.reader.statistics();
+                    stats.sstable_count += 1;
+                    stats.sstable_partitions += st.partition_count;
+                    stats.bloom_filter_bytes += s.reader.filter_size_bytes();
+                    stats.space_used_bytes += st.data_size_bytes + st.index_size_bytes + s.reader.filter_size_bytes();
+                }
+                let mut memtables = t.memtables();
+                if let Some(active) = memtables.next() {
+                    stats.memtable_data_bytes = active.size_bytes() as u64;
+                    stats.memtable_partitions = active.partition_count() as u64;
+                }
+                stats.pending_flushes = memtables.count() as u64;
             }
-            let mut memtables = t.memtables();
-            if let Some(active) = memtables.next() {
-                stats.memtable_data_bytes = active.size_bytes() as u64;
-                stats.memtable_partitions = active.partition_count() as u64;
-            }
-            stats.pending_flushes = memtables.count() as u64;
             self.table_metrics.fill(&id, &mut stats);
             out.push(stats);
         }
