@@ -63,3 +63,7 @@ pub const SCAN_RETRIES_MAX: usize = 8;
 /// requests run (ScyllaDB's `task_quota_ms` is 0.5 ms). glommio's own preemption quota is
 /// 100 ms: relying on `yield_if_needed` let a flush hold requests back that long.
 pub const BACKGROUND_SLICE_US: u64 = 500;
+
+/// Finished compactions each shard remembers for `nodetool compactionhistory` (the oldest
+/// are forgotten first).
+pub const COMPACTION_HISTORY_PER_SHARD_MAX: usize = 256;

@@ -2,7 +2,8 @@
 //! `GET /metrics` (per-shard counters labelled `shard`, and `process_cpu_seconds_total`),
 //! and the operator actions `percore nodetool` calls, on Scylla's REST paths:
 //! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]`, `POST /storage_service/flush`,
-//! `POST /storage_service/keyspace_compaction/<keyspace>[?cf=t1,t2]` and `POST /storage_service/compact`.
+//! `POST /storage_service/keyspace_compaction/<keyspace>[?cf=t1,t2]` and `POST /storage_service/compact`;
+//! the other nodetool paths are [`super::nodetool_api`]'s.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
@@ -74,7 +75,10 @@ async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, 
             let keyspace = &p["/storage_service/keyspace_compaction/".len()..];
             table_operation(shard, TableOperation::Compact, Some(keyspace), &tables_of(query)).await
         }
-        _ => ("404 Not Found", "not found\n".to_string()),
+        _ => match super::nodetool_api::route(shard, method, path, query).await {
+            Some(response) => response,
+            None => ("404 Not Found", "not found\n".to_string()),
+        },
     }
 }
 

@@ -4,3 +4,5 @@
 //! layer's per-shard service through typed cross-shard calls.
 
 pub mod http_endpoint;
+pub mod nodetool_api;
+pub mod views;

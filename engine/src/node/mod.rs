@@ -215,13 +215,19 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
     replica.schedule_compactions();
-    let listeners = listener::start(shard.clone(), start.handoff_mesh).await.map_err(ShardError::Listen)?;
+    let mut listeners = Some(listener::start(shard.clone(), start.handoff_mesh).await.map_err(ShardError::Listen)?);
+    node.mark_listening(true);
     if shard.id == 0 {
         crate::admin::http_endpoint::start(shard.clone()).map_err(ShardError::Listen)?;
     }
     let mut last = std::time::Instant::now();
     while !node.shutdown_requested() {
         glommio::timer::sleep(Duration::from_millis(limits::SHUTDOWN_POLL_INTERVAL_MS)).await;
+        // `nodetool drain`: no new client connections (dropping the listeners closes them).
+        if node.drain_requested() && listeners.take().is_some() {
+            node.mark_listening(false);
+            tracing::info!("shard {}: drained: CQL listeners closed", shard.id);
+        }
         replica.refresh_storage_metrics();
         sample_reactor(&node, shard.id, last.elapsed());
         last = std::time::Instant::now();

@@ -85,10 +85,15 @@ pub async fn apply_owned(
             return Err(ReplicaError::Overloaded { shard: replica.id, waited_ms: flush_scheduler::WRITE_STALL_MAX_MS });
         }
     }
+    let started = std::time::Instant::now();
     // Index entries are derived before the base mutations move into the memtable.
     let index_entries = index_entries::derive(&replica.schema(), &mutations);
     let entry = mutation_codec::encode_batch(&mutations);
     let segment = replica.commitlog.append(&entry, mutations.len() as u64).await?;
+    if bounded_stall {
+        // Client writes (replay is not counted), timed through their durable commitlog append.
+        replica.table_metrics.wrote(&mutations, started.elapsed());
+    }
     let mut tables: Vec<uuid::Uuid> = Vec::with_capacity(1);
     {
         let mut store = replica.store.borrow_mut();

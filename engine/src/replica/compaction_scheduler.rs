@@ -1,7 +1,9 @@
 //! When compactions run: after every flush (and at start-up) a table whose strategy names
 //! a job gets a background task in the shard's compaction task queue, which runs jobs
 //! until the strategy has nothing left to do; at most one compaction per table and shard
-//! at a time. `nodetool compact` runs a major compaction after the running one.
+//! at a time. `nodetool compact` runs a major compaction after the running one;
+//! `nodetool disableautocompaction` keeps a table's background compactions from starting
+//! (one running finishes its current job) until `enableautocompaction`.
 //!
 //! The compaction queue's shares follow the backlog, a simple form of ScyllaDB's
 //! compaction controller: idle compactions get few shares so requests keep their
@@ -16,9 +18,10 @@ use std::time::Duration;
 use crate::model::cell::EpochSeconds;
 use crate::model::clock::now_micros;
 use crate::schema::TableDef;
-use crate::storage::compaction::executor::{run_job, CompactionOutcome};
+use crate::storage::compaction::executor::{run_job_with_progress, CompactionOutcome};
 use crate::storage::compaction::{CompactionJob, CompactionStrategy, SstableSummary, StrategyError};
 
+use super::compaction_activity::{CompactionKind, CompactionRecord};
 use super::{storage_options, Replica, ReplicaError};
 
 /// Shares of the compaction queue with no backlog (requests have 1000, flushes 100).
@@ -102,7 +105,7 @@ pub fn update_backlog(shard: &Replica) {
 /// Starts background compaction of the table unless one is running (it will pick again).
 pub fn maybe_schedule_compaction(shard: &Rc<Replica>, table_id: &uuid::Uuid) {
     update_backlog(shard);
-    if shard.compacting_tables.borrow().contains(table_id) {
+    if shard.compacting_tables.borrow().contains(table_id) || !autocompaction_enabled(shard, table_id) {
         return;
     }
     let Some(table) = shard.schema().table_by_id(table_id).cloned() else { return };
@@ -132,22 +135,46 @@ pub fn maybe_schedule_compaction(shard: &Rc<Replica>, table_id: &uuid::Uuid) {
 /// Runs the strategy's jobs until it has none (or one fails: the next flush retries).
 async fn compact_in_background(shard: &Rc<Replica>, table: &Arc<TableDef>, strategy: &CompactionStrategy) {
     while let Some(job) = strategy.pick(&summaries(shard, table), now_micros()) {
-        if !matches!(run(shard, table, &job).await, Ok(true)) {
+        if !autocompaction_enabled(shard, &table.id) {
+            return;
+        }
+        if !matches!(run(shard, table, &job, CompactionKind::Background).await, Ok(true)) {
             return;
         }
     }
 }
 
 /// Runs one job: `Ok(false)` if it no longer applied (its inputs changed meanwhile).
-async fn run(shard: &Rc<Replica>, table: &TableDef, job: &CompactionJob) -> Result<bool, ReplicaError> {
+async fn run(
+    shard: &Rc<Replica>,
+    table: &TableDef,
+    job: &CompactionJob,
+    kind: CompactionKind,
+) -> Result<bool, ReplicaError> {
     let started = std::time::Instant::now();
     let options = storage_options(table);
-    let result = run_job(&shard.store, &options, job, now_seconds(), &shard.compaction_limiter).await;
+    let total_bytes =
+        summaries(shard, table).iter().filter(|s| job.inputs.contains(&s.generation)).map(|s| s.size_bytes).sum();
+    let running = shard.compaction_activity.start(kind, &table.keyspace, &table.name, total_bytes);
+    let result =
+        run_job_with_progress(&shard.store, &options, job, now_seconds(), &shard.compaction_limiter, &running.progress)
+            .await;
+    let id = running.id;
+    drop(running);
     update_backlog(shard);
     shard.refresh_storage_metrics();
     match result {
         Ok(Some(outcome)) => {
             record(shard, table, &outcome, started.elapsed());
+            shard.compaction_activity.finished(CompactionRecord {
+                id,
+                keyspace: table.keyspace.clone(),
+                table: table.name.clone(),
+                compacted_at_ms: crate::model::clock::now_micros().max(0) as u64 / 1000,
+                bytes_in: outcome.bytes_read,
+                bytes_out: outcome.bytes_written,
+                rows_merged: outcome.merged_from.clone(),
+            });
             Ok(true)
         }
         Ok(None) => Ok(false),
@@ -191,7 +218,7 @@ pub async fn compact_major(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result
     shard.compacting_tables.borrow_mut().insert(table.id);
     let task = {
         let (shard, table) = (shard.clone(), table.clone());
-        async move { run(&shard, &table, &job).await.map(|_| ()) }
+        async move { run(&shard, &table, &job, CompactionKind::Major).await.map(|_| ()) }
     };
     let result = match glommio::spawn_local_into(task, shard.compaction_queue) {
         Ok(task) => task.await,
@@ -210,6 +237,47 @@ pub async fn compact_tables(shard: &Rc<Replica>, tables: Option<&[uuid::Uuid]>) 
         compact_major(shard, &table).await?;
     }
     Ok(())
+}
+
+fn autocompaction_enabled(shard: &Replica, table: &uuid::Uuid) -> bool {
+    !shard.autocompaction_disabled.borrow().contains(table)
+}
+
+/// `nodetool enableautocompaction` / `disableautocompaction` of the given tables (all
+/// stored tables when `None`) on this shard; enabling starts what the strategies ask for.
+pub fn set_autocompaction(shard: &Rc<Replica>, tables: Option<&[uuid::Uuid]>, enabled: bool) {
+    let ids: Vec<uuid::Uuid> = match tables {
+        Some(ids) => ids.to_vec(),
+        None => shard.store.borrow().table_ids(),
+    };
+    for id in &ids {
+        if enabled {
+            shard.autocompaction_disabled.borrow_mut().remove(id);
+        } else {
+            shard.autocompaction_disabled.borrow_mut().insert(*id);
+        }
+    }
+    if enabled {
+        for id in &ids {
+            maybe_schedule_compaction(shard, id);
+        }
+    }
+}
+
+/// Tables with a compaction job waiting (their strategy picks one, none runs): `nodetool
+/// compactionstats`' pending tasks, as `(keyspace, table)`.
+pub fn pending_tasks(shard: &Replica) -> Vec<(String, String)> {
+    let schema = shard.schema();
+    shard
+        .store
+        .borrow()
+        .table_ids()
+        .iter()
+        .filter(|id| !shard.compacting_tables.borrow().contains(id))
+        .filter_map(|id| schema.table_by_id(id))
+        .filter(|t| strategy_of(t).is_some_and(|s| s.pick(&summaries(shard, t), now_micros()).is_some()))
+        .map(|t| (t.keyspace.clone(), t.name.clone()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -80,6 +80,8 @@ pub fn maybe_schedule_flush(shard: &Rc<Replica>, table_id: &uuid::Uuid) {
 pub async fn flush(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result<(), ReplicaError> {
     let options = storage_options(table);
     let dir = sstable_directory(shard.node.config.data_directory(), &options, shard.id, shard.nr_shards());
+    // flush_table seals the active memtable before its first await.
+    shard.table_metrics.memtable_sealed(table.id);
     match flush_table(&shard.store, &shard.commitlog, dir.clone(), &options).await {
         Ok(Some(stats)) => {
             flushed(shard, table, stats.partition_count);
@@ -106,6 +108,7 @@ pub async fn flush(shard: &Rc<Replica>, table: &Arc<TableDef>) -> Result<(), Rep
 
 fn flushed(shard: &Rc<Replica>, table: &TableDef, partitions: u64) {
     crate::runtime::metrics::ShardMetrics::inc(&shard.metrics().memtable_flushes);
+    shard.table_metrics.memtable_switched(table.id);
     shard.flush_failure.borrow_mut().take();
     shard.memtable_room.freed();
     tracing::debug!("shard {}: flushed {}.{}: {partitions} partitions", shard.id, table.keyspace, table.name);

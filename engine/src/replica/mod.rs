@@ -11,6 +11,7 @@
 //! the commitlog.
 
 pub mod apply;
+pub mod compaction_activity;
 pub mod compaction_scheduler;
 mod error;
 pub mod flush_scheduler;
@@ -19,6 +20,8 @@ mod memtable_room;
 mod read;
 pub mod replay;
 mod scan;
+pub mod stats;
+pub mod table_metrics;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -47,8 +50,10 @@ use crate::storage::ShardStore;
 /// What reads hand their visitors: the storage's partition and row types.
 pub use crate::storage::{Partition, Row};
 
+use compaction_activity::CompactionActivity;
 use compaction_scheduler::CompactionBacklog;
 use memtable_room::MemtableRoom;
+use table_metrics::TableMetrics;
 
 /// Shares of the flush task queue (the default queue, serving requests, has 1000).
 const FLUSH_QUEUE_SHARES: usize = 100;
@@ -74,8 +79,15 @@ pub struct Replica {
     /// Task queue for compactions, its shares following the backlog.
     compaction_queue: glommio::TaskQueueHandle,
     compaction_backlog: Rc<CompactionBacklog>,
-    /// Paces this shard's compactions' disk I/O (`storage::io_scheduling`).
+    /// Paces this shard's compactions' disk I/O (`storage::io_scheduling`); its rate
+    /// changes with `nodetool setcompactionthroughput`.
     compaction_limiter: BandwidthLimiter,
+    /// Compactions running and finished (`nodetool compactionstats`, `compactionhistory`).
+    compaction_activity: CompactionActivity,
+    /// Tables whose background compactions `nodetool disableautocompaction` stopped.
+    autocompaction_disabled: RefCell<ahash::AHashSet<uuid::Uuid>>,
+    /// Per-table counters (`nodetool tablestats`).
+    table_metrics: TableMetrics,
     /// Truncations as of start-up (replay skips what they cover).
     truncations_at_start: TruncationRecord,
     /// Truncations (kept up to date on the schema coordinator, which records them).
@@ -122,6 +134,9 @@ impl Replica {
             compaction_queue,
             compaction_backlog,
             compaction_limiter,
+            compaction_activity: CompactionActivity::default(),
+            autocompaction_disabled: RefCell::new(Default::default()),
+            table_metrics: TableMetrics::default(),
             truncations: RefCell::new(truncations_at_start.clone()),
             truncations_at_start,
             partition_locks: PartitionLocks::default(),
@@ -153,6 +168,8 @@ impl Replica {
         for table in &dropped {
             self.commitlog.release(table.commitlog_counts());
         }
+        self.table_metrics.forget_all_but(|id| schema.table_by_id(id).is_some());
+        self.autocompaction_disabled.borrow_mut().retain(|id| schema.table_by_id(id).is_some());
         if !dropped.is_empty() {
             self.memtable_room.freed();
         }
@@ -180,6 +197,7 @@ impl Replica {
     pub async fn truncate(&self, table: uuid::Uuid) -> SegmentName {
         let sealed = self.commitlog.seal_active();
         let (released, sstables) = self.store.borrow_mut().truncate(&table);
+        self.table_metrics.memtable_sealed(table);
         self.commitlog.release(released);
         self.memtable_room.freed();
         for sstable in sstables {

@@ -24,7 +24,9 @@ impl Replica {
         position: &PartitionPosition,
         visit: impl FnOnce(Option<&Partition>) -> T,
     ) -> Result<T, ReplicaError> {
+        let started = std::time::Instant::now();
         let from_sstables = self.read_sstables_stable(table, position).await?;
+        self.table_metrics.read(table.id, started.elapsed());
         // No await from here on: the memtables seen are those the SSTable read was checked against.
         let store = self.store.borrow();
         let Some(t) = store.table(&table.id) else { return Ok(visit(from_sstables.as_ref())) };
@@ -91,6 +93,7 @@ impl Replica {
                 tracing::error!("shard {}: read of {}.{} failed: {e}", self.id, table.keyspace, table.name);
                 ReplicaError::storage("read")(e)
             })?;
+            self.table_metrics.bloom_filter_answer(table.id, found.is_some());
             if let Some(p) = found {
                 match &mut merged {
                     Some(m) => m.merge(p),

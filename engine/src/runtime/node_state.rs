@@ -1,5 +1,6 @@
 //! What every shard knows about the node: its configuration and identity (immutable), the
-//! shutdown flag, and each shard's published metrics. Shared read-mostly across threads.
+//! shutdown and drain flags, and each shard's published metrics. Shared read-mostly across
+//! threads.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -24,6 +25,12 @@ pub struct NodeState {
     /// Shards that have finished replaying the commitlog (none serves clients before all).
     replayed_shards: AtomicUsize,
     shutdown: AtomicBool,
+    /// When this process started (`nodetool info`: uptime, generation).
+    pub started_at: std::time::SystemTime,
+    /// `nodetool drain` asked the shards to stop listening for clients.
+    drain: AtomicBool,
+    /// Shards whose CQL listeners are open.
+    listening_shards: AtomicUsize,
 }
 
 impl NodeState {
@@ -45,6 +52,9 @@ impl NodeState {
             compaction_bytes_per_second,
             replayed_shards: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
+            started_at: std::time::SystemTime::now(),
+            drain: AtomicBool::new(false),
+            listening_shards: AtomicUsize::new(0),
         })
     }
 
@@ -54,6 +64,29 @@ impl NodeState {
 
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Asks every shard to close its CQL listeners (`nodetool drain`).
+    pub fn request_drain(&self) {
+        self.drain.store(true, Ordering::Release);
+    }
+
+    pub fn drain_requested(&self) -> bool {
+        self.drain.load(Ordering::Acquire)
+    }
+
+    /// A shard opened (`true`) or closed (`false`) its CQL listeners.
+    pub fn mark_listening(&self, listening: bool) {
+        if listening {
+            self.listening_shards.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.listening_shards.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Shards whose CQL listeners are open (0 once drained).
+    pub fn listening_shards(&self) -> usize {
+        self.listening_shards.load(Ordering::Acquire)
     }
 
     pub fn mark_replayed(&self) {

@@ -2,6 +2,8 @@
 //! bytes they moved and sleep (a glommio timer: the thread keeps serving other tasks) as
 //! long as needed to stay, on average, under the rate. It lives on its shard's thread
 //! (`Cell`s, no lock); all compactions of a shard share it, so together they stay under it.
+//! The rate may change at run time (`nodetool setcompactionthroughput`): the new rate
+//! applies from then on, earlier debt forgiven.
 //!
 //! The bucket is kept as the time its debt is paid off (a GCRA token bucket): charging `n`
 //! bytes moves that time `n / rate` later, and the caller waits until it is at most
@@ -22,7 +24,7 @@ const NANOS_PER_SECOND: u128 = 1_000_000_000;
 
 pub struct BandwidthLimiter {
     /// `None`: unlimited.
-    bytes_per_second: Option<NonZeroU64>,
+    bytes_per_second: Cell<Option<NonZeroU64>>,
     epoch: Instant,
     /// When everything charged so far is paid off at the rate, since `epoch`.
     paid_until: Cell<Duration>,
@@ -34,7 +36,7 @@ impl BandwidthLimiter {
     /// A limiter at `bytes_per_second` (`None` or 0: unlimited).
     pub fn new(bytes_per_second: Option<u64>) -> BandwidthLimiter {
         BandwidthLimiter {
-            bytes_per_second: bytes_per_second.and_then(NonZeroU64::new),
+            bytes_per_second: Cell::new(bytes_per_second.and_then(NonZeroU64::new)),
             epoch: Instant::now(),
             paid_until: Cell::new(Duration::ZERO),
             throttled: Cell::new(Duration::ZERO),
@@ -47,7 +49,14 @@ impl BandwidthLimiter {
 
     /// The configured rate, bytes/s (`None`: unlimited).
     pub fn bytes_per_second(&self) -> Option<u64> {
-        self.bytes_per_second.map(NonZeroU64::get)
+        self.bytes_per_second.get().map(NonZeroU64::get)
+    }
+
+    /// Changes the rate (`None` or 0: unlimited) from now on; what was owed at the old
+    /// rate is forgiven (a caller already sleeping finishes its sleep).
+    pub fn set_bytes_per_second(&self, bytes_per_second: Option<u64>) {
+        self.bytes_per_second.set(bytes_per_second.and_then(NonZeroU64::new));
+        self.paid_until.set(self.epoch.elapsed());
     }
 
     /// Total time callers were made to wait.
@@ -57,7 +66,7 @@ impl BandwidthLimiter {
 
     /// Accounts for `bytes` just moved and waits as long as the rate requires.
     pub async fn consume(&self, bytes: u64) {
-        let Some(rate) = self.bytes_per_second else { return };
+        let Some(rate) = self.bytes_per_second.get() else { return };
         if bytes == 0 {
             return;
         }
@@ -178,6 +187,14 @@ mod tests {
             assert!(started.elapsed() >= ms(95), "{:?}", started.elapsed());
             assert!(limiter.throttled() >= ms(95), "{:?}", limiter.throttled());
             assert_eq!(limiter.bytes_per_second(), Some(10 * MB));
+            // A new rate applies at once; 0 is unlimited.
+            limiter.set_bytes_per_second(Some(0));
+            assert_eq!(limiter.bytes_per_second(), None);
+            let started = Instant::now();
+            limiter.consume(100 * MB).await;
+            assert!(started.elapsed() < ms(50), "unlimited after the change: {:?}", started.elapsed());
+            limiter.set_bytes_per_second(Some(1000 * MB));
+            assert_eq!(limiter.bytes_per_second(), Some(1000 * MB));
         });
     }
 }

@@ -15,7 +15,7 @@
 //! written, so neither direction exceeds the limit (Cassandra's `compaction_throughput`
 //! counts input bytes; outputs are rarely larger).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::model::cell::{EpochSeconds, WriteTimestamp};
@@ -42,6 +42,8 @@ pub struct CompactionOutcome {
     pub bytes_written: u64,
     pub partitions_read: u64,
     pub partitions_written: u64,
+    /// `(inputs, partitions)`: partitions merged from that many inputs.
+    pub merged_from: Vec<(usize, u64)>,
 }
 
 /// Runs `job` on the table's SSTables in `store`, its I/O paced by `limiter`; `Ok(None)` when
@@ -52,6 +54,19 @@ pub async fn run_job(
     job: &CompactionJob,
     now: EpochSeconds,
     limiter: &BandwidthLimiter,
+) -> Result<Option<CompactionOutcome>, SstableError> {
+    run_job_with_progress(store, table, job, now, limiter, &Cell::new(0)).await
+}
+
+/// [`run_job`], publishing in `progress` the input bytes merged so far (for
+/// `nodetool compactionstats`).
+pub async fn run_job_with_progress(
+    store: &RefCell<ShardStore>,
+    table: &StorageOptions,
+    job: &CompactionJob,
+    now: EpochSeconds,
+    limiter: &BandwidthLimiter,
+    progress: &Cell<u64>,
 ) -> Result<Option<CompactionOutcome>, SstableError> {
     let Some(inputs) = input_readers(store, table, job) else { return Ok(None) };
     let Some(dir) = inputs.first().map(|r| r.dir().to_path_buf()) else { return Ok(None) };
@@ -83,7 +98,7 @@ pub async fn run_job(
         finished_bytes: 0,
     };
     let generations: Vec<_> = inputs.iter().map(|r| r.generation()).collect();
-    let job_inputs = JobInputs { readers: &inputs, generations: &generations, limiter };
+    let job_inputs = JobInputs { readers: &inputs, generations: &generations, limiter, progress };
     let written = write_outputs(store, table, &job_inputs, now, &mut outputs, &mut outcome).await;
     if let Err(e) = written {
         outputs.discard().await;
@@ -141,6 +156,8 @@ struct JobInputs<'a> {
     readers: &'a [Rc<SstableReader>],
     generations: &'a [u64],
     limiter: &'a BandwidthLimiter,
+    /// Input bytes merged so far.
+    progress: &'a Cell<u64>,
 }
 
 async fn write_outputs(
@@ -167,6 +184,7 @@ async fn write_outputs(
             outputs.write(store, table, &position, &partition).await?;
             outcome.partitions_written += 1;
         }
+        inputs.progress.set(merged.bytes_read());
         let progress = merged.bytes_read().max(outputs.bytes_written());
         inputs.limiter.consume(progress.saturating_sub(charged)).await;
         charged = charged.max(progress);
@@ -175,6 +193,7 @@ async fn write_outputs(
     outputs.finish_current().await?;
     inputs.limiter.consume(outputs.bytes_written().saturating_sub(charged)).await;
     outcome.bytes_written = outputs.finished_bytes;
+    outcome.merged_from = merged.merged_from();
     Ok(())
 }
 

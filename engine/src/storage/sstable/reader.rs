@@ -93,6 +93,11 @@ impl SstableReader {
         &self.statistics
     }
 
+    /// Bytes the bloom filter holds in memory.
+    pub fn filter_size_bytes(&self) -> u64 {
+        self.filter.num_bits().div_ceil(8)
+    }
+
     /// False means the SSTable certainly has no partition with this key.
     pub fn may_contain(&self, key: &[u8]) -> bool {
         self.filter.may_contain(key)
