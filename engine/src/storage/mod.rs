@@ -20,6 +20,9 @@ pub mod sstable_set;
 pub mod table_options;
 pub mod truncation_record;
 
+#[cfg(test)]
+mod model_tests;
+
 pub use memtable::Memtable;
 pub use partition::{Partition, Row};
 pub use shard_store::ShardStore;

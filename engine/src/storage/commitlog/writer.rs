@@ -137,6 +137,8 @@ struct LogState {
 pub struct Commitlog {
     config: CommitlogConfig,
     state: RefCell<LogState>,
+    #[cfg(test)]
+    seam: tests::DeviceSeam,
 }
 
 impl Commitlog {
@@ -161,6 +163,8 @@ impl Commitlog {
                 unsynced_writes: false,
                 closed: false,
             }),
+            #[cfg(test)]
+            seam: tests::DeviceSeam::default(),
         });
         glommio::spawn_local(run_flusher(log.clone())).detach();
         log.prepare_reserve();
@@ -384,9 +388,13 @@ impl Commitlog {
                 let mut buf = file.alloc_dma_buffer(len);
                 buf.as_bytes_mut()[..data.len()].copy_from_slice(&data);
                 buf.as_bytes_mut()[data.len()..].fill(0);
+                #[cfg(test)]
+                self.seam.before(tests::DeviceOp::Write)?;
                 file.write_at(buf, start).await?;
             }
             if sync_every_write || sealed {
+                #[cfg(test)]
+                self.seam.before(tests::DeviceOp::Sync)?;
                 file.fdatasync().await?;
             }
             let (finished, more_segments) = {
@@ -427,6 +435,7 @@ impl Commitlog {
             format!("cannot allocate commitlog segment {}: {error}", name.path_in(&self.config.directory).display());
         tracing::error!("shard {}: {reason}", self.config.shard);
         let mut st = self.state.borrow_mut();
+        st.poisoned = Some(reason.clone());
         let Some(seg) = st.segments.pop_front() else { return };
         debug_assert!(seg.name == name && seg.file.is_none(), "only a segment without a file is refused");
         st.durable_seq = st.durable_seq.max(seg.end_seq);
@@ -517,6 +526,8 @@ impl Commitlog {
             st.segments.back().and_then(|s| s.file.clone())
         };
         if let Some(file) = file {
+            #[cfg(test)]
+            self.seam.before(tests::DeviceOp::Sync)?;
             file.fdatasync().await?;
         }
         Ok(())
@@ -587,3 +598,7 @@ async fn run_periodic_sync(log: Rc<Commitlog>, period: Duration) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use proptest::prelude::*;
@@ -134,7 +135,17 @@ pub fn assert_partitions_eq(a: &Partition, b: &Partition) {
     }
 }
 
+/// How often [`run`] wakes its executor (see there).
+const PARK_NUDGE_INTERVAL: Duration = Duration::from_millis(20);
+
 /// Runs `f` on a fresh glommio executor and returns its output.
+///
+/// glommio 0.9 can park an executor that still has runnable tasks: `run_task_queues`
+/// returns "nothing ran" both when there is nothing to run and when it found a preemption
+/// pending before running anything, and the executor parks on either (fixed upstream in
+/// glommio/glommio#53). It then sleeps until an I/O completes or a timer fires; a test has
+/// nothing else pending and would hang. A timer every [`PARK_NUDGE_INTERVAL`] bounds that
+/// stall; it synchronises nothing.
 pub fn run<F, Fut, T>(f: F) -> T
 where
     F: FnOnce() -> Fut + Send + 'static,
@@ -142,7 +153,15 @@ where
     T: Send + 'static,
 {
     glommio::LocalExecutorBuilder::default()
-        .spawn(move || async move { f().await })
+        .spawn(move || async move {
+            glommio::spawn_local(async {
+                loop {
+                    glommio::timer::sleep(PARK_NUDGE_INTERVAL).await;
+                }
+            })
+            .detach();
+            f().await
+        })
         .expect("spawn glommio executor")
         .join()
         .expect("glommio executor")
