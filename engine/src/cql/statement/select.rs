@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use percore_protocol::cql::ast::{Operator, Ordering, Relation, SelectStatement, Selection, SelectorExpr, Term};
+use percore_protocol::cql::ast::{
+    Operator, Ordering, Relation, SelectStatement, Selection, Selector, SelectorExpr, Term,
+};
 use percore_protocol::response::ColumnSpec;
 use percore_protocol::types::CqlType;
 
@@ -58,143 +60,16 @@ pub fn analyze_select(
     indexes: &[(IndexDef, Arc<TableDef>)],
     binds: &mut BindSpecs,
 ) -> Result<SelectPlan, CqlError> {
-    let mut outputs = Vec::new();
-    let mut result_columns = Vec::new();
-    let mut count = false;
-    let mut aggregate = None;
-    let mut computed = None;
-    match &stmt.selection {
-        selection if aggregate::is_aggregate(selection, &stmt.group_by, stmt.json) => {
-            let (plan, described) = aggregate::analyze(&table, selection, &stmt.group_by, &stmt.where_clause)?;
-            outputs = plan.input_outputs();
-            if stmt.json {
-                let (json, columns) = projection::json_of_columns(described);
-                computed = Some(json);
-                result_columns = columns.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
-            } else {
-                result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
-            }
-            aggregate = Some(plan);
-        }
-        selection if projection::is_computed(selection, stmt.json) => {
-            let (inputs, plan, described) = projection::analyze(&table, selection, stmt.json, binds)?;
-            outputs = inputs;
-            result_columns = described.into_iter().map(|(name, ty)| spec(&table, name, ty)).collect();
-            computed = Some(plan);
-        }
-        Selection::All => {
-            for id in table.select_star_order() {
-                let c = table.column(id);
-                outputs.push(Output::Column(id));
-                result_columns.push(spec(&table, c.name.clone(), c.ty.clone()));
-            }
-        }
-        Selection::Selectors(selectors) => {
-            for s in selectors {
-                let (output, name, ty) = match &s.expr {
-                    SelectorExpr::Column(name) => {
-                        let id = column_id(&table, name)?;
-                        (Some(Output::Column(id)), name.clone(), table.column(id).ty.clone())
-                    }
-                    SelectorExpr::CountAll => {
-                        count = true;
-                        (None, "count".to_string(), CqlType::Bigint)
-                    }
-                    SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
-                        let writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
-                        let (output, ty, label) = projection::cell_metadata(&table, name, writetime)?;
-                        (Some(output), label, ty)
-                    }
-                    SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
-                        let arg_names: Vec<&str> = args
-                            .iter()
-                            .map(|a| match a {
-                                SelectorExpr::Column(c) => Ok(c.as_str()),
-                                _ => Err(CqlError::invalid("token() takes the partition key columns".into())),
-                            })
-                            .collect::<Result<_, _>>()?;
-                        let pk: Vec<&str> =
-                            table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
-                        if arg_names != pk {
-                            return Err(CqlError::invalid(format!(
-                                "token() takes the partition key columns in order: {}",
-                                pk.join(", ")
-                            )));
-                        }
-                        (Some(Output::Token), format!("system.token({})", arg_names.join(", ")), CqlType::Bigint)
-                    }
-                    SelectorExpr::FunctionCall { name, args }
-                        if name.name.eq_ignore_ascii_case("count") && args.len() == 1 =>
-                    {
-                        count = true;
-                        (None, "count".to_string(), CqlType::Bigint)
-                    }
-                    other => {
-                        return Err(CqlError::invalid(format!(
-                            "This selector is not supported yet: {}",
-                            super::cql_text::selector_text(other)
-                        )))
-                    }
-                };
-                if let Some(o) = output {
-                    outputs.push(o);
-                }
-                result_columns.push(spec(&table, s.alias.clone().unwrap_or(name), ty));
-            }
-        }
-    }
-    if count && !outputs.is_empty() {
-        return Err(CqlError::invalid("Mixing COUNT(*) with other selectors is not supported yet".into()));
-    }
-    if let Selection::Selectors(selectors) = &stmt.selection {
-        for relation in &stmt.where_clause {
-            let column = match relation {
-                Relation::Simple { column, .. } | Relation::In { column, .. } | Relation::MapElement { column, .. } => {
-                    column
-                }
-                _ => continue,
-            };
-            if table.column_id(column).is_none()
-                && selectors.iter().any(|s| s.alias.as_deref() == Some(column.as_str()))
-            {
-                return Err(CqlError::invalid(format!(
-                    "Aliases aren't allowed in the where clause ('{}')",
-                    super::cql_text::relation_text(relation)
-                )));
-            }
-        }
-    }
+    let mut selected = analyze_selection(stmt, &table, binds)?;
+    check_where_aliases(stmt, &table)?;
     let (restrictions, index) = index_choice::analyze(
         &stmt.where_clause,
         RestrictionContext { table: &table, binds, for_read: true, allow_filtering: stmt.allow_filtering },
         indexes,
     )?;
-    let restricts_indexed_column = stmt.where_clause.iter().any(|r| {
-        matches!(r, Relation::Simple { column, op: Operator::Eq, .. }
-            if indexes.iter().any(|(i, _)| table.column_id(column) == Some(i.column)))
-    });
-    if (index.is_some() || restricts_indexed_column) && !stmt.order_by.is_empty() {
-        return Err(CqlError::invalid("ORDER BY with 2ndary indexes is not supported.".into()));
-    }
-    if index.is_some() && (stmt.distinct || stmt.per_partition_limit.is_some()) {
-        return Err(CqlError::invalid(
-            "SELECT DISTINCT and PER PARTITION LIMIT with a secondary index restriction are not supported yet".into(),
-        ));
-    }
-    let aliases: Vec<&str> = match &stmt.selection {
-        Selection::Selectors(selectors) => selectors.iter().filter_map(|s| s.alias.as_deref()).collect(),
-        Selection::All => Vec::new(),
-    };
-    let reversed = order_by(&table, &stmt.order_by, &restrictions, &aliases)?;
-    if stmt.distinct {
-        if stmt.per_partition_limit.is_some() {
-            return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries".into()));
-        }
-        check_distinct(&table, &outputs)?;
-    }
-    if stmt.per_partition_limit.is_some() && stmt.group_by.is_empty() && (count || aggregate.is_some()) {
-        return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with aggregate queries.".into()));
-    }
+    check_index_use(stmt, &table, indexes, index.is_some())?;
+    let reversed = order_by(&table, &stmt.order_by, &restrictions, &selection_aliases(&stmt.selection))?;
+    check_distinct_and_per_partition_limit(stmt, &table, &selected)?;
     let per_partition_limit = stmt
         .per_partition_limit
         .as_ref()
@@ -203,22 +78,16 @@ pub fn analyze_select(
     let limit = stmt.limit.as_ref().map(|t| int_parameter(&table, "[limit]", t, binds)).transpose()?;
     let ordered_partition_in = !stmt.order_by.is_empty()
         && restrictions.partition.as_ref().is_some_and(|p| p.iter().any(|c| matches!(c, ColumnValues::In(_))));
-    let mut order_inputs = Vec::new();
-    if ordered_partition_in && aggregate.is_none() && !count {
-        for &id in &table.clustering_key[..stmt.order_by.len()] {
-            let output = Output::Column(id);
-            let index = outputs.iter().position(|o| *o == output).unwrap_or_else(|| {
-                outputs.push(output);
-                outputs.len() - 1
-            });
-            order_inputs.push(index);
-        }
-    }
+    let order_inputs = if ordered_partition_in && selected.aggregate.is_none() && !selected.count {
+        order_inputs(&table, stmt.order_by.len(), &mut selected.outputs)
+    } else {
+        Vec::new()
+    };
     Ok(SelectPlan {
         table,
-        outputs: outputs.into(),
-        result_columns: result_columns.into(),
-        count,
+        outputs: selected.outputs.into(),
+        result_columns: selected.result_columns.into(),
+        count: selected.count,
         restrictions,
         reversed,
         limit,
@@ -226,10 +95,215 @@ pub fn analyze_select(
         distinct: stmt.distinct,
         ordered_partition_in,
         order_inputs,
-        aggregate,
-        projection: computed,
+        aggregate: selected.aggregate,
+        projection: selected.projection,
         index,
     })
+}
+
+/// What the selection clause asks of each row, and the result metadata.
+#[derive(Default)]
+struct Selected {
+    outputs: Vec<Output>,
+    result_columns: Vec<ColumnSpec>,
+    /// `COUNT(*)` (or `count(x)`) as a plain selector: one row with the number of rows.
+    count: bool,
+    aggregate: Option<AggregatePlan>,
+    projection: Option<Projection>,
+}
+
+/// The selection clause: aggregates (and GROUP BY), computed selectors (functions, casts,
+/// JSON), or plain columns, `COUNT(*)`, `WRITETIME`/`TTL` and `token(...)`.
+fn analyze_selection(stmt: &SelectStatement, table: &TableDef, binds: &mut BindSpecs) -> Result<Selected, CqlError> {
+    let selected = match &stmt.selection {
+        selection if aggregate::is_aggregate(selection, &stmt.group_by, stmt.json) => {
+            let (plan, described) = aggregate::analyze(table, selection, &stmt.group_by, &stmt.where_clause)?;
+            let outputs = plan.input_outputs();
+            let (projection, described) = if stmt.json {
+                let (json, columns) = projection::json_of_columns(described);
+                (Some(json), columns)
+            } else {
+                (None, described)
+            };
+            let result_columns = specs(table, described);
+            Selected { outputs, result_columns, count: false, aggregate: Some(plan), projection }
+        }
+        selection if projection::is_computed(selection, stmt.json) => {
+            let (outputs, plan, described) = projection::analyze(table, selection, stmt.json, binds)?;
+            let result_columns = specs(table, described);
+            Selected { outputs, result_columns, count: false, aggregate: None, projection: Some(plan) }
+        }
+        Selection::All => all_columns(table),
+        Selection::Selectors(selectors) => plain_selectors(table, selectors)?,
+    };
+    if selected.count && !selected.outputs.is_empty() {
+        return Err(CqlError::invalid("Mixing COUNT(*) with other selectors is not supported yet".into()));
+    }
+    Ok(selected)
+}
+
+fn specs(table: &TableDef, described: Vec<(String, CqlType)>) -> Vec<ColumnSpec> {
+    described.into_iter().map(|(name, ty)| spec(table, name, ty)).collect()
+}
+
+/// `SELECT *`: every column, in Cassandra's order.
+fn all_columns(table: &TableDef) -> Selected {
+    let mut selected = Selected::default();
+    for id in table.select_star_order() {
+        let c = table.column(id);
+        selected.outputs.push(Output::Column(id));
+        selected.result_columns.push(spec(table, c.name.clone(), c.ty.clone()));
+    }
+    selected
+}
+
+/// Selectors read straight from each row: columns, `COUNT(*)`, `WRITETIME`/`TTL` and
+/// `token(...)`.
+fn plain_selectors(table: &TableDef, selectors: &[Selector]) -> Result<Selected, CqlError> {
+    let mut selected = Selected::default();
+    for s in selectors {
+        let (output, name, ty) = match &s.expr {
+            SelectorExpr::Column(name) => {
+                let id = column_id(table, name)?;
+                (Some(Output::Column(id)), name.clone(), table.column(id).ty.clone())
+            }
+            SelectorExpr::CountAll => {
+                selected.count = true;
+                (None, "count".to_string(), CqlType::Bigint)
+            }
+            SelectorExpr::WriteTime(name) | SelectorExpr::Ttl(name) => {
+                let writetime = matches!(s.expr, SelectorExpr::WriteTime(_));
+                let (output, ty, label) = projection::cell_metadata(table, name, writetime)?;
+                (Some(output), label, ty)
+            }
+            SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("token") => {
+                token_selector(table, args)?
+            }
+            SelectorExpr::FunctionCall { name, args } if name.name.eq_ignore_ascii_case("count") && args.len() == 1 => {
+                selected.count = true;
+                (None, "count".to_string(), CqlType::Bigint)
+            }
+            other => {
+                return Err(CqlError::invalid(format!(
+                    "This selector is not supported yet: {}",
+                    super::cql_text::selector_text(other)
+                )))
+            }
+        };
+        if let Some(o) = output {
+            selected.outputs.push(o);
+        }
+        selected.result_columns.push(spec(table, s.alias.clone().unwrap_or(name), ty));
+    }
+    Ok(selected)
+}
+
+/// `token(k1, k2)` selected: its arguments are the partition key columns, in key order.
+fn token_selector(table: &TableDef, args: &[SelectorExpr]) -> Result<(Option<Output>, String, CqlType), CqlError> {
+    let arg_names: Vec<&str> = args
+        .iter()
+        .map(|a| match a {
+            SelectorExpr::Column(c) => Ok(c.as_str()),
+            _ => Err(CqlError::invalid("token() takes the partition key columns".into())),
+        })
+        .collect::<Result<_, _>>()?;
+    let pk: Vec<&str> = table.partition_key.iter().map(|&i| table.column(i).name.as_str()).collect();
+    if arg_names != pk {
+        return Err(CqlError::invalid(format!("token() takes the partition key columns in order: {}", pk.join(", "))));
+    }
+    Ok((Some(Output::Token), format!("system.token({})", arg_names.join(", ")), CqlType::Bigint))
+}
+
+/// A selection alias named in WHERE (where it is no column) is refused.
+fn check_where_aliases(stmt: &SelectStatement, table: &TableDef) -> Result<(), CqlError> {
+    let Selection::Selectors(selectors) = &stmt.selection else {
+        return Ok(());
+    };
+    for relation in &stmt.where_clause {
+        let column = match relation {
+            Relation::Simple { column, .. } | Relation::In { column, .. } | Relation::MapElement { column, .. } => {
+                column
+            }
+            _ => continue,
+        };
+        if table.column_id(column).is_none() && selectors.iter().any(|s| s.alias.as_deref() == Some(column.as_str())) {
+            return Err(CqlError::invalid(format!(
+                "Aliases aren't allowed in the where clause ('{}')",
+                super::cql_text::relation_text(relation)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What a secondary index restriction cannot be combined with: ORDER BY (also refused when
+/// an indexed column is restricted by `=` with the partition key known), DISTINCT and PER
+/// PARTITION LIMIT.
+fn check_index_use(
+    stmt: &SelectStatement,
+    table: &TableDef,
+    indexes: &[(IndexDef, Arc<TableDef>)],
+    uses_index: bool,
+) -> Result<(), CqlError> {
+    let restricts_indexed_column = stmt.where_clause.iter().any(|r| {
+        matches!(r, Relation::Simple { column, op: Operator::Eq, .. }
+            if indexes.iter().any(|(i, _)| table.column_id(column) == Some(i.column)))
+    });
+    if (uses_index || restricts_indexed_column) && !stmt.order_by.is_empty() {
+        return Err(CqlError::invalid("ORDER BY with 2ndary indexes is not supported.".into()));
+    }
+    if uses_index && (stmt.distinct || stmt.per_partition_limit.is_some()) {
+        return Err(CqlError::invalid(
+            "SELECT DISTINCT and PER PARTITION LIMIT with a secondary index restriction are not supported yet".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The aliases of the selection (none for `SELECT *`).
+fn selection_aliases(selection: &Selection) -> Vec<&str> {
+    match selection {
+        Selection::Selectors(selectors) => selectors.iter().filter_map(|s| s.alias.as_deref()).collect(),
+        Selection::All => Vec::new(),
+    }
+}
+
+/// SELECT DISTINCT's outputs, and PER PARTITION LIMIT, refused with DISTINCT and with
+/// aggregates over whole partitions (no GROUP BY).
+fn check_distinct_and_per_partition_limit(
+    stmt: &SelectStatement,
+    table: &TableDef,
+    selected: &Selected,
+) -> Result<(), CqlError> {
+    if stmt.distinct {
+        if stmt.per_partition_limit.is_some() {
+            return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries".into()));
+        }
+        check_distinct(table, &selected.outputs)?;
+    }
+    if stmt.per_partition_limit.is_some()
+        && stmt.group_by.is_empty()
+        && (selected.count || selected.aggregate.is_some())
+    {
+        return Err(CqlError::invalid("PER PARTITION LIMIT is not allowed with aggregate queries.".into()));
+    }
+    Ok(())
+}
+
+/// For ORDER BY over an `IN` on the partition key (rows of several partitions merged in
+/// clustering order): the outputs holding the first `order_len` clustering columns, added
+/// after the selected ones when not selected.
+fn order_inputs(table: &TableDef, order_len: usize, outputs: &mut Vec<Output>) -> Vec<usize> {
+    let mut order_inputs = Vec::new();
+    for &id in &table.clustering_key[..order_len] {
+        let output = Output::Column(id);
+        let index = outputs.iter().position(|o| *o == output).unwrap_or_else(|| {
+            outputs.push(output);
+            outputs.len() - 1
+        });
+        order_inputs.push(index);
+    }
+    order_inputs
 }
 
 /// DISTINCT selects whole partition keys and static columns only.

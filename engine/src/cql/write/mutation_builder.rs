@@ -6,9 +6,10 @@ use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::keys::{clustering_key, partition_position, slice_range};
 use crate::cql::statement::modification::{ModificationKind, ModificationPlan};
 use crate::cql::statement::restrictions::partition_keys;
-use crate::model::cell::{DeletionTime, Liveness, NEVER_EXPIRES};
-use crate::model::mutation::{ClusteringKey, ClusteringRange, Mutation, RowUpdate};
-use crate::schema::ColumnKind;
+use crate::model::cell::{Cell, DeletionTime, Liveness, NEVER_EXPIRES};
+use crate::model::mutation::{ClusteringKey, ClusteringRange, ColumnId, Mutation, RowUpdate};
+use crate::schema::{ColumnKind, TableDef};
+use bytes::Bytes;
 use percore_protocol::types::CqlType;
 
 use super::cell_ops::{deletion_cells, operation_cells, CellStamp, PendingOp};
@@ -59,12 +60,6 @@ impl PartitionWrite {
     }
 }
 
-/// Moves what one column produced to its row's list or the static row's.
-fn route<T>(kind: ColumnKind, from: &mut Vec<T>, row: &mut Vec<T>, statics: &mut Vec<T>) {
-    let target = if kind == ColumnKind::Static { statics } else { row };
-    target.append(from);
-}
-
 pub fn build(
     plan: &ModificationPlan,
     values: &BoundValues,
@@ -75,6 +70,22 @@ pub fn build(
         return build(&expanded, values, ctx);
     }
     let table = &plan.table;
+    let stamp = write_stamp(plan, values, ctx)?;
+    let Some(partition) = &plan.restrictions.partition else {
+        return Err(CqlError::invalid("Missing mandatory PRIMARY KEY parts".into()));
+    };
+    let prefixes = plan.restrictions.clustering_prefixes(table, values)?;
+    let columns = ColumnWrites::of(plan, values, &stamp)?;
+    let mut writes = Vec::new();
+    for key in partition_keys(table, partition, values)? {
+        writes.push(partition_write(plan, values, stamp, &columns, &prefixes, &key)?);
+    }
+    Ok(writes)
+}
+
+/// The timestamp (the statement's, else the client's default, else now) and the TTL (the
+/// statement's, else the table's default; null is none) of the cells a statement writes.
+fn write_stamp(plan: &ModificationPlan, values: &BoundValues, ctx: &WriteContext) -> Result<CellStamp, CqlError> {
     let timestamp = match &plan.timestamp {
         Some(e) => e.eval_i64(values, "timestamp")?,
         None => None,
@@ -87,114 +98,161 @@ pub fn build(
         Some(e) => e.eval_i32(values, "ttl")?,
         None => None,
     }
-    .unwrap_or(table.options.default_time_to_live);
+    .unwrap_or(plan.table.options.default_time_to_live);
     if ttl < 0 {
         return Err(CqlError::invalid(format!("A TTL must be greater or equal to 0, but was {ttl}")));
     }
     if ttl > TTL_SECONDS_MAX {
         return Err(CqlError::invalid(format!("ttl is too large. requested ({ttl}) maximum ({TTL_SECONDS_MAX})")));
     }
-    let ttl = ttl as u32;
-    let now = ctx.now_seconds;
+    Ok(CellStamp { timestamp, ttl: ttl as u32, now: ctx.now_seconds })
+}
 
-    let Some(partition) = &plan.restrictions.partition else {
-        return Err(CqlError::invalid("Missing mandatory PRIMARY KEY parts".into()));
-    };
-    let prefixes = plan.restrictions.clustering_prefixes(table, values)?;
-    let full_clustering = plan.restrictions.clustering_prefix.len() == table.clustering_key.len();
+/// The cells and the owner-resolved operations of a statement's assignments and deletions,
+/// split between the rows it names and the static row.
+struct ColumnWrites {
+    cells: Vec<(ColumnId, Cell)>,
+    static_cells: Vec<(ColumnId, Cell)>,
+    pending: Vec<PendingOp>,
+    static_pending: Vec<PendingOp>,
+}
 
-    let stamp = CellStamp { timestamp, ttl, now };
-    let mut cells = Vec::new();
-    let mut static_cells = Vec::new();
-    let mut pending = Vec::new();
-    let mut static_pending = Vec::new();
-    let mut column_cells = Vec::new();
-    let mut column_pending = Vec::new();
-    for (id, op) in &plan.assignments {
-        let c = table.column(*id);
-        operation_cells(*id, c, op, values, &stamp, &mut column_cells, &mut column_pending)?;
-        let mut with_id: Vec<_> = column_cells.drain(..).map(|cell| (*id, cell)).collect();
-        route(c.kind, &mut with_id, &mut cells, &mut static_cells);
-        route(c.kind, &mut column_pending, &mut pending, &mut static_pending);
-    }
-    for (id, deletion) in &plan.deletions {
-        let c = table.column(*id);
-        deletion_cells(*id, c, deletion, values, &stamp, &mut column_cells, &mut column_pending)?;
-        let mut with_id: Vec<_> = column_cells.drain(..).map(|cell| (*id, cell)).collect();
-        route(c.kind, &mut with_id, &mut cells, &mut static_cells);
-        route(c.kind, &mut column_pending, &mut pending, &mut static_pending);
-    }
-    let deletion = DeletionTime { marked_at: timestamp, local_deletion_time: now };
-    let row_clustering = |prefix: &Vec<bytes::Bytes>| {
-        if table.clustering_key.is_empty() {
-            ClusteringKey::default()
-        } else {
-            clustering_key(table, prefix.clone())
-        }
-    };
-
-    let mut mutations = Vec::new();
-    for key in partition_keys(table, partition, values)? {
-        let mut m = Mutation::new(table.id, partition_position(&key));
-        m.static_cells = static_cells.clone();
-        let mut write = PartitionWrite {
-            table: table.clone(),
-            mutation: Mutation::new(table.id, m.position.clone()),
+impl ColumnWrites {
+    fn of(plan: &ModificationPlan, values: &BoundValues, stamp: &CellStamp) -> Result<ColumnWrites, CqlError> {
+        let table = &plan.table;
+        let mut writes = ColumnWrites {
+            cells: Vec::new(),
+            static_cells: Vec::new(),
             pending: Vec::new(),
-            conditions: Vec::new(),
+            static_pending: Vec::new(),
         };
-        write.pending.extend(static_pending.iter().map(|op| Pending { clustering: None, op: op.clone(), stamp }));
-        for prefix in &prefixes {
-            match plan.kind {
-                ModificationKind::Insert | ModificationKind::Update => {
-                    let marker = (plan.kind == ModificationKind::Insert).then(|| Liveness {
-                        timestamp,
-                        ttl_seconds: ttl,
-                        expires_at: if ttl == 0 { NEVER_EXPIRES } else { now.saturating_add(ttl) },
-                    });
-                    if full_clustering && (!cells.is_empty() || marker.is_some()) {
-                        m.rows.push(RowUpdate {
-                            clustering: row_clustering(prefix),
-                            marker,
-                            deletion: None,
-                            cells: cells.clone(),
-                        });
-                    }
-                }
-                ModificationKind::Delete if !plan.deletions.is_empty() => {
-                    if !cells.is_empty() {
-                        m.rows.push(RowUpdate {
-                            clustering: row_clustering(prefix),
-                            marker: None,
-                            deletion: None,
-                            cells: cells.clone(),
-                        });
-                    }
-                }
-                ModificationKind::Delete => {
-                    let slice = plan.restrictions.clustering_slice.as_ref();
-                    if prefix.is_empty() && slice.is_none() {
-                        m.partition_deletion = Some(deletion);
-                    } else if full_clustering {
-                        let clustering = clustering_key(table, prefix.clone());
-                        m.rows.push(RowUpdate { clustering, marker: None, deletion: Some(deletion), cells: vec![] });
-                    } else {
-                        let range: ClusteringRange = slice_range(table, prefix, slice, values)?;
-                        m.range_deletions.push((range, deletion));
-                    }
-                }
-            }
-            if !pending.is_empty() {
-                let clustering = row_clustering(prefix);
-                write.pending.extend(pending.iter().map(|op| Pending {
-                    clustering: Some(clustering.clone()),
-                    op: op.clone(),
-                    stamp,
-                }));
+        let mut column_cells = Vec::new();
+        let mut column_pending = Vec::new();
+        for (id, op) in &plan.assignments {
+            let c = table.column(*id);
+            operation_cells(*id, c, op, values, stamp, &mut column_cells, &mut column_pending)?;
+            writes.route(*id, c.kind, &mut column_cells, &mut column_pending);
+        }
+        for (id, deletion) in &plan.deletions {
+            let c = table.column(*id);
+            deletion_cells(*id, c, deletion, values, stamp, &mut column_cells, &mut column_pending)?;
+            writes.route(*id, c.kind, &mut column_cells, &mut column_pending);
+        }
+        Ok(writes)
+    }
+
+    /// Moves what one column produced to the row's lists or the static row's.
+    fn route(&mut self, id: ColumnId, kind: ColumnKind, cells: &mut Vec<Cell>, pending: &mut Vec<PendingOp>) {
+        let (row_cells, row_pending) = if kind == ColumnKind::Static {
+            (&mut self.static_cells, &mut self.static_pending)
+        } else {
+            (&mut self.cells, &mut self.pending)
+        };
+        row_cells.extend(cells.drain(..).map(|cell| (id, cell)));
+        row_pending.append(pending);
+    }
+}
+
+/// What the statement writes to the partition of `key`: its static row, and for each
+/// clustering prefix what `write_prefix` says, with the operations the owner resolves.
+fn partition_write(
+    plan: &ModificationPlan,
+    values: &BoundValues,
+    stamp: CellStamp,
+    columns: &ColumnWrites,
+    prefixes: &[Vec<Bytes>],
+    key: &[Bytes],
+) -> Result<PartitionWrite, CqlError> {
+    let table = &plan.table;
+    let mut mutation = Mutation::new(table.id, partition_position(key));
+    mutation.static_cells = columns.static_cells.clone();
+    let mut pending: Vec<Pending> =
+        columns.static_pending.iter().map(|op| Pending { clustering: None, op: op.clone(), stamp }).collect();
+    for prefix in prefixes {
+        write_prefix(&mut mutation, plan, values, stamp, &columns.cells, prefix)?;
+        if !columns.pending.is_empty() {
+            let clustering = row_clustering(table, prefix);
+            pending.extend(columns.pending.iter().map(|op| Pending {
+                clustering: Some(clustering.clone()),
+                op: op.clone(),
+                stamp,
+            }));
+        }
+    }
+    Ok(PartitionWrite { table: table.clone(), mutation, pending, conditions: Vec::new() })
+}
+
+/// What the statement does to what one clustering prefix names: INSERT and UPDATE write a
+/// row (INSERT with its marker) when the prefix is a whole clustering key; DELETE of
+/// columns writes their tombstones; DELETE of rows is `delete_rows`.
+fn write_prefix(
+    mutation: &mut Mutation,
+    plan: &ModificationPlan,
+    values: &BoundValues,
+    stamp: CellStamp,
+    cells: &[(ColumnId, Cell)],
+    prefix: &[Bytes],
+) -> Result<(), CqlError> {
+    let table = &plan.table;
+    let full_clustering = plan.restrictions.clustering_prefix.len() == table.clustering_key.len();
+    match plan.kind {
+        ModificationKind::Insert | ModificationKind::Update => {
+            let marker = (plan.kind == ModificationKind::Insert).then(|| row_marker(stamp));
+            if full_clustering && (!cells.is_empty() || marker.is_some()) {
+                let clustering = row_clustering(table, prefix);
+                mutation.rows.push(RowUpdate { clustering, marker, deletion: None, cells: cells.to_vec() });
             }
         }
-        write.mutation = m;
-        mutations.push(write);
+        ModificationKind::Delete if !plan.deletions.is_empty() => {
+            if !cells.is_empty() {
+                let clustering = row_clustering(table, prefix);
+                mutation.rows.push(RowUpdate { clustering, marker: None, deletion: None, cells: cells.to_vec() });
+            }
+        }
+        ModificationKind::Delete => delete_rows(mutation, plan, values, stamp, prefix, full_clustering)?,
     }
-    Ok(mutations)
+    Ok(())
+}
+
+/// DELETE of whole rows: the partition (no prefix and no slice), one row (a whole
+/// clustering key) or a range of rows (a prefix and an optional slice).
+fn delete_rows(
+    mutation: &mut Mutation,
+    plan: &ModificationPlan,
+    values: &BoundValues,
+    stamp: CellStamp,
+    prefix: &[Bytes],
+    full_clustering: bool,
+) -> Result<(), CqlError> {
+    let deletion = DeletionTime { marked_at: stamp.timestamp, local_deletion_time: stamp.now };
+    let slice = plan.restrictions.clustering_slice.as_ref();
+    if prefix.is_empty() && slice.is_none() {
+        mutation.partition_deletion = Some(deletion);
+    } else if full_clustering {
+        let clustering = clustering_key(&plan.table, prefix.to_vec());
+        mutation.rows.push(RowUpdate { clustering, marker: None, deletion: Some(deletion), cells: vec![] });
+    } else {
+        let range: ClusteringRange = slice_range(&plan.table, prefix, slice, values)?;
+        mutation.range_deletions.push((range, deletion));
+    }
+    Ok(())
+}
+
+/// INSERT's row marker: the row exists, with the statement's timestamp and TTL.
+fn row_marker(stamp: CellStamp) -> Liveness {
+    Liveness {
+        timestamp: stamp.timestamp,
+        ttl_seconds: stamp.ttl,
+        expires_at: if stamp.ttl == 0 { NEVER_EXPIRES } else { stamp.now.saturating_add(stamp.ttl) },
+    }
+}
+
+/// The clustering key of the row a prefix names (empty in a table without clustering
+/// columns).
+fn row_clustering(table: &TableDef, prefix: &[Bytes]) -> ClusteringKey {
+    if table.clustering_key.is_empty() {
+        ClusteringKey::default()
+    } else {
+        clustering_key(table, prefix.to_vec())
+    }
 }
