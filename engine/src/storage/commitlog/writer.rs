@@ -434,8 +434,9 @@ impl Commitlog {
         let reason =
             format!("cannot allocate commitlog segment {}: {error}", name.path_in(&self.config.directory).display());
         tracing::error!("shard {}: {reason}", self.config.shard);
+        // Not `poisoned`: nothing acknowledged is at risk, and the next append tries a new
+        // segment (a full disk that has space again takes writes again).
         let mut st = self.state.borrow_mut();
-        st.poisoned = Some(reason.clone());
         let Some(seg) = st.segments.pop_front() else { return };
         debug_assert!(seg.name == name && seg.file.is_none(), "only a segment without a file is refused");
         st.durable_seq = st.durable_seq.max(seg.end_seq);

@@ -376,7 +376,6 @@ fn released_segments_are_reused_or_deleted_and_stale_entries_never_replay() {
 }
 
 #[test]
-#[ignore = "open bug: Commitlog::refuse_unallocated_segment sets `poisoned`, so a segment that could not be created makes every later append fail (sticky), against its own doc and ARCHITECTURE invariant 4f"]
 fn without_a_segment_file_waiting_appends_are_refused_and_later_ones_succeed() {
     let dir = TestDir::new("commitlog-no-segment");
     let path = dir.path().join("not-yet");
@@ -396,7 +395,6 @@ fn without_a_segment_file_waiting_appends_are_refused_and_later_ones_succeed() {
 }
 
 #[test]
-#[ignore = "open bug: Commitlog::refuse_unallocated_segment sets `poisoned`, so a segment that could not be created makes every later append fail (sticky), against its own doc and ARCHITECTURE invariant 4f"]
 fn a_segment_that_cannot_be_created_midway_refuses_only_its_own_appends() {
     let dir = TestDir::new("commitlog-no-segment-midway");
     let path = dir.path().join("log");
