@@ -62,22 +62,7 @@ fn now_seconds() -> EpochSeconds {
 fn summaries(shard: &Replica, table: &TableDef) -> Vec<SstableSummary> {
     let store = shard.store.borrow();
     let Some(t) = store.table(&table.id) else { return vec![] };
-    t.sstables()
-        .iter()
-        .filter(|s| !s.foreign)
-        .map(|s| {
-            let st = s.reader.statistics();
-            SstableSummary {
-                generation: s.reader.generation(),
-                size_bytes: st.data_size_bytes,
-                min_token: st.min_token,
-                max_token: st.max_token,
-                min_timestamp: st.min_timestamp,
-                max_timestamp: st.max_timestamp,
-                level: st.level,
-            }
-        })
-        .collect()
+    t.own_sstable_summaries()
 }
 
 /// Checks a table's `compaction` option map as Cassandra does (class, sub-options), in

@@ -24,6 +24,7 @@ pub fn prepare(dirs: &[&Path]) -> std::io::Result<Vec<PathBuf>> {
         let path = dir.join(PROBE_FILE_NAME);
         let complete = std::fs::metadata(&path).is_ok_and(|m| m.len() == PROBE_FILE_BYTES as u64);
         if !complete {
+            // Blocking std I/O: main thread at start-up, before any executor runs.
             // Non-zero bytes: nothing may mistake the file for a hole.
             std::fs::write(&path, vec![0xA5u8; PROBE_FILE_BYTES])?;
             std::fs::File::open(&path)?.sync_all()?;

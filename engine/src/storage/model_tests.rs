@@ -100,21 +100,7 @@ async fn flush_sealed(
 fn sstable_summaries(store: &RefCell<ShardStore>, table: &StorageOptions) -> Vec<SstableSummary> {
     let store = store.borrow();
     let Some(t) = store.table(&table.id) else { return vec![] };
-    t.sstables
-        .iter()
-        .map(|s| {
-            let st = s.reader.statistics();
-            SstableSummary {
-                generation: s.reader.generation(),
-                size_bytes: st.data_size_bytes,
-                min_token: st.min_token,
-                max_token: st.max_token,
-                min_timestamp: st.min_timestamp,
-                max_timestamp: st.max_timestamp,
-                level: st.level,
-            }
-        })
-        .collect()
+    t.own_sstable_summaries()
 }
 
 /// Runs a compaction job; it must apply (nothing else moves SSTables meanwhile).

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::model::mutation::{Mutation, PartitionPosition};
 
+use super::compaction::SstableSummary;
 use super::memtable::Memtable;
 use super::partition::Partition;
 use super::sstable::{Generation, SstableReader};
@@ -59,6 +60,26 @@ impl TableStore {
     /// Bytes in the active memtable (a flush starts past the threshold).
     pub fn active_size_bytes(&self) -> usize {
         self.active.size_bytes()
+    }
+
+    /// The table's own SSTables (not foreign ones) as compaction strategies see them.
+    pub fn own_sstable_summaries(&self) -> Vec<SstableSummary> {
+        self.sstables
+            .iter()
+            .filter(|s| !s.foreign)
+            .map(|s| {
+                let st = s.reader.statistics();
+                SstableSummary {
+                    generation: s.reader.generation(),
+                    size_bytes: st.data_size_bytes,
+                    min_token: st.min_token,
+                    max_token: st.max_token,
+                    min_timestamp: st.min_timestamp,
+                    max_timestamp: st.max_timestamp,
+                    level: st.level,
+                }
+            })
+            .collect()
     }
 
     /// The SSTables this shard reads for the table.
