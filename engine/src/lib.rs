@@ -11,6 +11,7 @@
 //! [`io_properties`] are shared by all.
 
 pub mod admin;
+pub mod cluster;
 pub mod config;
 pub mod cql;
 pub mod io_properties;

@@ -1,5 +1,10 @@
 //! Node configuration: `percore.yaml` with ScyllaDB's key names, overridden by command-line
 //! flags, then validated. Unknown YAML keys are rejected so typos are not silently ignored.
+//! The cluster keys (`seed_provider`, addresses, `storage_port`, `num_tokens`, the snitch)
+//! have cassandra.yaml's own forms: see [`seeds`] and [`rackdc`].
+
+pub mod rackdc;
+pub mod seeds;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -24,8 +29,23 @@ pub enum ConfigError {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub cluster_name: String,
+    /// The address other nodes reach this one at (internode messaging binds it).
     pub listen_address: IpAddr,
+    /// The internode address told to other nodes (default: `listen_address`).
+    pub broadcast_address: Option<IpAddr>,
+    /// Where the CQL ports listen (default: `listen_address`; may be `0.0.0.0`).
     pub rpc_address: Option<IpAddr>,
+    /// The CQL address told to clients in `system.local`/`system.peers` (default:
+    /// `rpc_address`; required when that is a wildcard).
+    pub broadcast_rpc_address: Option<IpAddr>,
+    /// cassandra.yaml's `seed_provider` list (`SimpleSeedProvider`, `seeds: "a,b"`).
+    pub seed_provider: Vec<seeds::SeedProvider>,
+    /// The internode messaging port (Cassandra's 7000), the same on every node.
+    pub storage_port: u16,
+    /// Tokens this node owns on the ring when it joins (random, as ScyllaDB picks them).
+    pub num_tokens: u32,
+    /// How long a peer may stay silent before the failure detector marks it DOWN.
+    pub failure_detector_timeout_in_ms: u64,
     pub native_transport_port: u16,
     pub native_shard_aware_transport_port: u16,
     pub prometheus_port: u16,
@@ -39,9 +59,14 @@ pub struct Config {
     pub commitlog_segment_size_in_mb: u64,
     pub native_transport_max_frame_size_in_mb: usize,
     pub murmur3_partitioner_ignore_msb_bits: u32,
+    /// `SimpleSnitch` (dc `datacenter1`, rack `rack1`), or `GossipingPropertyFileSnitch`:
+    /// dc and rack from `cassandra-rackdc.properties` beside the config file (or
+    /// `rackdc_properties_file`), else from `data_center`/`rack` below.
     pub endpoint_snitch: String,
     pub data_center: String,
     pub rack: String,
+    /// Where `GossipingPropertyFileSnitch` reads dc/rack (default: beside the config file).
+    pub rackdc_properties_file: Option<PathBuf>,
     /// Number of shards (`--smp`); default: one per CPU the process may run on.
     pub smp: Option<usize>,
     /// CPUs the shards may use (`--cpuset`, e.g. `0-3,6`); default: the process affinity.
@@ -57,12 +82,27 @@ pub struct Config {
     pub compaction_throughput_mb_per_sec: u64,
 }
 
+/// ScyllaDB's default: 256 random tokens per node (no replication-aware allocator).
+pub const DEFAULT_NUM_TOKENS: u32 = 256;
+/// Tokens a node may own (Cassandra's own bound on `num_tokens`).
+pub const NUM_TOKENS_MAX: u32 = 1536;
+/// ScyllaDB's default failure-detector timeout.
+pub const DEFAULT_FAILURE_DETECTOR_TIMEOUT_MS: u64 = 20_000;
+/// The least failure-detector timeout accepted (below it, echo rounds cannot keep up).
+pub const FAILURE_DETECTOR_TIMEOUT_MS_MIN: u64 = 500;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             cluster_name: "Percore Cluster".into(),
             listen_address: IpAddr::from([127, 0, 0, 1]),
+            broadcast_address: None,
             rpc_address: None,
+            broadcast_rpc_address: None,
+            seed_provider: Vec::new(),
+            storage_port: 7000,
+            num_tokens: DEFAULT_NUM_TOKENS,
+            failure_detector_timeout_in_ms: DEFAULT_FAILURE_DETECTOR_TIMEOUT_MS,
             native_transport_port: 9042,
             native_shard_aware_transport_port: 19042,
             prometheus_port: 9180,
@@ -77,6 +117,7 @@ impl Default for Config {
             endpoint_snitch: "SimpleSnitch".into(),
             data_center: "datacenter1".into(),
             rack: "rack1".into(),
+            rackdc_properties_file: None,
             smp: None,
             cpuset: None,
             memory_bytes: None,
@@ -87,13 +128,29 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Reads `path` (start-up only: runs before any executor exists). With
+    /// `GossipingPropertyFileSnitch`, dc and rack come from `cassandra-rackdc.properties`
+    /// beside it (or `rackdc_properties_file`) when that file exists.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        // Start-up only: runs before any executor exists.
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        if text.trim().is_empty() {
-            return Ok(Config::default());
+        let mut config: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })?
+        };
+        if config.uses_property_file_snitch() {
+            let default_path = path.parent().unwrap_or(Path::new(".")).join(rackdc::RACKDC_FILE);
+            let rackdc_path = config.rackdc_properties_file.clone().unwrap_or(default_path);
+            if let Some(location) = rackdc::load(&rackdc_path)? {
+                config.data_center = location.data_center;
+                config.rack = location.rack;
+            }
         }
-        serde_yaml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
+        Ok(config)
+    }
+
+    fn uses_property_file_snitch(&self) -> bool {
+        self.endpoint_snitch.rsplit('.').next() == Some("GossipingPropertyFileSnitch")
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -133,6 +190,42 @@ impl Config {
         if self.smp == Some(0) {
             return Err(ConfigError::Invalid { key: "smp", reason: "must be at least 1".into() });
         }
+        if !(1..=NUM_TOKENS_MAX).contains(&self.num_tokens) {
+            return Err(ConfigError::Invalid {
+                key: "num_tokens",
+                reason: format!("must be between 1 and {NUM_TOKENS_MAX}"),
+            });
+        }
+        if self.failure_detector_timeout_in_ms < FAILURE_DETECTOR_TIMEOUT_MS_MIN {
+            return Err(ConfigError::Invalid {
+                key: "failure_detector_timeout_in_ms",
+                reason: format!("must be at least {FAILURE_DETECTOR_TIMEOUT_MS_MIN}"),
+            });
+        }
+        if self.listen_address.is_unspecified() {
+            return Err(ConfigError::Invalid {
+                key: "listen_address",
+                reason: "must be the node's own address, not a wildcard (other nodes connect to it)".into(),
+            });
+        }
+        if self.broadcast_address.is_some_and(|a| a.is_unspecified()) {
+            return Err(ConfigError::Invalid { key: "broadcast_address", reason: "cannot be a wildcard".into() });
+        }
+        if self.rpc_address().is_unspecified() && self.broadcast_rpc_address.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "broadcast_rpc_address",
+                reason: "must be set when rpc_address is a wildcard (clients must be told a real address)".into(),
+            });
+        }
+        if self.broadcast_rpc_address.is_some_and(|a| a.is_unspecified()) {
+            return Err(ConfigError::Invalid { key: "broadcast_rpc_address", reason: "cannot be a wildcard".into() });
+        }
+        if self.storage_port == self.native_transport_port
+            || self.storage_port == self.native_shard_aware_transport_port
+        {
+            return Err(ConfigError::Invalid { key: "storage_port", reason: "must differ from the CQL ports".into() });
+        }
+        seeds::validate(&self.seed_provider)?;
         if self.murmur3_partitioner_ignore_msb_bits > 32 {
             return Err(ConfigError::Invalid {
                 key: "murmur3_partitioner_ignore_msb_bits",
@@ -155,8 +248,29 @@ impl Config {
         self.native_transport_max_frame_size_in_mb * 1024 * 1024
     }
 
+    /// Where the CQL listeners bind.
     pub fn rpc_address(&self) -> IpAddr {
         self.rpc_address.unwrap_or(self.listen_address)
+    }
+
+    /// The CQL address clients are told (`system.local.rpc_address`, peers' rows): never a
+    /// wildcard.
+    pub fn broadcast_rpc_address(&self) -> IpAddr {
+        self.broadcast_rpc_address.unwrap_or_else(|| self.rpc_address())
+    }
+
+    /// The node's address on the ring: what other nodes and `system.peers.peer` name it by.
+    pub fn broadcast_address(&self) -> IpAddr {
+        self.broadcast_address.unwrap_or(self.listen_address)
+    }
+
+    /// The seed addresses (start-up only: host names are resolved here).
+    pub fn seeds(&self) -> Result<Vec<IpAddr>, ConfigError> {
+        seeds::resolve(&self.seed_provider)
+    }
+
+    pub fn failure_detector_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.failure_detector_timeout_in_ms)
     }
 }
 

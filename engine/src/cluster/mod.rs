@@ -1,0 +1,4 @@
+//! The cluster's membership and metadata: group 0 (schema and topology agreed through a
+//! raft log), the ring and replica placement, liveness of peers.
+
+pub mod group0;
