@@ -35,6 +35,12 @@ struct Cli {
     native_shard_aware_transport_port: Option<u16>,
     #[arg(long)]
     prometheus_port: Option<u16>,
+    /// The internode messaging port (`storage_port`, 7000).
+    #[arg(long)]
+    storage_port: Option<u16>,
+    /// Seed addresses, comma-separated (cassandra.yaml's `seed_provider` seeds).
+    #[arg(long)]
+    seeds: Option<String>,
     #[arg(long)]
     cluster_name: Option<String>,
     /// `periodic` (default) or `batch`.
@@ -58,7 +64,8 @@ enum Command {
 
 /// glommio's reactor logs an ERROR for every file on a device without io_uring polling
 /// support (most virtual disks): harmless, so it is hidden unless PERCORE_LOG asks for it.
-const DEFAULT_LOG_FILTER: &str = "info,glommio::reactor=off";
+/// openraft narrates every election and membership step at INFO: its warnings are enough.
+const DEFAULT_LOG_FILTER: &str = "info,glommio::reactor=off,openraft=warn";
 
 fn config_from(cli: Cli) -> Result<Config, Box<dyn std::error::Error>> {
     let mut config = match &cli.config {
@@ -91,6 +98,12 @@ fn config_from(cli: Cli) -> Result<Config, Box<dyn std::error::Error>> {
     }
     if let Some(v) = cli.prometheus_port {
         config.prometheus_port = v;
+    }
+    if let Some(v) = cli.storage_port {
+        config.storage_port = v;
+    }
+    if let Some(v) = cli.seeds {
+        config.seed_provider = vec![percore::config::seeds::SeedProvider::simple(&v)];
     }
     if let Some(v) = cli.cluster_name {
         config.cluster_name = v;

@@ -126,7 +126,7 @@ class PercoreServer:
         self.log_dir = Path(log_dir) if log_dir else self.data_dir.parent
         self.extra_args = list(extra_args)
         self.proc = None
-        self.port = self.shard_port = self.prometheus_port = None
+        self.port = self.shard_port = self.prometheus_port = self.storage_port = None
         self.log_path = None
         self.starts = 0
 
@@ -142,6 +142,7 @@ class PercoreServer:
             "--native-transport-port", str(self.port),
             "--native-shard-aware-transport-port", str(self.shard_port),
             "--prometheus-port", str(self.prometheus_port),
+            "--storage-port", str(self.storage_port),
             *self.extra_args,
         ]
 
@@ -152,8 +153,8 @@ class PercoreServer:
             raise ServerError("server already running")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not same_ports:
-            self.port, self.shard_port, self.prometheus_port = free_ports(3)
-        elif None in (self.port, self.shard_port, self.prometheus_port):
+            self.port, self.shard_port, self.prometheus_port, self.storage_port = free_ports(4)
+        elif None in (self.port, self.shard_port, self.prometheus_port, self.storage_port):
             raise ServerError("same_ports=True but the ports are not set: start once first")
         self.starts += 1
         self.log_path = self.log_dir / f"{self.data_dir.name}-stderr-{self.starts}.log"

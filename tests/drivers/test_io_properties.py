@@ -87,11 +87,11 @@ def test_an_unmatched_directory_with_several_entries_is_untuned(percore_factory,
 
 def start_expecting_failure(tmp_path, *args):
     """Runs the server that must refuse to start; (exit code, stderr)."""
-    port, shard_port, prometheus_port = free_ports(3)
+    port, shard_port, prometheus_port, storage_port = free_ports(4)
     command = [
         str(server_binary()), "--smp", "1", "--data-dir", str(tmp_path / "data"), "--listen-address", HOST,
         "--native-transport-port", str(port), "--native-shard-aware-transport-port", str(shard_port),
-        "--prometheus-port", str(prometheus_port), *args,
+        "--prometheus-port", str(prometheus_port), "--storage-port", str(storage_port), *args,
     ]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     return proc.returncode, proc.stderr

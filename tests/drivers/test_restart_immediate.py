@@ -200,13 +200,13 @@ def note(cycle):
 
 def restart_at_once(server, lingering):
     """One start on the same ports and data dir: no second attempt."""
-    ports = (server.port, server.shard_port, server.prometheus_port)
+    ports = (server.port, server.shard_port, server.prometheus_port, server.storage_port)
     try:
         server.start(same_ports=True)
     except ServerError as e:
         pytest.fail(f"restart on the same ports {ports} failed at the first attempt "
                     f"(closed-first sockets lingering on them: {lingering}):\n{e}", pytrace=False)
-    assert (server.port, server.shard_port, server.prometheus_port) == ports
+    assert (server.port, server.shard_port, server.prometheus_port, server.storage_port) == ports
 
 
 def first_requests(server, cycle):
@@ -295,14 +295,14 @@ def run_refused(server):
 
 
 @pytest.mark.wire  # driver-independent: runs once (scylla venv)
-@pytest.mark.parametrize("held", ["port", "shard_port", "prometheus_port"])
+@pytest.mark.parametrize("held", ["port", "shard_port", "prometheus_port", "storage_port"])
 def test_port_held_by_a_live_listener_is_refused(tmp_path, held):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:  # no SO_REUSEADDR/PORT
         holder.bind((HOST, 0))
         holder.listen(8)
         held_port = holder.getsockname()[1]
         server = PercoreServer(smp=SMP, data_dir=tmp_path / "data")
-        server.port, server.shard_port, server.prometheus_port = free_ports(3)
+        server.port, server.shard_port, server.prometheus_port, server.storage_port = free_ports(4)
         setattr(server, held, held_port)
 
         code, output = run_refused(server)
@@ -323,6 +323,7 @@ def test_second_node_on_the_ports_of_a_live_node_is_refused(percore_factory, tmp
     first = percore_factory.start(smp=SMP, data_dir=tmp_path / "first")
     second = PercoreServer(smp=SMP, data_dir=tmp_path / "second")
     second.port, second.shard_port, second.prometheus_port = first.port, first.shard_port, first.prometheus_port
+    second.storage_port = first.storage_port
 
     code, output = run_refused(second)
     assert code > 0, f"second node exited with {code}:\n{output}"

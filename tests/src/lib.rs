@@ -83,7 +83,7 @@ impl Server {
     pub fn start_in(smp: usize, data_dir: &Path) -> Result<Server> {
         let binary = server_binary()?;
         std::fs::create_dir_all(data_dir)?;
-        let ports = free_ports(3)?;
+        let ports = free_ports(4)?;
         let log_path = data_dir.with_extension(format!("stderr-{}.log", ports[0]));
         let log = File::create(&log_path)?;
         let args: Vec<String> = vec![
@@ -99,6 +99,8 @@ impl Server {
             ports[1].to_string(),
             "--prometheus-port".into(),
             ports[2].to_string(),
+            "--storage-port".into(),
+            ports[3].to_string(),
         ];
         let child = Command::new(&binary)
             .args(&args)

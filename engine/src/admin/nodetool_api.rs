@@ -194,7 +194,7 @@ async fn node_info(shard: &Shard) -> Result<NodeInfo, ApiError> {
         partitioner: PARTITIONER.to_string(),
         snitch,
         schema_version: shard.schema().version(),
-        tokens: vec![NODE_TOKEN.to_string()],
+        tokens: shard.cluster.local().map(|n| n.tokens.iter().map(i64::to_string).collect()).unwrap_or_default(),
         generation: started.as_secs(),
         uptime_seconds: node.started_at.elapsed().unwrap_or_default().as_secs(),
         load_bytes,

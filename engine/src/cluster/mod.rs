@@ -2,3 +2,4 @@
 //! raft log), the ring and replica placement, liveness of peers.
 
 pub mod group0;
+pub mod view;

@@ -35,6 +35,16 @@ pub struct SeedParameters {
     pub seeds: String,
 }
 
+impl SeedProvider {
+    /// `SimpleSeedProvider` with these comma-separated seeds.
+    pub fn simple(seeds: &str) -> SeedProvider {
+        SeedProvider {
+            class_name: SIMPLE_SEED_PROVIDER.to_string(),
+            parameters: vec![SeedParameters { seeds: seeds.to_string() }],
+        }
+    }
+}
+
 fn is_simple(provider: &SeedProvider) -> bool {
     provider.class_name == SIMPLE_SEED_PROVIDER || provider.class_name == "SimpleSeedProvider"
 }

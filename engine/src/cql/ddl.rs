@@ -1,15 +1,21 @@
-//! Schema changes. Shard 0 coordinates every DDL statement, one at a time: it computes the
-//! next schema snapshot, saves it durably, installs it on every other shard over the mesh
-//! and then on itself, and only then answers — so when a client sees the RESULT, every
-//! shard already uses the new schema and has pushed the SCHEMA_CHANGE event.
+//! Schema changes, through group 0. Shard 0 of the node a client sent DDL to computes the
+//! next schema from the state it has applied and proposes it to group 0, guarded by that
+//! state's id (a concurrent change through another node makes the proposal a conflict: it
+//! recomputes from the newer state, so `IF NOT EXISTS` races end with one table). Every
+//! node applies the committed change the same way ([`install_applied`]): it installs the
+//! schema on every other shard over the mesh and then on shard 0, pushing the
+//! SCHEMA_CHANGE event to its clients, and builds new indexes over its rows. The client is
+//! answered once its own node has applied the change.
 
 use std::rc::Rc;
 use std::sync::Arc;
 
 use futures::future::try_join_all;
 use percore_protocol::cql::ast::Statement;
-use percore_protocol::response::SchemaChange;
+use percore_protocol::response::{SchemaChange, SchemaChangeType};
 
+use crate::cluster::group0::command::{Change, Group0Command, Group0Response, SchemaEvent};
+use crate::cluster::group0::service::{Group0, Group0Error};
 use crate::cql::shard::Shard;
 use crate::replica::compaction_scheduler;
 use crate::schema::change::{self, DdlOutcome};
@@ -42,22 +48,82 @@ async fn execute_on_coordinator(
     assert_eq!(shard.id, SCHEMA_COORDINATOR_SHARD, "one shard serialises schema changes");
     let _serialised =
         shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
-    let previous = shard.schema();
-    let DdlOutcome::Changed { schema, event } =
-        change::apply(&previous, &statement, keyspace.as_deref(), &shard.node.config.data_center)?
-    else {
-        return Ok(None);
-    };
-    check_compaction_options(&previous, &schema)?;
-    let created = created_indexes(&previous, &schema);
-    persist::save(shard.node.config.data_directory(), &schema)
-        .await
-        .map_err(|e| CqlError::server(format!("cannot save the schema: {e}")))?;
-    broadcast_schema(shard, Arc::new(schema), Some(event.clone())).await?;
+    let group0 = shard.router.local::<Group0>().ok_or_else(|| CqlError::server("group 0 is not running".into()))?;
+    loop {
+        // No await between these two reads: the schema is the one of this state or newer
+        // (a newer one makes the proposal a conflict, and the loop recomputes).
+        let state_id = group0.state().state_id;
+        let previous = shard.schema();
+        let DdlOutcome::Changed { schema, event } =
+            change::apply(&previous, &statement, keyspace.as_deref(), &shard.node.config.data_center)?
+        else {
+            return Ok(None);
+        };
+        check_compaction_options(&previous, &schema)?;
+        let change = Change::Schema { statements: persist::statements(&schema), event: Some(schema_event(&event)) };
+        match group0.propose(Group0Command::new(state_id, change)).await.map_err(group0_error)? {
+            Group0Response::Applied { .. } => return Ok(Some(event)),
+            Group0Response::Conflict { .. } => continue,
+            Group0Response::Rejected { reason } => return Err(CqlError::invalid(reason)),
+        }
+    }
+}
+
+/// Applies a schema group 0 committed, on this node (run on shard 0 by the node's
+/// applied-state listener): every shard gets it and tells its clients, then indexes the
+/// change created are built over this node's rows.
+pub async fn install_applied(shard: &Rc<Shard>, schema: Schema, event: Option<SchemaChange>) -> Result<(), CqlError> {
+    let created = created_indexes(&shard.schema(), &schema);
+    broadcast_schema(shard, Arc::new(schema), event).await?;
     for (table, index) in created {
         backfill_index(shard, table, index).await?;
     }
-    Ok(Some(event))
+    Ok(())
+}
+
+fn group0_error(e: Group0Error) -> CqlError {
+    CqlError::server(format!("Cannot apply the schema change: {e}"))
+}
+
+/// The event as group 0 carries it.
+fn schema_event(change: &SchemaChange) -> SchemaEvent {
+    let (keyspace, name, arg_types) = match change {
+        SchemaChange::Keyspace { keyspace, .. } => (keyspace, None, vec![]),
+        SchemaChange::Table { keyspace, table: name, .. } | SchemaChange::Type { keyspace, name, .. } => {
+            (keyspace, Some(name.clone()), vec![])
+        }
+        SchemaChange::Function { keyspace, name, arg_types, .. }
+        | SchemaChange::Aggregate { keyspace, name, arg_types, .. } => {
+            (keyspace, Some(name.clone()), arg_types.clone())
+        }
+    };
+    SchemaEvent {
+        change: change.change().as_str().to_string(),
+        target: change.target().to_string(),
+        keyspace: keyspace.clone(),
+        name,
+        arg_types,
+    }
+}
+
+/// The event clients are told, from group 0's form (`None` if it names nothing known).
+pub fn client_event(event: &SchemaEvent) -> Option<SchemaChange> {
+    let change = match event.change.as_str() {
+        "CREATED" => SchemaChangeType::Created,
+        "UPDATED" => SchemaChangeType::Updated,
+        "DROPPED" => SchemaChangeType::Dropped,
+        _ => return None,
+    };
+    let keyspace = event.keyspace.clone();
+    let name = || event.name.clone();
+    Some(match event.target.as_str() {
+        "KEYSPACE" => SchemaChange::Keyspace { change, keyspace },
+        "TABLE" => SchemaChange::Table { change, keyspace, table: name()? },
+        "TYPE" => SchemaChange::Type { change, keyspace, name: name()? },
+        "FUNCTION" => SchemaChange::Function { change, keyspace, name: name()?, arg_types: event.arg_types.clone() },
+        "AGGREGATE" => SchemaChange::Aggregate { change, keyspace, name: name()?, arg_types: event.arg_types.clone() },
+        _ => return None,
+    })
 }
 
 /// Refuses a table whose compaction strategy options the storage could not run (checked

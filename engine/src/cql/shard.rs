@@ -9,6 +9,7 @@ use std::sync::Arc;
 use percore_protocol::response::SchemaChange;
 
 use crate::model::token::Token;
+use crate::cluster::view::ClusterView;
 use crate::replica::Replica;
 use crate::runtime::mesh::ShardRouter;
 use crate::runtime::metrics::ShardMetrics;
@@ -29,13 +30,15 @@ pub struct Shard {
     pub replica: Rc<Replica>,
     pub prepared: RefCell<PreparedCache>,
     pub events: Rc<dyn EventSink>,
+    /// The ring as this node knows it (installed after every group 0 change).
+    pub cluster: Rc<ClusterView>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
     pub ddl_lock: glommio::sync::Semaphore,
     in_flight_requests: Cell<usize>,
 }
 
 impl Shard {
-    pub fn new(replica: Rc<Replica>, events: Rc<dyn EventSink>) -> Rc<Shard> {
+    pub fn new(replica: Rc<Replica>, events: Rc<dyn EventSink>, cluster: Rc<ClusterView>) -> Rc<Shard> {
         Rc::new(Shard {
             id: replica.id,
             node: replica.node.clone(),
@@ -43,6 +46,7 @@ impl Shard {
             replica,
             prepared: RefCell::new(PreparedCache::default()),
             events,
+            cluster,
             ddl_lock: glommio::sync::Semaphore::new(1),
             in_flight_requests: Cell::new(0),
         })

@@ -14,10 +14,15 @@ use glommio::{CpuSet, LocalExecutorBuilder, Placement};
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::cluster::group0::messaging_transport::{register_group0_handlers, MessagingTransport};
+use crate::cluster::group0::service::{load_applied_blocking, Group0Error};
+use crate::cluster::group0::state::Group0State;
+use crate::cluster::view::ClusterView;
 use crate::config::Config;
 use crate::cql::shard::Shard;
 use crate::io_properties::IoPropertiesError;
 use crate::limits;
+use crate::messaging::{Messaging, MessagingConfig, MessagingHandoffMesh};
 use crate::replica::replay::{replay_assigned, ReplayError};
 use crate::replica::{Replica, ReplicaError};
 use crate::runtime::cpuset::{self, CpusetError, ShardPlacement};
@@ -31,6 +36,8 @@ use crate::storage::io_scheduling::IoScheduling;
 use crate::storage::truncation_record::TruncationRecord;
 use crate::transport::events::EventSubscribers;
 use crate::transport::listener::{self, HandoffMesh};
+
+pub mod cluster_start;
 
 #[derive(Debug, Error)]
 pub enum NodeError {
@@ -48,6 +55,8 @@ pub enum NodeError {
     Shard { shard: usize, source: Box<ShardError> },
     #[error(transparent)]
     IoProperties(#[from] IoPropertiesError),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Runs the node until SIGINT or SIGTERM.
@@ -62,7 +71,18 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     std::fs::create_dir_all(&data_dir)
         .map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     let host_id = load_or_create_host_id(&data_dir)?;
-    let schema = Arc::new(persist::load(&data_dir, &config.data_center)?);
+    let seeds = config.seeds().map_err(|e| NodeError::Config(e.to_string()))?;
+    // What group 0 had applied when the node stopped: its schema is the node's (a node
+    // that was never a member still has its single-node schema file).
+    let group0_directory = data_dir.join(cluster_start::GROUP0_DIRECTORY);
+    let applied = load_applied_blocking(&group0_directory)
+        .map_err(|source| NodeError::DataDirectory { path: group0_directory.display().to_string(), source })?;
+    let schema = Arc::new(match &applied {
+        Some(applied) => persist::from_statements(&applied.state.schema, &config.data_center)
+            .map_err(|e| NodeError::Config(format!("group 0's schema does not apply: {e}")))?,
+        None => persist::load(&data_dir, &config.data_center)?,
+    });
+    let cluster_state = Arc::new(applied.map(|a| a.state).unwrap_or_default());
     let commitlog_dir = config.commitlog_directory();
     // Main thread, before the executors start: blocking I/O is fine here.
     std::fs::create_dir_all(&commitlog_dir)
@@ -104,17 +124,29 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     let request_mesh = RequestMesh::full(nr_shards, limits::MESH_QUEUE_DEPTH);
     let reply_mesh = ReplyMesh::full(nr_shards, limits::MESH_QUEUE_DEPTH);
     let handoff_mesh = HandoffMesh::full(nr_shards, limits::CONNECTION_HANDOFF_QUEUE_DEPTH);
+    let messaging_mesh = MessagingHandoffMesh::full(nr_shards, limits::CONNECTION_HANDOFF_QUEUE_DEPTH);
 
     let mut handles = Vec::with_capacity(nr_shards);
     for (shard_id, placement) in placements.iter().enumerate() {
         let (node, schema, old_segments, truncations, io_probes) =
             (node.clone(), schema.clone(), old_segments.clone(), truncations.clone(), io_probes.clone());
         let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
+        let (messaging_mesh, cluster_state, seeds) = (messaging_mesh.clone(), cluster_state.clone(), seeds.clone());
         let handle = LocalExecutorBuilder::new(glommio_placement(placement))
             .name(&format!("percore-shard-{shard_id}"))
             .spawn(move || async move {
-                let start =
-                    ShardStart { schema, old_segments, truncations, io_probes, request_mesh, reply_mesh, handoff_mesh };
+                let start = ShardStart {
+                    schema,
+                    cluster_state,
+                    seeds,
+                    old_segments,
+                    truncations,
+                    io_probes,
+                    request_mesh,
+                    reply_mesh,
+                    handoff_mesh,
+                    messaging_mesh,
+                };
                 run_shard(node, start).await
             })
             .map_err(|e| NodeError::Executor { shard: shard_id, reason: e.to_string() })?;
@@ -162,11 +194,18 @@ pub enum ShardError {
     Listen(std::io::Error),
     #[error("cannot read the I/O probe file: {0}")]
     IoProbe(std::io::Error),
+    #[error("cannot listen for other nodes: {0}")]
+    Messaging(std::io::Error),
+    #[error("cannot take part in the cluster: {0}")]
+    Cluster(#[from] Group0Error),
 }
 
 /// What a shard's executor starts from.
 struct ShardStart {
     schema: Arc<Schema>,
+    /// The ring group 0 had applied when the node stopped (empty on a first start).
+    cluster_state: Arc<Group0State>,
+    seeds: Vec<std::net::IpAddr>,
     old_segments: Arc<Vec<FoundSegment>>,
     truncations: TruncationRecord,
     /// Files each shard reads first (`storage::io_probe`).
@@ -174,6 +213,7 @@ struct ShardStart {
     request_mesh: RequestMesh,
     reply_mesh: ReplyMesh,
     handoff_mesh: HandoffMesh,
+    messaging_mesh: MessagingHandoffMesh,
 }
 
 /// The life of one shard's executor.
@@ -193,7 +233,9 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
     });
     let replica = Replica::new(node.clone(), router.clone(), start.schema, commitlog, start.truncations);
     let events = Rc::new(EventSubscribers::default());
-    let shard = Shard::new(replica.clone(), events.clone());
+    let view = Rc::new(ClusterView::new(node.host_id, start.cluster_state));
+    let shard = Shard::new(replica.clone(), events.clone(), view.clone());
+    router.register(view);
     router.register(replica.clone());
     router.register(shard.clone());
     router.register(events);
@@ -215,6 +257,23 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
     replica.schedule_compactions();
+    let messaging = start_messaging(&node, shard.id, start.messaging_mesh).await?;
+    router.register(messaging.clone());
+    register_group0_handlers(&router, &messaging);
+    let group0 = if shard.id == 0 {
+        let transport = Rc::new(MessagingTransport::new(messaging.clone()));
+        let group0 = cluster_start::start(&shard, transport, &start.seeds).await?;
+        node.mark_cluster_ready();
+        Some(group0)
+    } else {
+        None
+    };
+    while !node.cluster_ready() {
+        if node.shutdown_requested() {
+            return Ok(());
+        }
+        glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
+    }
     let mut listeners = Some(listener::start(shard.clone(), start.handoff_mesh).await.map_err(ShardError::Listen)?);
     node.mark_listening(true);
     if shard.id == 0 {
@@ -233,8 +292,27 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
         last = std::time::Instant::now();
     }
     drop(listeners);
+    if let Some(group0) = group0 {
+        group0.shutdown().await;
+    }
+    messaging.shutdown();
     replica.shutdown().await;
     Ok(())
+}
+
+/// This shard's internode messaging, listening on the storage port.
+async fn start_messaging(node: &NodeState, shard: usize, mesh: MessagingHandoffMesh) -> Result<Rc<Messaging>, ShardError> {
+    let config = &node.config;
+    let messaging = Messaging::new(MessagingConfig {
+        cluster_name: config.cluster_name.clone(),
+        listen_address: config.listen_address,
+        storage_port: config.storage_port,
+        host_id: node.host_id,
+        nr_shards: node.nr_shards,
+        shard,
+    });
+    messaging.start_listening(mesh).await.map_err(ShardError::Messaging)?;
+    Ok(messaging)
 }
 
 /// Publishes the executor's busy time since the last call (over `interval`).
@@ -304,8 +382,14 @@ fn load_or_create_host_id(data_dir: &Path) -> Result<Uuid, NodeError> {
 /// Every shard binds the ports with SO_REUSEPORT; a plain bind first makes sure no other
 /// process holds them (SO_REUSEPORT would otherwise silently share them).
 fn check_ports_free(config: &Config) -> Result<(), NodeError> {
-    for port in [config.native_transport_port, config.native_shard_aware_transport_port, config.prometheus_port] {
-        let addr = SocketAddr::new(config.rpc_address(), port);
+    let rpc = config.rpc_address();
+    let ports = [
+        SocketAddr::new(rpc, config.native_transport_port),
+        SocketAddr::new(rpc, config.native_shard_aware_transport_port),
+        SocketAddr::new(rpc, config.prometheus_port),
+        SocketAddr::new(config.listen_address, config.storage_port),
+    ];
+    for addr in ports {
         probe_bind_patiently(addr).map_err(|source| NodeError::Listen { addr, source })?;
     }
     Ok(())

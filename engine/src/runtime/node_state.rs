@@ -31,6 +31,9 @@ pub struct NodeState {
     drain: AtomicBool,
     /// Shards whose CQL listeners are open.
     listening_shards: AtomicUsize,
+    /// Shard 0 has this node in the cluster (founded, joined or rejoined): the shards may
+    /// open their CQL listeners.
+    cluster_ready: AtomicBool,
 }
 
 impl NodeState {
@@ -55,6 +58,7 @@ impl NodeState {
             started_at: std::time::SystemTime::now(),
             drain: AtomicBool::new(false),
             listening_shards: AtomicUsize::new(0),
+            cluster_ready: AtomicBool::new(false),
         })
     }
 
@@ -95,6 +99,14 @@ impl NodeState {
 
     pub fn all_replayed(&self) -> bool {
         self.replayed_shards.load(Ordering::Acquire) == self.nr_shards
+    }
+
+    pub fn mark_cluster_ready(&self) {
+        self.cluster_ready.store(true, Ordering::Release);
+    }
+
+    pub fn cluster_ready(&self) -> bool {
+        self.cluster_ready.load(Ordering::Acquire)
     }
 
     /// The shard with the fewest open connections (lowest id on ties).

@@ -1,13 +1,11 @@
-//! The schema file: `<data>/schema/schema.json`, a JSON list of CQL statements (CREATE
-//! KEYSPACE, its CREATE TYPEs, then CREATE TABLE ... WITH id = ..., each table's CREATE INDEXes) that rebuild the user
-//! schema. Saving goes through glommio (io_uring): write a temporary file, fdatasync it,
-//! rename it over the old one, fsync the directory — a crash leaves the old schema or the
-//! new one, never a mix. Loading happens once at start-up, before the executors run, with
-//! plain std I/O.
+//! The schema as CQL statements (CREATE KEYSPACE, its CREATE TYPEs, then CREATE TABLE ...
+//! WITH id = ..., each table's CREATE INDEXes) that rebuild the user schema: the form group
+//! 0 carries and keeps durable (`cluster::group0`). `<data>/schema/schema.json`, where a
+//! node kept its schema before it was a cluster member, is read once at start-up (plain
+//! std I/O, before the executors run) so an existing node founds its cluster with it.
 
 use std::path::{Path, PathBuf};
 
-use futures::AsyncWriteExt;
 use percore_protocol::cql::parse_statement;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -19,7 +17,6 @@ use super::system_keyspaces;
 
 const SCHEMA_DIR: &str = "schema";
 const SCHEMA_FILE: &str = "schema.json";
-const SCHEMA_TMP_FILE: &str = "schema.json.tmp";
 const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Error)]
@@ -28,6 +25,14 @@ pub enum SchemaLoadError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a valid schema file: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+}
+
+/// A schema statement that does not apply (a damaged or foreign schema).
+#[derive(Debug, Error)]
+#[error("{reason} in: {statement}")]
+pub struct BadStatement {
+    pub statement: String,
+    pub reason: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -43,11 +48,10 @@ fn schema_dir(data_dir: &Path) -> PathBuf {
 /// The built-in keyspaces plus whatever the schema file holds.
 pub fn load(data_dir: &Path, local_datacenter: &str) -> Result<Schema, SchemaLoadError> {
     let path = schema_dir(data_dir).join(SCHEMA_FILE);
-    let mut schema = Schema::new(system_keyspaces::definitions());
     // Main thread, before the executors start: blocking I/O is fine here.
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(schema),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Schema::new(system_keyspaces::definitions())),
         Err(source) => return Err(SchemaLoadError::Read { path, source }),
     };
     let corrupt = |reason: String| SchemaLoadError::Corrupt { path: path.clone(), reason };
@@ -55,10 +59,17 @@ pub fn load(data_dir: &Path, local_datacenter: &str) -> Result<Schema, SchemaLoa
     if file.format_version != FORMAT_VERSION {
         return Err(corrupt(format!("unknown format version {}", file.format_version)));
     }
-    for statement in &file.statements {
-        let parsed = parse_statement(statement).map_err(|e| corrupt(format!("{e} in: {statement}")))?;
-        match change::apply(&schema, &parsed.statement, None, local_datacenter)
-            .map_err(|e| corrupt(format!("{} in: {statement}", e.message)))?
+    from_statements(&file.statements, local_datacenter).map_err(|e| corrupt(e.to_string()))
+}
+
+/// The built-in keyspaces plus the user schema the statements build (the form group 0
+/// carries and [`statements`] writes); the error names the statement that failed.
+pub fn from_statements(statements: &[String], local_datacenter: &str) -> Result<Schema, BadStatement> {
+    let mut schema = Schema::new(system_keyspaces::definitions());
+    for statement in statements {
+        let bad = |reason: String| BadStatement { statement: statement.clone(), reason };
+        let parsed = parse_statement(statement).map_err(|e| bad(e.to_string()))?;
+        match change::apply(&schema, &parsed.statement, None, local_datacenter).map_err(|e| bad(e.message))?
         {
             DdlOutcome::Changed { schema: next, .. } => schema = next,
             DdlOutcome::Unchanged => {}
@@ -68,7 +79,7 @@ pub fn load(data_dir: &Path, local_datacenter: &str) -> Result<Schema, SchemaLoa
 }
 
 /// The statements that rebuild the user part of `schema`.
-fn statements(schema: &Schema) -> Vec<String> {
+pub fn statements(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for ks in schema.keyspaces().filter(|k| !k.is_system) {
         out.push(describe::create_keyspace(ks));
@@ -80,28 +91,6 @@ fn statements(schema: &Schema) -> Vec<String> {
         }
     }
     out
-}
-
-/// Saves the schema durably (runs on an executor; all I/O through glommio).
-pub async fn save(data_dir: &Path, schema: &Schema) -> std::io::Result<()> {
-    let dir = schema_dir(data_dir);
-    if let Err(e) = glommio::io::Directory::create(&dir).await {
-        let exists = matches!(&e, glommio::GlommioError::IoError(io) if io.kind() == std::io::ErrorKind::AlreadyExists);
-        if !exists {
-            return Err(e.into());
-        }
-    }
-    let file = SchemaFile { format_version: FORMAT_VERSION, statements: statements(schema) };
-    let bytes = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
-    let tmp = dir.join(SCHEMA_TMP_FILE);
-    let dma = glommio::io::DmaFile::create(&tmp).await?;
-    let mut writer = glommio::io::DmaStreamWriterBuilder::new(dma).build();
-    writer.write_all(&bytes).await?;
-    writer.sync().await?;
-    writer.close().await?;
-    glommio::io::rename(&tmp, dir.join(SCHEMA_FILE)).await?;
-    glommio::io::Directory::open(&dir).await?.sync().await?;
-    Ok(())
 }
 
 /// For tests: the keyspace map of a loaded schema.

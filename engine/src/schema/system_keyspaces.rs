@@ -22,6 +22,9 @@ const SYSTEM_TABLES: &[&str] = &[
      truncated_at map<uuid, blob>)",
     "CREATE TABLE peers (peer inet PRIMARY KEY, data_center text, host_id uuid, preferred_ip inet, rack text, \
      release_version text, rpc_address inet, schema_version uuid, supported_features text, tokens set<text>)",
+    "CREATE TABLE peers_v2 (peer inet, peer_port int, data_center text, host_id uuid, native_address inet, \
+     native_port int, preferred_ip inet, preferred_port int, rack text, release_version text, schema_version uuid, \
+     supported_features text, tokens set<text>, PRIMARY KEY (peer, peer_port))",
     "CREATE TABLE clients (address inet, port int, client_type text, connection_stage text, driver_name text, \
      driver_version text, hostname text, protocol_version int, shard_id int, ssl_cipher_suite text, \
      ssl_enabled boolean, ssl_protocol text, username text, PRIMARY KEY (address, port, client_type))",

@@ -4,7 +4,10 @@
 
 pub mod command;
 pub mod log_store;
+pub mod messaging_transport;
+pub mod network;
 pub mod runtime;
+pub mod service;
 pub mod state;
 pub mod state_machine;
 pub mod types;

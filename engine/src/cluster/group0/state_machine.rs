@@ -85,6 +85,15 @@ pub async fn load_state(directory: &Path) -> std::io::Result<Option<AppliedState
     AppliedState::from_bytes(&bytes).map(Some)
 }
 
+/// The same, with std I/O: for the node's start-up before any executor runs.
+pub fn load_state_blocking(directory: &Path) -> std::io::Result<Option<AppliedState>> {
+    match std::fs::read(directory.join(STATE_FILE)) {
+        Ok(bytes) => AppliedState::from_bytes(&bytes).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 async fn save_state(directory: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
     let tmp = directory.join(STATE_TMP_FILE);
     let file = glommio::io::BufferedFile::create(&tmp).await?;

@@ -29,7 +29,9 @@ fn rows_of(shard: &Shard, keyspace: &str, table: &str) -> Result<Vec<VirtualRow>
     let schema = shard.schema();
     match (keyspace, table) {
         (SYSTEM, "local") => Ok(node_tables::local(shard, &schema)),
-        (SYSTEM, "peers") | (SYSTEM, "clients") => Ok(vec![]),
+        (SYSTEM, "peers") => Ok(node_tables::peers(shard, &schema)),
+        (SYSTEM, "peers_v2") => Ok(node_tables::peers_v2(shard, &schema)),
+        (SYSTEM, "clients") => Ok(vec![]),
         (SYSTEM_SCHEMA, "keyspaces") => Ok(schema_tables::keyspaces(&schema)),
         (SYSTEM_SCHEMA, "tables") => Ok(schema_tables::tables(&schema)),
         (SYSTEM_SCHEMA, "columns") => Ok(schema_tables::columns(&schema)),

@@ -1,0 +1,366 @@
+//! The group 0 member on shard 0: opens the durable log and state, runs openraft, and
+//! offers the node a narrow interface — [`Group0::state`] (the applied state),
+//! [`Group0::propose`] (a guarded command, sent to the leader wherever it is, answered
+//! once this node has applied it), founding a cluster, joining one through seeds, and the
+//! handlers for what other members send.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
+use openraft::{ChangeMembers, Raft};
+
+use super::command::{Change, Group0Command, Group0Response};
+use super::log_store::LogStore;
+use super::network::{
+    AppendReply, Group0Transport, LeaderReply, LeaderRequest, NetworkFactory, SnapshotReply, VoteReply,
+};
+use super::state::{Group0State, NodeRecord};
+use super::state_machine::{self, AppliedState, AppliedStateListener, StateMachine};
+use super::types::{member_id, Group0Raft, Member, MemberId};
+
+/// Raft heartbeats from the leader.
+const HEARTBEAT_INTERVAL_MS: u64 = 150;
+/// A follower that hears no leader for a random time in this range starts an election.
+const ELECTION_TIMEOUT_MIN_MS: u64 = 1_000;
+const ELECTION_TIMEOUT_MAX_MS: u64 = 2_000;
+/// Applied entries between snapshots (after which the log before them is purged).
+const SNAPSHOT_EVERY_ENTRIES: u64 = 512;
+/// How long a proposal may wait for a leader (elections take up to a few seconds).
+pub const LEADER_WAIT: Duration = Duration::from_secs(8);
+/// How long the leader may take to confirm it still has a quorum before a proposal.
+const QUORUM_CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long an entry may take to commit and apply (index backfills run in the apply).
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Pause between attempts to find the leader.
+const LEADER_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Group0Error {
+    #[error("group 0 has no leader reachable from this node (is a majority of nodes down?)")]
+    NoLeader,
+    #[error("group 0 has no quorum: a majority of nodes must be up for schema and topology changes")]
+    NoQuorum,
+    #[error("group 0 did not apply the change in time")]
+    Timeout,
+    #[error("group 0 failed: {0}")]
+    Failed(String),
+    #[error("cannot open group 0's files: {0}")]
+    Storage(#[from] std::io::Error),
+}
+
+pub struct Group0 {
+    raft: Group0Raft,
+    me: MemberId,
+    address: IpAddr,
+    current: Rc<RefCell<Arc<Group0State>>>,
+    applied: tokio::sync::watch::Receiver<(u64, uuid::Uuid)>,
+    transport: Rc<dyn Group0Transport>,
+}
+
+fn raft_config(cluster_name: &str) -> Result<openraft::Config, Group0Error> {
+    openraft::Config {
+        cluster_name: cluster_name.to_string(),
+        heartbeat_interval: HEARTBEAT_INTERVAL_MS,
+        election_timeout_min: ELECTION_TIMEOUT_MIN_MS,
+        election_timeout_max: ELECTION_TIMEOUT_MAX_MS,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(SNAPSHOT_EVERY_ENTRIES),
+        ..Default::default()
+    }
+    .validate()
+    .map_err(|e| Group0Error::Failed(e.to_string()))
+}
+
+/// Reads the applied state a previous run saved (start-up, before the executors: the
+/// schema and ring it holds are needed to replay the commitlog).
+pub fn load_applied_blocking(directory: &Path) -> std::io::Result<Option<AppliedState>> {
+    state_machine::load_state_blocking(directory)
+}
+
+impl Group0 {
+    /// Opens group 0's files in `directory` and starts raft (not yet a member of anything
+    /// if this is the node's first start: see [`Group0::found`] and [`Group0::join`]).
+    pub async fn open(
+        directory: &Path,
+        cluster_name: &str,
+        host_id: uuid::Uuid,
+        address: IpAddr,
+        listener: Rc<dyn AppliedStateListener>,
+        transport: Rc<dyn Group0Transport>,
+    ) -> Result<Rc<Group0>, Group0Error> {
+        create_directory(directory).await?;
+        let log = LogStore::open(directory).await?;
+        let applied = state_machine::load_state(directory).await?.unwrap_or_default();
+        let index = applied.last_applied.map_or(0, |l| l.index);
+        let current = Rc::new(RefCell::new(Arc::new(applied.state.clone())));
+        let (watch, receiver) = tokio::sync::watch::channel((index, applied.state.state_id));
+        let machine = StateMachine::new(directory, applied, current.clone(), Rc::new(watch), listener);
+        let me = member_id(host_id);
+        let network = NetworkFactory { transport: transport.clone() };
+        let raft = Raft::new(me, Arc::new(raft_config(cluster_name)?), network, log, machine)
+            .await
+            .map_err(|e| Group0Error::Failed(e.to_string()))?;
+        Ok(Rc::new(Group0 { raft, me, address, current, applied: receiver, transport }))
+    }
+
+    /// The state as this node has applied it.
+    pub fn state(&self) -> Arc<Group0State> {
+        self.current.borrow().clone()
+    }
+
+    /// Whether this node is (or was) a member of a group 0.
+    pub async fn is_member(&self) -> bool {
+        self.raft.is_initialized().await.unwrap_or(false)
+    }
+
+    /// Makes this node the first member of a new cluster, owning `record`'s tokens, with
+    /// the user schema `statements` (what a single node had before it was a cluster).
+    pub async fn found(&self, record: NodeRecord, statements: Vec<String>) -> Result<(), Group0Error> {
+        let members = BTreeMap::from([(self.me, Member { address: self.address })]);
+        self.raft.initialize(members).await.map_err(|e| Group0Error::Failed(e.to_string()))?;
+        let join = Group0Command::new(self.state().state_id, Change::UpsertNode(record));
+        let joined = self.propose_once(join).await?;
+        if !statements.is_empty() {
+            let prev = match joined {
+                Group0Response::Applied { state_id } => state_id,
+                other => return Err(Group0Error::Failed(format!("founding the cluster: {other:?}"))),
+            };
+            self.propose_once(Group0Command::new(prev, Change::Schema { statements, event: None })).await?;
+        }
+        Ok(())
+    }
+
+    /// Proposes `command` (computed from the state it names) and returns once this node
+    /// has applied its outcome: `Conflict` means recompute from the now-newer state.
+    pub async fn propose(&self, command: Group0Command) -> Result<Group0Response, Group0Error> {
+        // A conflict was decided by the leader's log at an index this node has applied
+        // before `propose_once` returns: the caller recomputes from the newer state.
+        self.propose_once(command).await
+    }
+
+    async fn propose_once(&self, command: Group0Command) -> Result<Group0Response, Group0Error> {
+        match self.to_leader(LeaderRequest::Propose(command)).await? {
+            LeaderReply::Done { log_index, response } => {
+                self.wait_applied(log_index).await?;
+                Ok(response)
+            }
+            LeaderReply::Failed { reason } => Err(Group0Error::Failed(reason)),
+            LeaderReply::NotLeader { .. } => Err(Group0Error::NoLeader),
+        }
+    }
+
+    /// Asks the seeds (in turn, until `deadline`) to make this node a member that owns
+    /// `num_tokens` tokens; returns once this node has applied its own membership.
+    pub async fn join(
+        &self,
+        seeds: &[IpAddr],
+        record: NodeRecord,
+        num_tokens: u32,
+        deadline: Instant,
+    ) -> Result<(), Group0Error> {
+        let request = LeaderRequest::Join { record, num_tokens };
+        loop {
+            for &seed in seeds.iter().filter(|&&s| s != self.address) {
+                match self.ask_until_leader(seed, request.clone(), deadline).await {
+                    Ok(LeaderReply::Done { log_index, .. }) => return self.wait_applied(log_index).await,
+                    Ok(LeaderReply::Failed { reason }) => return Err(Group0Error::Failed(reason)),
+                    Ok(LeaderReply::NotLeader { .. }) | Err(_) => {
+                        tracing::info!("group 0: seed {seed} cannot take this node in yet; trying again");
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(Group0Error::NoLeader);
+            }
+            glommio::timer::sleep(LEADER_RETRY_PAUSE * 10).await;
+        }
+    }
+
+    /// Sends `request` to `first`, then to whichever leader the answers name.
+    async fn ask_until_leader(
+        &self,
+        first: IpAddr,
+        request: LeaderRequest,
+        deadline: Instant,
+    ) -> Result<LeaderReply, Group0Error> {
+        let mut target = first;
+        loop {
+            let reply = self.transport.leader(target, request.clone()).await;
+            match reply {
+                Ok(LeaderReply::NotLeader { leader: Some(leader) }) if Instant::now() < deadline => target = leader,
+                Ok(LeaderReply::NotLeader { leader: None }) if Instant::now() < deadline => {
+                    glommio::timer::sleep(LEADER_RETRY_PAUSE).await;
+                }
+                Ok(other) => return Ok(other),
+                Err(e) => return Err(Group0Error::Failed(e.to_string())),
+            }
+        }
+    }
+
+    /// Serves `request` on the leader, wherever it is.
+    async fn to_leader(&self, request: LeaderRequest) -> Result<LeaderReply, Group0Error> {
+        let deadline = Instant::now() + LEADER_WAIT;
+        loop {
+            let reply = match self.leader_address().await {
+                Some(leader) if leader == self.address => self.serve_as_leader(request.clone()).await,
+                Some(leader) => self
+                    .transport
+                    .leader(leader, request.clone())
+                    .await
+                    .unwrap_or(LeaderReply::NotLeader { leader: None }),
+                None => LeaderReply::NotLeader { leader: None },
+            };
+            match reply {
+                LeaderReply::NotLeader { .. } if Instant::now() < deadline => {
+                    glommio::timer::sleep(LEADER_RETRY_PAUSE).await;
+                }
+                LeaderReply::NotLeader { .. } => return Err(Group0Error::NoLeader),
+                LeaderReply::Failed { reason } if reason == Group0Error::NoQuorum.to_string() => {
+                    return Err(Group0Error::NoQuorum)
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// The leader's internode address, if this node knows one.
+    async fn leader_address(&self) -> Option<IpAddr> {
+        let leader = self.raft.current_leader().await?;
+        let metrics = self.raft.metrics();
+        let membership = metrics.borrow().membership_config.clone();
+        membership.membership().get_node(&leader).map(|m| m.address)
+    }
+
+    /// What another member asked of this node as the leader (the messaging handler).
+    pub async fn serve_as_leader(&self, request: LeaderRequest) -> LeaderReply {
+        let leader_check = glommio::timer::timeout(QUORUM_CHECK_TIMEOUT, async {
+            Ok(self.raft.ensure_linearizable().await)
+        });
+        match leader_check.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(RaftError::APIError(openraft::error::CheckIsLeaderError::ForwardToLeader(f)))) => {
+                return LeaderReply::NotLeader { leader: f.leader_node.map(|m| m.address) }
+            }
+            Ok(Err(e)) => return LeaderReply::Failed { reason: e.to_string() },
+            Err(_) => return LeaderReply::Failed { reason: Group0Error::NoQuorum.to_string() },
+        }
+        match request {
+            LeaderRequest::Propose(command) => self.write(command).await,
+            LeaderRequest::Join { record, num_tokens } => self.admit(record, num_tokens).await,
+        }
+    }
+
+    /// Appends `command` as the leader and waits for it to apply here.
+    async fn write(&self, command: Group0Command) -> LeaderReply {
+        let written = glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.client_write(command).await) });
+        match written.await {
+            Ok(Ok(r)) => LeaderReply::Done { log_index: r.log_id.index, response: r.data },
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => {
+                LeaderReply::NotLeader { leader: f.leader_node.map(|m| m.address) }
+            }
+            Ok(Err(e)) => LeaderReply::Failed { reason: e.to_string() },
+            Err(_) => LeaderReply::Failed { reason: Group0Error::Timeout.to_string() },
+        }
+    }
+
+    /// Makes a new node a voting member and gives it tokens nobody owns.
+    async fn admit(&self, mut record: NodeRecord, num_tokens: u32) -> LeaderReply {
+        let id = member_id(record.host_id);
+        let member = Member { address: record.address };
+        let voters = {
+            let metrics = self.raft.metrics();
+            let m = metrics.borrow().membership_config.clone();
+            m.membership().voter_ids().collect::<std::collections::BTreeSet<_>>()
+        };
+        if !voters.contains(&id) {
+            let learner = glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.add_learner(id, member, true).await) });
+            if let Err(reason) = flatten(learner.await) {
+                return LeaderReply::Failed { reason: format!("adding {} as a learner: {reason}", record.address) };
+            }
+            let change = ChangeMembers::AddVoterIds(std::collections::BTreeSet::from([id]));
+            let voter = glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.change_membership(change, false).await) });
+            if let Err(reason) = flatten(voter.await) {
+                return LeaderReply::Failed { reason: format!("making {} a voter: {reason}", record.address) };
+            }
+        }
+        loop {
+            let state = self.state();
+            if let Some(existing) = state.node(record.host_id).filter(|n| !n.tokens.is_empty()) {
+                record.tokens = existing.tokens.clone();
+            } else {
+                let owned = state.normal_nodes().flat_map(|n| n.tokens.iter().copied()).collect();
+                record.tokens = random_tokens(num_tokens, &owned);
+            }
+            match self.write(Group0Command::new(state.state_id, Change::UpsertNode(record.clone()))).await {
+                LeaderReply::Done { response: Group0Response::Conflict { .. }, .. } => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Waits until this node has applied the log up to `index`.
+    pub async fn wait_applied(&self, index: u64) -> Result<(), Group0Error> {
+        let mut receiver = self.applied.clone();
+        let wait = async move { receiver.wait_for(|(applied, _)| *applied >= index).await.map(drop) };
+        match glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(wait.await) }).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Group0Error::Failed("group 0 stopped".into())),
+            Err(_) => Err(Group0Error::Timeout),
+        }
+    }
+
+    pub async fn handle_append(&self, rpc: AppendEntriesRequest<super::types::Group0Types>) -> AppendReply {
+        self.raft.append_entries(rpc).await
+    }
+
+    pub async fn handle_vote(&self, rpc: VoteRequest<MemberId>) -> VoteReply {
+        self.raft.vote(rpc).await
+    }
+
+    pub async fn handle_snapshot(&self, rpc: InstallSnapshotRequest<super::types::Group0Types>) -> SnapshotReply {
+        self.raft.install_snapshot(rpc).await
+    }
+
+    pub async fn shutdown(&self) {
+        if let Err(e) = self.raft.shutdown().await {
+            tracing::warn!("group 0: stopping raft: {e}");
+        }
+    }
+}
+
+/// `count` random Murmur3 tokens that no one in `owned` has (never `i64::MIN`, which is
+/// the ring's minimum and not a node token).
+pub fn random_tokens(count: u32, owned: &std::collections::BTreeSet<i64>) -> Vec<i64> {
+    use rand08::Rng;
+    let mut rng = rand08::thread_rng();
+    let mut tokens = std::collections::BTreeSet::new();
+    while tokens.len() < count as usize {
+        let t: i64 = rng.gen_range(i64::MIN + 1..=i64::MAX);
+        if !owned.contains(&t) {
+            tokens.insert(t);
+        }
+    }
+    tokens.into_iter().collect()
+}
+
+async fn create_directory(directory: &Path) -> std::io::Result<()> {
+    match glommio::io::Directory::create(directory).await {
+        Ok(_) => Ok(()),
+        Err(glommio::GlommioError::IoError(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn flatten<T, E: std::fmt::Display>(r: Result<Result<T, E>, glommio::GlommioError<()>>) -> Result<T, String> {
+    match r {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(Group0Error::Timeout.to_string()),
+    }
+}

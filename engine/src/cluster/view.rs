@@ -1,0 +1,40 @@
+//! What every shard knows of the cluster: the group 0 state this node has applied (ring
+//! members, their tokens, dc and rack) and which member this node is. Installed on every
+//! shard after each applied change, as the schema is; read by the system tables, nodetool
+//! and (later) the coordinator. One instance per shard: no locks.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::group0::state::{Group0State, NodeRecord};
+
+pub struct ClusterView {
+    local_host_id: Uuid,
+    state: RefCell<Arc<Group0State>>,
+}
+
+impl ClusterView {
+    pub fn new(local_host_id: Uuid, state: Arc<Group0State>) -> ClusterView {
+        ClusterView { local_host_id, state: RefCell::new(state) }
+    }
+
+    pub fn install(&self, state: Arc<Group0State>) {
+        *self.state.borrow_mut() = state;
+    }
+
+    pub fn state(&self) -> Arc<Group0State> {
+        self.state.borrow().clone()
+    }
+
+    /// This node's ring record (`None` until it has joined).
+    pub fn local(&self) -> Option<NodeRecord> {
+        self.state.borrow().node(self.local_host_id).cloned()
+    }
+
+    /// The other members that own tokens: the rows of `system.peers`.
+    pub fn peers(&self) -> Vec<NodeRecord> {
+        self.state.borrow().normal_nodes().filter(|n| n.host_id != self.local_host_id).cloned().collect()
+    }
+}
