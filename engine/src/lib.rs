@@ -4,11 +4,11 @@
 //! `.ci/check_layers.py`): [`transport`] serves the CQL protocol on every shard; [`cql`]
 //! analyses statements and executes them through [`replica`], the shard's table API and
 //! the only door into [`storage`] (commitlog, memtables, SSTables, flush, compaction);
-//! [`runtime`] is the executor machinery (typed cross-shard calls over bounded lock-free
-//! queues); [`schema`] holds the immutable schema snapshots and [`model`] the pure data
-//! model. [`node`] starts everything (one pinned glommio executor per shard) and [`admin`]
-//! serves metrics and operator actions over HTTP; [`config`], [`limits`] and
-//! [`io_properties`] are shared by all.
+//! [`cluster`] places data on the nodes of the token ring; [`runtime`] is the executor
+//! machinery (typed cross-shard calls over bounded lock-free queues); [`schema`] holds the
+//! immutable schema snapshots and [`model`] the pure data model. [`node`] starts everything
+//! (one pinned glommio executor per shard) and [`admin`] serves metrics and operator actions
+//! over HTTP; [`config`], [`limits`] and [`io_properties`] are shared by all.
 
 pub mod admin;
 pub mod cluster;

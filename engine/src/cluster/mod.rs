@@ -2,4 +2,5 @@
 //! raft log), the ring and replica placement, liveness of peers.
 
 pub mod group0;
+pub mod placement;
 pub mod view;

@@ -9,6 +9,24 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::group0::state::{Group0State, NodeRecord};
+use super::placement::{NodeEndpoint, RingNode, TokenMetadata, TokenMetadataError};
+
+/// The ring of the NORMAL members of `state`.
+pub fn token_metadata(state: &Group0State) -> Result<TokenMetadata, TokenMetadataError> {
+    let nodes = state
+        .normal_nodes()
+        .map(|n| RingNode {
+            endpoint: NodeEndpoint {
+                host_id: n.host_id,
+                address: n.address,
+                datacenter: n.data_center.clone(),
+                rack: n.rack.clone(),
+            },
+            tokens: n.tokens.clone(),
+        })
+        .collect();
+    TokenMetadata::new(state.ring_version, nodes)
+}
 
 pub struct ClusterView {
     local_host_id: Uuid,

@@ -14,7 +14,7 @@ use futures::future::LocalBoxFuture;
 
 use crate::cluster::group0::command::{Change, Group0Command};
 use crate::cluster::group0::network::Group0Transport;
-use crate::cluster::group0::service::{random_tokens, Group0, Group0Error};
+use crate::cluster::group0::service::{choose_tokens, Group0, Group0Error};
 use crate::cluster::group0::state::{AppliedEffects, Group0State, NodeRecord, NodeStatus};
 use crate::cluster::group0::state_machine::AppliedStateListener;
 use crate::cluster::view::ClusterView;
@@ -101,7 +101,8 @@ pub async fn start(shard: &Rc<Shard>, transport: Rc<dyn Group0Transport>, seeds:
         let me = config.broadcast_address();
         if seeds.is_empty() || seeds[0] == me {
             tracing::info!("group 0: founding a new cluster '{}' as {me}", config.cluster_name);
-            let record = own_record(shard, random_tokens(config.num_tokens, &Default::default()));
+            let tokens = choose_tokens(&Default::default(), config.num_tokens).map_err(Group0Error::Failed)?;
+            let record = own_record(shard, tokens);
             group0.found(record, persist::statements(&shard.schema())).await?;
         } else {
             tracing::info!("group 0: joining the cluster through seeds {seeds:?}");

@@ -16,6 +16,8 @@ use openraft::error::{ClientWriteError, RaftError};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 use openraft::{ChangeMembers, Raft};
 
+use crate::cluster::placement::token_allocation::random_tokens;
+
 use super::command::{Change, Group0Command, Group0Response};
 use super::log_store::LogStore;
 use super::network::{
@@ -294,8 +296,10 @@ impl Group0 {
             if let Some(existing) = state.node(record.host_id).filter(|n| !n.tokens.is_empty()) {
                 record.tokens = existing.tokens.clone();
             } else {
-                let owned = state.normal_nodes().flat_map(|n| n.tokens.iter().copied()).collect();
-                record.tokens = random_tokens(num_tokens, &owned);
+                match choose_tokens(&state, num_tokens) {
+                    Ok(tokens) => record.tokens = tokens,
+                    Err(reason) => return LeaderReply::Failed { reason },
+                }
             }
             match self.write(Group0Command::new(state.state_id, Change::UpsertNode(record.clone()))).await {
                 LeaderReply::Done { response: Group0Response::Conflict { .. }, .. } => continue,
@@ -334,19 +338,10 @@ impl Group0 {
     }
 }
 
-/// `count` random Murmur3 tokens that no one in `owned` has (never `i64::MIN`, which is
-/// the ring's minimum and not a node token).
-pub fn random_tokens(count: u32, owned: &std::collections::BTreeSet<i64>) -> Vec<i64> {
-    use rand08::Rng;
-    let mut rng = rand08::thread_rng();
-    let mut tokens = std::collections::BTreeSet::new();
-    while tokens.len() < count as usize {
-        let t: i64 = rng.gen_range(i64::MIN + 1..=i64::MAX);
-        if !owned.contains(&t) {
-            tokens.insert(t);
-        }
-    }
-    tokens.into_iter().collect()
+/// `num_tokens` random tokens no member of `state` owns.
+pub fn choose_tokens(state: &Group0State, num_tokens: u32) -> Result<Vec<i64>, String> {
+    let ring = crate::cluster::view::token_metadata(state).map_err(|e| e.to_string())?;
+    random_tokens(&mut rand::rng(), num_tokens as usize, &ring).map_err(|e| e.to_string())
 }
 
 async fn create_directory(directory: &Path) -> std::io::Result<()> {

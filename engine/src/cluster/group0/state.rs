@@ -44,6 +44,8 @@ pub struct Group0State {
     /// The user schema, as statements (see `schema::persist`).
     pub schema: Vec<String>,
     pub nodes: BTreeMap<Uuid, NodeRecord>,
+    /// Counts the ring's changes (the token metadata's version).
+    pub ring_version: u64,
 }
 
 /// What applying a command changed (for the node to act on).
@@ -79,6 +81,7 @@ impl Group0State {
                 let mut record = record.clone();
                 record.tokens.sort_unstable();
                 self.nodes.insert(record.host_id, record);
+                self.ring_version += 1;
                 effects.nodes_changed.push(command_host(command));
             }
         }
