@@ -4,6 +4,7 @@
 //! `.ci/check_layers.py`): [`transport`] serves the CQL protocol on every shard; [`cql`]
 //! analyses statements and executes them through [`replica`], the shard's table API and
 //! the only door into [`storage`] (commitlog, memtables, SSTables, flush, compaction);
+//! [`messaging`] is the internode RPC between the shards of the cluster's nodes;
 //! [`runtime`] is the executor machinery (typed cross-shard calls over bounded lock-free
 //! queues); [`schema`] holds the immutable schema snapshots and [`model`] the pure data
 //! model. [`node`] starts everything (one pinned glommio executor per shard) and [`admin`]
@@ -15,6 +16,7 @@ pub mod config;
 pub mod cql;
 pub mod io_properties;
 pub mod limits;
+pub mod messaging;
 pub mod model;
 pub mod node;
 pub mod nodetool;
