@@ -67,3 +67,56 @@ pub const BACKGROUND_SLICE_US: u64 = 500;
 /// Finished compactions each shard remembers for `nodetool compactionhistory` (the oldest
 /// are forgotten first).
 pub const COMPACTION_HISTORY_PER_SHARD_MAX: usize = 256;
+
+// --- internode messaging (per shard) --------------------------------------------------
+
+/// Largest internode frame on a `Small` connection (echo, group 0 incl. its snapshots,
+/// join), length field included.
+pub const MESSAGING_FRAME_BYTES_MAX_SMALL: usize = 4 * 1024 * 1024;
+/// Largest internode frame on a `Mutation` connection: a mutation as large as the largest
+/// CQL frame ([`FRAME_BYTES_MAX_DEFAULT`]) plus its envelope.
+pub const MESSAGING_FRAME_BYTES_MAX_MUTATION: usize = FRAME_BYTES_MAX_DEFAULT + 1024 * 1024;
+/// Largest internode frame on a `Read` connection: a page of at most [`PAGE_BYTES_MAX`]
+/// result bytes with room for its encoding.
+pub const MESSAGING_FRAME_BYTES_MAX_READ: usize = 2 * PAGE_BYTES_MAX;
+/// Largest internode frame on a `Bulk` (streaming) connection.
+pub const MESSAGING_FRAME_BYTES_MAX_BULK: usize = 16 * 1024 * 1024;
+/// Largest handshake frame (either direction): a cluster name, a host id, an address.
+pub const MESSAGING_HANDSHAKE_FRAME_BYTES_MAX: usize = 4 * 1024;
+/// Bytes of a cluster name in a handshake.
+pub const MESSAGING_CLUSTER_NAME_BYTES_MAX: usize = 1024;
+/// Requests one outgoing connection may have awaiting their response; further callers wait
+/// for a slot (within their timeout).
+pub const MESSAGING_CONNECTION_IN_FLIGHT_MAX: usize = 1024;
+/// Callers that may wait for an in-flight slot of one outgoing connection before a send is
+/// refused with `Overloaded`.
+pub const MESSAGING_CONNECTION_SLOT_WAITERS_MAX: usize = 4096;
+/// Handlers one incoming connection may have running at once; past this the connection is
+/// not read until one finishes (TCP backpressure on the sender).
+pub const MESSAGING_CONNECTION_HANDLERS_MAX: usize = 256;
+/// Frames queued for one connection's writer before their producers wait.
+pub const MESSAGING_CONNECTION_WRITE_QUEUE_DEPTH: usize = 256;
+/// Bytes gathered into one socket write at most.
+pub const MESSAGING_WRITE_BATCH_BYTES_MAX: usize = 256 * 1024;
+/// Bytes read from an internode socket per read call.
+pub const MESSAGING_READ_CHUNK_BYTES: usize = 64 * 1024;
+/// Incoming internode connections one shard serves at most (others are closed at once).
+pub const MESSAGING_INCOMING_CONNECTIONS_MAX: usize = 1024;
+/// Outgoing connections one shard keeps at most (peers × connection classes).
+pub const MESSAGING_OUTGOING_CONNECTIONS_MAX: usize = 1024;
+/// Peers whose handshake facts (host id, shard count) one shard remembers.
+pub const MESSAGING_PEERS_MAX: usize = 1024;
+/// Time to open an outgoing connection and complete its handshake.
+pub const MESSAGING_CONNECT_TIMEOUT_MS: u64 = 2_000;
+/// Time an accepted connection has to send its handshake before it is closed.
+pub const MESSAGING_HANDSHAKE_TIMEOUT_MS: u64 = 5_000;
+/// Longest timeout a request may carry; a handler is cancelled past its request's timeout.
+pub const MESSAGING_REQUEST_TIMEOUT_MS_MAX: u64 = 10 * 60 * 1000;
+/// Source ports tried when binding an outgoing connection to a shard-matching port.
+pub const MESSAGING_SOURCE_PORT_ATTEMPTS_MAX: usize = 64;
+/// Lowest source port of an outgoing internode connection (the IANA dynamic range).
+pub const MESSAGING_SOURCE_PORT_MIN: u16 = 49152;
+/// Highest source port of an outgoing internode connection.
+pub const MESSAGING_SOURCE_PORT_MAX: u16 = 65535;
+/// Depth of each queue that hands accepted internode connections to another shard.
+pub const MESSAGING_HANDOFF_QUEUE_DEPTH: usize = 128;

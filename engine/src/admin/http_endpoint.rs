@@ -22,7 +22,7 @@ pub fn start(shard: Rc<Shard>) -> std::io::Result<()> {
     let node = shard.node.clone();
     let config = &node.config;
     let addr = SocketAddr::new(config.prometheus_address.unwrap_or(config.rpc_address()), config.prometheus_port);
-    let listener = crate::transport::listen_socket::listen(addr, false)?;
+    let listener = crate::runtime::listen_socket::listen(addr, false)?;
     glommio::spawn_local(async move {
         loop {
             match listener.accept().await {

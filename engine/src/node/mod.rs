@@ -239,7 +239,7 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
     router.register(replica.clone());
     router.register(shard.clone());
     router.register(events);
-    mesh::spawn_pumps(router, node.clone(), request_rx, reply_rx);
+    mesh::spawn_pumps(router.clone(), node.clone(), request_rx, reply_rx);
     let opened = replica.open_sstables().await.map_err(ShardError::OpenSstables)?;
     if opened > 0 {
         tracing::info!("shard {}: opened {opened} SSTable(s)", shard.id);

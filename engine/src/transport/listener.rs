@@ -47,7 +47,7 @@ pub async fn start(shard: Rc<Shard>, mesh: HandoffMesh) -> std::io::Result<Liste
     ] {
         // SO_REUSEADDR as well as SO_REUSEPORT: the server-side ends of the previous run's
         // connections in TIME_WAIT must not keep a restarted node from listening.
-        let listener = super::listen_socket::listen(SocketAddr::new(config.rpc_address(), port), true)?;
+        let listener = crate::runtime::listen_socket::listen(SocketAddr::new(config.rpc_address(), port), true)?;
         tasks.push(glommio::spawn_local(accept_loop(shard.clone(), senders.clone(), listener, kind)));
     }
     for (_, receiver) in receivers.streams() {

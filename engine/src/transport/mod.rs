@@ -7,5 +7,4 @@ pub mod connection;
 pub mod events;
 pub mod frame_writer;
 pub mod handshake;
-pub mod listen_socket;
 pub mod listener;

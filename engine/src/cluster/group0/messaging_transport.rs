@@ -55,7 +55,12 @@ impl Group0Transport for MessagingTransport {
 
     fn leader(&self, to: IpAddr, request: LeaderRequest) -> Sent<'_, LeaderReply> {
         Box::pin(async move {
-            self.messaging.send(to, Verb::Group0Forward, &request).await.map_err(|e| transport_error(to, e))
+            // A join waits for the new node to catch up with the log: its verb allows longer.
+            let verb = match request {
+                LeaderRequest::Join { .. } => Verb::JoinRequest,
+                LeaderRequest::Propose(_) => Verb::Group0Forward,
+            };
+            self.messaging.send(to, verb, &request).await.map_err(|e| transport_error(to, e))
         })
     }
 }
@@ -87,9 +92,11 @@ pub fn register_group0_handlers(router: &Rc<ShardRouter>, messaging: &Messaging)
         let s = s.clone();
         async move { on_group0(&s, move |g: Rc<Group0>| async move { g.handle_snapshot(rpc).await }).await }
     });
-    let s = router.clone();
-    messaging.register(Verb::Group0Forward, move |_, request: LeaderRequest| {
-        let s = s.clone();
-        async move { on_group0(&s, move |g: Rc<Group0>| async move { g.serve_as_leader(request).await }).await }
-    });
+    for verb in [Verb::Group0Forward, Verb::JoinRequest] {
+        let s = router.clone();
+        messaging.register(verb, move |_, request: LeaderRequest| {
+            let s = s.clone();
+            async move { on_group0(&s, move |g: Rc<Group0>| async move { g.serve_as_leader(request).await }).await }
+        });
+    }
 }

@@ -1,7 +1,7 @@
-//! Listening sockets. Built here rather than with `glommio::net::TcpListener::bind` so they
-//! carry SO_REUSEADDR as well: connections the server closed first linger in TIME_WAIT and
-//! inherit the listener's options, and without SO_REUSEADDR on them a restarted node could
-//! not bind its ports for a minute.
+//! Listening sockets (CQL, internode, admin HTTP). Built here rather than with
+//! `glommio::net::TcpListener::bind` so they carry SO_REUSEADDR as well: connections the
+//! server closed first linger in TIME_WAIT and inherit the listener's options, and without
+//! SO_REUSEADDR on them a restarted node could not bind its ports for a minute.
 
 use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, IntoRawFd};
