@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use percore_protocol::response::SchemaChange;
 
-use crate::model::token::Token;
 use crate::cluster::view::ClusterView;
+use crate::model::token::Token;
 use crate::replica::Replica;
 use crate::runtime::mesh::ShardRouter;
 use crate::runtime::metrics::ShardMetrics;

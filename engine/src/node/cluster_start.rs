@@ -83,7 +83,11 @@ fn own_record(shard: &Shard, tokens: Vec<i64>) -> NodeRecord {
 }
 
 /// Opens group 0 on shard 0 and makes this node a member; returns once it is one.
-pub async fn start(shard: &Rc<Shard>, transport: Rc<dyn Group0Transport>, seeds: &[IpAddr]) -> Result<Rc<Group0>, Group0Error> {
+pub async fn start(
+    shard: &Rc<Shard>,
+    transport: Rc<dyn Group0Transport>,
+    seeds: &[IpAddr],
+) -> Result<Rc<Group0>, Group0Error> {
     let config = &shard.node.config;
     let directory = config.data_directory().join(GROUP0_DIRECTORY);
     let listener = Rc::new(AppliedStateInstaller { shard: shard.clone() });

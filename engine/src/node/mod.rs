@@ -301,7 +301,11 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
 }
 
 /// This shard's internode messaging, listening on the storage port.
-async fn start_messaging(node: &NodeState, shard: usize, mesh: MessagingHandoffMesh) -> Result<Rc<Messaging>, ShardError> {
+async fn start_messaging(
+    node: &NodeState,
+    shard: usize,
+    mesh: MessagingHandoffMesh,
+) -> Result<Rc<Messaging>, ShardError> {
     let config = &node.config;
     let messaging = Messaging::new(MessagingConfig {
         cluster_name: config.cluster_name.clone(),

@@ -69,8 +69,7 @@ pub fn from_statements(statements: &[String], local_datacenter: &str) -> Result<
     for statement in statements {
         let bad = |reason: String| BadStatement { statement: statement.clone(), reason };
         let parsed = parse_statement(statement).map_err(|e| bad(e.to_string()))?;
-        match change::apply(&schema, &parsed.statement, None, local_datacenter).map_err(|e| bad(e.message))?
-        {
+        match change::apply(&schema, &parsed.statement, None, local_datacenter).map_err(|e| bad(e.message))? {
             DdlOutcome::Changed { schema: next, .. } => schema = next,
             DdlOutcome::Unchanged => {}
         }

@@ -40,11 +40,15 @@ fn transport_error(to: IpAddr, e: MessagingError) -> TransportError {
 
 impl Group0Transport for MessagingTransport {
     fn append(&self, to: IpAddr, rpc: AppendEntriesRequest<Group0Types>) -> Sent<'_, AppendReply> {
-        Box::pin(async move { self.messaging.send(to, Verb::Group0Append, &rpc).await.map_err(|e| transport_error(to, e)) })
+        Box::pin(
+            async move { self.messaging.send(to, Verb::Group0Append, &rpc).await.map_err(|e| transport_error(to, e)) },
+        )
     }
 
     fn vote(&self, to: IpAddr, rpc: VoteRequest<MemberId>) -> Sent<'_, VoteReply> {
-        Box::pin(async move { self.messaging.send(to, Verb::Group0Vote, &rpc).await.map_err(|e| transport_error(to, e)) })
+        Box::pin(
+            async move { self.messaging.send(to, Verb::Group0Vote, &rpc).await.map_err(|e| transport_error(to, e)) },
+        )
     }
 
     fn snapshot(&self, to: IpAddr, rpc: InstallSnapshotRequest<Group0Types>) -> Sent<'_, SnapshotReply> {

@@ -30,16 +30,26 @@ pub enum LeaderRequest {
     Propose(Group0Command),
     /// A new node asks to become a member and own tokens (`num_tokens` of them, chosen by
     /// the leader so they clash with no one's).
-    Join { record: NodeRecord, num_tokens: u32 },
+    Join {
+        record: NodeRecord,
+        num_tokens: u32,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum LeaderReply {
     /// Applied on the leader at this log index (wait for it locally before answering).
-    Done { log_index: u64, response: Group0Response },
+    Done {
+        log_index: u64,
+        response: Group0Response,
+    },
     /// Ask again, of this leader if one is known.
-    NotLeader { leader: Option<IpAddr> },
-    Failed { reason: String },
+    NotLeader {
+        leader: Option<IpAddr>,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Why a message to another member got no answer.
@@ -92,7 +102,9 @@ impl MemberClient {
     }
 
     fn remote<T, E: std::error::Error>(&self, r: Result<T, RaftError<MemberId, E>>) -> RpcResult<T, E> {
-        r.map_err(|e| RPCError::RemoteError(RemoteError::new_with_node(self.target, Member { address: self.address }, e)))
+        r.map_err(|e| {
+            RPCError::RemoteError(RemoteError::new_with_node(self.target, Member { address: self.address }, e))
+        })
     }
 }
 

@@ -241,9 +241,8 @@ impl Group0 {
 
     /// What another member asked of this node as the leader (the messaging handler).
     pub async fn serve_as_leader(&self, request: LeaderRequest) -> LeaderReply {
-        let leader_check = glommio::timer::timeout(QUORUM_CHECK_TIMEOUT, async {
-            Ok(self.raft.ensure_linearizable().await)
-        });
+        let leader_check =
+            glommio::timer::timeout(QUORUM_CHECK_TIMEOUT, async { Ok(self.raft.ensure_linearizable().await) });
         match leader_check.await {
             Ok(Ok(_)) => {}
             Ok(Err(RaftError::APIError(openraft::error::CheckIsLeaderError::ForwardToLeader(f)))) => {
@@ -281,12 +280,14 @@ impl Group0 {
             m.membership().voter_ids().collect::<std::collections::BTreeSet<_>>()
         };
         if !voters.contains(&id) {
-            let learner = glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.add_learner(id, member, true).await) });
+            let learner =
+                glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.add_learner(id, member, true).await) });
             if let Err(reason) = flatten(learner.await) {
                 return LeaderReply::Failed { reason: format!("adding {} as a learner: {reason}", record.address) };
             }
             let change = ChangeMembers::AddVoterIds(std::collections::BTreeSet::from([id]));
-            let voter = glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.change_membership(change, false).await) });
+            let voter =
+                glommio::timer::timeout(COMMIT_TIMEOUT, async { Ok(self.raft.change_membership(change, false).await) });
             if let Err(reason) = flatten(voter.await) {
                 return LeaderReply::Failed { reason: format!("making {} a voter: {reason}", record.address) };
             }
@@ -345,10 +346,10 @@ pub fn choose_tokens(state: &Group0State, num_tokens: u32) -> Result<Vec<i64>, S
 }
 
 async fn create_directory(directory: &Path) -> std::io::Result<()> {
-    match glommio::io::Directory::create(directory).await {
+    match glommio::io::Directory::create(directory).await.map_err(std::io::Error::from) {
         Ok(_) => Ok(()),
-        Err(glommio::GlommioError::IoError(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -74,10 +74,10 @@ pub struct StateMachine {
 /// Reads the state file a previous run left (start-up: before raft starts).
 pub async fn load_state(directory: &Path) -> std::io::Result<Option<AppliedState>> {
     let path = directory.join(STATE_FILE);
-    let file = match glommio::io::BufferedFile::open(&path).await {
+    let file = match glommio::io::BufferedFile::open(&path).await.map_err(std::io::Error::from) {
         Ok(f) => f,
-        Err(glommio::GlommioError::IoError(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
     };
     let size = file.file_size().await?;
     let bytes = file.read_at(0, size as usize).await?;

@@ -35,24 +35,24 @@ pub fn local(shard: &Shard, schema: &Schema) -> Vec<VirtualRow> {
     let config = &shard.node.config;
     let tokens = shard.cluster.local().map(|n| token_strings(&n.tokens)).unwrap_or_default();
     vec![row_of(schema, "local", |set| {
-    set("key", text("local"));
-    set("bootstrapped", text("COMPLETED"));
-    set("broadcast_address", inet(config.broadcast_address()));
-    set("cluster_name", text(&config.cluster_name));
-    set("cql_version", text(CQL_VERSION));
-    set("data_center", text(&config.data_center));
-    set("gossip_generation", int(0));
-    set("host_id", uuid(shard.node.host_id));
-    set("listen_address", inet(config.listen_address));
-    set("native_protocol_version", text(NATIVE_PROTOCOL_VERSION));
-    set("partitioner", text(PARTITIONER));
-    set("rack", text(&config.rack));
-    set("release_version", text(RELEASE_VERSION));
-    set("rpc_address", inet(config.broadcast_rpc_address()));
-    set("rpc_port", int(config.native_transport_port as i32));
-    set("schema_version", uuid(schema.version()));
-    set("thrift_version", text("20.1.0"));
-    set("tokens", text_collection(&tokens));
+        set("key", text("local"));
+        set("bootstrapped", text("COMPLETED"));
+        set("broadcast_address", inet(config.broadcast_address()));
+        set("cluster_name", text(&config.cluster_name));
+        set("cql_version", text(CQL_VERSION));
+        set("data_center", text(&config.data_center));
+        set("gossip_generation", int(0));
+        set("host_id", uuid(shard.node.host_id));
+        set("listen_address", inet(config.listen_address));
+        set("native_protocol_version", text(NATIVE_PROTOCOL_VERSION));
+        set("partitioner", text(PARTITIONER));
+        set("rack", text(&config.rack));
+        set("release_version", text(RELEASE_VERSION));
+        set("rpc_address", inet(config.broadcast_rpc_address()));
+        set("rpc_port", int(config.native_transport_port as i32));
+        set("schema_version", uuid(schema.version()));
+        set("thrift_version", text("20.1.0"));
+        set("tokens", text_collection(&tokens));
     })]
 }
 
