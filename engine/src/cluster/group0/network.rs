@@ -101,6 +101,7 @@ impl MemberClient {
         }
     }
 
+    #[allow(clippy::result_large_err)] // openraft's own error type, as its trait returns it
     fn remote<T, E: std::error::Error>(&self, r: Result<T, RaftError<MemberId, E>>) -> RpcResult<T, E> {
         r.map_err(|e| {
             RPCError::RemoteError(RemoteError::new_with_node(self.target, Member { address: self.address }, e))

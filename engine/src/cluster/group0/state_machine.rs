@@ -136,6 +136,7 @@ impl StateMachine {
         self.watch.send_replace((index, self.applied.state.state_id));
     }
 
+    #[allow(clippy::result_large_err)] // openraft's own error type, as its trait returns it
     fn snapshot(&self) -> Result<Snapshot<Group0Types>, Group0StorageError> {
         let bytes = self.applied.to_bytes().map_err(|e| StorageIOError::read_snapshot(None, &e))?;
         let id =
