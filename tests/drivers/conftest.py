@@ -136,3 +136,25 @@ def ks(request, session):
 def ks2(request, session2):
     """A fresh keyspace on the shared smp=2 server."""
     return create_keyspace(session2, keyspace_name(request))
+
+
+# -- local clusters (scripts/percore-cluster; see local_cluster.py) -------------
+
+@pytest.fixture
+def local_cluster_factory(tmp_path):
+    """`local_cluster_factory(3, racks=3)`: a LocalCluster under tmp_path (not started). Every
+    node still running at the end is stopped (SIGTERM must exit 0; SIGKILL otherwise), even
+    when the test failed."""
+    from local_cluster import LocalCluster
+
+    clusters = []
+
+    def make(n, **options):
+        cluster = LocalCluster(n, tmp_path / f"clusters{len(clusters) + 1}", **options)
+        clusters.append(cluster)
+        return cluster
+
+    yield make
+    problems = [p for c in clusters for p in c.teardown()]
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
