@@ -12,6 +12,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
 use ahash::AHashMap;
@@ -33,6 +34,7 @@ use super::frame_reader::{FrameReader, ReadError};
 use super::handshake::{self, Hello, HelloReply};
 use super::payload::{self, PayloadError};
 use super::peer::PeerInfo;
+use super::socket_control::SocketControl;
 use super::verb::{ConnectionClass, Verb};
 use super::write_queue;
 
@@ -85,6 +87,7 @@ pub(super) struct ClientConnection {
     next_request_id: Cell<u64>,
     slots: Semaphore,
     slot_waiters: Cell<usize>,
+    socket: SocketControl,
     _reader: Task<()>,
     _writer: Task<()>,
 }
@@ -102,6 +105,7 @@ impl ClientConnection {
         let address = SocketAddr::new(peer, config.storage_port);
         let connect_failed = |source| MessagingError::ConnectFailed { peer: address, source };
         let stream = connect::start_connect(config.listen_address, address, port).map_err(connect_failed)?;
+        let socket = SocketControl::of(stream.as_raw_fd()).map_err(connect_failed)?;
         let (reader, mut writer) = stream.split();
         let hello = hello_frame(config, class).map_err(|error| handshake_error(peer, error.to_string()))?;
         // The first write completes the non-blocking connect, or reports why it failed.
@@ -156,6 +160,7 @@ impl ClientConnection {
             next_request_id: Cell::new(0),
             slots: Semaphore::new(limits::MESSAGING_CONNECTION_IN_FLIGHT_MAX as u64),
             slot_waiters: Cell::new(0),
+            socket,
             _reader: reader,
             _writer: writer,
         })
@@ -170,6 +175,7 @@ impl ClientConnection {
     pub fn close(&self) {
         self.pending.close();
         self.slots.close();
+        self.socket.shut_down();
     }
 
     /// Sends one request and waits for its response or error-response frame. The caller
@@ -206,6 +212,13 @@ impl ClientConnection {
         self.out.send(frame).await.map_err(|_| closed())?;
         counters.request_sent(self.class);
         rx.await.map_err(|_| closed())
+    }
+}
+
+impl Drop for ClientConnection {
+    fn drop(&mut self) {
+        // The peer sees the end at once, whatever io_uring still holds (`socket_control`).
+        self.socket.shut_down();
     }
 }
 

@@ -4,6 +4,7 @@
 //! client picked its port so that this is its own shard number) through a bounded
 //! cross-shard queue, as the CQL shard-aware port does.
 
+use std::os::fd::AsRawFd;
 use std::rc::{Rc, Weak};
 
 use glommio::channels::channel_mesh::{Full, MeshBuilder, Senders};
@@ -15,6 +16,7 @@ use crate::runtime::listen_socket;
 
 use super::server_connection;
 use super::service::Messaging;
+use super::socket_control::SocketControl;
 
 /// An accepted internode connection on its way to the shard that serves it.
 pub struct MessagingHandoff {
@@ -29,8 +31,15 @@ pub fn handoff_mesh(nr_shards: usize) -> MessagingHandoffMesh {
     MeshBuilder::full(nr_shards, limits::MESSAGING_HANDOFF_QUEUE_DEPTH)
 }
 
-/// Joins the hand-over mesh, listens, and returns the accepting and receiving tasks.
-pub(super) async fn start(messaging: &Rc<Messaging>, mesh: MessagingHandoffMesh) -> std::io::Result<Vec<Task<()>>> {
+/// This shard's listening: the accepting and receiving tasks, and a handle that stops the
+/// listening socket at once.
+pub(super) struct Listening {
+    pub tasks: Vec<Task<()>>,
+    pub socket: SocketControl,
+}
+
+/// Joins the hand-over mesh and listens.
+pub(super) async fn start(messaging: &Rc<Messaging>, mesh: MessagingHandoffMesh) -> std::io::Result<Listening> {
     let config = messaging.config();
     if mesh.nr_peers() != config.nr_shards {
         return Err(std::io::Error::other(format!(
@@ -48,7 +57,8 @@ pub(super) async fn start(messaging: &Rc<Messaging>, mesh: MessagingHandoffMesh)
             senders.peer_id()
         )));
     }
-    let listener = listen_socket::listen(config.listen_socket_address(), true)?;
+    let (listener, handle) = listen_socket::listen_with_handle(config.listen_socket_address(), true)?;
+    let socket = SocketControl::from(handle);
     tracing::debug!("shard {} listening for internode connections on {}", config.shard, config.listen_socket_address());
     let mut tasks = vec![glommio::spawn_local(accept_loop(Rc::downgrade(messaging), senders, listener))];
     for (_, receiver) in receivers.streams() {
@@ -62,7 +72,7 @@ pub(super) async fn start(messaging: &Rc<Messaging>, mesh: MessagingHandoffMesh)
             }
         }));
     }
-    Ok(tasks)
+    Ok(Listening { tasks, socket })
 }
 
 async fn accept_loop(messaging: Weak<Messaging>, senders: Senders<MessagingHandoff>, listener: TcpListener) {
@@ -102,7 +112,8 @@ fn serve(messaging: &Rc<Messaging>, stream: AcceptedTcpStream) {
         return;
     }
     let stream = stream.bind_to_executor();
-    messaging.track_incoming(|messaging| server_connection::serve(messaging, stream));
+    let control = SocketControl::of(stream.as_raw_fd()).ok();
+    messaging.track_incoming(control, |messaging| server_connection::serve(messaging, stream));
 }
 
 /// An `AcceptedTcpStream` does not close its fd on drop; a bound `TcpStream` does.

@@ -17,7 +17,8 @@
 //!   [`client_connection`] — requests multiplexed by id, bounded in flight.
 //! - [`frame_reader`], [`write_queue`] — socket reading and batched writing;
 //!   [`handlers`] — the type-erased handler table; [`peer`] — what handshakes told;
-//!   [`counters`]; [`error`]; [`config`]; [`timeout`].
+//!   [`counters`]; [`error`]; [`config`]; [`timeout`]; [`socket_control`] — shutting
+//!   sockets down at once, whatever io_uring still holds.
 //!
 //! Byte layouts: `docs/internode-format.md`.
 
@@ -35,6 +36,7 @@ pub mod payload;
 pub mod peer;
 mod server_connection;
 mod service;
+mod socket_control;
 mod timeout;
 pub mod verb;
 mod write_queue;

@@ -37,10 +37,17 @@ use super::handlers::HandlerRegistry;
 use super::listener::{self, MessagingHandoffMesh};
 use super::payload;
 use super::peer::{PeerDirectory, PeerInfo};
+use super::socket_control::SocketControl;
 use super::timeout::within;
 use super::verb::{ConnectionClass, Verb};
 
 type ConnectionKey = (IpAddr, ConnectionClass);
+
+/// An incoming connection's task, with a handle to shut its socket down.
+struct IncomingConnection {
+    task: Task<()>,
+    socket: Option<SocketControl>,
+}
 
 /// One shard's internode messaging.
 pub struct Messaging {
@@ -52,7 +59,8 @@ pub struct Messaging {
     /// One connect at a time per (peer, class); concurrent senders wait for it.
     connecting: RefCell<AHashMap<ConnectionKey, Rc<Semaphore>>>,
     listeners: RefCell<Vec<Task<()>>>,
-    incoming: RefCell<AHashMap<u64, Task<()>>>,
+    listening_sockets: RefCell<Vec<SocketControl>>,
+    incoming: RefCell<AHashMap<u64, IncomingConnection>>,
     next_incoming_id: Cell<u64>,
     shut_down: Cell<bool>,
 }
@@ -68,6 +76,7 @@ impl Messaging {
             outgoing: RefCell::default(),
             connecting: RefCell::default(),
             listeners: RefCell::default(),
+            listening_sockets: RefCell::default(),
             incoming: RefCell::default(),
             next_incoming_id: Cell::new(0),
             shut_down: Cell::new(false),
@@ -82,8 +91,9 @@ impl Messaging {
     /// the connections placed on this shard. Every shard must call it with a clone of the
     /// same mesh ([`super::handoff_mesh`]); it returns once all have joined.
     pub async fn start_listening(self: &Rc<Self>, mesh: MessagingHandoffMesh) -> std::io::Result<()> {
-        let tasks = listener::start(self, mesh).await?;
-        self.listeners.borrow_mut().extend(tasks);
+        let listening = listener::start(self, mesh).await?;
+        self.listeners.borrow_mut().extend(listening.tasks);
+        self.listening_sockets.borrow_mut().push(listening.socket);
         Ok(())
     }
 
@@ -173,8 +183,18 @@ impl Messaging {
     /// fail with [`MessagingError::ShuttingDown`].
     pub fn shutdown(&self) {
         self.shut_down.set(true);
+        // Sockets first: dropping a task closes its fd, but an in-flight io_uring operation
+        // can keep the socket alive (see `socket_control`).
+        for socket in std::mem::take(&mut *self.listening_sockets.borrow_mut()) {
+            socket.shut_down();
+        }
         drop(std::mem::take(&mut *self.listeners.borrow_mut()));
-        drop(std::mem::take(&mut *self.incoming.borrow_mut()));
+        for (_, incoming) in std::mem::take(&mut *self.incoming.borrow_mut()) {
+            if let Some(socket) = &incoming.socket {
+                socket.shut_down();
+            }
+            drop(incoming.task);
+        }
         for (_, connection) in std::mem::take(&mut *self.outgoing.borrow_mut()) {
             connection.close();
         }
@@ -290,7 +310,7 @@ impl Messaging {
     }
 
     /// Runs an incoming connection's task, kept so `shutdown` can stop it.
-    pub(super) fn track_incoming<F, Fut>(self: &Rc<Self>, serve: F)
+    pub(super) fn track_incoming<F, Fut>(self: &Rc<Self>, socket: Option<SocketControl>, serve: F)
     where
         F: FnOnce(Rc<Messaging>) -> Fut,
         Fut: Future<Output = ()> + 'static,
@@ -303,12 +323,12 @@ impl Messaging {
             served.await;
             if let Some(messaging) = messaging.upgrade() {
                 // Detached, not dropped: dropping a task's handle from inside it cancels it.
-                let task = messaging.incoming.borrow_mut().remove(&id);
-                if let Some(task) = task {
-                    task.detach();
+                let entry = messaging.incoming.borrow_mut().remove(&id);
+                if let Some(incoming) = entry {
+                    incoming.task.detach();
                 }
             }
         });
-        self.incoming.borrow_mut().insert(id, task);
+        self.incoming.borrow_mut().insert(id, IncomingConnection { task, socket });
     }
 }
