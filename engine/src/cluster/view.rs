@@ -31,11 +31,32 @@ pub fn token_metadata(state: &Group0State) -> Result<TokenMetadata, TokenMetadat
 pub struct ClusterView {
     local_host_id: Uuid,
     state: RefCell<Arc<Group0State>>,
+    /// Members the failure detector holds DOWN (installed by shard 0's detector).
+    down: RefCell<std::collections::BTreeSet<Uuid>>,
 }
 
 impl ClusterView {
     pub fn new(local_host_id: Uuid, state: Arc<Group0State>) -> ClusterView {
-        ClusterView { local_host_id, state: RefCell::new(state) }
+        ClusterView { local_host_id, state: RefCell::new(state), down: RefCell::default() }
+    }
+
+    pub fn local_host_id(&self) -> Uuid {
+        self.local_host_id
+    }
+
+    /// Whether the failure detector holds `host` up (this node always is).
+    pub fn is_up(&self, host: Uuid) -> bool {
+        host == self.local_host_id || !self.down.borrow().contains(&host)
+    }
+
+    /// The failure detector's verdict on `host`.
+    pub fn set_up(&self, host: Uuid, up: bool) {
+        let mut down = self.down.borrow_mut();
+        if up {
+            down.remove(&host);
+        } else {
+            down.insert(host);
+        }
     }
 
     pub fn install(&self, state: Arc<Group0State>) {
