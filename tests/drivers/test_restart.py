@@ -93,5 +93,37 @@ def test_relative_data_directory(percore_factory, tmp_path, monkeypatch):
         session.execute("INSERT INTO ks_rel.t (k) VALUES (1)")
     finally:
         cluster.shutdown()
-    assert (tmp_path / "relative-data" / "schema" / "schema.json").exists()
+    assert (tmp_path / "relative-data" / "group0" / "state").exists(), "group 0 keeps the schema under the data dir"
     stop_checked(server)
+
+
+def test_a_node_from_before_the_cluster_founds_one_with_its_schema(percore_factory, tmp_path):
+    """A data directory written before group 0 existed (its schema in schema/schema.json)
+    founds a one-node cluster whose group 0 holds that schema."""
+    import json
+
+    data = tmp_path / "old-node"
+    (data / "schema").mkdir(parents=True)
+    statements = [
+        "CREATE KEYSPACE legacy WITH replication = {'class': 'org.apache.cassandra.locator.SimpleStrategy', "
+        "'replication_factor': '1'} AND durable_writes = true",
+        "CREATE TABLE legacy.t (k int PRIMARY KEY, v text) WITH id = 5a1c3b2e-0000-4000-8000-000000000001",
+    ]
+    (data / "schema" / "schema.json").write_text(json.dumps({"format_version": 1, "statements": statements}))
+    server = percore_factory.start(smp=1, data_dir=data)
+    cluster, session = connect(server)
+    try:
+        row = session.execute("SELECT id FROM system_schema.tables WHERE keyspace_name = 'legacy'").one()
+        assert str(row.id) == "5a1c3b2e-0000-4000-8000-000000000001"
+        session.execute("CREATE TABLE legacy.t2 (k int PRIMARY KEY)")
+    finally:
+        cluster.shutdown()
+    stop_checked(server)
+    server.start(same_ports=True)
+    cluster, session = connect(server)
+    try:
+        tables = {r.table_name for r in session.execute("SELECT table_name FROM system_schema.tables "
+                                                        "WHERE keyspace_name = 'legacy'")}
+        assert tables == {"t", "t2"}, "after the restart the schema comes from group 0"
+    finally:
+        cluster.shutdown()

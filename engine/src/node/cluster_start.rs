@@ -5,13 +5,14 @@
 //! listener that applies every committed group 0 change on this node: the ring to every
 //! shard's view, the schema to every shard (with its events and index builds).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::LocalBoxFuture;
 
+use crate::cluster::failure_detector::{EchoReply, EchoRequest, FailureDetector, LivenessListener};
 use crate::cluster::group0::command::{Change, Group0Command};
 use crate::cluster::group0::network::Group0Transport;
 use crate::cluster::group0::service::{choose_tokens, Group0, Group0Error};
@@ -21,7 +22,9 @@ use crate::cluster::view::ClusterView;
 use crate::cql::ddl;
 use crate::cql::shard::Shard;
 use crate::cql::system_tables::node_tables::RELEASE_VERSION;
+use crate::messaging::{Messaging, Verb};
 use crate::schema::persist;
+use crate::transport::events::EventSubscribers;
 
 /// Where group 0 keeps its log and state, under the data directory.
 pub const GROUP0_DIRECTORY: &str = "group0";
@@ -37,6 +40,7 @@ impl AppliedStateListener for AppliedStateInstaller {
     fn applied(&self, state: Arc<Group0State>, effects: AppliedEffects) -> LocalBoxFuture<'_, ()> {
         Box::pin(async move {
             let shard = &self.shard;
+            let previous = shard.cluster.state();
             let view_state = state.clone();
             let installed = shard
                 .router
@@ -48,6 +52,7 @@ impl AppliedStateListener for AppliedStateInstaller {
             if let Err(e) = installed {
                 tracing::error!("group 0: cannot install the ring on every shard: {e}");
             }
+            announce_ring_changes(shard, &previous, &state).await;
             if !effects.schema_changed {
                 return;
             }
@@ -64,6 +69,74 @@ impl AppliedStateListener for AppliedStateInstaller {
             }
         })
     }
+}
+
+/// `TOPOLOGY_CHANGE` to every shard's clients for each other member that became NORMAL
+/// (`NEW_NODE`) or stopped being one (`REMOVED_NODE`).
+async fn announce_ring_changes(shard: &Rc<Shard>, previous: &Group0State, next: &Group0State) {
+    let me = shard.node.host_id;
+    let normal = |state: &Group0State| -> Vec<NodeRecord> { state.normal_nodes().filter(|n| n.host_id != me).cloned().collect() };
+    let (before, after) = (normal(previous), normal(next));
+    let joined = after.iter().filter(|n| !before.iter().any(|b| b.host_id == n.host_id)).map(|n| ("NEW_NODE", n));
+    let left = before.iter().filter(|n| !after.iter().any(|a| a.host_id == n.host_id)).map(|n| ("REMOVED_NODE", n));
+    for (change, node) in joined.chain(left) {
+        tracing::info!("ring: {change} {} ({})", node.address, node.host_id);
+        let addr = SocketAddr::new(node.rpc_address, shard.node.config.native_transport_port);
+        let told = shard
+            .router
+            .call_all(shard.nr_shards(), move |events: Rc<EventSubscribers>| async move {
+                events.topology_changed(change, addr)
+            })
+            .await;
+        if let Err(e) = told {
+            tracing::warn!("ring: cannot tell every shard's clients of {change}: {e}");
+        }
+    }
+}
+
+/// Installs the failure detector's verdicts on every shard and tells clients
+/// `STATUS_CHANGE`.
+pub struct LivenessAnnouncer {
+    pub shard: Rc<Shard>,
+}
+
+impl LivenessListener for LivenessAnnouncer {
+    fn changed(&self, node: NodeRecord, up: bool) -> LocalBoxFuture<'_, ()> {
+        Box::pin(async move {
+            let shard = &self.shard;
+            let host = node.host_id;
+            let addr = SocketAddr::new(node.rpc_address, shard.node.config.native_transport_port);
+            let change = if up { "UP" } else { "DOWN" };
+            let installed = shard
+                .router
+                .call_all(shard.nr_shards(), move |view: Rc<ClusterView>| async move { view.set_up(host, up) })
+                .await;
+            let told = shard
+                .router
+                .call_all(shard.nr_shards(), move |events: Rc<EventSubscribers>| async move {
+                    events.status_changed(change, addr)
+                })
+                .await;
+            if let Err(e) = installed.and(told) {
+                tracing::warn!("failure detector: cannot tell every shard that {addr} is {change}: {e}");
+            }
+        })
+    }
+}
+
+/// Makes this shard answer the failure detector's echoes.
+pub fn register_echo(shard: &Rc<Shard>, messaging: &Messaging) {
+    let host_id = shard.node.host_id;
+    messaging.register(Verb::Echo, move |_, _: EchoRequest| async move { Ok(EchoReply { host_id }) });
+}
+
+/// Starts shard 0's failure detector (it runs until the node shuts down).
+pub fn spawn_failure_detector(shard: &Rc<Shard>, messaging: Rc<Messaging>) {
+    let listener = Rc::new(LivenessAnnouncer { shard: shard.clone() });
+    let timeout = shard.node.config.failure_detector_timeout();
+    let detector = FailureDetector::new(messaging, shard.cluster.clone(), timeout, listener);
+    let node = shard.node.clone();
+    glommio::spawn_local(detector.run(move || node.shutdown_requested())).detach();
 }
 
 /// This node as a ring member (tokens filled in by whoever gives them).

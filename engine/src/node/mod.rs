@@ -260,9 +260,11 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
     let messaging = start_messaging(&node, shard.id, start.messaging_mesh).await?;
     router.register(messaging.clone());
     register_group0_handlers(&router, &messaging);
+    cluster_start::register_echo(&shard, &messaging);
     let group0 = if shard.id == 0 {
         let transport = Rc::new(MessagingTransport::new(messaging.clone()));
         let group0 = cluster_start::start(&shard, transport, &start.seeds).await?;
+        cluster_start::spawn_failure_detector(&shard, messaging.clone());
         node.mark_cluster_ready();
         Some(group0)
     } else {

@@ -35,4 +35,14 @@ impl FrameWriter {
     pub fn schema_change_event(&self, change: &SchemaChange) -> Vec<u8> {
         self.frame(EVENT_STREAM_ID, Opcode::Event, |out| response::encode_event_schema_change(out, change))
     }
+
+    /// `TOPOLOGY_CHANGE` (`NEW_NODE`, `REMOVED_NODE`) of the node whose CQL address is `addr`.
+    pub fn topology_change_event(&self, change: &str, addr: std::net::SocketAddr) -> Vec<u8> {
+        self.frame(EVENT_STREAM_ID, Opcode::Event, |out| response::encode_event_topology_change(out, change, addr))
+    }
+
+    /// `STATUS_CHANGE` (`UP`, `DOWN`) of the node whose CQL address is `addr`.
+    pub fn status_change_event(&self, change: &str, addr: std::net::SocketAddr) -> Vec<u8> {
+        self.frame(EVENT_STREAM_ID, Opcode::Event, |out| response::encode_event_status_change(out, change, addr))
+    }
 }
