@@ -1,6 +1,7 @@
 //! Test nodes: each shard a real glommio executor on its own thread, listening on a
 //! loopback address (127.0.0.x) and a storage port no other test uses.
 
+use std::cell::Cell;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
@@ -58,9 +59,23 @@ pub fn config(address: &str, port: u16, nr_shards: usize, shard: usize) -> Messa
 /// - `Echo`: `String` → `(String, serving shard)`.
 /// - `Read`: `u64` ms → sleeps that long, answers the same number.
 /// - `Mutation`: `String` → always a handler error naming the request.
+/// - `Stream`: `u64` ms → sleeps that long, answers the most handlers of this verb seen
+///   running at once on this shard.
 /// - `JoinRequest`: not registered.
 pub fn register_test_handlers(messaging: &Rc<Messaging>) {
     let shard = messaging.config().shard as u32;
+    let running = Rc::new(Cell::new(0usize));
+    let peak = Rc::new(Cell::new(0usize));
+    messaging.register(Verb::Stream, move |_peer: PeerInfo, sleep_ms: u64| {
+        let (running, peak) = (running.clone(), peak.clone());
+        async move {
+            running.set(running.get() + 1);
+            peak.set(peak.get().max(running.get()));
+            glommio::timer::sleep(Duration::from_millis(sleep_ms)).await;
+            running.set(running.get() - 1);
+            Ok(peak.get() as u64)
+        }
+    });
     messaging.register(Verb::Echo, move |_peer: PeerInfo, text: String| async move { Ok((text, shard)) });
     messaging.register(Verb::Read, |_peer: PeerInfo, sleep_ms: u64| async move {
         glommio::timer::sleep(Duration::from_millis(sleep_ms)).await;

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::limits;
 use crate::messaging::{ConnectionClass, Messaging, MessagingError, MessagingStats, RemoteErrorKind, Verb};
 
 use super::harness::{config, ip, run, TestNode};
@@ -118,5 +119,27 @@ fn a_slow_handler_times_out_and_the_connection_carries_on() {
         client.shutdown();
         let error = client.send::<_, (String, u32)>(peer, Verb::Echo, "late").await.unwrap_err();
         assert!(matches!(error, MessagingError::ShuttingDown), "{error:?}");
+    });
+}
+
+#[test]
+fn handlers_per_connection_are_bounded_by_backpressure_not_errors() {
+    let port = super::harness::free_port();
+    let _server = TestNode::start("127.0.0.2", port, 1);
+    run(move || async move {
+        let client = Messaging::new(config("127.0.0.1", port, 1, 0));
+        let peer = ip("127.0.0.2");
+        let requests = limits::MESSAGING_CONNECTION_HANDLERS_MAX + 64;
+        let sends = (0..requests).map(|_| client.send::<_, u64>(peer, Verb::Stream, &300u64));
+        let peaks = futures::future::join_all(sends).await;
+        let peaks: Vec<u64> = peaks.into_iter().map(|peak| peak.expect("every request is answered")).collect();
+        let peak = *peaks.iter().max().unwrap() as usize;
+        assert_eq!(
+            peak,
+            limits::MESSAGING_CONNECTION_HANDLERS_MAX,
+            "the server ran as many handlers as allowed, no more"
+        );
+        assert_eq!(client.stats().connections_opened, 1);
+        client.shutdown();
     });
 }
