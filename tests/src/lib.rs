@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::sleep;
@@ -55,9 +55,25 @@ pub fn free_ports(n: usize) -> Result<Vec<u16>> {
     listeners.iter().map(|l| Ok(l.local_addr()?.port())).collect()
 }
 
+pub mod cluster;
+
+/// Where and how one `percore` process runs.
+#[derive(Debug, Clone)]
+pub struct NodeLaunch {
+    pub smp: usize,
+    /// Listen, CQL and metrics address.
+    pub host: IpAddr,
+    /// CQL, shard-aware CQL, metrics, storage.
+    pub ports: [u16; 4],
+    pub seeds: Option<String>,
+    /// Extra `--flag value` arguments.
+    pub extra: Vec<String>,
+}
+
 /// A running `percore` process. Killed (SIGKILL) on drop if still running.
 pub struct Server {
     pub smp: usize,
+    pub host: IpAddr,
     /// The balanced CQL port (`--native-transport-port`).
     pub port: u16,
     /// The shard-aware CQL port (`--native-shard-aware-transport-port`).
@@ -81,18 +97,31 @@ impl Server {
 
     /// Start with `--smp smp` on `data_dir` (kept after the server stops).
     pub fn start_in(smp: usize, data_dir: &Path) -> Result<Server> {
+        let ports = free_ports(4)?;
+        let launch = NodeLaunch {
+            smp,
+            host: HOST.parse()?,
+            ports: [ports[0], ports[1], ports[2], ports[3]],
+            seeds: None,
+            extra: Vec::new(),
+        };
+        Server::launch(&launch, data_dir)
+    }
+
+    /// Start `launch` on `data_dir` (kept after the server stops) and wait for its CQL ports.
+    pub fn launch(launch: &NodeLaunch, data_dir: &Path) -> Result<Server> {
         let binary = server_binary()?;
         std::fs::create_dir_all(data_dir)?;
-        let ports = free_ports(4)?;
+        let (smp, ports) = (launch.smp, launch.ports);
         let log_path = data_dir.with_extension(format!("stderr-{}.log", ports[0]));
         let log = File::create(&log_path)?;
-        let args: Vec<String> = vec![
+        let mut args: Vec<String> = vec![
             "--smp".into(),
             smp.to_string(),
             "--data-dir".into(),
             data_dir.display().to_string(),
             "--listen-address".into(),
-            HOST.into(),
+            launch.host.to_string(),
             "--native-transport-port".into(),
             ports[0].to_string(),
             "--native-shard-aware-transport-port".into(),
@@ -102,6 +131,10 @@ impl Server {
             "--storage-port".into(),
             ports[3].to_string(),
         ];
+        if let Some(seeds) = &launch.seeds {
+            args.extend(["--seeds".to_string(), seeds.clone()]);
+        }
+        args.extend(launch.extra.iter().cloned());
         let child = Command::new(&binary)
             .args(&args)
             .stdin(Stdio::null())
@@ -112,6 +145,7 @@ impl Server {
             .with_context(|| format!("spawning {}", binary.display()))?;
         let mut server = Server {
             smp,
+            host: launch.host,
             port: ports[0],
             shard_port: ports[1],
             prometheus_port: ports[2],
@@ -135,7 +169,7 @@ impl Server {
                         self.log_excerpt()
                     );
                 }
-                let addr: SocketAddr = (HOST.parse::<std::net::IpAddr>()?, port).into();
+                let addr = SocketAddr::new(self.host, port);
                 if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                     break;
                 }
@@ -156,7 +190,16 @@ impl Server {
 
     /// The balanced CQL address, for `SessionBuilder::known_node_addr`.
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// kill -9, and wait for the process to be gone.
+    pub fn kill(&mut self) -> Result<()> {
+        if self.child.try_wait()?.is_none() {
+            self.child.kill()?;
+            self.child.wait()?;
+        }
+        Ok(())
     }
 
     /// SIGTERM, wait, and require exit code 0.
@@ -210,23 +253,27 @@ impl Server {
 
     /// One scrape of `/metrics`.
     pub fn metrics(&self) -> Result<Metrics> {
-        let mut stream = TcpStream::connect((HOST, self.prometheus_port))
+        Ok(Metrics::parse(&self.http_get("/metrics")?))
+    }
+
+    /// The body of an HTTP GET of `path` on the node's metrics and admin port.
+    pub fn http_get(&self, path: &str) -> Result<String> {
+        let mut stream = TcpStream::connect((self.host, self.prometheus_port))
             .with_context(|| format!("connecting to metrics port {}", self.prometheus_port))?;
         stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {HOST}:{}\r\nConnection: close\r\n\r\n", self.prometheus_port)?;
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}:{}\r\nConnection: close\r\n\r\n", self.host, self.prometheus_port)?;
         let mut response = String::new();
         stream.read_to_string(&mut response)?;
         let (head, body) =
             response.split_once("\r\n\r\n").ok_or_else(|| anyhow!("malformed HTTP response: {response:.200}"))?;
         if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-            bail!("GET /metrics: {}", head.lines().next().unwrap_or(""));
+            bail!("GET {path}: {}", head.lines().next().unwrap_or(""));
         }
-        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-            dechunk(body)?
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            dechunk(body)
         } else {
-            body.to_string()
-        };
-        Ok(Metrics::parse(&body))
+            Ok(body.to_string())
+        }
     }
 }
 

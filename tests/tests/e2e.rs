@@ -5,6 +5,8 @@
 //!
 //! Run one: `cargo test -p percore-tests --test e2e -- routing::`
 
+#[path = "e2e/cluster.rs"]
+mod cluster;
 #[path = "e2e/common.rs"]
 mod common;
 #[path = "e2e/compression.rs"]

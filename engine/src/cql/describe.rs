@@ -517,7 +517,7 @@ mod tests {
         );
         assert!(rows(&s, "DESC COLUMNFAMILIES", Some("Other")).is_empty());
         let all = rows(&s, "DESCRIBE TABLES", None);
-        assert_eq!(all.len(), 3 + 3 + 10);
+        assert_eq!(all.len(), 3 + 4 + 10, "user tables, system (local, peers, peers_v2, clients), system_schema");
         assert_eq!(all[0][0], "ks");
         assert!(all.iter().any(|r| r[0] == "system_schema" && r[2] == "columns"));
         assert_eq!(error(&s, "DESCRIBE TABLES", Some("gone")).message, "'gone' not found in keyspaces");
