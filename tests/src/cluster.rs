@@ -36,7 +36,8 @@ fn all_bindable(hosts: &[IpAddr], ports: &[u16; 4]) -> bool {
 /// A pseudo-random number from the clock and the process id (no rand dependency).
 fn entropy(salt: u64) -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-    (nanos ^ (u64::from(std::process::id()) << 20) ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+    (nanos ^ (u64::from(std::process::id()) << 20) ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
 
 impl TestCluster {

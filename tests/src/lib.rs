@@ -261,7 +261,11 @@ impl Server {
         let mut stream = TcpStream::connect((self.host, self.prometheus_port))
             .with_context(|| format!("connecting to metrics port {}", self.prometheus_port))?;
         stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}:{}\r\nConnection: close\r\n\r\n", self.host, self.prometheus_port)?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}:{}\r\nConnection: close\r\n\r\n",
+            self.host, self.prometheus_port
+        )?;
         let mut response = String::new();
         stream.read_to_string(&mut response)?;
         let (head, body) =

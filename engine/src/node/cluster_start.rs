@@ -75,7 +75,9 @@ impl AppliedStateListener for AppliedStateInstaller {
 /// (`NEW_NODE`) or stopped being one (`REMOVED_NODE`).
 async fn announce_ring_changes(shard: &Rc<Shard>, previous: &Group0State, next: &Group0State) {
     let me = shard.node.host_id;
-    let normal = |state: &Group0State| -> Vec<NodeRecord> { state.normal_nodes().filter(|n| n.host_id != me).cloned().collect() };
+    let normal = |state: &Group0State| -> Vec<NodeRecord> {
+        state.normal_nodes().filter(|n| n.host_id != me).cloned().collect()
+    };
     let (before, after) = (normal(previous), normal(next));
     let joined = after.iter().filter(|n| !before.iter().any(|b| b.host_id == n.host_id)).map(|n| ("NEW_NODE", n));
     let left = before.iter().filter(|n| !after.iter().any(|a| a.host_id == n.host_id)).map(|n| ("REMOVED_NODE", n));
@@ -174,7 +176,9 @@ pub async fn start(
     )
     .await?;
     shard.router.register(group0.clone());
-    if !group0.is_member().await {
+    // Not a member yet, or one that stopped before its own record was applied (a
+    // learner still joining, a founder that crashed half-way): become one now.
+    if group0.state().node(shard.node.host_id).is_none() {
         let me = config.broadcast_address();
         if seeds.is_empty() || seeds[0] == me {
             tracing::info!("group 0: founding a new cluster '{}' as {me}", config.cluster_name);

@@ -17,16 +17,16 @@ use super::connection::ConnectionState;
 /// The event types a connection can REGISTER for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EventType {
-    SchemaChange,
-    TopologyChange,
-    StatusChange,
+    Schema,
+    Topology,
+    Status,
 }
 
 impl EventType {
     const ALL: [(EventType, &'static str); 3] = [
-        (EventType::SchemaChange, EVENT_SCHEMA_CHANGE),
-        (EventType::TopologyChange, EVENT_TOPOLOGY_CHANGE),
-        (EventType::StatusChange, EVENT_STATUS_CHANGE),
+        (EventType::Schema, EVENT_SCHEMA_CHANGE),
+        (EventType::Topology, EVENT_TOPOLOGY_CHANGE),
+        (EventType::Status, EVENT_STATUS_CHANGE),
     ];
 }
 
@@ -58,7 +58,9 @@ impl EventSubscribers {
                     }
                 }
             }
-            None => subscribers.push(Subscriber { connection_id: conn.id, connection: Rc::downgrade(conn), types: wanted }),
+            None => {
+                subscribers.push(Subscriber { connection_id: conn.id, connection: Rc::downgrade(conn), types: wanted })
+            }
         }
     }
 
@@ -84,17 +86,17 @@ impl EventSubscribers {
 
     /// `TOPOLOGY_CHANGE` (`NEW_NODE`/`REMOVED_NODE`) of the node serving CQL at `addr`.
     pub fn topology_changed(&self, change: &str, addr: SocketAddr) {
-        self.push(EventType::TopologyChange, |c| c.writer.get().topology_change_event(change, addr));
+        self.push(EventType::Topology, |c| c.writer.get().topology_change_event(change, addr));
     }
 
     /// `STATUS_CHANGE` (`UP`/`DOWN`) of the node serving CQL at `addr`.
     pub fn status_changed(&self, change: &str, addr: SocketAddr) {
-        self.push(EventType::StatusChange, |c| c.writer.get().status_change_event(change, addr));
+        self.push(EventType::Status, |c| c.writer.get().status_change_event(change, addr));
     }
 }
 
 impl EventSink for EventSubscribers {
     fn schema_changed(&self, change: &SchemaChange) {
-        self.push(EventType::SchemaChange, |c| c.writer.get().schema_change_event(change));
+        self.push(EventType::Schema, |c| c.writer.get().schema_change_event(change));
     }
 }

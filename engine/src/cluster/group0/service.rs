@@ -122,10 +122,14 @@ impl Group0 {
     }
 
     /// Makes this node the first member of a new cluster, owning `record`'s tokens, with
-    /// the user schema `statements` (what a single node had before it was a cluster).
+    /// the user schema `statements` (what a single node had before it was a cluster). A
+    /// founder that crashed half-way (group 0 initialized, its record not yet applied)
+    /// finishes the job.
     pub async fn found(&self, record: NodeRecord, statements: Vec<String>) -> Result<(), Group0Error> {
-        let members = BTreeMap::from([(self.me, Member { address: self.address })]);
-        self.raft.initialize(members).await.map_err(|e| Group0Error::Failed(e.to_string()))?;
+        if !self.is_member().await {
+            let members = BTreeMap::from([(self.me, Member { address: self.address })]);
+            self.raft.initialize(members).await.map_err(|e| Group0Error::Failed(e.to_string()))?;
+        }
         let join = Group0Command::new(self.state().state_id, Change::UpsertNode(record));
         let joined = self.propose_once(join).await?;
         if !statements.is_empty() {
