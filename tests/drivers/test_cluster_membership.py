@@ -26,6 +26,7 @@ SCHEMA_AGREEMENT_S = 2.0
 REGISTER = 0x0B
 EVENT = 0x0C
 CONCURRENT_CLIENTS = 3
+PAUSE_S = 4.0                  # SIGSTOP of a node: longer than the detector timeout
 CREATES_PER_CLIENT = 50
 
 
@@ -265,3 +266,28 @@ def test_whole_cluster_kill_and_restart_keeps_everything(local_cluster_factory):
     d, s = connect_node(cluster, 2)
     s.execute("CREATE TABLE kept.t2 (a int PRIMARY KEY)")
     d.shutdown()
+
+
+@pytest.mark.wire
+def test_a_paused_node_is_down_then_up_and_convicts_nobody_for_its_pause(local_cluster_factory):
+    cluster = local_cluster_factory(3).start()
+    watcher = EventListener(cluster.node_address(1), cluster.port)
+    paused_view = EventListener(cluster.node_address(3), cluster.port)
+    try:
+        paused = time.monotonic()
+        cluster.pause(3)
+        seen = watcher.wait_for("STATUS_CHANGE", "DOWN", cluster.node_address(3), FD_TIMEOUT_S + EVENT_SLACK_S + 1)
+        assert seen - paused <= FD_TIMEOUT_S + EVENT_SLACK_S, f"DOWN after {seen - paused:.2f} s"
+        time.sleep(PAUSE_S - (time.monotonic() - paused))
+        cluster.resume(3)
+        watcher.wait_for("STATUS_CHANGE", "UP", cluster.node_address(3), 10)
+        # What node 3 told its own clients after waking up: nobody went DOWN for its pause.
+        quiet_until = time.monotonic() + FD_TIMEOUT_S + EVENT_SLACK_S
+        while (left := quiet_until - time.monotonic()) > 0:
+            event = paused_view.next_event(left)
+            if event is None:
+                break
+            assert event[:2] != ("STATUS_CHANGE", "DOWN"), f"node 3 convicted {event[2]} for its own pause"
+    finally:
+        watcher.close()
+        paused_view.close()

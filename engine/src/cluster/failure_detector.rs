@@ -23,8 +23,10 @@ use crate::messaging::{Messaging, Verb};
 const ROUNDS_PER_TIMEOUT: u32 = 4;
 /// The shortest round (a tiny timeout must not turn echoes into a busy loop).
 const ROUND_MIN: Duration = Duration::from_millis(100);
-/// A gap this long between two rounds means this node itself was paused.
-const LOCAL_PAUSE: Duration = Duration::from_secs(5);
+/// A gap this long between two rounds means this node itself was paused (Cassandra's 5 s),
+/// or half the timeout when that is shorter (a paused node must not convict its peers for
+/// its own silence before it notices the pause).
+const LOCAL_PAUSE_MAX: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EchoRequest {
@@ -73,18 +75,23 @@ impl FailureDetector {
         (self.timeout / ROUNDS_PER_TIMEOUT).max(ROUND_MIN)
     }
 
+    /// A gap between two rounds longer than this is a pause of this node.
+    fn local_pause(&self) -> Duration {
+        (self.timeout / 2).min(LOCAL_PAUSE_MAX).max(self.round_interval() * 2)
+    }
+
     /// Runs rounds until `stop` says so.
     pub async fn run(self: Rc<Self>, stop: impl Fn() -> bool) {
-        let interval = self.round_interval();
+        let (interval, pause) = (self.round_interval(), self.local_pause());
         let mut previous = Instant::now();
         while !stop() {
             let started = Instant::now();
-            if started.duration_since(previous) > LOCAL_PAUSE {
+            if started.duration_since(previous) > interval + pause {
                 tracing::info!("failure detector: this node was paused; no member is convicted for it");
                 self.last_heard.borrow_mut().values_mut().for_each(|t| *t = started);
             }
             previous = started;
-            self.round(interval).await;
+            self.round(interval, pause).await;
             let spent = started.elapsed();
             if spent < interval {
                 glommio::timer::sleep(interval - spent).await;
@@ -92,8 +99,10 @@ impl FailureDetector {
         }
     }
 
-    /// One echo to every other member, then the verdicts.
-    async fn round(&self, echo_timeout: Duration) {
+    /// One echo to every other member, then the verdicts (none against the silent if this
+    /// node was paused while it waited for the answers).
+    async fn round(&self, echo_timeout: Duration, pause: Duration) {
+        let started = Instant::now();
         let me = self.view.local_host_id();
         let peers = self.view.peers();
         let request = EchoRequest { from: me };
@@ -107,6 +116,10 @@ impl FailureDetector {
         });
         let answered = join_all(echoes).await;
         let now = Instant::now();
+        if now.duration_since(started) > echo_timeout + pause {
+            tracing::info!("failure detector: this node was paused during a round; no member is convicted for it");
+            self.last_heard.borrow_mut().values_mut().for_each(|t| *t = now);
+        }
         for (peer, answered) in peers.into_iter().zip(answered) {
             let heard = *self.last_heard.borrow_mut().entry(peer.host_id).or_insert(now);
             let was_down = self.down.borrow().contains(&peer.host_id);
