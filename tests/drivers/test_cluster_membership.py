@@ -291,3 +291,51 @@ def test_a_paused_node_is_down_then_up_and_convicts_nobody_for_its_pause(local_c
     finally:
         watcher.close()
         paused_view.close()
+
+
+@pytest.mark.wire
+def test_a_node_of_another_cluster_is_refused_with_a_clear_log_line(local_cluster_factory, tmp_path):
+    import subprocess
+
+    from percore_harness import server_binary
+
+    cluster = local_cluster_factory(1).start()
+    node1 = cluster.node(1)
+    prefix = cluster.node_address(1).rsplit(".", 1)[0]
+    stranger = f"{prefix}.9"
+    log = tmp_path / "stranger.log"
+    command = [str(server_binary()), "--smp", "1", "--memory", "256M", "--data-dir", str(tmp_path / "stranger"),
+               "--listen-address", stranger, "--cluster-name", "Another Cluster", "--seeds", cluster.node_address(1),
+               "--storage-port", str(node1.storage_port),
+               "--native-transport-port", str(cluster.port), "--native-shard-aware-transport-port",
+               str(node1.ports["native_shard_aware_transport_port"]), "--prometheus-port",
+               str(node1.ports["prometheus_port"])]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        refusal = "cluster name 'Another Cluster' is not"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and refusal not in node1.log_tail(200):
+            time.sleep(0.2)
+        assert refusal in node1.log_tail(200), node1.log_tail(50)
+        assert proc.wait(timeout=20) != 0, "a node refused by its seeds stops instead of retrying for ever"
+        text = log.read_text(errors="replace")
+        assert "cannot join the cluster" in text and "Another Cluster" in text, text[-2000:]
+        assert not cql_wire_answers(stranger, cluster.port), "a refused node never opens its CQL port"
+        driver, session = connect_node(cluster, 1)
+        try:
+            assert not list(session.execute("SELECT peer FROM system.peers"))
+        finally:
+            driver.shutdown()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def cql_wire_answers(host, port):
+    try:
+        with cql_wire.RawConnection(port, host=host, timeout=1) as conn:
+            conn.options()
+        return True
+    except OSError:
+        return False

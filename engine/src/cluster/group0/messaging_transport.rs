@@ -31,7 +31,8 @@ impl MessagingTransport {
 
 fn transport_error(to: IpAddr, e: MessagingError) -> TransportError {
     match e {
-        MessagingError::ConnectFailed { .. } | MessagingError::Refused { .. } | MessagingError::ShuttingDown => {
+        MessagingError::Refused { reason, .. } => TransportError::Refused(to, reason),
+        MessagingError::ConnectFailed { .. } | MessagingError::ShuttingDown => {
             TransportError::Unreachable(to, e.to_string())
         }
         other => TransportError::Failed(to, other.to_string()),

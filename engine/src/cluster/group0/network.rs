@@ -59,6 +59,9 @@ pub enum TransportError {
     Unreachable(IpAddr, String),
     #[error("member {0} did not answer: {1}")]
     Failed(IpAddr, String),
+    /// It will not talk to this node at all (another cluster, an incompatible version).
+    #[error("{0} refuses this node: {1}")]
+    Refused(IpAddr, String),
 }
 
 pub type Sent<'a, T> = LocalBoxFuture<'a, Result<T, TransportError>>;
@@ -97,7 +100,7 @@ impl MemberClient {
     fn transport_error<E: std::error::Error>(e: TransportError) -> RPCError<MemberId, Member, RaftError<MemberId, E>> {
         match e {
             TransportError::Unreachable(..) => RPCError::Unreachable(Unreachable::new(&e)),
-            TransportError::Failed(..) => RPCError::Network(NetworkError::new(&e)),
+            TransportError::Failed(..) | TransportError::Refused(..) => RPCError::Network(NetworkError::new(&e)),
         }
     }
 

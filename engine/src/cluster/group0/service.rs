@@ -21,7 +21,7 @@ use crate::cluster::placement::token_allocation::random_tokens;
 use super::command::{Change, Group0Command, Group0Response};
 use super::log_store::LogStore;
 use super::network::{
-    AppendReply, Group0Transport, LeaderReply, LeaderRequest, NetworkFactory, SnapshotReply, VoteReply,
+    AppendReply, Group0Transport, LeaderReply, LeaderRequest, NetworkFactory, SnapshotReply, TransportError, VoteReply,
 };
 use super::state::{Group0State, NodeRecord};
 use super::state_machine::{self, AppliedState, AppliedStateListener, StateMachine};
@@ -53,6 +53,8 @@ pub enum Group0Error {
     Timeout,
     #[error("group 0 failed: {0}")]
     Failed(String),
+    #[error("cannot join the cluster: {0}")]
+    Refused(String),
     #[error("cannot open group 0's files: {0}")]
     Storage(#[from] std::io::Error),
 }
@@ -176,6 +178,7 @@ impl Group0 {
                 match self.ask_until_leader(seed, request.clone(), deadline).await {
                     Ok(LeaderReply::Done { log_index, .. }) => return self.wait_applied(log_index).await,
                     Ok(LeaderReply::Failed { reason }) => return Err(Group0Error::Failed(reason)),
+                    Err(Group0Error::Refused(reason)) => return Err(Group0Error::Refused(reason)),
                     Ok(LeaderReply::NotLeader { .. }) | Err(_) => {
                         tracing::info!("group 0: seed {seed} cannot take this node in yet; trying again");
                     }
@@ -204,6 +207,7 @@ impl Group0 {
                     glommio::timer::sleep(LEADER_RETRY_PAUSE).await;
                 }
                 Ok(other) => return Ok(other),
+                Err(e @ TransportError::Refused(..)) => return Err(Group0Error::Refused(e.to_string())),
                 Err(e) => return Err(Group0Error::Failed(e.to_string())),
             }
         }
