@@ -72,9 +72,9 @@ async fn execute_on_coordinator(
 /// Applies a schema group 0 committed, on this node (run on shard 0 by the node's
 /// applied-state listener): every shard gets it and tells its clients, then indexes the
 /// change created are built over this node's rows.
-pub async fn install_applied(shard: &Rc<Shard>, schema: Schema, event: Option<SchemaChange>) -> Result<(), CqlError> {
+pub async fn install_applied(shard: &Rc<Shard>, schema: Schema, events: Vec<SchemaChange>) -> Result<(), CqlError> {
     let created = created_indexes(&shard.schema(), &schema);
-    broadcast_schema(shard, Arc::new(schema), event).await?;
+    broadcast_schema(shard, Arc::new(schema), events).await?;
     for (table, index) in created {
         backfill_index(shard, table, index).await?;
     }
@@ -162,17 +162,13 @@ async fn backfill_index(shard: &Rc<Shard>, table: uuid::Uuid, index: String) -> 
 }
 
 /// Installs the schema on every other shard, then on this one.
-async fn broadcast_schema(
-    shard: &Rc<Shard>,
-    schema: Arc<Schema>,
-    change: Option<SchemaChange>,
-) -> Result<(), CqlError> {
+async fn broadcast_schema(shard: &Rc<Shard>, schema: Arc<Schema>, changes: Vec<SchemaChange>) -> Result<(), CqlError> {
     let others = (0..shard.nr_shards()).filter(|&s| s != shard.id).map(|s| {
-        let (schema, change) = (schema.clone(), change.clone());
-        shard.router.call(s, move |other: Rc<Shard>| async move { other.install_schema(schema, change.as_ref()) })
+        let (schema, changes) = (schema.clone(), changes.clone());
+        shard.router.call(s, move |other: Rc<Shard>| async move { other.install_schema(schema, &changes) })
     });
     try_join_all(others).await?;
-    shard.install_schema(schema, change.as_ref());
+    shard.install_schema(schema, &changes);
     Ok(())
 }
 

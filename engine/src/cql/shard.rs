@@ -72,10 +72,11 @@ impl Shard {
 
     /// Installs a schema snapshot on this shard: storage of dropped tables goes, prepared
     /// statements are prepared again, and subscribers hear of the change.
-    pub fn install_schema(&self, schema: Arc<Schema>, change: Option<&SchemaChange>) {
+    /// Uses `schema` from now on and tells this shard's clients of `changes`.
+    pub fn install_schema(&self, schema: Arc<Schema>, changes: &[SchemaChange]) {
         self.replica.install_schema(schema);
         self.prepared.borrow_mut().clear();
-        if let Some(change) = change {
+        for change in changes {
             self.events.schema_changed(change);
         }
     }

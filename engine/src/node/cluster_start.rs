@@ -63,8 +63,8 @@ impl AppliedStateListener for AppliedStateInstaller {
                     return;
                 }
             };
-            let event = effects.event.as_ref().and_then(ddl::client_event);
-            if let Err(e) = ddl::install_applied(shard, schema, event).await {
+            let events = effects.events.iter().filter_map(ddl::client_event).collect();
+            if let Err(e) = ddl::install_applied(shard, schema, events).await {
                 tracing::error!("group 0: installing the committed schema: {}", e.message);
             }
         })

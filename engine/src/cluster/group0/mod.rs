@@ -8,6 +8,8 @@ pub mod messaging_transport;
 pub mod network;
 pub mod runtime;
 pub mod service;
+#[cfg(test)]
+mod service_tests;
 pub mod state;
 pub mod state_machine;
 pub mod types;

@@ -52,7 +52,8 @@ pub struct Group0State {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppliedEffects {
     pub schema_changed: bool,
-    pub event: Option<super::command::SchemaEvent>,
+    /// The events of the schema changes applied, in log order.
+    pub events: Vec<super::command::SchemaEvent>,
     /// Members whose record changed (joined, moved, left).
     pub nodes_changed: Vec<Uuid>,
 }
@@ -72,7 +73,7 @@ impl Group0State {
             Change::Schema { statements, event } => {
                 self.schema = statements.clone();
                 effects.schema_changed = true;
-                effects.event = event.clone();
+                effects.events.extend(event.clone());
             }
             Change::UpsertNode(record) => {
                 if let Some(reason) = self.token_clash(record) {

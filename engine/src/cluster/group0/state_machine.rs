@@ -190,9 +190,7 @@ impl RaftStateMachine<Group0Types> for StateMachine {
                 EntryPayload::Normal(command) => {
                     let (response, applied) = self.applied.state.apply(&command);
                     effects.schema_changed |= applied.schema_changed;
-                    // Only the last event of a batch reaches clients: drivers refresh the
-                    // whole keyspace on any event, so the earlier ones add nothing.
-                    effects.event = applied.event.or(effects.event.take());
+                    effects.events.extend(applied.events);
                     effects.nodes_changed.extend(applied.nodes_changed);
                     response
                 }
@@ -221,7 +219,7 @@ impl RaftStateMachine<Group0Types> for StateMachine {
             .map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
         let effects = AppliedEffects {
             schema_changed: received.state.schema != self.applied.state.schema,
-            event: None,
+            events: Vec::new(),
             nodes_changed: received.state.nodes.keys().copied().collect(),
         };
         self.applied = AppliedState {
