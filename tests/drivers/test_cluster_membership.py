@@ -339,3 +339,30 @@ def cql_wire_answers(host, port):
         return True
     except OSError:
         return False
+
+
+# More group 0 entries than a node keeps behind its last snapshot (512 between snapshots,
+# 100 kept): a node joining after them gets the snapshot, not the log.
+ENTRIES_PAST_SNAPSHOT = 650
+
+
+@pytest.mark.wire
+def test_a_node_joining_after_the_log_was_purged_gets_a_snapshot(local_cluster_factory):
+    cluster = local_cluster_factory(3).start()
+    with cql_wire.RawConnection(cluster.port, host=cluster.node_address(2), timeout=30) as conn:
+        conn.startup()
+        conn.query("CREATE KEYSPACE snap WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        conn.query("CREATE TABLE snap.t (k int PRIMARY KEY, v int)")
+        for i in range(ENTRIES_PAST_SNAPSHOT):
+            conn.query(f"ALTER TABLE snap.t WITH comment = 'change {i}'")
+    cluster.cluster.add_node()
+    cluster.start_node(4)
+    driver, session = connect_node(cluster, 4)
+    try:
+        row = session.execute("SELECT comment FROM system_schema.tables WHERE keyspace_name = 'snap' "
+                              "AND table_name = 't'").one()
+        assert row.comment == f"change {ENTRIES_PAST_SNAPSHOT - 1}"
+        session.execute("ALTER TABLE snap.t WITH comment = 'from the new node'")
+        assert len(list(session.execute("SELECT peer FROM system.peers"))) == 3
+    finally:
+        driver.shutdown()

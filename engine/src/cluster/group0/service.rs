@@ -34,6 +34,9 @@ const ELECTION_TIMEOUT_MIN_MS: u64 = 1_000;
 const ELECTION_TIMEOUT_MAX_MS: u64 = 2_000;
 /// Applied entries between snapshots (after which the log before them is purged).
 const SNAPSHOT_EVERY_ENTRIES: u64 = 512;
+/// Entries kept behind a snapshot for members slightly behind (further behind, they get
+/// the snapshot: group 0's state is small).
+const ENTRIES_KEPT_BEHIND_SNAPSHOT: u64 = 100;
 /// How long a proposal may wait for a leader (elections take up to a few seconds).
 pub const LEADER_WAIT: Duration = Duration::from_secs(8);
 /// How long the leader may take to confirm it still has a quorum before a proposal.
@@ -75,6 +78,7 @@ fn raft_config(cluster_name: &str) -> Result<openraft::Config, Group0Error> {
         election_timeout_min: ELECTION_TIMEOUT_MIN_MS,
         election_timeout_max: ELECTION_TIMEOUT_MAX_MS,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(SNAPSHOT_EVERY_ENTRIES),
+        max_in_snapshot_log_to_keep: ENTRIES_KEPT_BEHIND_SNAPSHOT,
         ..Default::default()
     }
     .validate()

@@ -131,3 +131,37 @@ fn a_founded_group_applies_guarded_commands_and_keeps_them_across_a_restart() {
     });
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+/// Commands enough for openraft to snapshot and purge the log, and for the log file to be
+/// rewritten with only its live records.
+const MANY_COMMANDS: usize = 1_300;
+
+#[test]
+fn a_long_log_is_snapshotted_purged_and_rewritten_and_still_reopens() {
+    let dir = std::env::temp_dir().join(format!("percore-group0-{}", Uuid::new_v4()));
+    let path = dir.clone();
+    run(move || {
+        Box::pin(async move {
+            let host_id = Uuid::new_v4();
+            let group0 = open(&path, host_id, Rc::new(Recorder::default())).await;
+            group0.found(record(host_id), Vec::new()).await.expect("found");
+            for i in 0..MANY_COMMANDS {
+                let command = Group0Command::new(group0.state().state_id, schema(&[&format!("CREATE KEYSPACE k{i}")]));
+                assert!(matches!(group0.propose(command).await.expect("propose"), Group0Response::Applied { .. }));
+            }
+            let expected = group0.state();
+            group0.shutdown().await;
+            drop(group0);
+            let log_bytes = std::fs::metadata(path.join("log")).expect("log file").len();
+            let again = open(&path, host_id, Rc::new(Recorder::default())).await;
+            assert_eq!(*again.state(), *expected);
+            let next = Group0Command::new(expected.state_id, schema(&["CREATE KEYSPACE last"]));
+            assert!(matches!(again.propose(next).await.expect("propose after restart"), Group0Response::Applied { .. }));
+            again.shutdown().await;
+            // Every command's record is over 40 bytes: without purges and rewrites the file
+            // would hold all of them.
+            assert!(log_bytes < (MANY_COMMANDS as u64) * 40, "the log was never rewritten: {log_bytes} bytes");
+        })
+    });
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
