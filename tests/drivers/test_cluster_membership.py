@@ -366,3 +366,22 @@ def test_a_node_joining_after_the_log_was_purged_gets_a_snapshot(local_cluster_f
         assert len(list(session.execute("SELECT peer FROM system.peers"))) == 3
     finally:
         driver.shutdown()
+
+
+@pytest.mark.wire
+def test_ddl_through_one_node_sees_ddl_just_done_through_another(local_cluster_factory):
+    """No driver in between (drivers wait for schema agreement after DDL): the second
+    node's read barrier makes it apply the first change before computing its own."""
+    cluster = local_cluster_factory(3).start()
+    connections = [cql_wire.RawConnection(cluster.port, host=cluster.node_address(i), timeout=20) for i in (1, 2, 3)]
+    try:
+        for conn in connections:
+            conn.startup()
+        for round_ in range(20):
+            first, second = connections[round_ % 3], connections[(round_ + 1) % 3]
+            first.query(f"CREATE KEYSPACE chain{round_} WITH replication = "
+                        "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+            second.query(f"CREATE TABLE chain{round_}.t (k int PRIMARY KEY)")
+    finally:
+        for conn in connections:
+            conn.close()

@@ -7,6 +7,7 @@
 //! SCHEMA_CHANGE event to its clients, and builds new indexes over its rows. The client is
 //! answered once its own node has applied the change.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ async fn execute_on_coordinator(
     let _serialised =
         shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
     let group0 = shard.router.local::<Group0>().ok_or_else(|| CqlError::server("group 0 is not running".into()))?;
+    group0.read_barrier().await.map_err(group0_error)?;
     loop {
         // No await between these two reads: the schema is the one of this state or newer
         // (a newer one makes the proposal a conflict, and the loop recomputes).
@@ -60,7 +62,8 @@ async fn execute_on_coordinator(
             return Ok(None);
         };
         check_compaction_options(&previous, &schema)?;
-        let change = Change::Schema { statements: persist::statements(&schema), event: Some(schema_event(&event)) };
+        let (keyspaces, dropped) = changed_keyspaces(&previous, &schema);
+        let change = Change::Schema { keyspaces, dropped, event: Some(schema_event(&event)) };
         match group0.propose(Group0Command::new(state_id, change)).await.map_err(group0_error)? {
             Group0Response::Applied { .. } => return Ok(Some(event)),
             Group0Response::Conflict { .. } => continue,
@@ -79,6 +82,16 @@ pub async fn install_applied(shard: &Rc<Shard>, schema: Schema, events: Vec<Sche
         backfill_index(shard, table, index).await?;
     }
     Ok(())
+}
+
+/// The user keyspaces `next` adds or changes (each as the statements that rebuild it) and
+/// those it drops, against `previous`.
+fn changed_keyspaces(previous: &Schema, next: &Schema) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
+    let before = persist::statements_by_keyspace(previous);
+    let after = persist::statements_by_keyspace(next);
+    let dropped = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
+    let changed = after.into_iter().filter(|(k, statements)| before.get(k) != Some(statements)).collect();
+    (changed, dropped)
 }
 
 fn group0_error(e: Group0Error) -> CqlError {

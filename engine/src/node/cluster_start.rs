@@ -56,7 +56,7 @@ impl AppliedStateListener for AppliedStateInstaller {
             if !effects.schema_changed {
                 return;
             }
-            let schema = match persist::from_statements(&state.schema, &shard.node.config.data_center) {
+            let schema = match persist::from_statements(&state.schema_statements(), &shard.node.config.data_center) {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::error!("group 0: the committed schema does not apply here: {e}");
@@ -184,7 +184,7 @@ pub async fn start(
             tracing::info!("group 0: founding a new cluster '{}' as {me}", config.cluster_name);
             let tokens = choose_tokens(&Default::default(), config.num_tokens).map_err(Group0Error::Failed)?;
             let record = own_record(shard, tokens);
-            group0.found(record, persist::statements(&shard.schema())).await?;
+            group0.found(record, persist::statements_by_keyspace(&shard.schema())).await?;
         } else {
             tracing::info!("group 0: joining the cluster through seeds {seeds:?}");
             let record = own_record(shard, Vec::new());

@@ -78,7 +78,7 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
     let applied = load_applied_blocking(&group0_directory)
         .map_err(|source| NodeError::DataDirectory { path: group0_directory.display().to_string(), source })?;
     let schema = Arc::new(match &applied {
-        Some(applied) => persist::from_statements(&applied.state.schema, &config.data_center)
+        Some(applied) => persist::from_statements(&applied.state.schema_statements(), &config.data_center)
             .map_err(|e| NodeError::Config(format!("group 0's schema does not apply: {e}")))?,
         None => persist::load(&data_dir, &config.data_center)?,
     });

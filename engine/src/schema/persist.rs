@@ -79,15 +79,22 @@ pub fn from_statements(statements: &[String], local_datacenter: &str) -> Result<
 
 /// The statements that rebuild the user part of `schema`.
 pub fn statements(schema: &Schema) -> Vec<String> {
-    let mut out = Vec::new();
-    for ks in schema.keyspaces().filter(|k| !k.is_system) {
-        out.push(describe::create_keyspace(ks));
-        out.extend(describe::create_types(ks));
-        for t in ks.user_tables() {
-            out.push(describe::create_table_for_storage(t));
-            out.extend(describe::dropped_columns_for_storage(t));
-            out.extend(super::indexes::create_indexes_of(ks, t));
-        }
+    statements_by_keyspace(schema).into_values().flatten().collect()
+}
+
+/// The statements that rebuild each user keyspace (a keyspace's statements depend on
+/// nothing outside it), by keyspace name.
+pub fn statements_by_keyspace(schema: &Schema) -> std::collections::BTreeMap<String, Vec<String>> {
+    schema.keyspaces().filter(|k| !k.is_system).map(|ks| (ks.name.clone(), keyspace_statements(ks))).collect()
+}
+
+fn keyspace_statements(ks: &super::definitions::KeyspaceDef) -> Vec<String> {
+    let mut out = vec![describe::create_keyspace(ks)];
+    out.extend(describe::create_types(ks));
+    for t in ks.user_tables() {
+        out.push(describe::create_table_for_storage(t));
+        out.extend(describe::dropped_columns_for_storage(t));
+        out.extend(super::indexes::create_indexes_of(ks, t));
     }
     out
 }

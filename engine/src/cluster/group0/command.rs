@@ -4,6 +4,8 @@
 //! a retried command applies once and of two concurrent changes computed from the same
 //! state exactly one wins; the loser is told the current state and recomputes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -23,9 +25,11 @@ pub struct SchemaEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
-    /// The whole user schema after the change, as the CQL statements that rebuild it
-    /// (the schema file's format), and the event clients are told.
-    Schema { statements: Vec<String>, event: Option<SchemaEvent> },
+    /// The keyspaces the change made or altered, each as the CQL statements that rebuild it
+    /// whole (the schema file's format), the keyspaces it dropped, and the event clients are
+    /// told. Only what changed travels: an entry's size is bounded by a keyspace's schema,
+    /// not the whole schema's.
+    Schema { keyspaces: BTreeMap<String, Vec<String>>, dropped: Vec<String>, event: Option<SchemaEvent> },
     /// A node becomes (or stays, with new details) a member of the ring.
     UpsertNode(NodeRecord),
 }

@@ -63,7 +63,7 @@ impl Group0Transport for MessagingTransport {
             // A join waits for the new node to catch up with the log: its verb allows longer.
             let verb = match request {
                 LeaderRequest::Join { .. } => Verb::JoinRequest,
-                LeaderRequest::Propose(_) => Verb::Group0Forward,
+                LeaderRequest::Propose(_) | LeaderRequest::CommittedIndex => Verb::Group0Forward,
             };
             self.messaging.send(to, verb, &request).await.map_err(|e| transport_error(to, e))
         })

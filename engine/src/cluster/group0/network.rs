@@ -34,6 +34,9 @@ pub enum LeaderRequest {
         record: NodeRecord,
         num_tokens: u32,
     },
+    /// The index every committed entry is at or below (a read barrier: a member that has
+    /// applied up to it has seen every change committed before the request).
+    CommittedIndex,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

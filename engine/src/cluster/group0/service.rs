@@ -34,6 +34,9 @@ const ELECTION_TIMEOUT_MIN_MS: u64 = 1_000;
 const ELECTION_TIMEOUT_MAX_MS: u64 = 2_000;
 /// Applied entries between snapshots (after which the log before them is purged).
 const SNAPSHOT_EVERY_ENTRIES: u64 = 512;
+/// Entries one append message carries: an entry holds up to one keyspace's whole schema,
+/// and a group 0 message must fit the small connection class's frame.
+const ENTRIES_PER_APPEND: u64 = 8;
 /// Entries kept behind a snapshot for members slightly behind (further behind, they get
 /// the snapshot: group 0's state is small).
 const ENTRIES_KEPT_BEHIND_SNAPSHOT: u64 = 100;
@@ -79,6 +82,7 @@ fn raft_config(cluster_name: &str) -> Result<openraft::Config, Group0Error> {
         election_timeout_max: ELECTION_TIMEOUT_MAX_MS,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(SNAPSHOT_EVERY_ENTRIES),
         max_in_snapshot_log_to_keep: ENTRIES_KEPT_BEHIND_SNAPSHOT,
+        max_payload_entries: ENTRIES_PER_APPEND,
         ..Default::default()
     }
     .validate()
@@ -128,22 +132,23 @@ impl Group0 {
     }
 
     /// Makes this node the first member of a new cluster, owning `record`'s tokens, with
-    /// the user schema `statements` (what a single node had before it was a cluster). A
+    /// the user schema's `keyspaces` (what a single node had before it was a cluster). A
     /// founder that crashed half-way (group 0 initialized, its record not yet applied)
     /// finishes the job.
-    pub async fn found(&self, record: NodeRecord, statements: Vec<String>) -> Result<(), Group0Error> {
+    pub async fn found(&self, record: NodeRecord, keyspaces: BTreeMap<String, Vec<String>>) -> Result<(), Group0Error> {
         if !self.is_member().await {
             let members = BTreeMap::from([(self.me, Member { address: self.address })]);
             self.raft.initialize(members).await.map_err(|e| Group0Error::Failed(e.to_string()))?;
         }
         let join = Group0Command::new(self.state().state_id, Change::UpsertNode(record));
         let joined = self.propose_once(join).await?;
-        if !statements.is_empty() {
+        if !keyspaces.is_empty() {
             let prev = match joined {
                 Group0Response::Applied { state_id } => state_id,
                 other => return Err(Group0Error::Failed(format!("founding the cluster: {other:?}"))),
             };
-            self.propose_once(Group0Command::new(prev, Change::Schema { statements, event: None })).await?;
+            let schema = Change::Schema { keyspaces, dropped: Vec::new(), event: None };
+            self.propose_once(Group0Command::new(prev, schema)).await?;
         }
         Ok(())
     }
@@ -162,6 +167,17 @@ impl Group0 {
                 self.wait_applied(log_index).await?;
                 Ok(response)
             }
+            LeaderReply::Failed { reason } => Err(Group0Error::Failed(reason)),
+            LeaderReply::NotLeader { .. } => Err(Group0Error::NoLeader),
+        }
+    }
+
+    /// Waits until this node has applied every change committed before the call (a read
+    /// barrier): a change computed from [`Group0::state`] afterwards starts from the newest
+    /// state, so DDL sent to one node right after DDL through another sees the first.
+    pub async fn read_barrier(&self) -> Result<(), Group0Error> {
+        match self.to_leader(LeaderRequest::CommittedIndex).await? {
+            LeaderReply::Done { log_index, .. } => self.wait_applied(log_index).await,
             LeaderReply::Failed { reason } => Err(Group0Error::Failed(reason)),
             LeaderReply::NotLeader { .. } => Err(Group0Error::NoLeader),
         }
@@ -255,17 +271,21 @@ impl Group0 {
     pub async fn serve_as_leader(&self, request: LeaderRequest) -> LeaderReply {
         let leader_check =
             glommio::timer::timeout(QUORUM_CHECK_TIMEOUT, async { Ok(self.raft.ensure_linearizable().await) });
-        match leader_check.await {
-            Ok(Ok(_)) => {}
+        let committed = match leader_check.await {
+            Ok(Ok(read_log_id)) => read_log_id.map_or(0, |l| l.index),
             Ok(Err(RaftError::APIError(openraft::error::CheckIsLeaderError::ForwardToLeader(f)))) => {
                 return LeaderReply::NotLeader { leader: f.leader_node.map(|m| m.address) }
             }
             Ok(Err(e)) => return LeaderReply::Failed { reason: e.to_string() },
             Err(_) => return LeaderReply::Failed { reason: Group0Error::NoQuorum.to_string() },
-        }
+        };
         match request {
             LeaderRequest::Propose(command) => self.write(command).await,
             LeaderRequest::Join { record, num_tokens } => self.admit(record, num_tokens).await,
+            LeaderRequest::CommittedIndex => LeaderReply::Done {
+                log_index: committed,
+                response: Group0Response::Applied { state_id: self.state().state_id },
+            },
         }
     }
 

@@ -41,8 +41,9 @@ pub struct NodeRecord {
 pub struct Group0State {
     /// Changes with every applied command; nil before the first.
     pub state_id: Uuid,
-    /// The user schema, as statements (see `schema::persist`).
-    pub schema: Vec<String>,
+    /// The user schema: each keyspace as the statements that rebuild it (see
+    /// `schema::persist`).
+    pub schema: BTreeMap<String, Vec<String>>,
     pub nodes: BTreeMap<Uuid, NodeRecord>,
     /// Counts the ring's changes (the token metadata's version).
     pub ring_version: u64,
@@ -70,8 +71,11 @@ impl Group0State {
         }
         let mut effects = AppliedEffects::default();
         match &command.change {
-            Change::Schema { statements, event } => {
-                self.schema = statements.clone();
+            Change::Schema { keyspaces, dropped, event } => {
+                for name in dropped {
+                    self.schema.remove(name);
+                }
+                self.schema.extend(keyspaces.iter().map(|(k, v)| (k.clone(), v.clone())));
                 effects.schema_changed = true;
                 effects.events.extend(event.clone());
             }
@@ -111,6 +115,11 @@ impl Group0State {
     pub fn node(&self, host_id: Uuid) -> Option<&NodeRecord> {
         self.nodes.get(&host_id)
     }
+
+    /// Every statement of the user schema, keyspace by keyspace.
+    pub fn schema_statements(&self) -> Vec<String> {
+        self.schema.values().flatten().cloned().collect()
+    }
 }
 
 fn command_host(command: &Group0Command) -> Uuid {
@@ -139,7 +148,8 @@ mod tests {
     }
 
     fn schema(statements: &[&str]) -> Change {
-        Change::Schema { statements: statements.iter().map(|s| s.to_string()).collect(), event: None }
+        let keyspaces = statements.iter().map(|s| (s.to_string(), vec![s.to_string()])).collect();
+        Change::Schema { keyspaces, dropped: Vec::new(), event: None }
     }
 
     #[test]
@@ -149,7 +159,7 @@ mod tests {
         let second = Group0Command::new(state.state_id, schema(&["CREATE KEYSPACE b"]));
         assert_eq!(state.apply(&first).0, Group0Response::Applied { state_id: first.new_state_id });
         assert_eq!(state.apply(&second).0, Group0Response::Conflict { current: first.new_state_id });
-        assert_eq!(state.schema, vec!["CREATE KEYSPACE a".to_string()]);
+        assert_eq!(state.schema_statements(), vec!["CREATE KEYSPACE a".to_string()]);
     }
 
     #[test]
@@ -160,6 +170,19 @@ mod tests {
         let (response, effects) = state.apply(&command);
         assert_eq!(response, Group0Response::Applied { state_id: command.new_state_id });
         assert!(!effects.schema_changed, "nothing happens the second time");
+    }
+
+    #[test]
+    fn a_schema_change_replaces_its_keyspaces_and_drops_others_it_names() {
+        let mut state = Group0State::default();
+        state.apply(&Group0Command::new(state.state_id, schema(&["a", "b"])));
+        let alter_a = Change::Schema {
+            keyspaces: [("a".to_string(), vec!["a2".to_string(), "a3".to_string()])].into(),
+            dropped: vec!["b".to_string()],
+            event: None,
+        };
+        state.apply(&Group0Command::new(state.state_id, alter_a));
+        assert_eq!(state.schema_statements(), vec!["a2".to_string(), "a3".to_string()]);
     }
 
     #[test]

@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn the_state_file_round_trips_and_detects_damage() {
         let mut applied = AppliedState::default();
-        applied.state.schema.push("CREATE KEYSPACE k WITH replication = {}".into());
+        applied.state.schema.insert("k".into(), vec!["CREATE KEYSPACE k WITH replication = {}".into()]);
         applied.state.state_id = Uuid::from_u128(9);
         let bytes = applied.to_bytes().unwrap();
         let back = AppliedState::from_bytes(&bytes).unwrap();
