@@ -1,5 +1,6 @@
 //! The node's HTTP endpoint on `prometheus_port`, served by shard 0: Prometheus text at
-//! `GET /metrics` (per-shard counters labelled `shard`, and `process_cpu_seconds_total`),
+//! `GET /metrics` (per-shard counters labelled `shard`, `process_cpu_seconds_total`, and
+//! the cluster's health: [`super::cluster_metrics`]),
 //! and the operator actions `percore nodetool` calls, on Scylla's REST paths:
 //! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]`, `POST /storage_service/flush`,
 //! `POST /storage_service/keyspace_compaction/<keyspace>[?cf=t1,t2]` and `POST /storage_service/compact`;
@@ -12,6 +13,7 @@ use std::rc::Rc;
 use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
+use super::cluster_metrics;
 use crate::cql::shard::Shard;
 use crate::limits::METRICS_REQUEST_BYTES_MAX;
 use crate::replica::{compaction_scheduler, flush_scheduler, Replica, ReplicaError};
@@ -64,7 +66,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
 async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, String) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match (method, path) {
-        ("GET", "/metrics") => ("200 OK", render(&shard.node)),
+        ("GET", "/metrics") => ("200 OK", metrics(shard).await),
         ("POST", "/storage_service/flush") => table_operation(shard, TableOperation::Flush, None, &[]).await,
         ("POST", "/storage_service/compact") => table_operation(shard, TableOperation::Compact, None, &[]).await,
         ("POST", p) if p.starts_with("/storage_service/keyspace_flush/") => {
@@ -210,6 +212,14 @@ const SHARD_SECONDS_COUNTERS: &[(&str, &str, Counter)] = &[
         &m.compaction_throttled_ns
     }),
 ];
+
+/// The whole `/metrics` page: this node's per-shard counters, then the cluster's health.
+async fn metrics(shard: &Rc<Shard>) -> String {
+    let mut out = render(&shard.node);
+    let health = cluster_metrics::gather(shard).await;
+    cluster_metrics::render(&mut out, &health);
+    out
+}
 
 pub fn render(node: &NodeState) -> String {
     let mut out = String::new();

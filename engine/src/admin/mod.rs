@@ -1,8 +1,10 @@
 //! The node's administration interface over HTTP (served by shard 0 on `prometheus_port`):
 //! Prometheus metrics and the operator actions `percore nodetool` calls
-//! ([`http_endpoint`]). It sits at the top with the node's start-up: it reaches every
-//! layer's per-shard service through typed cross-shard calls.
+//! ([`http_endpoint`]; the cluster's health on `/metrics`: [`cluster_metrics`]). It sits
+//! at the top with the node's start-up: it reaches every layer's per-shard service through
+//! typed cross-shard calls.
 
+pub mod cluster_metrics;
 pub mod http_endpoint;
 pub mod nodetool_api;
 pub mod views;

@@ -65,6 +65,21 @@ pub enum Group0Error {
     Storage(#[from] std::io::Error),
 }
 
+/// What this member's raft says of group 0 right now (for monitoring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group0Status {
+    /// The raft term this member is in.
+    pub term: u64,
+    /// Whether this member is the leader (as far as it knows).
+    pub is_leader: bool,
+    /// The last log index appended here (0: none).
+    pub last_log_index: u64,
+    /// The last log index applied here (0: none).
+    pub applied_index: u64,
+    /// Voting members in the membership this member knows.
+    pub voters: usize,
+}
+
 pub struct Group0 {
     raft: Group0Raft,
     me: MemberId,
@@ -124,6 +139,19 @@ impl Group0 {
     /// The state as this node has applied it.
     pub fn state(&self) -> Arc<Group0State> {
         self.current.borrow().clone()
+    }
+
+    /// A snapshot of raft's metrics (no waiting, no I/O).
+    pub fn status(&self) -> Group0Status {
+        let metrics = self.raft.metrics();
+        let m = metrics.borrow();
+        Group0Status {
+            term: m.current_term,
+            is_leader: m.state.is_leader(),
+            last_log_index: m.last_log_index.unwrap_or(0),
+            applied_index: m.last_applied.map_or(0, |l| l.index),
+            voters: m.membership_config.membership().voter_ids().count(),
+        }
     }
 
     /// Whether this node is (or was) a member of a group 0.
