@@ -71,7 +71,7 @@ fn record(host_id: Uuid) -> NodeRecord {
 }
 
 fn run(test: impl FnOnce() -> LocalBoxFuture<'static, ()> + Send + 'static) {
-    glommio::LocalExecutorBuilder::default().spawn(move || test()).expect("executor").join().expect("test");
+    glommio::LocalExecutorBuilder::default().spawn(test).expect("executor").join().expect("test");
 }
 
 /// A change that sets each named keyspace to the one statement of that name.
