@@ -4,5 +4,8 @@
 //! layer's per-shard service through typed cross-shard calls.
 
 pub mod http_endpoint;
+pub mod http_request;
 pub mod nodetool_api;
+pub mod ring_api;
+pub mod ring_views;
 pub mod views;

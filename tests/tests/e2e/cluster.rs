@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Context};
 use percore_tests::cluster::TestCluster;
 use scylla::client::session_builder::SessionBuilder;
 
@@ -70,5 +70,11 @@ fn driver_sees_every_node_and_places_like_the_server() {
 
 /// The JSON list of strings the admin API answers (`["a","b"]`).
 fn serde_like_list(body: &str) -> Vec<String> {
-    body.trim().trim_start_matches('[').trim_end_matches(']').split(',').map(|s| s.trim().trim_matches('"').to_string()).filter(|s| !s.is_empty()).collect()
+    body.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
