@@ -191,7 +191,10 @@ def test_describe_cluster(server, session, ks):
         columns, rows = describe(in_ks, "DESCRIBE CLUSTER")
         assert columns == ["cluster", "partitioner", "snitch", "range_ownership"]
         assert rows[0][:3] == ("Percore Cluster", "Murmur3Partitioner", "SimpleSnitch")
-        assert dict(rows[0][3]) == {"0": ["127.0.0.1"]}
+        tokens = in_ks.execute("SELECT tokens FROM system.local").one().tokens
+        ownership = dict(rows[0][3])
+        assert set(ownership) == set(tokens), "a range per token of the node, keyed by its end token"
+        assert all(list(endpoints) == ["127.0.0.1"] for endpoints in ownership.values())
     finally:
         cluster.shutdown()
 

@@ -55,10 +55,17 @@ def test_version_matches_system_local(loaded):
     assert ok(server, "version") == f"ReleaseVersion: {release}\n"
 
 
+def local_tokens(session):
+    """system.local's tokens as numbers, ascending (a node owns num_tokens of them)."""
+    return sorted(int(t) for t in session.execute("SELECT tokens FROM system.local").one().tokens)
+
+
 def test_info(loaded):
     server, session = loaded
     out = ok(server, "info")
     host_id = session.execute("SELECT host_id FROM system.local").one().host_id
+    tokens = local_tokens(session)
+    assert len(tokens) == 256, "the default num_tokens"
     lines = out.splitlines()
     expected = [
         rf"ID                     : {host_id}",
@@ -75,27 +82,42 @@ def test_info(loaded):
         r"Row Cache              : entries 0, .*",
         r"Counter Cache          : entries 0, .*",
         r"Percent Repaired       : \d+\.\d%",
-        r"Token                  : \(invoke with -T/--tokens to see all 1 tokens\)",
+        rf"Token                  : \(invoke with -T/--tokens to see all {len(tokens)} tokens\)",
     ]
     assert len(lines) == len(expected), out
     for line, pattern in zip(lines, expected):
         assert re.fullmatch(pattern, line), f"{line!r} !~ {pattern!r}"
-    assert "Token                  : 0" in ok(server, "info", "-T")
+    listed = [line.split(": ", 1)[1] for line in ok(server, "info", "-T").splitlines() if line.startswith("Token ")]
+    assert listed == [str(t) for t in tokens], "-T lists system.local's tokens in token order"
 
 
 def test_status_and_ring(loaded):
     server, session = loaded
     host_id = session.execute("SELECT host_id FROM system.local").one().host_id
-    lines = ok(server, "status").splitlines()
-    assert re.fullmatch(r"Datacenter: \S+", lines[0])
-    assert lines[1] == "=" * len(lines[0])
-    assert lines[2:4] == ["Status=Up/Down", "|/ State=Normal/Leaving/Joining/Moving"]
-    assert re.match(r"--  Address\s+Load\s+Tokens\s+Owns \(effective\)\s+Host ID\s+Rack", lines[4])
-    assert re.fullmatch(rf"UN  127\.0\.0\.1  {SIZE}\s+1\s+100\.0%\s+{host_id}  \S+", lines[5]), lines[5]
-    assert nodetool(server, "status", "nope").returncode != 0
-    ring = ok(server, "ring")
-    assert re.search(r"^Address\s+Rack\s+Status\s+State\s+Load\s+Owns\s+Token$", ring, re.M), ring
-    assert re.search(rf"^127\.0\.0\.1\s+\S+\s+Up\s+Normal\s+{SIZE}\s+100\.00%\s+0$", ring, re.M), ring
+    tokens = local_tokens(session)
+    for args in (["status"], ["status", "nt"]):
+        # nt is the only non-system keyspace: status shows its effective ownership either way.
+        lines = ok(server, *args).splitlines()
+        assert re.fullmatch(r"Datacenter: \S+", lines[0])
+        assert lines[1] == "=" * len(lines[0])
+        assert lines[2:4] == ["Status=Up/Down", "|/ State=Normal/Leaving/Joining/Moving"]
+        assert re.fullmatch(r"--  Address    Load\s+Tokens  Owns \(effective\)  Host ID {29}  Rack\s*", lines[4]), lines[4]
+        assert re.fullmatch(rf"UN  127\.0\.0\.1  {SIZE}\s+{len(tokens)}\s+100\.0%\s+{host_id}  \S+", lines[5]), lines[5]
+        assert lines[6:] == [""], "one node, then the closing blank line"
+    no_ring = ok(server, "status", "system")
+    assert re.search(r"  Owns  Host ID .*\n.*  \?     ", no_ring), no_ring
+    assert no_ring.endswith("\nNote: Ownership values for keyspaces with LocalStrategy are meaningless\n"), no_ring
+    missing = nodetool(server, "status", "nope")
+    assert missing.returncode != 0 and "The keyspace nope, does not exist" in missing.stderr
+
+    ring = ok(server, "ring", "nt")
+    assert ring.startswith("\nDatacenter: "), ring
+    assert re.search(r"^Address\s+Rack\s+Status\s+State\s+Load\s+Owns\s+Token\s*$", ring, re.M), ring
+    assert re.search(rf"^\s+{tokens[-1]}\s*$", ring, re.M), "the last token heads the list"
+    rows = re.findall(rf"^127\.0\.0\.1\s+\S+\s+Up\s+Normal\s+{SIZE}\s+100\.00%\s+(-?\d+)\s*$", ring, re.M)
+    assert [int(row[-1]) for row in rows] == tokens, "every token of system.local, in token order"
+    assert 'Warning: "nodetool ring" is used to output all the tokens of a node.' in ring
+    assert ring.endswith("\n  ")
 
 
 def test_describecluster_and_describering(loaded):
@@ -105,20 +127,36 @@ def test_describecluster_and_describering(loaded):
     assert out.startswith("Cluster Information:\n\tName: ")
     assert "\tPartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n" in out
     assert re.search(r"^\tSnitch: org\.apache\.cassandra\.locator\.\S+$", out, re.M)
-    assert f"\tSchema versions:\n\t\t{version}: [127.0.0.1]\n" in out
+    assert f"\tSchema versions:\n\t\t{version}: [127.0.0.1]\n\n" in out
+    assert "Stats for all nodes:\n\tLive: 1\n\tJoining: 0\n\tMoving: 0\n\tLeaving: 0\n\tUnreachable: 0\n" in out
+    assert re.search(r"\nData Centers: \n\t\S+ #Nodes: 1 #Down: 0\n", out), out
+    assert re.search(r"\nDatabase versions:\n\t[\d.]+: \[127\.0\.0\.1:\d+\]\n\n", out), out
+    assert "\tnt -> Replication class: SimpleStrategy {replication_factor=1}\n" in out
+    assert "\tsystem -> Replication class: LocalStrategy {}\n" in out
     ring = ok(server, "describering", "nt").splitlines()
     assert ring[0] == f"Schema Version:{version}"
     assert ring[1] == "TokenRange: "
-    assert re.fullmatch(
-        r"\tTokenRange\(start_token:-?\d+, end_token:-?\d+, endpoints:\[127\.0\.0\.1\], "
-        r"rpc_endpoints:\[127\.0\.0\.1\], endpoint_details:\[EndpointDetails\(host:127\.0\.0\.1, "
-        r"datacenter:\S+, rack:\S+\)\]\)", ring[2]), ring[2]
+    tokens = local_tokens(session)
+    assert len(ring) == 2 + len(tokens), "one range per token"
+    ends = []
+    for line in ring[2:]:
+        m = re.fullmatch(
+            r"\tTokenRange\(start_token:(-?\d+), end_token:(-?\d+), endpoints:\[127\.0\.0\.1\], "
+            r"rpc_endpoints:\[127\.0\.0\.1\], endpoint_details:\[EndpointDetails\(host:127\.0\.0\.1, "
+            r"datacenter:\S+, rack:\S+\)\]\)", line)
+        assert m, line
+        assert not ends or int(m[1]) == ends[-1], "each range starts where the previous one ended"
+        ends.append(int(m[2]))
+    assert ends == tokens
     assert nodetool(server, "describering", "nope").returncode != 0
+    local = nodetool(server, "describering", "system")
+    assert local.returncode != 0 and "There is no ring for the keyspace: system" in local.stderr
 
 
 def test_getendpoints(loaded):
     server, _ = loaded
     assert ok(server, "getendpoints", "nt", "t", "7") == "127.0.0.1\n"
+    assert ok(server, "getendpoints", "nt", "t", "-7") == "127.0.0.1\n", "a negative key is a key, not an option"
     assert ok(server, "getendpoints", "nt", "other", "some key:with colon") == "127.0.0.1\n"
     bad = nodetool(server, "getendpoints", "nt", "t", "not-an-int")
     assert bad.returncode != 0 and "key" in bad.stderr

@@ -4,11 +4,13 @@
 //! and the operator actions `percore nodetool` calls, on Scylla's REST paths:
 //! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]`, `POST /storage_service/flush`,
 //! `POST /storage_service/keyspace_compaction/<keyspace>[?cf=t1,t2]` and `POST /storage_service/compact`;
-//! the other nodetool paths are [`super::nodetool_api`]'s.
+//! the other nodetool paths are [`super::nodetool_api`]'s. Connections are kept alive
+//! between requests (HTTP/1.1), so a client asking many questions reuses one.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
@@ -19,6 +21,11 @@ use crate::limits::METRICS_REQUEST_BYTES_MAX;
 use crate::replica::{compaction_scheduler, flush_scheduler, Replica, ReplicaError};
 use crate::runtime::metrics::ShardMetrics;
 use crate::runtime::node_state::NodeState;
+
+use super::http_request;
+
+/// How long a kept-alive connection may stay idle before it is closed.
+const KEEP_ALIVE_IDLE_S: u64 = 60;
 
 pub fn start(shard: Rc<Shard>) -> std::io::Result<()> {
     let node = shard.node.clone();
@@ -39,28 +46,46 @@ pub fn start(shard: Rc<Shard>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Answers requests on one connection until the client closes it, asks to close it, or
+/// leaves it idle for [`KEEP_ALIVE_IDLE_S`].
 async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
-    let mut request = Vec::new();
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(KEEP_ALIVE_IDLE_S)));
+    let mut buffer = Vec::new();
     let mut chunk = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&chunk[..n]),
+    loop {
+        let head_len = loop {
+            if let Some(len) = http_request::head_len(&buffer) {
+                break len;
+            }
+            if buffer.len() > METRICS_REQUEST_BYTES_MAX {
+                return;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = http_request::parse_head(&buffer[..head_len]);
+        // No path reads a body: skip it.
+        let request_len = head_len + head.content_length;
+        while buffer.len() < request_len {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
         }
-        if request.len() > METRICS_REQUEST_BYTES_MAX {
+        buffer.drain(..request_len);
+        let (status, body) = route(&shard, &head.method, &head.target).await;
+        let connection = if head.keep_alive { "keep-alive" } else { "close" };
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
+            body.len()
+        );
+        if stream.write_all(response.as_bytes()).await.is_err() || !head.keep_alive {
+            let _ = stream.close().await;
             return;
         }
     }
-    let text = std::str::from_utf8(&request).unwrap_or("");
-    let mut words = text.split_whitespace();
-    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
-    let (status, body) = route(&shard, method, target).await;
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.close().await;
 }
 
 async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, String) {

@@ -6,5 +6,8 @@
 
 pub mod cluster_metrics;
 pub mod http_endpoint;
+pub mod http_request;
 pub mod nodetool_api;
+pub mod ring_api;
+pub mod ring_views;
 pub mod views;

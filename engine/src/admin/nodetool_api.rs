@@ -4,10 +4,13 @@
 //!
 //! * `GET /storage_service/release_version` — text, what `system.local` reports.
 //! * `GET /storage_service/node_info` — [`NodeInfo`].
-//! * `GET /storage_service/describe_ring/<keyspace>` — [`TokenRangeView`]s.
+//! * `GET /storage_service/ring_info[/<keyspace>]` — the ring's members, their state and
+//!   ownership ([`super::ring_views::RingView`]).
+//! * `GET /storage_service/describe_ring/<keyspace>` — `TokenRangeView`s, ring order.
 //! * `GET /storage_service/natural_endpoints/<keyspace>?cf=<table>&key=<key>` — the
-//!   replicas' addresses (the key's components `:`-separated, each as `fromJson` reads a
-//!   string; the token is computed with the partitioner).
+//!   replicas' addresses in placement order (the key's components `:`-separated, each as
+//!   `fromJson` reads a string, blobs as hex; the token is computed with the partitioner).
+//!   The ring paths are [`super::ring_api`]'s.
 //! * `GET /column_family/stats` — every table's `TableStats`, summed over shards.
 //! * `GET /compaction_manager/compactions` — [`CompactionsView`].
 //! * `GET /compaction_manager/compaction_history` — `CompactionRecord`s, oldest first.
@@ -21,12 +24,11 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use percore_protocol::types::{json_value_to_bytes, JsonValue};
 use serde::Serialize;
 
+use crate::cluster::ring::RingError;
 use crate::cql::shard::Shard;
-use crate::cql::system_tables::node_tables::{NODE_TOKEN, RELEASE_VERSION};
+use crate::cql::system_tables::node_tables::RELEASE_VERSION;
 use crate::model::token::PARTITIONER;
 use crate::replica::compaction_activity::{CompactionRecord, RunningCompaction};
 use crate::replica::table_metrics::TableStats;
@@ -34,7 +36,8 @@ use crate::replica::{compaction_scheduler, flush_scheduler, Replica, ReplicaErro
 use crate::runtime::mesh::ShardCallError;
 use crate::runtime::metrics::ShardMetrics;
 
-use super::views::{CompactionsView, EndpointDetails, NodeInfo, PendingCompactions, TokenRangeView};
+use super::ring_api;
+use super::views::{CompactionsView, NodeInfo, PendingCompactions};
 
 /// `compaction_throughput_mb_per_sec` counts mebibytes, as Cassandra does.
 const MIB: u64 = 1 << 20;
@@ -54,6 +57,11 @@ pub type Response = (&'static str, String);
 pub enum ApiError {
     #[error("unknown keyspace {0}")]
     UnknownKeyspace(String),
+    /// Cassandra's words for `status`/`ring` of a keyspace that does not exist.
+    #[error("The keyspace {0}, does not exist")]
+    KeyspaceDoesNotExist(String),
+    #[error("There is no ring for the keyspace: {0}")]
+    NoRing(String),
     #[error("unknown table {0}.{1}")]
     UnknownTable(String, String),
     #[error("missing parameter {0}")]
@@ -62,6 +70,8 @@ pub enum ApiError {
     InvalidParameter { name: &'static str, value: String },
     #[error("key {key:?} does not fit the partition key ({columns} column(s)): {reason}")]
     InvalidKey { key: String, columns: usize, reason: String },
+    #[error(transparent)]
+    Ring(#[from] RingError),
     #[error(transparent)]
     Replica(#[from] ReplicaError),
     #[error(transparent)]
@@ -73,7 +83,9 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> &'static str {
         match self {
-            ApiError::Replica(_) | ApiError::ShardCall(_) | ApiError::DrainTimeout(_) => "500 Internal Server Error",
+            ApiError::Ring(_) | ApiError::Replica(_) | ApiError::ShardCall(_) | ApiError::DrainTimeout(_) => {
+                "500 Internal Server Error"
+            }
             _ => "400 Bad Request",
         }
     }
@@ -84,11 +96,18 @@ pub async fn route(shard: &Rc<Shard>, method: &str, path: &str, query: &str) -> 
     let result = match (method, path) {
         ("GET", "/storage_service/release_version") => Ok(RELEASE_VERSION.to_string()),
         ("GET", "/storage_service/node_info") => node_info(shard).await.map(|i| json(&i)),
+        ("GET", "/storage_service/ring_info") => ring_api::ring_info(shard, None).map(|r| json(&r)),
+        ("GET", p) if p.starts_with("/storage_service/ring_info/") => {
+            let keyspace = percent_decode(&p["/storage_service/ring_info/".len()..]);
+            ring_api::ring_info(shard, Some(&keyspace)).map(|r| json(&r))
+        }
         ("GET", p) if p.starts_with("/storage_service/describe_ring/") => {
-            describe_ring(shard, &p["/storage_service/describe_ring/".len()..]).map(|r| json(&r))
+            let keyspace = percent_decode(&p["/storage_service/describe_ring/".len()..]);
+            ring_api::describe_ring(shard, &keyspace).map(|r| json(&r))
         }
         ("GET", p) if p.starts_with("/storage_service/natural_endpoints/") => {
-            natural_endpoints(shard, &p["/storage_service/natural_endpoints/".len()..], query).map(|r| json(&r))
+            let keyspace = percent_decode(&p["/storage_service/natural_endpoints/".len()..]);
+            ring_api::natural_endpoints(shard, &keyspace, query).map(|r| json(&r))
         }
         ("GET", "/column_family/stats") => table_stats(shard).await.map(|s| json(&s)),
         ("GET", "/compaction_manager/compactions") => compactions(shard).await.map(|c| json(&c)),
@@ -206,73 +225,6 @@ async fn node_info(shard: &Shard) -> Result<NodeInfo, ApiError> {
     })
 }
 
-fn this_endpoint(shard: &Shard) -> String {
-    shard.node.config.rpc_address().to_string()
-}
-
-/// The ring of a one-node cluster: one range, from the node's token round to itself.
-fn describe_ring(shard: &Shard, keyspace: &str) -> Result<Vec<TokenRangeView>, ApiError> {
-    if shard.schema().keyspace(keyspace).is_none() {
-        return Err(ApiError::UnknownKeyspace(keyspace.to_string()));
-    }
-    let config = &shard.node.config;
-    let endpoint = this_endpoint(shard);
-    Ok(vec![TokenRangeView {
-        start_token: NODE_TOKEN.to_string(),
-        end_token: NODE_TOKEN.to_string(),
-        endpoints: vec![config.listen_address.to_string()],
-        rpc_endpoints: vec![endpoint],
-        endpoint_details: vec![EndpointDetails {
-            host: config.listen_address.to_string(),
-            datacenter: config.data_center.clone(),
-            rack: config.rack.clone(),
-        }],
-    }])
-}
-
-/// The replicas of a key: its token computed with the partitioner, then the nodes owning
-/// that token (this one, in a one-node cluster).
-fn natural_endpoints(shard: &Shard, keyspace: &str, query: &str) -> Result<Vec<String>, ApiError> {
-    let table_name = query_param(query, "cf").map(percent_decode).ok_or(ApiError::MissingParameter("cf"))?;
-    let key = query_param(query, "key").map(percent_decode).ok_or(ApiError::MissingParameter("key"))?;
-    let schema = shard.schema();
-    let ks = schema.keyspace(keyspace).ok_or_else(|| ApiError::UnknownKeyspace(keyspace.to_string()))?;
-    let table =
-        ks.user_table(&table_name).ok_or_else(|| ApiError::UnknownTable(keyspace.to_string(), table_name.clone()))?;
-    let types: Vec<_> = table.partition_key.iter().map(|&id| &table.column(id).ty).collect();
-    let components = partition_key_components(&types, &key)?;
-    let position = crate::schema::keys::partition_position(&components);
-    tracing::debug!("getendpoints {keyspace}.{table_name} {key:?}: token {}", position.token);
-    Ok(replicas_of(shard, position.token))
-}
-
-/// The nodes that own a token: every token is this node's until there is a cluster.
-fn replicas_of(shard: &Shard, _token: crate::model::token::Token) -> Vec<String> {
-    vec![this_endpoint(shard)]
-}
-
-/// A key given on the command line as the serialized partition key components: one per
-/// key column, `:`-separated as Cassandra's `getendpoints` takes composite keys.
-pub fn partition_key_components(
-    types: &[&percore_protocol::types::CqlType],
-    key: &str,
-) -> Result<Vec<Bytes>, ApiError> {
-    let parts: Vec<&str> = if types.len() == 1 { vec![key] } else { key.split(':').collect() };
-    let invalid = |reason: String| ApiError::InvalidKey { key: key.to_string(), columns: types.len(), reason };
-    if parts.len() != types.len() {
-        return Err(invalid(format!("{} component(s) given", parts.len())));
-    }
-    types
-        .iter()
-        .zip(parts)
-        .map(|(ty, part)| match json_value_to_bytes(ty, &JsonValue::String(part.to_string())) {
-            Ok(Some(bytes)) => Ok(Bytes::from(bytes)),
-            Ok(None) => Err(invalid("null".to_string())),
-            Err(e) => Err(invalid(e.to_string())),
-        })
-        .collect()
-}
-
 /// One shard's waiting `(keyspace, table)`s and running compactions.
 type ShardCompactions = (Vec<(String, String)>, Vec<RunningCompaction>);
 
@@ -378,7 +330,6 @@ async fn drain(shard: &Shard) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use percore_protocol::types::CqlType;
 
     #[test]
     fn query_strings_are_read() {
@@ -387,20 +338,5 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(query_param("cf=t", "key"), None);
         assert_eq!(query_param("keys=1", "key"), None);
-    }
-
-    #[test]
-    fn keys_become_partition_key_components() {
-        let int = partition_key_components(&[&CqlType::Int], "42").unwrap();
-        assert_eq!(int, vec![Bytes::from_static(&[0, 0, 0, 42])]);
-        let text = partition_key_components(&[&CqlType::Text], "a:b").unwrap();
-        assert_eq!(text, vec![Bytes::from_static(b"a:b")], "one column: the colon is part of the key");
-        let both = partition_key_components(&[&CqlType::Text, &CqlType::Int], "x:7").unwrap();
-        assert_eq!(both, vec![Bytes::from_static(b"x"), Bytes::from_static(&[0, 0, 0, 7])]);
-        assert!(matches!(
-            partition_key_components(&[&CqlType::Int], "nope"),
-            Err(ApiError::InvalidKey { columns: 1, .. })
-        ));
-        assert!(partition_key_components(&[&CqlType::Text, &CqlType::Int], "x").is_err());
     }
 }

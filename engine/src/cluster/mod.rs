@@ -4,4 +4,5 @@
 pub mod failure_detector;
 pub mod group0;
 pub mod placement;
+pub mod ring;
 pub mod view;

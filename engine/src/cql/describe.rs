@@ -30,7 +30,6 @@ use percore_protocol::wire::write_bytes;
 use crate::config::Config;
 use crate::cql::error::CqlError;
 use crate::cql::result::RowsResult;
-use crate::cql::system_tables::node_tables::NODE_TOKEN;
 use crate::cql::system_tables::values::{text, text_collection};
 use crate::model::token::PARTITIONER;
 use crate::schema::describe::{create_keyspace, create_table, create_type, quote_name};
@@ -55,19 +54,20 @@ pub struct ClusterInfo {
     pub partitioner: String,
     /// Snitch class, without the `org.apache.cassandra.locator.` prefix (as Cassandra).
     pub snitch: String,
-    /// Each token range's end token and the endpoints that replicate it, in ring order.
+    /// Each token range's end token and the endpoints that replicate it for the session's
+    /// keyspace, in ring order (see [`crate::cql::cluster_info`]).
     pub ring: Vec<(String, Vec<String>)>,
 }
 
 impl ClusterInfo {
-    /// This single node: its one token makes it own the whole ring.
-    pub fn of_node(config: &Config) -> ClusterInfo {
+    /// The node's cluster with `ring` as the session keyspace's range ownership.
+    pub fn new(config: &Config, ring: Vec<(String, Vec<String>)>) -> ClusterInfo {
         let trim = |s: &str, prefix: &str| s.strip_prefix(prefix).unwrap_or(s).to_string();
         ClusterInfo {
             cluster_name: config.cluster_name.clone(),
             partitioner: trim(PARTITIONER, "org.apache.cassandra.dht."),
             snitch: trim(&config.endpoint_snitch, "org.apache.cassandra.locator."),
-            ring: vec![(NODE_TOKEN.to_string(), vec![config.listen_address.to_string()])],
+            ring,
         }
     }
 }
@@ -385,8 +385,13 @@ mod tests {
         ])
     }
 
+    /// Two ranges: (200, -100] and (-100, 200].
     fn cluster() -> ClusterInfo {
-        ClusterInfo::of_node(&Config::default())
+        let ring = vec![
+            ("-100".to_string(), vec!["127.0.0.1".to_string(), "127.0.0.2".to_string()]),
+            ("200".to_string(), vec!["127.0.0.2".to_string(), "127.0.0.1".to_string()]),
+        ];
+        ClusterInfo::new(&Config::default(), ring)
     }
 
     fn run(schema: &Schema, cql: &str, session: Option<&str>) -> Result<DescribeRows, CqlError> {
@@ -571,12 +576,19 @@ mod tests {
         let answer = run(&s, "DESCRIBE CLUSTER", Some("ks")).unwrap();
         assert_eq!(column_names(&answer), ["cluster", "partitioner", "snitch", "range_ownership"]);
         assert_eq!(answer.columns[3].ty.cql_name(), "map<text, frozen<list<text>>>");
-        // {'0': ['127.0.0.1']}: entry count, then each key and value as [bytes].
-        let mut list = 1i32.to_be_bytes().to_vec();
-        write_bytes(&mut list, Some(b"127.0.0.1"));
-        let mut expected = 1i32.to_be_bytes().to_vec();
-        write_bytes(&mut expected, Some(b"0"));
-        write_bytes(&mut expected, Some(&list));
+        // {'-100': [.1, .2], '200': [.2, .1]}: entry count, then each key and value as [bytes].
+        let list = |addresses: [&[u8]; 2]| {
+            let mut list = 2i32.to_be_bytes().to_vec();
+            for address in addresses {
+                write_bytes(&mut list, Some(address));
+            }
+            list
+        };
+        let mut expected = 2i32.to_be_bytes().to_vec();
+        write_bytes(&mut expected, Some(b"-100"));
+        write_bytes(&mut expected, Some(&list([b"127.0.0.1", b"127.0.0.2"])));
+        write_bytes(&mut expected, Some(b"200"));
+        write_bytes(&mut expected, Some(&list([b"127.0.0.2", b"127.0.0.1"])));
         assert_eq!(answer.rows[0][3].as_deref(), Some(&expected[..]));
     }
 

@@ -11,6 +11,7 @@
 pub const CQL_VERSION: &str = "3.3.1";
 
 pub mod bind;
+pub mod cluster_info;
 pub mod composite_literal;
 pub mod consistency;
 pub mod ddl;

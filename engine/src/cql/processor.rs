@@ -14,9 +14,10 @@ use crate::model::mutation::PartitionPosition;
 use crate::schema::TableDef;
 
 use super::bind::BoundValues;
+use super::cluster_info;
 use super::consistency::{self, Access};
 use super::ddl;
-use super::describe::{self, ClusterInfo};
+use super::describe;
 use super::error::CqlError;
 use super::prepared_cache::prepared_id;
 use super::read::select::{self, PageRequest};
@@ -131,8 +132,9 @@ async fn run(
             Ok(ResultMessage::Void)
         }
         StatementPlan::Describe(statement) => {
-            let cluster = ClusterInfo::of_node(&shard.node.config);
-            let rows = describe::describe(statement, &shard.schema(), session.keyspace().as_deref(), &cluster)?;
+            let keyspace = session.keyspace();
+            let cluster = cluster_info::for_statement(shard, statement, keyspace.as_deref())?;
+            let rows = describe::describe(statement, &shard.schema(), keyspace.as_deref(), &cluster)?;
             Ok(ResultMessage::Rows(rows.into_result()))
         }
     }

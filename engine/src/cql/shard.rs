@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use percore_protocol::response::SchemaChange;
 
+use crate::cluster::ring::RingCache;
 use crate::cluster::view::ClusterView;
 use crate::model::token::Token;
 use crate::replica::Replica;
@@ -32,6 +33,8 @@ pub struct Shard {
     pub events: Rc<dyn EventSink>,
     /// The ring as this node knows it (installed after every group 0 change).
     pub cluster: Rc<ClusterView>,
+    /// The ring and keyspaces' replica maps, rebuilt when the ring changes.
+    pub ring: RingCache,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
     pub ddl_lock: glommio::sync::Semaphore,
     in_flight_requests: Cell<usize>,
@@ -47,6 +50,7 @@ impl Shard {
             prepared: RefCell::new(PreparedCache::default()),
             events,
             cluster,
+            ring: RingCache::default(),
             ddl_lock: glommio::sync::Semaphore::new(1),
             in_flight_requests: Cell::new(0),
         })

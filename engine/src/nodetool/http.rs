@@ -2,7 +2,7 @@
 //! admin endpoint, the body back on `200 OK`, the node's message as an error otherwise.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use super::NodetoolError;
@@ -12,14 +12,25 @@ const NODETOOL_TIMEOUT_S: u64 = 600;
 /// The largest answer read from the node (table statistics of many tables).
 const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
 
-/// Where the node's admin endpoint is.
+/// Where the node's admin endpoint is, and how long to wait for it.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub host: String,
     pub port: u16,
+    pub timeout: Duration,
 }
 
 impl Endpoint {
+    /// A node that may take [`NODETOOL_TIMEOUT_S`] to answer.
+    pub fn new(host: String, port: u16) -> Self {
+        Endpoint { host, port, timeout: Duration::from_secs(NODETOOL_TIMEOUT_S) }
+    }
+
+    /// The same node, waited for at most `timeout` (to connect, and for each read).
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        Endpoint { timeout, ..self }
+    }
+
     pub fn get(&self, path: &str) -> Result<String, NodetoolError> {
         self.request("GET", path)
     }
@@ -39,14 +50,24 @@ impl Endpoint {
             .map_err(|e| NodetoolError::BadAnswer { path: path.to_string(), reason: e.to_string() })
     }
 
+    /// The first of the host's addresses that accepts a connection within the timeout.
+    fn connect(&self) -> std::io::Result<TcpStream> {
+        let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the host name has no address");
+        for address in (self.host.as_str(), self.port).to_socket_addrs()? {
+            match TcpStream::connect_timeout(&address, self.timeout) {
+                Ok(stream) => return Ok(stream),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
     fn request(&self, method: &str, path: &str) -> Result<String, NodetoolError> {
         let (host, port) = (&self.host, self.port);
-        let mut stream = TcpStream::connect((host.as_str(), port)).map_err(|source| NodetoolError::Unreachable {
-            host: host.to_string(),
-            port,
-            source,
-        })?;
-        stream.set_read_timeout(Some(Duration::from_secs(NODETOOL_TIMEOUT_S)))?;
+        let unreachable = |source| NodetoolError::Unreachable { host: host.to_string(), port, source };
+        let mut stream = self.connect().map_err(unreachable)?;
+        stream.set_read_timeout(Some(self.timeout))?;
+        stream.set_write_timeout(Some(self.timeout))?;
         let request =
             format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes())?;

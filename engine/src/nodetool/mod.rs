@@ -1,10 +1,12 @@
 //! `percore nodetool`: operator commands with Cassandra nodetool's syntax and output
 //! shapes, sent to a running node's HTTP endpoint (`prometheus_port`; the paths are listed
 //! in `admin::http_endpoint` and `admin::nodetool_api`). Runs in the client process: it asks
-//! ([`http`]), then prints ([`format`]).
+//! ([`http`]; the ring commands ask every member too, [`ring_answers`]), then prints
+//! ([`format`]).
 
 pub mod format;
 pub mod http;
+pub mod ring_answers;
 
 use clap::{Args, Subcommand};
 
@@ -48,7 +50,14 @@ enum NodetoolCommand {
     /// Print the name, snitch, partitioner and schema version of the cluster.
     DescribeCluster,
     /// Print the end points that own the key: `getendpoints <keyspace> <table> <key>`.
-    GetEndpoints { keyspace: String, table: String, key: String },
+    GetEndpoints {
+        keyspace: String,
+        table: String,
+        /// The partition key (`:` between the columns of a composite one; blobs in hex); may
+        /// start with `-` (a negative number).
+        #[arg(allow_hyphen_values = true)]
+        key: String,
+    },
     /// Show the token ranges of a keyspace.
     DescribeRing { keyspace: String },
     /// Print statistics on tables: `tablestats [<keyspace>[.<table>]...]`.
@@ -112,7 +121,7 @@ fn keyspace_path(all: &str, per_keyspace: &str, keyspace: &Option<String>, table
 
 /// Runs the command; what it prints goes to stdout.
 pub fn run(args: NodetoolArgs) -> Result<(), NodetoolError> {
-    let node = Endpoint { host: args.host, port: args.port };
+    let node = Endpoint::new(args.host, args.port);
     let out = match args.command {
         NodetoolCommand::Flush { keyspace, tables } => {
             node.post(&keyspace_path("/storage_service/flush", "/storage_service/keyspace_flush", &keyspace, &tables))?;
@@ -127,14 +136,10 @@ pub fn run(args: NodetoolArgs) -> Result<(), NodetoolError> {
         NodetoolCommand::Version => format::info::version(node.get("/storage_service/release_version")?.trim()),
         NodetoolCommand::Info { tokens } => format::info::info(&node_info(&node)?, tokens),
         NodetoolCommand::Status { keyspace } => {
-            check_keyspace(&node, keyspace.as_deref())?;
-            format::cluster::status(&node_info(&node)?)
+            format::status::status(&ring_answers::gather(&node, keyspace.as_deref())?)
         }
-        NodetoolCommand::Ring { keyspace } => {
-            check_keyspace(&node, keyspace.as_deref())?;
-            format::cluster::ring(&node_info(&node)?)
-        }
-        NodetoolCommand::DescribeCluster => format::cluster::describe_cluster(&node_info(&node)?),
+        NodetoolCommand::Ring { keyspace } => format::status::ring(&ring_answers::gather(&node, keyspace.as_deref())?),
+        NodetoolCommand::DescribeCluster => format::cluster::describe_cluster(&ring_answers::gather(&node, None)?),
         NodetoolCommand::GetEndpoints { keyspace, table, key } => {
             let path = format!(
                 "/storage_service/natural_endpoints/{}?cf={}&key={}",
@@ -208,14 +213,6 @@ pub fn run(args: NodetoolArgs) -> Result<(), NodetoolError> {
 
 fn node_info(node: &Endpoint) -> Result<NodeInfo, NodetoolError> {
     node.get_json("/storage_service/node_info")
-}
-
-/// `status <keyspace>` / `ring <keyspace>` refuse a keyspace that does not exist.
-fn check_keyspace(node: &Endpoint, keyspace: Option<&str>) -> Result<(), NodetoolError> {
-    match keyspace {
-        Some(ks) => node.get(&format!("/storage_service/describe_ring/{}", percent_encode(ks))).map(drop),
-        None => Ok(()),
-    }
 }
 
 #[cfg(test)]

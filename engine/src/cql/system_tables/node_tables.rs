@@ -12,8 +12,6 @@ use crate::schema::Schema;
 
 pub const RELEASE_VERSION: &str = "3.0.8";
 pub const NATIVE_PROTOCOL_VERSION: &str = "4";
-/// The token ring's start, where the one-range views of a lone node begin and end.
-pub const NODE_TOKEN: &str = "0";
 
 /// A row of `table` filled by `fill` through a setter by column name.
 fn row_of(schema: &Schema, table: &str, fill: impl FnOnce(&mut dyn FnMut(&str, Option<bytes::Bytes>))) -> VirtualRow {

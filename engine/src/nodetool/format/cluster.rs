@@ -1,63 +1,73 @@
-//! The ring as `nodetool status`, `ring`, `describecluster`, `describering` and
-//! `getendpoints` print it (Cassandra's `Status`, `Ring`, `DescribeCluster`,
-//! `DescribeRing`, `GetEndpoints`). One node for now: it is up, normal, and owns the ring.
+//! `nodetool describecluster`, `describering` and `getendpoints` as Cassandra 4 prints them
+//! (`DescribeCluster`, `DescribeRing`, `GetEndpoints`); `status` and `ring` are
+//! [`super::status`]'s.
+//!
+//! describecluster: the cluster's name, snitch and partitioner; each schema version with the
+//! addresses reporting it (down members under `UNREACHABLE`, listed last); the counts of live
+//! and unreachable members; each data center's members and how many are down; each release
+//! version with the members running it (`address:storage_port`, as Cassandra lists them);
+//! every keyspace's replication; the ownership note last. Versions and addresses are sorted
+//! (Cassandra's come from hash maps).
 
-use crate::admin::views::{NodeInfo, TokenRangeView};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 
-use super::file_size;
+use crate::admin::views::TokenRangeView;
+use crate::nodetool::ring_answers::RingAnswers;
 
-/// `Datacenter: <dc>` underlined with `=` (Cassandra's status header).
-fn datacenter_header(dc: &str) -> String {
-    let header = format!("Datacenter: {dc}");
-    format!("{header}\n{}\n", "=".repeat(header.len()))
+use super::status::{address_and_port, by_datacenter};
+
+/// Where `describecluster` lists the members it has no schema version from.
+const UNREACHABLE: &str = "UNREACHABLE";
+
+/// Addresses in address order (by value, not as text), as Java prints a list.
+fn address_list(mut addresses: Vec<String>) -> String {
+    addresses.sort_by_key(|a| (a.parse::<IpAddr>().ok(), a.clone()));
+    format!("[{}]", addresses.join(", "))
 }
 
-pub fn status(info: &NodeInfo) -> String {
-    let width = info.address.len();
-    let line = |status: &str, address: &str, load: &str, tokens: &str, owns: &str, host: &str, rack: &str| {
-        format!("{status}  {address:<width$}  {load:<9}  {tokens:<11}  {owns:<16}  {host:<36}  {rack}\n")
-    };
-    let mut out = datacenter_header(&info.data_center);
-    out.push_str("Status=Up/Down\n|/ State=Normal/Leaving/Joining/Moving\n");
-    out.push_str(&line("--", "Address", "Load", "Tokens", "Owns (effective)", "Host ID", "Rack"));
-    out.push_str(&line(
-        "UN",
-        &info.address,
-        &file_size(info.load_bytes),
-        &info.tokens.len().to_string(),
-        "100.0%",
-        &info.host_id.to_string(),
-        &info.rack,
-    ));
-    out.push('\n');
-    out
-}
-
-pub fn ring(info: &NodeInfo) -> String {
-    let width = info.address.len().max("Address".len());
-    let line = |cells: [&str; 7]| {
-        let [address, rack, status, state, load, owns, token] = cells;
-        format!("{address:<width$}  {rack:<12}{status:<7}{state:<8}{load:<16}{owns:<20}{token:<44}")
-            .trim_end()
-            .to_string()
-            + "\n"
-    };
-    let mut out = format!("\nDatacenter: {}\n==========\n", info.data_center);
-    out.push_str(&line(["Address", "Rack", "Status", "State", "Load", "Owns", "Token"]));
-    out.push('\n');
-    let load = file_size(info.load_bytes);
-    for token in &info.tokens {
-        out.push_str(&line([&info.address, &info.rack, "Up", "Normal", &load, "100.00%", token]));
+pub fn describe_cluster(answers: &RingAnswers) -> String {
+    let (info, ring) = (&answers.local, &answers.ring);
+    let mut out = format!(
+        "Cluster Information:\n\tName: {}\n\tSnitch: {}\n\tDynamicEndPointSnitch: disabled\n\tPartitioner: {}\n\tSchema versions:\n",
+        info.cluster_name, info.snitch, info.partitioner
+    );
+    let mut versions: BTreeMap<(bool, String), Vec<String>> = BTreeMap::new();
+    for m in &ring.members {
+        let version = answers.schema_version(m);
+        let key = (version.is_none(), version.map_or_else(|| UNREACHABLE.to_string(), |v| v.to_string()));
+        versions.entry(key).or_default().push(m.address.clone());
     }
-    out.push('\n');
+    for ((_, version), addresses) in versions {
+        out.push_str(&format!("\t\t{version}: {}\n\n", address_list(addresses)));
+    }
+    let down = ring.members.iter().filter(|m| !m.up).count();
+    out.push_str(&format!(
+        "Stats for all nodes:\n\tLive: {}\n\tJoining: 0\n\tMoving: 0\n\tLeaving: 0\n\tUnreachable: {down}\n",
+        ring.members.len() - down
+    ));
+    out.push_str("\nData Centers: \n");
+    for (dc, members) in by_datacenter(&ring.members) {
+        let down = members.iter().filter(|m| !m.up).count();
+        out.push_str(&format!("\t{dc} #Nodes: {} #Down: {down}\n", members.len()));
+    }
+    out.push_str("\nDatabase versions:\n");
+    let mut releases: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for m in &ring.members {
+        releases.entry(&m.release_version).or_default().push(address_and_port(&m.address, ring.storage_port));
+    }
+    for (release, addresses) in releases {
+        out.push_str(&format!("\t{release}: {}\n\n", address_list(addresses)));
+    }
+    out.push_str("Keyspaces:\n");
+    for ks in &ring.keyspaces {
+        let options: Vec<String> = ks.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push_str(&format!("\t{} -> Replication class: {} {{{}}}\n", ks.name, ks.class, options.join(", ")));
+    }
+    if let Some(note) = &ring.ownership_note {
+        out.push_str(&format!("\nNote: {note}\n"));
+    }
     out
-}
-
-pub fn describe_cluster(info: &NodeInfo) -> String {
-    format!(
-        "Cluster Information:\n\tName: {}\n\tSnitch: {}\n\tDynamicEndPointSnitch: disabled\n\tPartitioner: {}\n\tSchema versions:\n\t\t{}: [{}]\n\n",
-        info.cluster_name, info.snitch, info.partitioner, info.schema_version, info.address
-    )
 }
 
 pub fn describe_ring(schema_version: &uuid::Uuid, ranges: &[TokenRangeView]) -> String {
@@ -88,38 +98,50 @@ pub fn endpoints(addresses: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::admin::views::EndpointDetails;
-    use crate::nodetool::format::info::sample;
+    use crate::nodetool::format::status::tests::{answers, three};
 
     #[test]
-    fn status_has_the_header_block_and_one_node() {
-        let text = status(&sample());
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "Datacenter: datacenter1");
-        assert_eq!(lines[1], "=======================");
-        assert_eq!(lines[2], "Status=Up/Down");
-        assert_eq!(lines[3], "|/ State=Normal/Leaving/Joining/Moving");
-        assert!(
-            lines[4].starts_with("--  Address    Load       Tokens       Owns (effective)  Host ID"),
-            "{}",
-            lines[4]
-        );
-        assert_eq!(
-            lines[5],
-            "UN  127.0.0.1  306.77 KiB  1            100.0%            0d3c0000-0000-4000-8000-000000000001  rack1"
-        );
+    fn describecluster_groups_members_by_schema_and_release_version() {
+        let text = describe_cluster(&answers(three(), Some("keyspaces differ")));
+        let expected = "Cluster Information:\n\
+             \tName: Test Cluster\n\
+             \tSnitch: org.apache.cassandra.locator.SimpleSnitch\n\
+             \tDynamicEndPointSnitch: disabled\n\
+             \tPartitioner: org.apache.cassandra.dht.Murmur3Partitioner\n\
+             \tSchema versions:\n\
+             \t\t00000000-0000-0000-0000-000000000007: [127.0.0.1, 127.0.0.2]\n\n\
+             \t\tUNREACHABLE: [127.0.0.3]\n\n\
+             Stats for all nodes:\n\
+             \tLive: 2\n\tJoining: 0\n\tMoving: 0\n\tLeaving: 0\n\tUnreachable: 1\n\
+             \n\
+             Data Centers: \n\
+             \tdc1 #Nodes: 2 #Down: 0\n\
+             \tdc2 #Nodes: 1 #Down: 1\n\
+             \n\
+             Database versions:\n\
+             \t3.0.8: [127.0.0.1:7000, 127.0.0.2:7000, 127.0.0.3:7000]\n\n\
+             Keyspaces:\n\
+             \tks -> Replication class: SimpleStrategy {replication_factor=2}\n\
+             \n\
+             Note: keyspaces differ\n";
+        assert_eq!(text, expected, "{text}");
     }
 
     #[test]
-    fn ring_and_cluster_descriptions() {
-        let ring = ring(&sample());
-        assert!(ring.contains("Address    Rack        Status State   Load            Owns                Token\n"));
-        assert!(
-            ring.contains("127.0.0.1  rack1       Up     Normal  306.77 KiB      100.00%             0\n"),
-            "{ring}"
-        );
-        let cluster = describe_cluster(&sample());
-        assert!(cluster.starts_with("Cluster Information:\n\tName: Test Cluster\n"));
-        assert!(cluster.contains("\t\t00000000-0000-0000-0000-000000000007: [127.0.0.1]\n"));
+    fn a_member_that_answered_reports_its_own_schema_version() {
+        let mut a = answers(three(), None);
+        let mut second = a.local.clone();
+        second.host_id = a.ring.members[1].host_id;
+        second.schema_version = uuid::Uuid::from_u128(9);
+        a.nodes.insert(second.host_id, second);
+        let text = describe_cluster(&a);
+        assert!(text.contains("\t\t00000000-0000-0000-0000-000000000007: [127.0.0.1]\n\n"), "{text}");
+        assert!(text.contains("\t\t00000000-0000-0000-0000-000000000009: [127.0.0.2]\n\n"), "{text}");
+        assert!(!text.contains("Note:"));
+    }
+
+    #[test]
+    fn describering_and_getendpoints() {
         let range = TokenRangeView {
             start_token: "0".into(),
             end_token: "0".into(),
@@ -135,6 +157,6 @@ mod tests {
             describe_ring(&uuid::Uuid::from_u128(7), &[range]).lines().nth(2),
             Some("\tTokenRange(start_token:0, end_token:0, endpoints:[127.0.0.1], rpc_endpoints:[127.0.0.1], endpoint_details:[EndpointDetails(host:127.0.0.1, datacenter:dc1, rack:r1)])")
         );
-        assert_eq!(endpoints(&["127.0.0.1".into()]), "127.0.0.1\n");
+        assert_eq!(endpoints(&["127.0.0.2".into(), "127.0.0.1".into()]), "127.0.0.2\n127.0.0.1\n");
     }
 }

@@ -46,7 +46,8 @@ pub fn info(info: &NodeInfo, all_tokens: bool) -> String {
         ("Counter Cache", EMPTY_CACHE.to_string()),
         ("Percent Repaired", format!("{}%", percent_repaired(info.load_bytes))),
     ];
-    if all_tokens {
+    // Cassandra lists a lone token without being asked.
+    if all_tokens || info.tokens.len() == 1 {
         lines.extend(info.tokens.iter().map(|t| ("Token", t.clone())));
     } else {
         lines.push(("Token", format!("(invoke with -T/--tokens to see all {} tokens)", info.tokens.len())));
@@ -92,8 +93,12 @@ mod tests {
         assert_eq!(lines[6], "Heap Memory (MB)       : 3.00 / 1024.00");
         assert!(lines[10].starts_with("Key Cache              : entries 0, size 0 bytes"));
         assert_eq!(lines[13], "Percent Repaired       : 0.0%");
-        assert_eq!(lines[14], "Token                  : (invoke with -T/--tokens to see all 1 tokens)");
-        assert!(info(&sample(), true).ends_with("Token                  : 0\n"));
+        assert_eq!(lines[14], "Token                  : 0");
+        let mut vnodes = sample();
+        vnodes.tokens = vec!["-5".into(), "7".into()];
+        let summary = info(&vnodes, false);
+        assert!(summary.ends_with("Token                  : (invoke with -T/--tokens to see all 2 tokens)\n"));
+        assert!(info(&vnodes, true).ends_with("Token                  : -5\nToken                  : 7\n"));
         assert_eq!(version("3.0.8"), "ReleaseVersion: 3.0.8\n");
     }
 }

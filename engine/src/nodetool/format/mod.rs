@@ -5,6 +5,7 @@
 pub mod cluster;
 pub mod compaction;
 pub mod info;
+pub mod status;
 pub mod tablestats;
 
 /// Bytes as Cassandra's `FileUtils.stringifyFileSize`: `#.##` of the largest binary unit
