@@ -119,7 +119,7 @@ def test_a_node_from_before_the_cluster_founds_one_with_its_schema(percore_facto
     finally:
         cluster.shutdown()
     stop_checked(server)
-    server.start(same_ports=True)
+    server.start()  # same data dir, new ports
     cluster, session = connect(server)
     try:
         tables = {r.table_name for r in session.execute("SELECT table_name FROM system_schema.tables "
