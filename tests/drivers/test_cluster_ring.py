@@ -3,7 +3,7 @@ every node's `status`, `ring`, `describecluster`, `describering` and `getendpoin
 cluster the drivers see in system.local/system.peers, and replica lists equal the Python
 driver's `token_map.get_replicas` key by key.
 
-Keys per keyspace: KEYS (1000); PERCORE_SOAK=1 makes it SOAK_KEYS (10 000). They are asked of
+Keys per keyspace: 10 000 (PERCORE_RING_KEYS changes it). They are asked of
 the admin API's natural_endpoints path (what `nodetool getendpoints` prints) over one kept-alive
 HTTP connection per node, plus a few real `nodetool getendpoints` runs.
 
@@ -24,9 +24,7 @@ import pytest
 
 from support import IS_SCYLLA_DRIVER
 
-KEYS = 1000
-SOAK_KEYS = 10_000
-KEY_COUNT = SOAK_KEYS if os.environ.get("PERCORE_SOAK") == "1" else KEYS
+KEY_COUNT = int(os.environ.get("PERCORE_RING_KEYS", "10000"))
 CLI_KEYS = 5
 SEED = int(os.environ.get("PERCORE_RING_SEED", "20261204"))
 NUM_TOKENS = 16          # the launcher's num_tokens
@@ -123,6 +121,35 @@ class AdminApi:
 
     def close(self):
         self.conn.close()
+
+
+def parse_gossipinfo(out):
+    """{address: {KEY: value}} of `nodetool gossipinfo`."""
+    members, current = {}, None
+    for line in out.splitlines():
+        if line.startswith("/"):
+            current = members.setdefault(line[1:], {})
+        elif line.startswith("  ") and current is not None:
+            key, _, value = line.strip().partition(":")
+            current[key] = value
+    return members
+
+
+def run_cqlsh(host, port, cql):
+    """cqlsh's output for `cql` against host:port, or None where this venv has no cqlsh."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cqlsh = Path(sys.executable).parent / "cqlsh"
+    if not cqlsh.exists():
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CQLSH", "PYTHON"))}
+    env.update(TERM="xterm", COLUMNS="200", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    proc = subprocess.run([str(cqlsh), host, str(port), "--connect-timeout", "10", "--request-timeout", "10",
+                           "-e", cql], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def nodetool(cluster, i, *args):
@@ -289,6 +316,15 @@ def test_every_node_shows_the_cluster(ring_cluster):
         assert "\tdatacenter1 #Nodes: 3 #Down: 0\n" in out, out
         assert "\tsimple3 -> Replication class: SimpleStrategy {replication_factor=3}\n" in out, out
         assert "\tnts2 -> Replication class: NetworkTopologyStrategy {datacenter1=2}\n" in out, out
+        gossip = parse_gossipinfo(nodetool(cluster, i, "gossipinfo"))
+        assert sorted(gossip) == addresses, gossip
+        for address, state in gossip.items():
+            assert state["STATUS"] == f"NORMAL,{members[address][1][0]}", state
+            assert (state["RACK"], state["SCHEMA"], state["TOKENS"]) == (racks[address], str(version), "<hidden>")
+            assert int(state["generation"]) > 0 and "HOST_ID" in state
+        answer = run_cqlsh(cluster.node_address(i), cluster.port, "USE simple3; DESCRIBE CLUSTER")
+        if answer is not None:
+            assert "Range ownership:" in answer and all(f"'{a}'" in answer or a in answer for a in addresses), answer
 
     lines = nodetool(cluster, 3, "describering", "nts2").splitlines()
     assert lines[:2] == [f"Schema Version:{version}", "TokenRange: "]

@@ -49,6 +49,8 @@ enum NodetoolCommand {
     Ring { keyspace: Option<String> },
     /// Print the name, snitch, partitioner and schema version of the cluster.
     DescribeCluster,
+    /// Print each member's state as the node knows it (ring record, liveness, load).
+    GossipInfo,
     /// Print the end points that own the key: `getendpoints <keyspace> <table> <key>`.
     GetEndpoints {
         keyspace: String,
@@ -140,6 +142,7 @@ pub fn run(args: NodetoolArgs) -> Result<(), NodetoolError> {
         }
         NodetoolCommand::Ring { keyspace } => format::status::ring(&ring_answers::gather(&node, keyspace.as_deref())?),
         NodetoolCommand::DescribeCluster => format::cluster::describe_cluster(&ring_answers::gather(&node, None)?),
+        NodetoolCommand::GossipInfo => format::gossip::gossipinfo(&ring_answers::gather(&node, None)?),
         NodetoolCommand::GetEndpoints { keyspace, table, key } => {
             let path = format!(
                 "/storage_service/natural_endpoints/{}?cf={}&key={}",

@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod compaction;
+pub mod gossip;
 pub mod info;
 pub mod status;
 pub mod tablestats;
