@@ -132,6 +132,7 @@ impl Config {
     /// `GossipingPropertyFileSnitch`, dc and rack come from `cassandra-rackdc.properties`
     /// beside it (or `rackdc_properties_file`) when that file exists.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        // Blocking read: the main thread at start-up, before any executor runs.
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
         let mut config: Config = if text.trim().is_empty() {
             Config::default()

@@ -17,6 +17,7 @@ pub struct Location {
 
 /// The dc and rack in `path`; `None` when there is no such file. Start-up only.
 pub fn load(path: &Path) -> Result<Option<Location>, ConfigError> {
+    // Blocking read: called by `Config::load`, on the main thread before any executor runs.
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -50,6 +50,8 @@ pub enum LeaderReply {
     NotLeader {
         leader: Option<IpAddr>,
     },
+    /// The leader could not confirm a quorum in time: nothing was done.
+    NoQuorum,
     Failed {
         reason: String,
     },

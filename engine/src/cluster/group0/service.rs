@@ -190,25 +190,17 @@ impl Group0 {
     }
 
     async fn propose_once(&self, command: Group0Command) -> Result<Group0Response, Group0Error> {
-        match self.to_leader(LeaderRequest::Propose(command)).await? {
-            LeaderReply::Done { log_index, response } => {
-                self.wait_applied(log_index).await?;
-                Ok(response)
-            }
-            LeaderReply::Failed { reason } => Err(Group0Error::Failed(reason)),
-            LeaderReply::NotLeader { .. } => Err(Group0Error::NoLeader),
-        }
+        let (log_index, response) = done(self.to_leader(LeaderRequest::Propose(command)).await?)?;
+        self.wait_applied(log_index).await?;
+        Ok(response)
     }
 
     /// Waits until this node has applied every change committed before the call (a read
     /// barrier): a change computed from [`Group0::state`] afterwards starts from the newest
     /// state, so DDL sent to one node right after DDL through another sees the first.
     pub async fn read_barrier(&self) -> Result<(), Group0Error> {
-        match self.to_leader(LeaderRequest::CommittedIndex).await? {
-            LeaderReply::Done { log_index, .. } => self.wait_applied(log_index).await,
-            LeaderReply::Failed { reason } => Err(Group0Error::Failed(reason)),
-            LeaderReply::NotLeader { .. } => Err(Group0Error::NoLeader),
-        }
+        let (log_index, _) = done(self.to_leader(LeaderRequest::CommittedIndex).await?)?;
+        self.wait_applied(log_index).await
     }
 
     /// Asks the seeds (in turn, until `deadline`) to make this node a member that owns
@@ -227,7 +219,7 @@ impl Group0 {
                     Ok(LeaderReply::Done { log_index, .. }) => return self.wait_applied(log_index).await,
                     Ok(LeaderReply::Failed { reason }) => return Err(Group0Error::Failed(reason)),
                     Err(Group0Error::Refused(reason)) => return Err(Group0Error::Refused(reason)),
-                    Ok(LeaderReply::NotLeader { .. }) | Err(_) => {
+                    Ok(LeaderReply::NotLeader { .. } | LeaderReply::NoQuorum) | Err(_) => {
                         tracing::info!("group 0: seed {seed} cannot take this node in yet; trying again");
                     }
                 }
@@ -279,9 +271,6 @@ impl Group0 {
                     glommio::timer::sleep(LEADER_RETRY_PAUSE).await;
                 }
                 LeaderReply::NotLeader { .. } => return Err(Group0Error::NoLeader),
-                LeaderReply::Failed { reason } if reason == Group0Error::NoQuorum.to_string() => {
-                    return Err(Group0Error::NoQuorum)
-                }
                 other => return Ok(other),
             }
         }
@@ -305,7 +294,7 @@ impl Group0 {
                 return LeaderReply::NotLeader { leader: f.leader_node.map(|m| m.address) }
             }
             Ok(Err(e)) => return LeaderReply::Failed { reason: e.to_string() },
-            Err(_) => return LeaderReply::Failed { reason: Group0Error::NoQuorum.to_string() },
+            Err(_) => return LeaderReply::NoQuorum,
         };
         match request {
             LeaderRequest::Propose(command) => self.write(command).await,
@@ -403,6 +392,16 @@ impl Group0 {
 pub fn choose_tokens(state: &Group0State, num_tokens: u32) -> Result<Vec<i64>, String> {
     let ring = crate::cluster::view::token_metadata(state).map_err(|e| e.to_string())?;
     random_tokens(&mut rand::rng(), num_tokens as usize, &ring).map_err(|e| e.to_string())
+}
+
+/// The log index and outcome of a request the leader carried out, or why it did not.
+fn done(reply: LeaderReply) -> Result<(u64, Group0Response), Group0Error> {
+    match reply {
+        LeaderReply::Done { log_index, response } => Ok((log_index, response)),
+        LeaderReply::NoQuorum => Err(Group0Error::NoQuorum),
+        LeaderReply::Failed { reason } => Err(Group0Error::Failed(reason)),
+        LeaderReply::NotLeader { .. } => Err(Group0Error::NoLeader),
+    }
 }
 
 async fn create_directory(directory: &Path) -> std::io::Result<()> {
