@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod cluster;
 pub mod config;
+pub mod coordinator;
 pub mod cql;
 pub mod io_properties;
 pub mod limits;

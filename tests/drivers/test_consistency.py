@@ -8,7 +8,7 @@ of retrying it on another host."""
 
 import pytest
 from cassandra import ConsistencyLevel as CL
-from cassandra import InvalidRequest, Unavailable
+from cassandra import InvalidRequest, Unavailable, WriteTimeout
 from cassandra.policies import FallthroughRetryPolicy
 from cassandra.query import SimpleStatement
 
@@ -75,8 +75,11 @@ def test_more_replicas_than_the_node_has_is_unavailable(session, keyspaces):
     # Replicated only to another datacenter: no replica here at all.
     assert_unavailable(session, f"INSERT INTO {remote}.t (k, v) VALUES (1, 1)", CL.ONE, 1, 0)
     assert_unavailable(session, f"SELECT * FROM {remote}.t WHERE k = 1", CL.LOCAL_ONE, 1, 0)
-    # ANY is satisfied by a hint on the coordinator.
-    run(session, f"INSERT INTO {remote}.t (k, v) VALUES (1, 1)", CL.ANY)
+    # ANY is never Unavailable; with no replica to write to and no hints yet (Cassandra with
+    # hinted_handoff_enabled: false), nothing can acknowledge it.
+    with pytest.raises(WriteTimeout) as raised:
+        run(session, f"INSERT INTO {remote}.t (k, v) VALUES (1, 1)", CL.ANY)
+    assert (raised.value.received_responses, raised.value.required_responses) == (0, 1)
 
 
 def test_levels_that_do_not_apply_are_invalid(session, ks, keyspaces):

@@ -194,6 +194,46 @@ const SHARD_COUNTERS: &[(&str, &str, &str, Counter)] = &[
         "Single-partition operations forwarded to their owner shard",
         |m| &m.cql_requests_forwarded,
     ),
+    (
+        "percore_coordinated_on_owner_shard_total",
+        "counter",
+        "Replicated single-partition requests coordinated on the shard owning the token on a replica",
+        |m| &m.coordinated_on_owner_shard,
+    ),
+    (
+        "percore_coordinated_on_other_shard_total",
+        "counter",
+        "Replicated single-partition requests coordinated on another shard of a replica",
+        |m| &m.coordinated_on_other_shard,
+    ),
+    (
+        "percore_coordinated_on_non_replica_total",
+        "counter",
+        "Replicated single-partition requests coordinated on a node that is no replica",
+        |m| &m.coordinated_on_non_replica,
+    ),
+    (
+        "percore_replica_cross_shard_hops_total",
+        "counter",
+        "MUTATION and READ requests from other nodes that hopped to their owning shard",
+        |m| &m.replica_cross_shard_hops,
+    ),
+    (
+        "percore_coordinator_write_errors_total",
+        "counter",
+        "Coordinated writes that ended in WriteTimeout or WriteFailure",
+        |m| &m.coordinator_write_errors,
+    ),
+    ("percore_read_digest_mismatches_total", "counter", "Coordinated reads whose replicas' digests disagreed", |m| {
+        &m.read_digest_mismatches
+    }),
+    ("percore_read_repairs_total", "counter", "Coordinated reads that repaired a stale replica", |m| &m.read_repairs),
+    (
+        "percore_read_speculative_retries_total",
+        "counter",
+        "Coordinated reads that asked one more replica after the speculative retry delay",
+        |m| &m.read_speculative_retries,
+    ),
     ("percore_cql_requests_overloaded_total", "counter", "Requests answered Overloaded", |m| {
         &m.cql_requests_overloaded
     }),

@@ -66,7 +66,7 @@ pub fn ring_info(shard: &Shard, keyspace: Option<&str>) -> Result<RingView, ApiE
     let schema = shard.schema();
     let (shares, ownership_note) = match ownership_choice(&schema, keyspace)? {
         OwnershipChoice::Effective(ks) => {
-            let map = shard.ring.replication_map(&shard.cluster, ks)?;
+            let map = shard.coordinator.ring.replication_map(&shard.cluster, ks)?;
             (Some(effective_shares(&map)), None)
         }
         OwnershipChoice::Note(note) => (None, Some(note.to_string())),
@@ -124,7 +124,7 @@ fn keyspace_replications(schema: &Schema) -> Vec<KeyspaceReplication> {
 fn ring_map(shard: &Shard, keyspace: &str) -> Result<Arc<EffectiveReplicationMap>, ApiError> {
     let schema = shard.schema();
     let ks = schema.keyspace(keyspace).ok_or_else(|| ApiError::UnknownKeyspace(keyspace.to_string()))?;
-    let map = shard.ring.replication_map(&shard.cluster, ks)?;
+    let map = shard.coordinator.ring.replication_map(&shard.cluster, ks)?;
     if *map.strategy() == ReplicationStrategy::Local {
         return Err(ApiError::NoRing(keyspace.to_string()));
     }
@@ -174,7 +174,7 @@ pub fn natural_endpoints(shard: &Shard, keyspace: &str, query: &str) -> Result<V
         ks.user_table(&table_name).ok_or_else(|| ApiError::UnknownTable(keyspace.to_string(), table_name.clone()))?;
     let types: Vec<_> = table.partition_key.iter().map(|&id| &table.column(id).ty).collect();
     let token = key_token(&types, &key)?;
-    let map = shard.ring.replication_map(&shard.cluster, ks)?;
+    let map = shard.coordinator.ring.replication_map(&shard.cluster, ks)?;
     Ok(map.endpoints_for_token(token).map(|e| e.address.to_string()).collect())
 }
 

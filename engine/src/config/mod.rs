@@ -46,6 +46,10 @@ pub struct Config {
     pub num_tokens: u32,
     /// How long a peer may stay silent before the failure detector marks it DOWN.
     pub failure_detector_timeout_in_ms: u64,
+    /// How long a coordinator waits for the replicas a write's consistency level needs.
+    pub write_request_timeout_in_ms: u64,
+    /// How long a coordinator waits for the replicas a read's consistency level needs.
+    pub read_request_timeout_in_ms: u64,
     pub native_transport_port: u16,
     pub native_shard_aware_transport_port: u16,
     pub prometheus_port: u16,
@@ -88,6 +92,12 @@ pub const DEFAULT_NUM_TOKENS: u32 = 256;
 pub const NUM_TOKENS_MAX: u32 = 1536;
 /// ScyllaDB's default failure-detector timeout.
 pub const DEFAULT_FAILURE_DETECTOR_TIMEOUT_MS: u64 = 20_000;
+/// Cassandra's default `write_request_timeout_in_ms`.
+pub const DEFAULT_WRITE_REQUEST_TIMEOUT_MS: u64 = 2_000;
+/// Cassandra's default `read_request_timeout_in_ms`.
+pub const DEFAULT_READ_REQUEST_TIMEOUT_MS: u64 = 5_000;
+/// The longest request timeout accepted (a bound on how long a request holds its memory).
+pub const REQUEST_TIMEOUT_MS_MAX: u64 = 600_000;
 /// The least failure-detector timeout accepted (below it, echo rounds cannot keep up).
 pub const FAILURE_DETECTOR_TIMEOUT_MS_MIN: u64 = 500;
 
@@ -103,6 +113,8 @@ impl Default for Config {
             storage_port: 7000,
             num_tokens: DEFAULT_NUM_TOKENS,
             failure_detector_timeout_in_ms: DEFAULT_FAILURE_DETECTOR_TIMEOUT_MS,
+            write_request_timeout_in_ms: DEFAULT_WRITE_REQUEST_TIMEOUT_MS,
+            read_request_timeout_in_ms: DEFAULT_READ_REQUEST_TIMEOUT_MS,
             native_transport_port: 9042,
             native_shard_aware_transport_port: 19042,
             prometheus_port: 9180,
@@ -202,6 +214,17 @@ impl Config {
                 key: "failure_detector_timeout_in_ms",
                 reason: format!("must be at least {FAILURE_DETECTOR_TIMEOUT_MS_MIN}"),
             });
+        }
+        for (key, ms) in [
+            ("write_request_timeout_in_ms", self.write_request_timeout_in_ms),
+            ("read_request_timeout_in_ms", self.read_request_timeout_in_ms),
+        ] {
+            if !(1..=REQUEST_TIMEOUT_MS_MAX).contains(&ms) {
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: format!("must be between 1 and {REQUEST_TIMEOUT_MS_MAX}"),
+                });
+            }
         }
         if self.listen_address.is_unspecified() {
             return Err(ConfigError::Invalid {

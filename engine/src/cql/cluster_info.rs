@@ -28,7 +28,8 @@ pub fn for_statement(
 pub fn range_ownership(shard: &Shard, keyspace: &str) -> Result<Vec<(String, Vec<String>)>, CqlError> {
     let schema = shard.schema();
     let Some(ks) = schema.keyspace(keyspace).filter(|ks| !ks.is_system) else { return Ok(Vec::new()) };
-    let map = shard.ring.replication_map(&shard.cluster, ks).map_err(|e| CqlError::server(e.to_string()))?;
+    let map =
+        shard.coordinator.ring.replication_map(&shard.cluster, ks).map_err(|e| CqlError::server(e.to_string()))?;
     let ring = map.token_metadata();
     Ok(map
         .range_replicas()

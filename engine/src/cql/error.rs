@@ -6,6 +6,7 @@ use bytes::Bytes;
 use percore_protocol::error::ErrorCode;
 use percore_protocol::response::ErrorExtra;
 
+use crate::coordinator::CoordinatorError;
 use crate::replica::ReplicaError;
 use crate::runtime::mesh::ShardCallError;
 use crate::schema::error::{SchemaError, SchemaErrorKind};
@@ -111,6 +112,65 @@ impl From<ReplicaError> for CqlError {
             ReplicaError::Overloaded { .. } => CqlError::overloaded(e.to_string()),
             ReplicaError::MutationTooLarge(_) => CqlError::invalid(e.to_string()),
             _ => CqlError::server(e.to_string()),
+        }
+    }
+}
+
+impl From<CoordinatorError> for CqlError {
+    fn from(e: CoordinatorError) -> CqlError {
+        let message = e.to_string();
+        match e {
+            CoordinatorError::Invalid(m) => CqlError::invalid(m),
+            CoordinatorError::Protocol(m) => CqlError::protocol(m),
+            CoordinatorError::Unavailable { consistency, required, alive } => {
+                CqlError::unavailable(message, consistency, required as i32, alive as i32)
+            }
+            CoordinatorError::WriteTimeout { consistency, received, block_for, write_type } => CqlError {
+                code: ErrorCode::WRITE_TIMEOUT.0,
+                message,
+                extra: ErrorExtra::WriteTimeout {
+                    consistency,
+                    received: received as i32,
+                    block_for: block_for as i32,
+                    write_type: write_type.name().into(),
+                },
+            },
+            CoordinatorError::ReadTimeout { consistency, received, block_for, data_present } => CqlError {
+                code: ErrorCode::READ_TIMEOUT.0,
+                message,
+                extra: ErrorExtra::ReadTimeout {
+                    consistency,
+                    received: received as i32,
+                    block_for: block_for as i32,
+                    data_present,
+                },
+            },
+            CoordinatorError::WriteFailure { consistency, received, block_for, failures, write_type, .. } => CqlError {
+                code: ErrorCode::WRITE_FAILURE.0,
+                message,
+                extra: ErrorExtra::WriteFailure {
+                    consistency,
+                    received: received as i32,
+                    block_for: block_for as i32,
+                    num_failures: failures as i32,
+                    write_type: write_type.name().into(),
+                },
+            },
+            CoordinatorError::ReadFailure { consistency, received, block_for, failures, data_present, .. } => {
+                CqlError {
+                    code: ErrorCode::READ_FAILURE.0,
+                    message,
+                    extra: ErrorExtra::ReadFailure {
+                        consistency,
+                        received: received as i32,
+                        block_for: block_for as i32,
+                        num_failures: failures as i32,
+                        data_present,
+                    },
+                }
+            }
+            CoordinatorError::Placement(_) => CqlError::server(message),
+            CoordinatorError::Replica(e) => e.into(),
         }
     }
 }

@@ -13,7 +13,6 @@ pub const CQL_VERSION: &str = "3.3.1";
 pub mod bind;
 pub mod cluster_info;
 pub mod composite_literal;
-pub mod consistency;
 pub mod ddl;
 pub mod describe;
 pub mod error;

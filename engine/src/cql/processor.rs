@@ -15,7 +15,6 @@ use crate::schema::TableDef;
 
 use super::bind::BoundValues;
 use super::cluster_info;
-use super::consistency::{self, Access};
 use super::ddl;
 use super::describe;
 use super::error::CqlError;
@@ -28,6 +27,8 @@ use super::statement::{analyze, validate_batch, Analysed, PreparedStatement, Sta
 use super::write::conditional;
 use super::write::mutation_builder::{self, PartitionWrite, WriteContext};
 use super::write::read_modify_write::apply_writes;
+use crate::coordinator::consistency::{self, Access};
+use crate::coordinator::WriteType;
 use percore_protocol::cql::ast::BatchKind;
 
 pub async fn execute(shard: &Rc<Shard>, session: &Session, request: Request) -> Result<ResultMessage, CqlError> {
@@ -98,18 +99,21 @@ async fn run(
                 page_size: params.page_size,
                 paging_state: params.paging_state.clone(),
                 skip_metadata: params.skip_metadata,
+                consistency: params.consistency,
             };
             Ok(ResultMessage::Rows(select::execute(shard, p, values, &page).await?))
         }
         StatementPlan::Modify(p) => {
-            let ctx = WriteContext::new(params.timestamp);
+            let ctx = WriteContext::new(params.timestamp, params.consistency, params.serial_consistency);
             apply_modifications(shard, &[(&**p, values)], &ctx).await
         }
         StatementPlan::Batch(b) => {
-            let ctx = WriteContext::new(match &b.timestamp {
+            let timestamp = match &b.timestamp {
                 Some(e) => e.eval_i64(values, "timestamp")?.or(params.timestamp),
                 None => params.timestamp,
-            });
+            };
+            let ctx = WriteContext::new(timestamp, params.consistency, params.serial_consistency)
+                .with_write_type(batch_write_type(b.kind));
             let statements: Vec<_> = b.statements.iter().map(|s| (s, values)).collect();
             apply_modifications(shard, &statements, &ctx).await
         }
@@ -164,7 +168,7 @@ async fn apply_modifications(
     };
     // A batch's statements may write one partition several times: one write per partition.
     let writes = if statements.len() > 1 && writes.len() > 1 { merge_by_partition(writes) } else { writes };
-    apply_writes(shard, writes).await?;
+    apply_writes(shard, writes, ctx).await?;
     Ok(ResultMessage::Void)
 }
 
@@ -194,7 +198,8 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
         BATCH_TYPE_COUNTER => BatchKind::Counter,
         _ => BatchKind::Unlogged,
     };
-    let ctx = WriteContext::new(batch.timestamp);
+    let ctx = WriteContext::new(batch.timestamp, batch.consistency, batch.serial_consistency)
+        .with_write_type(batch_write_type(kind));
     let keyspace = session.keyspace();
     // Analysed texts are kept here; prepared ones are shared with the cache.
     let mut analysed: Vec<Analysed> = Vec::new();
@@ -234,8 +239,9 @@ async fn execute_batch(shard: &Rc<Shard>, session: &Session, batch: BatchRequest
     apply_modifications(shard, &statements, &ctx).await
 }
 
-/// The consistency levels of a request against the keyspaces its statement reads or writes
-/// (a conditional write also runs Paxos at its serial level).
+/// The consistency levels of a request, checked before any work: levels that make no sense
+/// for what the statement does are refused, and a scan needs every range available (a
+/// single-partition request is checked against its own replicas by the coordinator).
 fn check_consistency(
     shard: &Shard,
     plan: &StatementPlan,
@@ -243,7 +249,15 @@ fn check_consistency(
     serial_consistency: Option<u16>,
 ) -> Result<(), CqlError> {
     let modifications: Vec<&ModificationPlan> = match plan {
-        StatementPlan::Select(p) => return check_table_consistency(shard, &p.table, consistency, Access::Read),
+        StatementPlan::Select(p) => {
+            check_table_consistency(shard, &p.table, consistency, Access::Read)?;
+            if p.restrictions.partition.is_none() && !p.table.is_virtual {
+                if let Some(keyspace) = shard.schema().keyspace(&p.table.keyspace) {
+                    shard.coordinator.assure_available_everywhere(keyspace, consistency)?;
+                }
+            }
+            return Ok(());
+        }
         StatementPlan::Modify(p) => vec![&**p],
         StatementPlan::Batch(b) => b.statements.iter().collect(),
         _ => return Ok(()),
@@ -270,19 +284,26 @@ fn check_modifications_consistency(
     Ok(())
 }
 
-fn check_table_consistency(shard: &Shard, table: &TableDef, level: u16, access: Access) -> Result<(), CqlError> {
+fn check_table_consistency(_shard: &Shard, table: &TableDef, level: u16, access: Access) -> Result<(), CqlError> {
     if table.is_virtual {
         return Ok(());
     }
-    match shard.schema().keyspace(&table.keyspace) {
-        Some(keyspace) => consistency::check(level, access, keyspace, &shard.node.config.data_center),
-        None => Ok(()),
-    }
+    Ok(consistency::validate(level, access)?)
 }
 
 /// The serial level of a conditional write (SERIAL when the request does not say).
 fn serial(serial_consistency: Option<u16>) -> u16 {
     serial_consistency.unwrap_or(percore_protocol::wire::consistency::SERIAL)
+}
+
+/// What a batch's timeout reports: logged batches are written as BATCH (their batchlog is
+/// a later step), unlogged ones as UNLOGGED_BATCH, counter batches as COUNTER.
+fn batch_write_type(kind: BatchKind) -> WriteType {
+    match kind {
+        BatchKind::Logged => WriteType::Batch,
+        BatchKind::Unlogged => WriteType::UnloggedBatch,
+        BatchKind::Counter => WriteType::Counter,
+    }
 }
 
 /// BATCH message type byte for logged batches.

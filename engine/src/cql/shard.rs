@@ -1,6 +1,7 @@
 //! The statement layer's per-shard context, shared by every task on that shard's executor
 //! (`Rc`, never sent to another thread): the shard's replica (its storage and schema), its
-//! prepared statements, where schema events go, and its router to the other shards.
+//! prepared statements, where schema events go, its router to the other shards, and its
+//! coordinator for replicated reads and writes.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -8,8 +9,8 @@ use std::sync::Arc;
 
 use percore_protocol::response::SchemaChange;
 
-use crate::cluster::ring::RingCache;
 use crate::cluster::view::ClusterView;
+use crate::coordinator::Coordinator;
 use crate::model::token::Token;
 use crate::replica::Replica;
 use crate::runtime::mesh::ShardRouter;
@@ -33,15 +34,16 @@ pub struct Shard {
     pub events: Rc<dyn EventSink>,
     /// The ring as this node knows it (installed after every group 0 change).
     pub cluster: Rc<ClusterView>,
-    /// The ring and keyspaces' replica maps, rebuilt when the ring changes.
-    pub ring: RingCache,
+    /// Replicated reads and writes (it also keeps the ring's replica maps).
+    pub coordinator: Rc<Coordinator>,
     /// Serialises DDL on the schema coordinator (an async semaphore, not a thread lock).
     pub ddl_lock: glommio::sync::Semaphore,
     in_flight_requests: Cell<usize>,
 }
 
 impl Shard {
-    pub fn new(replica: Rc<Replica>, events: Rc<dyn EventSink>, cluster: Rc<ClusterView>) -> Rc<Shard> {
+    pub fn new(coordinator: Rc<Coordinator>, events: Rc<dyn EventSink>) -> Rc<Shard> {
+        let replica = coordinator.replica.clone();
         Rc::new(Shard {
             id: replica.id,
             node: replica.node.clone(),
@@ -49,8 +51,8 @@ impl Shard {
             replica,
             prepared: RefCell::new(PreparedCache::default()),
             events,
-            cluster,
-            ring: RingCache::default(),
+            cluster: coordinator.view.clone(),
+            coordinator,
             ddl_lock: glommio::sync::Semaphore::new(1),
             in_flight_requests: Cell::new(0),
         })

@@ -19,6 +19,7 @@ use crate::cluster::group0::service::{load_applied_blocking, Group0Error};
 use crate::cluster::group0::state::Group0State;
 use crate::cluster::view::ClusterView;
 use crate::config::Config;
+use crate::coordinator::{replica_handlers, Coordinator};
 use crate::cql::shard::Shard;
 use crate::io_properties::IoPropertiesError;
 use crate::limits;
@@ -234,7 +235,10 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
     let replica = Replica::new(node.clone(), router.clone(), start.schema, commitlog, start.truncations);
     let events = Rc::new(EventSubscribers::default());
     let view = Rc::new(ClusterView::new(node.host_id, start.cluster_state));
-    let shard = Shard::new(replica.clone(), events.clone(), view.clone());
+    // Created now, listening only once the commitlog is replayed.
+    let messaging = new_messaging(&node, router.shard_id());
+    let coordinator = Coordinator::new(replica.clone(), messaging.clone(), view.clone());
+    let shard = Shard::new(coordinator, events.clone());
     router.register(view);
     router.register(replica.clone());
     router.register(shard.clone());
@@ -257,9 +261,10 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
     replica.schedule_compactions();
-    let messaging = start_messaging(&node, shard.id, start.messaging_mesh).await?;
+    messaging.start_listening(start.messaging_mesh).await.map_err(ShardError::Messaging)?;
     router.register(messaging.clone());
     register_group0_handlers(&router, &messaging);
+    replica_handlers::register(&messaging, &replica);
     cluster_start::register_echo(&shard, &messaging);
     let group0 = if shard.id == 0 {
         let transport = Rc::new(MessagingTransport::new(messaging.clone()));
@@ -302,23 +307,17 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
     Ok(())
 }
 
-/// This shard's internode messaging, listening on the storage port.
-async fn start_messaging(
-    node: &NodeState,
-    shard: usize,
-    mesh: MessagingHandoffMesh,
-) -> Result<Rc<Messaging>, ShardError> {
+/// This shard's internode messaging (not yet listening on the storage port).
+fn new_messaging(node: &NodeState, shard: usize) -> Rc<Messaging> {
     let config = &node.config;
-    let messaging = Messaging::new(MessagingConfig {
+    Messaging::new(MessagingConfig {
         cluster_name: config.cluster_name.clone(),
         listen_address: config.listen_address,
         storage_port: config.storage_port,
         host_id: node.host_id,
         nr_shards: node.nr_shards,
         shard,
-    });
-    messaging.start_listening(mesh).await.map_err(ShardError::Messaging)?;
-    Ok(messaging)
+    })
 }
 
 /// Publishes the executor's busy time since the last call (over `interval`).

@@ -20,6 +20,7 @@ mod memtable_room;
 mod read;
 pub mod replay;
 mod scan;
+pub mod slice;
 pub mod stats;
 pub mod table_metrics;
 

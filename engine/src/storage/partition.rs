@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use crate::model::cell::{Cell, DeletionTime, EpochSeconds, Liveness};
-use crate::model::mutation::{ClusteringRange, ColumnId, RowUpdate};
+use crate::model::mutation::{ClusteringKey, ClusteringRange, ColumnId, Mutation, RowUpdate};
 
 /// A row: its clustering values, INSERT marker, row deletion and cells sorted by column.
 #[derive(Debug, Clone, Default)]
@@ -317,5 +317,78 @@ mod collection_tests {
         let mut only_old = Row::default();
         only_old.apply_cells(vec![element(5, b"a", b"old"), (2, Cell::tombstone(6, 0))]);
         assert!(!only_old.is_live(None, 10), "elements under the collection tombstone do not make a row live");
+    }
+}
+
+impl Partition {
+    /// The partition as one mutation that recreates it (every cell, marker and tombstone
+    /// with its own timestamp): what a read repair sends to a stale replica, and the
+    /// canonical form a replica's digest is computed over.
+    pub fn into_mutation(self, table_id: uuid::Uuid, position: crate::model::mutation::PartitionPosition) -> Mutation {
+        debug_assert!(
+            self.static_row.marker.is_none() && self.static_row.deletion.is_none(),
+            "static rows hold cells only"
+        );
+        Mutation {
+            table_id,
+            position,
+            partition_deletion: self.deletion,
+            static_cells: self.static_row.cells,
+            rows: self
+                .rows
+                .into_iter()
+                .map(|(sort_key, row)| RowUpdate {
+                    clustering: ClusteringKey { sort_key, values: row.clustering },
+                    marker: row.marker,
+                    deletion: row.deletion,
+                    cells: row.cells,
+                })
+                .collect(),
+            range_deletions: self.range_deletions,
+        }
+    }
+
+    /// The partition a mutation describes (the inverse of [`Partition::into_mutation`]).
+    pub fn from_mutation(m: Mutation) -> Partition {
+        let mut p = Partition { deletion: m.partition_deletion, ..Partition::default() };
+        p.static_row.apply_cells(m.static_cells);
+        for row in m.rows {
+            p.apply_row(row);
+        }
+        for (range, deletion) in m.range_deletions {
+            p.apply_range_deletion(range, deletion);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod mutation_tests {
+    use super::*;
+    use crate::model::mutation::{ClusteringBound, PartitionPosition};
+
+    #[test]
+    fn a_partition_rebuilt_from_its_mutation_is_the_same() {
+        let mut p =
+            Partition { deletion: Some(DeletionTime { marked_at: 3, local_deletion_time: 9 }), ..Default::default() };
+        p.static_row.apply_cells(vec![(1, Cell::live(5, Bytes::from_static(b"s"), 0, 0))]);
+        p.apply_row(RowUpdate {
+            clustering: ClusteringKey {
+                sort_key: Bytes::from_static(b"\x01k"),
+                values: vec![Bytes::from_static(b"k")],
+            },
+            marker: Some(Liveness { timestamp: 7, ttl_seconds: 0, expires_at: u32::MAX }),
+            deletion: None,
+            cells: vec![(2, Cell::live(7, Bytes::from_static(b"v"), 0, 0))],
+        });
+        let range = ClusteringRange {
+            start: ClusteringBound::Inclusive(Bytes::from_static(b"\x01a")),
+            end: ClusteringBound::Exclusive(Bytes::from_static(b"\x01b")),
+        };
+        p.apply_range_deletion(range, DeletionTime { marked_at: 4, local_deletion_time: 9 });
+        let position = PartitionPosition { token: 1, key: Bytes::from_static(b"pk") };
+        let m = p.to_owned_copy().into_mutation(uuid::Uuid::nil(), position.clone());
+        let rebuilt = Partition::from_mutation(m.clone());
+        assert_eq!(rebuilt.into_mutation(uuid::Uuid::nil(), position), m);
     }
 }

@@ -177,8 +177,12 @@ pub async fn execute(
     };
     let mut more = false;
     'pages: loop {
-        let inner =
-            PageRequest { page_size: Some(AGGREGATE_PAGE_ROWS), paging_state: st.inner.take(), skip_metadata: true };
+        let inner = PageRequest {
+            page_size: Some(AGGREGATE_PAGE_ROWS),
+            paging_state: st.inner.take(),
+            skip_metadata: true,
+            consistency: page.consistency,
+        };
         let rows = execute_rows(shard, plan, values, &inner, false).await?;
         for row in split_rows(&rows.content, width)? {
             let row: Vec<Option<Bytes>> = row.into_iter().map(|v| v.map(Bytes::copy_from_slice)).collect();

@@ -104,6 +104,8 @@ pub async fn read(
             filters: Arc::from(vec![]),
             per_partition_limit: None,
             partition_rows_before: None,
+            // Each node indexes its own data: index and base are read here.
+            consistency: None,
         };
         let page = read_on_owner(shard, index_read).await?;
         let entries = decode_entries(plan, index, &page.content, page.rows)?;
@@ -126,6 +128,8 @@ pub async fn read(
             filters,
             per_partition_limit: None,
             partition_rows_before: None,
+            // Each node indexes its own data: index and base are read here.
+            consistency: None,
         };
         let reads = selected.iter().map(|e| base_read(e, outputs.clone(), count_only, filters.clone()));
         let mut missing = Vec::new();

@@ -2,14 +2,18 @@
 //! merged partition holds, filtered, limited and encoded for the client.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::coordinator;
+use crate::coordinator::replica_plan::ReplicaPlan;
 use crate::cql::error::CqlError;
 use crate::cql::shard::Shard;
 use crate::model::mutation::{ClusteringRange, PartitionPosition};
 use crate::model::token::split_partition_key;
+use crate::replica::slice::SliceCommand;
 use crate::replica::{Partition, Row};
 use crate::schema::TableDef;
 
@@ -36,6 +40,9 @@ pub struct PartitionRead {
     /// Rows of this partition already returned before `start_after`, when the caller
     /// knows; otherwise they are counted again for the per-partition limit.
     pub partition_rows_before: Option<usize>,
+    /// The level to read at through the coordinator; `None`: this node's data only (index
+    /// tables, which each node keeps for its own data, and scans of local ranges).
+    pub consistency: Option<u16>,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +65,33 @@ pub async fn read_local(shard: &Shard, read: &PartitionRead) -> Result<ReadPage,
             None => ReadPage::default(),
         })
         .await?;
+    Ok(page)
+}
+
+/// Reads one page of a partition through the coordinator at the plan's level: the replicas'
+/// pages reconciled, then filtered, limited and encoded here. A page the replicas cut short
+/// (their live rows ran out at a key) says so, and the next page resumes after that key.
+pub async fn read_coordinated(
+    shard: &Rc<Shard>,
+    read: &PartitionRead,
+    plan: &ReplicaPlan,
+) -> Result<ReadPage, CqlError> {
+    let command = SliceCommand {
+        position: read.position.clone(),
+        range: read.range.clone(),
+        reversed: read.reversed,
+        start_after: read.start_after.clone(),
+        live_rows_max: read.row_limit.clamp(1, u32::MAX as usize) as u32,
+        now: read.now,
+    };
+    let slice = coordinator::read::read(&shard.coordinator, &read.table, command, plan).await?;
+    let mut page = read_partition(&read.table, &read.position, &slice.partition, read);
+    if let Some(stop) = slice.stopped_at {
+        if !page.more {
+            page.more = true;
+            page.last_key = Some(stop);
+        }
+    }
     Ok(page)
 }
 

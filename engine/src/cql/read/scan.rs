@@ -78,6 +78,7 @@ pub async fn scan_local(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlE
                 filters: scan.filters.clone(),
                 per_partition_limit: scan.per_partition_limit,
                 partition_rows_before: None,
+                consistency: None,
             };
             if collect_rows(scan, position, partition, read, page) {
                 ControlFlow::Break(())

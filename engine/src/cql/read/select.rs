@@ -9,6 +9,7 @@ use futures::future::try_join_all;
 use percore_protocol::response::RowsMetadata;
 use percore_protocol::types::CqlType;
 
+use crate::coordinator::replica_plan::Placement;
 use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
 use crate::cql::functions::now_seconds;
@@ -24,15 +25,17 @@ use crate::runtime::metrics::ShardMetrics;
 
 use super::filter::{bind_filters, RowFilter};
 use super::paging::{PagingState, Resume};
-use super::partition::{read_local, PartitionRead, ReadPage};
+use super::partition::{read_coordinated, read_local, PartitionRead, ReadPage};
 use super::scan::{scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
 
 /// Paging parameters of the request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PageRequest {
     pub page_size: Option<i32>,
     pub paging_state: Option<Bytes>,
     pub skip_metadata: bool,
+    /// The request's consistency level.
+    pub consistency: u16,
 }
 
 /// Rows of the page to produce, and the LIMIT left after previous pages.
@@ -40,6 +43,7 @@ pub struct PageBudget {
     pub rows: usize,
     pub remaining: Option<u32>,
     pub resume: Option<Resume>,
+    pub consistency: u16,
 }
 
 pub fn page_budget(plan: &SelectPlan, values: &BoundValues, page: &PageRequest) -> Result<PageBudget, CqlError> {
@@ -69,7 +73,7 @@ fn budget_with(
         .filter(|&n| n > 0)
         .map_or(limits::UNPAGED_ROWS_MAX, |n| (n as usize).min(limits::UNPAGED_ROWS_MAX));
     let rows = remaining.map_or(page_size, |r| page_size.min(r as usize));
-    Ok(PageBudget { rows, remaining, resume: state.map(|s| s.resume) })
+    Ok(PageBudget { rows, remaining, resume: state.map(|s| s.resume), consistency: page.consistency })
 }
 
 pub async fn execute(
@@ -112,7 +116,7 @@ pub async fn execute_rows(
         ));
     }
     let (content, rows, next) = if plan.count {
-        let n = count(shard, plan, values).await?;
+        let n = count(shard, plan, values, page.consistency).await?;
         let mut content = Vec::new();
         percore_protocol::wire::write_bytes(&mut content, Some(&(n as i64).to_be_bytes()[..]));
         (content, 1, None)
@@ -178,8 +182,25 @@ pub(super) fn row_selection(
     Ok((filters, per_partition_limit))
 }
 
-/// Reads one partition on its owner shard.
+/// Reads one page of one partition: at the request's level through the coordinator, or —
+/// when this node's replica alone meets the level (and for this node's own data) — on this
+/// node's owner shard directly.
 pub(super) async fn read_on_owner(shard: &Rc<Shard>, read: PartitionRead) -> Result<ReadPage, CqlError> {
+    if let Some(level) = read.consistency {
+        let schema = shard.schema();
+        if let Some(keyspace) = schema.keyspace(&read.table.keyspace) {
+            if let Placement::Replicated(plan) = shard.coordinator.plan(keyspace, read.position.token, level)? {
+                if !plan.is_local_only() {
+                    shard.coordinator.count_placement(&plan, read.position.token);
+                    let local_suffices = plan.includes_local()
+                        && plan.block_for.is_met(std::iter::once(plan.targets[0].datacenter.as_str()));
+                    if !local_suffices {
+                        return read_coordinated(shard, &read, &plan).await;
+                    }
+                }
+            }
+        }
+    }
     let owner = shard.owner_of(read.position.token);
     if owner == shard.id {
         ShardMetrics::inc(&shard.metrics().cql_requests_local);
@@ -214,6 +235,7 @@ async fn read_partitions(
             filters: filters.clone(),
             per_partition_limit,
             partition_rows_before: None,
+            consistency: Some(budget.consistency),
         };
         let pages = try_join_all(positions.into_iter().map(|p| read_on_owner(shard, read(p)))).await?;
         return super::ordered_merge::merge(plan, pages, budget.rows);
@@ -240,6 +262,7 @@ async fn read_partitions(
             filters: filters.clone(),
             per_partition_limit,
             partition_rows_before: None,
+            consistency: Some(budget.consistency),
         };
         let page = read_on_owner(shard, read).await?;
         if content.is_empty() {
@@ -342,7 +365,7 @@ async fn scan(
 }
 
 /// COUNT(*): counts every matching row (aggregates are not paged).
-async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Result<u64, CqlError> {
+async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, level: u16) -> Result<u64, CqlError> {
     if let Some(index) = &plan.index {
         return super::index_read::count(shard, plan, index, values).await;
     }
@@ -365,6 +388,7 @@ async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues) -> Re
                 filters: filters.clone(),
                 per_partition_limit,
                 partition_rows_before: None,
+                consistency: Some(level),
             };
             total += read_on_owner(shard, read).await?.rows as u64;
         }

@@ -74,7 +74,7 @@ pub async fn execute(
         }
     }
     write.conditions.iter_mut().for_each(|c| c.show = shown.clone());
-    let outcome = apply_conditional(shard, write).await?;
+    let outcome = apply_conditional(shard, write, ctx).await?;
 
     let spec = |name: String, ty: CqlType| ColumnSpec {
         keyspace: first_table.keyspace.clone(),

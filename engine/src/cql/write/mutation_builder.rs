@@ -1,5 +1,6 @@
 //! Bound INSERT/UPDATE/DELETE → one [`Mutation`] per partition it touches.
 
+use crate::coordinator::WriteType;
 use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
 use crate::cql::functions::{now_micros, now_seconds};
@@ -23,11 +24,28 @@ pub struct WriteContext {
     /// The client's default timestamp (QUERY/EXECUTE/BATCH parameter), microseconds.
     pub default_timestamp: Option<i64>,
     pub now_seconds: u32,
+    /// The request's consistency level (and, for conditional writes, its serial level).
+    pub consistency: u16,
+    pub serial_consistency: u16,
+    /// What kind of write a timeout reports (a statement, a batch, a counter write).
+    pub write_type: WriteType,
 }
 
 impl WriteContext {
-    pub fn new(default_timestamp: Option<i64>) -> WriteContext {
-        WriteContext { default_timestamp, now_seconds: now_seconds() }
+    pub fn new(default_timestamp: Option<i64>, consistency: u16, serial_consistency: Option<u16>) -> WriteContext {
+        WriteContext {
+            default_timestamp,
+            now_seconds: now_seconds(),
+            consistency,
+            serial_consistency: serial_consistency.unwrap_or(percore_protocol::wire::consistency::SERIAL),
+            write_type: WriteType::Simple,
+        }
+    }
+
+    /// The same request writing as `write_type`.
+    pub fn with_write_type(mut self, write_type: WriteType) -> WriteContext {
+        self.write_type = write_type;
+        self
     }
 }
 

@@ -13,37 +13,47 @@ use bytes::Bytes;
 
 use super::cell_ops::PendingOp;
 use super::conditions::{evaluate, shown_row};
-use super::mutation_builder::{PartitionWrite, Pending};
+use super::mutation_builder::{PartitionWrite, Pending, WriteContext};
+use crate::coordinator::replica_plan::Placement;
+use crate::coordinator::write::{mutate, replicate};
+use crate::coordinator::WriteType;
 use crate::cql::error::CqlError;
 use crate::cql::functions::{now_micros, now_seconds};
 use crate::cql::shard::Shard;
 use crate::model::cell::{Cell, DeletionTime};
 use crate::model::mutation::{ClusteringKey, ColumnId, Mutation, RowUpdate};
-use crate::replica::apply::{apply, apply_local};
+use crate::replica::apply::apply_local;
 use crate::replica::{Partition, Row};
 
-/// Applies a statement's or batch's writes: plain ones straight to their owners, those
-/// with pending operations through a read-modify-write on theirs.
-pub async fn apply_writes(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
+/// Applies a statement's or batch's writes through the coordinator at the request's level:
+/// plain ones straight to their replicas, those with pending operations through a
+/// read-modify-write on a replica, whose result is then replicated.
+pub async fn apply_writes(shard: &Rc<Shard>, writes: Vec<PartitionWrite>, ctx: &WriteContext) -> Result<(), CqlError> {
     if writes.iter().all(|w| w.pending.is_empty()) {
         // The common case: no read on the owner, no split.
-        return Ok(apply(&shard.replica, writes.into_iter().map(|w| w.mutation).collect()).await?);
+        let mutations = writes.into_iter().map(|w| w.mutation).collect();
+        return Ok(mutate(&shard.coordinator, mutations, ctx.consistency, ctx.write_type).await?);
     }
     let (plain, reading): (Vec<_>, Vec<_>) = writes.into_iter().partition(|w| w.pending.is_empty());
     let plain = async {
         if plain.is_empty() {
             Ok(())
         } else {
-            Ok(apply(&shard.replica, plain.into_iter().map(|w| w.mutation).collect()).await?)
+            let mutations = plain.into_iter().map(|w| w.mutation).collect();
+            Ok(mutate(&shard.coordinator, mutations, ctx.consistency, ctx.write_type).await?)
         }
     };
-    futures::future::try_join(plain, apply_with_reads(shard, reading)).await?;
+    futures::future::try_join(plain, apply_with_reads(shard, reading, ctx)).await?;
     Ok(())
 }
 
-/// Applies writes with pending operations, each on its owner shard.
-pub async fn apply_with_reads(shard: &Rc<Shard>, writes: Vec<PartitionWrite>) -> Result<(), CqlError> {
-    let calls = writes.into_iter().map(|write| async move { apply_conditional(shard, write).await.map(drop) });
+/// Applies writes with pending operations, each on a replica's owner shard.
+pub async fn apply_with_reads(
+    shard: &Rc<Shard>,
+    writes: Vec<PartitionWrite>,
+    ctx: &WriteContext,
+) -> Result<(), CqlError> {
+    let calls = writes.into_iter().map(|write| async move { apply_conditional(shard, write, ctx).await.map(drop) });
     futures::future::try_join_all(calls).await?;
     Ok(())
 }
@@ -54,10 +64,58 @@ pub struct CasOutcome {
     pub applied: bool,
     /// Encoded cells of the shown columns, one entry per existing conditioned row.
     pub rows: Vec<Vec<u8>>,
+    /// The mutation the read-modify-write applied (replicated to the other replicas).
+    pub mutation: Option<Mutation>,
 }
 
-/// Applies one partition's conditional write on its owner shard.
-pub async fn apply_conditional(shard: &Rc<Shard>, write: PartitionWrite) -> Result<CasOutcome, CqlError> {
+/// Applies one partition's read-modify-write (conditional or not) on its owner shard.
+///
+/// With several replicas the read-modify-write runs on this node's replica and its result
+/// is replicated at the request's level. A lightweight transaction needs Paxos across the
+/// replicas, which is not there yet: it is refused rather than answered non-linearizably.
+pub async fn apply_conditional(
+    shard: &Rc<Shard>,
+    write: PartitionWrite,
+    ctx: &WriteContext,
+) -> Result<CasOutcome, CqlError> {
+    let schema = shard.schema();
+    let keyspace = schema
+        .keyspace(&write.table.keyspace)
+        .ok_or_else(|| CqlError::invalid(format!("Keyspace {} does not exist", write.table.keyspace)))?;
+    let token = write.mutation.position.token;
+    let conditional = !write.conditions.is_empty();
+    if conditional {
+        // The Paxos read's level must be available too.
+        shard.coordinator.plan(keyspace, token, ctx.serial_consistency)?;
+    }
+    let plan = match shard.coordinator.plan(keyspace, token, ctx.consistency)? {
+        Placement::Replicated(plan) if !plan.is_local_only() => plan,
+        _ => return on_owner(shard, write).await,
+    };
+    if conditional {
+        return Err(CqlError::invalid(format!(
+            "Lightweight transactions (IF conditions) are not supported yet on keyspaces whose data lives on more \
+             than one replica ({} has replication {:?}): Paxos across replicas is not implemented, and Percore will \
+             not answer [applied] without it",
+            keyspace.name, keyspace.replication
+        )));
+    }
+    if !plan.includes_local() {
+        return Err(CqlError::invalid(format!(
+            "Counter and list-index writes to a replicated keyspace must be sent to one of the partition's replicas \
+             for now (this node, {}, is not one of them): use a token-aware driver",
+            shard.cluster.local().map(|n| n.address.to_string()).unwrap_or_default()
+        )));
+    }
+    shard.coordinator.count_placement(&plan, token);
+    let mut outcome = on_owner(shard, write).await?;
+    let mutation = outcome.mutation.take().expect("an applied read-modify-write has its mutation");
+    replicate(&shard.coordinator, mutation, plan, WriteType::Counter).await?;
+    Ok(outcome)
+}
+
+/// Runs the read-modify-write on the owner shard of this node.
+async fn on_owner(shard: &Rc<Shard>, write: PartitionWrite) -> Result<CasOutcome, CqlError> {
     let owner = shard.owner_of(write.mutation.position.token);
     if owner == shard.id {
         return read_modify_write_local(shard, write).await;
@@ -86,7 +144,7 @@ pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -
                     rows.push(row);
                 }
             }
-            return Ok(CasOutcome { applied: false, rows });
+            return Ok(CasOutcome { applied: false, rows, mutation: None });
         }
         // A transaction's writes must win over everything it read, as a Paxos ballot does.
         let newest = newest_timestamp(&current);
@@ -99,8 +157,8 @@ pub async fn read_modify_write_local(shard: &Rc<Shard>, write: PartitionWrite) -
         }
     }
     resolve(&current, pending, &mut mutation)?;
-    apply_local(&shard.replica, vec![mutation]).await?;
-    Ok(CasOutcome { applied: true, rows: Vec::new() })
+    apply_local(&shard.replica, vec![mutation.clone()]).await?;
+    Ok(CasOutcome { applied: true, rows: Vec::new(), mutation: Some(mutation) })
 }
 
 /// The statement timestamp of a write (its newest cell, marker or deletion).

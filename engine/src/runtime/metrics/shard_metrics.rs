@@ -16,6 +16,20 @@ pub struct ShardMetrics {
     pub cql_requests_local: AtomicU64,
     /// Single-partition operations forwarded to their owner shard.
     pub cql_requests_forwarded: AtomicU64,
+    /// Replicated single-partition requests coordinated here, by where: on the shard that
+    /// owns the token on a replica, on another shard of a replica, on a node that is no replica.
+    pub coordinated_on_owner_shard: AtomicU64,
+    pub coordinated_on_other_shard: AtomicU64,
+    pub coordinated_on_non_replica: AtomicU64,
+    /// MUTATION and READ requests from other nodes served by hopping to the owning shard.
+    pub replica_cross_shard_hops: AtomicU64,
+    /// Coordinated writes that ended in a timeout or failure.
+    pub coordinator_write_errors: AtomicU64,
+    /// Coordinated reads whose replicas' digests disagreed, and those that repaired replicas.
+    pub read_digest_mismatches: AtomicU64,
+    pub read_repairs: AtomicU64,
+    /// Coordinated reads that asked one more replica after the speculative retry delay.
+    pub read_speculative_retries: AtomicU64,
     /// Requests answered `Overloaded`.
     pub cql_requests_overloaded: AtomicU64,
     /// Errors returned to clients.

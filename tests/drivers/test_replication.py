@@ -1,0 +1,174 @@
+"""Replicated reads and writes on a cluster: every natural replica gets a write, any node
+coordinates any request, consistency levels block for the right replicas (`Unavailable`
+before anything is sent, `WriteTimeout` with what was received), and reads compare digests,
+reconcile and repair a stale replica before they answer.
+
+Real `percore` processes on 127.A.B.1-3 (tests/drivers/local_cluster.py), one shard each,
+the Python driver pinned to one node per session (so the coordinator is known).
+"""
+
+import time
+
+import pytest
+from cassandra import ConsistencyLevel as CL
+from cassandra import Unavailable, WriteTimeout
+from cassandra.policies import FallthroughRetryPolicy
+from cassandra.query import SimpleStatement
+
+from local_cluster import connect_node
+
+pytestmark = pytest.mark.wire  # cluster tests run once (scylla venv)
+
+ROWS = 100
+DOWN_WAIT_S = 15.0          # the launcher's 2 s detector timeout, with room
+UNAVAILABLE_BUDGET_S = 0.1  # "QUORUM gets Unavailable within 100 ms"
+PAUSED_FD_TIMEOUT_MS = 20_000  # long enough that a paused node is not marked DOWN
+WRITE_TIMEOUT_S = 2.0       # write_request_timeout_in_ms default
+PAGE_ROWS = 50
+WIDE_ROWS = 300
+
+
+def run(session, query, level, params=None, fetch_size=None):
+    statement = SimpleStatement(query, consistency_level=level, retry_policy=FallthroughRetryPolicy(),
+                                fetch_size=fetch_size)
+    return session.execute(statement, params)
+
+
+def create_keyspace(session, name, rf):
+    session.execute(f"CREATE KEYSPACE {name} WITH replication = "
+                    f"{{'class': 'SimpleStrategy', 'replication_factor': {rf}}}")
+    session.execute(f"CREATE TABLE {name}.kv (k int PRIMARY KEY, v int)")
+    session.execute(f"CREATE TABLE {name}.wide (k int, c int, v text, PRIMARY KEY (k, c))")
+    session.cluster.control_connection.wait_for_schema_agreement()
+
+
+def wait_until_unavailable(session, ks, level, deadline_s=DOWN_WAIT_S):
+    """Polls until a write at `level` is refused as Unavailable (the detector marked enough
+    nodes DOWN); returns the exception."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        try:
+            run(session, f"INSERT INTO {ks}.kv (k, v) VALUES (-1, -1)", level)
+        except Unavailable as e:
+            return e
+        except WriteTimeout:
+            pass
+        assert time.monotonic() < deadline, f"{CL.value_to_name[level]} never became Unavailable"
+        time.sleep(0.2)
+
+
+def test_every_replica_gets_the_write_and_any_node_coordinates(local_cluster_factory):
+    cluster = local_cluster_factory(3).start()
+    sessions = [connect_node(cluster, i) for i in (1, 2, 3)]
+    try:
+        s1 = sessions[0][1]
+        create_keyspace(s1, "rf3", 3)
+        create_keyspace(s1, "rf1", 1)
+        for k in range(ROWS):
+            run(s1, "INSERT INTO rf3.kv (k, v) VALUES (%s, %s)", CL.ALL, (k, k * 10))
+        # A ONE read is served by the coordinator's own replica: each node holds every row.
+        for i, (_, session) in enumerate(sessions, start=1):
+            values = {k: run(session, "SELECT v FROM rf3.kv WHERE k = %s", CL.ONE, (k,)).one() for k in range(ROWS)}
+            missing = [k for k, row in values.items() if row is None or row.v != k * 10]
+            assert not missing, f"node {i} lacks {len(missing)} rows, e.g. {missing[:5]}"
+        # RF 1: most keys live on another node than the coordinator; writes and reads travel.
+        s2, s3 = sessions[1][1], sessions[2][1]
+        for k in range(ROWS):
+            run(s2, "INSERT INTO rf1.kv (k, v) VALUES (%s, %s)", CL.ONE, (k, k + 1))
+        for level in (CL.ONE, CL.QUORUM, CL.ALL, CL.LOCAL_ONE):
+            rows = {k: run(s3, "SELECT v FROM rf1.kv WHERE k = %s", level, (k,)).one() for k in range(ROWS)}
+            assert all(rows[k] is not None and rows[k].v == k + 1 for k in range(ROWS)), CL.value_to_name[level]
+        # Deletes and TTLs travel as well.
+        run(s3, "DELETE FROM rf3.kv WHERE k = 0", CL.QUORUM)
+        run(s2, "INSERT INTO rf3.kv (k, v) VALUES (1000, 1) USING TTL 1", CL.ALL)
+        time.sleep(1.5)
+        for _, session in sessions:
+            assert run(session, "SELECT v FROM rf3.kv WHERE k = 0", CL.ALL).one() is None
+            assert run(session, "SELECT v FROM rf3.kv WHERE k = 1000", CL.ALL).one() is None
+    finally:
+        for driver, _ in sessions:
+            driver.shutdown()
+
+
+def test_quorum_is_unavailable_at_once_when_two_of_three_are_down(local_cluster_factory):
+    cluster = local_cluster_factory(3).start()
+    driver, session = connect_node(cluster, 1)
+    try:
+        create_keyspace(session, "ks", 3)
+        cluster.kill(2)
+        cluster.kill(3)
+        wait_until_unavailable(session, "ks", CL.QUORUM)
+        started = time.monotonic()
+        with pytest.raises(Unavailable) as raised:
+            run(session, "INSERT INTO ks.kv (k, v) VALUES (1, 1)", CL.QUORUM)
+        elapsed = time.monotonic() - started
+        assert elapsed < UNAVAILABLE_BUDGET_S, f"Unavailable took {elapsed * 1000:.0f} ms"
+        e = raised.value
+        assert (e.consistency, e.required_replicas, e.alive_replicas) == (CL.QUORUM, 2, 1)
+        with pytest.raises(Unavailable):
+            run(session, "SELECT v FROM ks.kv WHERE k = 1", CL.QUORUM)
+        run(session, "INSERT INTO ks.kv (k, v) VALUES (1, 1)", CL.ONE)
+        assert run(session, "SELECT v FROM ks.kv WHERE k = 1", CL.ONE).one().v == 1
+    finally:
+        driver.shutdown()
+
+
+def test_a_paused_replica_times_all_out_and_quorum_carries_on(local_cluster_factory):
+    cluster = local_cluster_factory(3, fd_timeout_ms=PAUSED_FD_TIMEOUT_MS).start()
+    driver, session = connect_node(cluster, 1, timeout=20)
+    try:
+        create_keyspace(session, "ks", 3)
+        cluster.pause(3)
+        try:
+            for k in range(10):
+                run(session, "INSERT INTO ks.kv (k, v) VALUES (%s, %s)", CL.QUORUM, (k, k))
+            started = time.monotonic()
+            with pytest.raises(WriteTimeout) as raised:
+                run(session, "INSERT INTO ks.kv (k, v) VALUES (100, 100)", CL.ALL)
+            waited = time.monotonic() - started
+            e = raised.value
+            assert (e.consistency, e.received_responses, e.required_responses, e.write_type) == (CL.ALL, 2, 3, 0)
+            assert waited >= WRITE_TIMEOUT_S * 0.9, f"timed out after {waited:.2f} s"
+            assert run(session, "SELECT v FROM ks.kv WHERE k = 5", CL.QUORUM).one().v == 5
+        finally:
+            cluster.resume(3)
+        # The paused node applies what was sent to it once it runs again.
+        deadline = time.monotonic() + 10
+        while run(session, "SELECT v FROM ks.kv WHERE k = 100", CL.ALL).one() is None:
+            assert time.monotonic() < deadline, "node 3 never applied the write it was sent"
+            time.sleep(0.2)
+    finally:
+        driver.shutdown()
+
+
+def test_a_quorum_read_repairs_a_stale_replica(local_cluster_factory):
+    cluster = local_cluster_factory(3).start()
+    driver1, s1 = connect_node(cluster, 1)
+    try:
+        create_keyspace(s1, "ks", 3)
+        for c in range(WIDE_ROWS):
+            run(s1, "INSERT INTO ks.wide (k, c, v) VALUES (2, %s, 'old')", CL.ALL, (c,))
+        cluster.kill(3)
+        wait_until_unavailable(s1, "ks", CL.ALL)
+        # Node 3 misses these: no hints yet, so it stays stale until a read repairs it.
+        run(s1, "INSERT INTO ks.kv (k, v) VALUES (1, 1)", CL.QUORUM)
+        for c in range(100):
+            run(s1, "DELETE FROM ks.wide WHERE k = 2 AND c = %s", CL.QUORUM, (c,))
+        for c in range(100, 200):
+            run(s1, "UPDATE ks.wide SET v = 'new' WHERE k = 2 AND c = %s", CL.QUORUM, (c,))
+        cluster.start_node(3)
+    finally:
+        driver1.shutdown()
+    driver3, s3 = connect_node(cluster, 3)
+    try:
+        assert run(s3, "SELECT v FROM ks.kv WHERE k = 1", CL.ONE).one() is None, "node 3 should be stale"
+        assert run(s3, "SELECT v FROM ks.kv WHERE k = 1", CL.QUORUM).one().v == 1
+        assert run(s3, "SELECT v FROM ks.kv WHERE k = 1", CL.ONE).one().v == 1, "the read did not repair node 3"
+        # A paged read over rows node 3 still holds live but the others deleted or changed.
+        rows = list(run(s3, "SELECT c, v FROM ks.wide WHERE k = 2", CL.QUORUM, fetch_size=PAGE_ROWS))
+        assert [r.c for r in rows] == list(range(100, WIDE_ROWS))
+        assert [r.v for r in rows] == ["new"] * 100 + ["old"] * (WIDE_ROWS - 200)
+        rows = list(run(s3, "SELECT c, v FROM ks.wide WHERE k = 2", CL.ONE, fetch_size=PAGE_ROWS))
+        assert [r.c for r in rows] == list(range(100, WIDE_ROWS)), "node 3 was not repaired"
+    finally:
+        driver3.shutdown()
