@@ -41,6 +41,9 @@ pub const STATEMENT_TEXT_BYTES_MAX: usize = 1024 * 1024;
 pub const SHUTDOWN_POLL_INTERVAL_MS: u64 = 50;
 /// Bytes of an HTTP request to the metrics endpoint.
 pub const METRICS_REQUEST_BYTES_MAX: usize = 8 * 1024;
+/// Bytes of an HTTP request body to the admin endpoint (larger requests are refused with
+/// 413 and the connection closed).
+pub const ADMIN_REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
 /// Default memory for the node when `--memory` is not given: a share of the machine.
 pub const DEFAULT_MEMORY_FRACTION_PERCENT: u64 = 50;
 
@@ -120,3 +123,7 @@ pub const MESSAGING_SOURCE_PORT_MIN: u16 = 49152;
 pub const MESSAGING_SOURCE_PORT_MAX: u16 = 65535;
 /// Depth of each queue that hands accepted internode connections to another shard.
 pub const MESSAGING_HANDOFF_QUEUE_DEPTH: usize = 128;
+/// Fault-injection rules (tests only: `messaging::fault`) one shard holds at most.
+pub const MESSAGING_FAULT_RULES_MAX: usize = 64;
+/// Longest delay a fault-injection rule may add to a request (no request waits longer).
+pub const MESSAGING_FAULT_DELAY_MS_MAX: u64 = MESSAGING_REQUEST_TIMEOUT_MS_MAX;

@@ -1,8 +1,9 @@
 //! The cluster's health on `/metrics`, as ScyllaDB exports `scylla_messaging_*` and
 //! `scylla_raft_group0_*`, in Percore's names:
 //! - internode messaging ([`crate::messaging::MessagingStats`]) per shard and connection
-//!   class (`percore_messaging_*_total{shard, class}`), and per shard for connections and
-//!   bad frames;
+//!   class (`percore_messaging_*_total{shard, class}`), per shard for connections and
+//!   bad frames, and the faults injected (tests only) per shard and action
+//!   (`percore_messaging_faults_total{shard, action}`);
 //! - group 0 as this member's raft sees it (`percore_group0_*`: term, leadership, last log
 //!   and applied index, voters);
 //! - the NORMAL members up and down as this node's failure detector holds them, this node
@@ -176,6 +177,13 @@ fn render_messaging(out: &mut String, shards: &[MessagingStats]) {
             let _ = writeln!(out, "{name}{{shard=\"{shard}\"}} {}", counter(stats));
         }
     }
+    let name = "percore_messaging_faults_total";
+    header(out, name, "counter", "Internode requests fault injection (tests only) dropped, delayed or duplicated");
+    for (shard, stats) in shards.iter().enumerate() {
+        for (action, value) in stats.faults() {
+            let _ = writeln!(out, "{name}{{shard=\"{shard}\",action=\"{action}\"}} {value}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -196,6 +204,7 @@ mod tests {
         shard1.requests_sent[ConnectionClass::Mutation.index()] = 7;
         shard1.timeouts[ConnectionClass::Small.index()] = 2;
         shard1.bad_frames = 1;
+        shard1.faults_dropped = 4;
         let mut out = String::new();
         render(&mut out, &health(Ok(vec![MessagingStats::default(), shard1])));
         for line in [
@@ -205,6 +214,9 @@ mod tests {
             "percore_messaging_timeouts_total{shard=\"1\",class=\"small\"} 2",
             "percore_messaging_bad_frames_total{shard=\"1\"} 1",
             "percore_messaging_connections_refused_total{shard=\"0\"} 0",
+            "# TYPE percore_messaging_faults_total counter",
+            "percore_messaging_faults_total{shard=\"1\",action=\"drop\"} 4",
+            "percore_messaging_faults_total{shard=\"0\",action=\"duplicate\"} 0",
             "# TYPE percore_group0_term gauge",
             "percore_group0_term 3",
             "percore_group0_leader 1",

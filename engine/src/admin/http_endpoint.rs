@@ -4,8 +4,11 @@
 //! and the operator actions `percore nodetool` calls, on Scylla's REST paths:
 //! `POST /storage_service/keyspace_flush/<keyspace>[?cf=t1,t2]`, `POST /storage_service/flush`,
 //! `POST /storage_service/keyspace_compaction/<keyspace>[?cf=t1,t2]` and `POST /storage_service/compact`;
-//! the other nodetool paths are [`super::nodetool_api`]'s. Connections are kept alive
-//! between requests (HTTP/1.1), so a client asking many questions reuses one.
+//! the other nodetool paths are [`super::nodetool_api`]'s; messaging fault injection (tests
+//! only) is [`super::fault_injection_api`]'s. Connections are kept alive between requests
+//! (HTTP/1.1), so a client asking many questions reuses one. A request body (read only by
+//! the paths that take one) may have at most [`ADMIN_REQUEST_BODY_BYTES_MAX`] bytes: a
+//! larger one is answered 413 and its connection closed.
 
 use std::fmt::Write;
 use std::net::SocketAddr;
@@ -17,7 +20,7 @@ use glommio::net::TcpStream;
 
 use super::cluster_metrics;
 use crate::cql::shard::Shard;
-use crate::limits::METRICS_REQUEST_BYTES_MAX;
+use crate::limits::{ADMIN_REQUEST_BODY_BYTES_MAX, METRICS_REQUEST_BYTES_MAX};
 use crate::replica::{compaction_scheduler, flush_scheduler, Replica, ReplicaError};
 use crate::runtime::metrics::ShardMetrics;
 use crate::runtime::node_state::NodeState;
@@ -66,7 +69,16 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
             }
         };
         let head = http_request::parse_head(&buffer[..head_len]);
-        // No path reads a body: skip it.
+        if head.content_length > ADMIN_REQUEST_BODY_BYTES_MAX {
+            let body = format!("a request body may have at most {ADMIN_REQUEST_BODY_BYTES_MAX} bytes\n");
+            let response = format!(
+                "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.close().await;
+            return;
+        }
         let request_len = head_len + head.content_length;
         while buffer.len() < request_len {
             match stream.read(&mut chunk).await {
@@ -74,8 +86,8 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
             }
         }
+        let (status, body) = route(&shard, &head.method, &head.target, &buffer[head_len..request_len]).await;
         buffer.drain(..request_len);
-        let (status, body) = route(&shard, &head.method, &head.target).await;
         let connection = if head.keep_alive { "keep-alive" } else { "close" };
         let response = format!(
             "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
@@ -88,7 +100,7 @@ async fn serve(shard: Rc<Shard>, mut stream: TcpStream) {
     }
 }
 
-async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, String) {
+async fn route(shard: &Rc<Shard>, method: &str, target: &str, body: &[u8]) -> (&'static str, String) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match (method, path) {
         ("GET", "/metrics") => ("200 OK", metrics(shard).await),
@@ -102,10 +114,15 @@ async fn route(shard: &Rc<Shard>, method: &str, target: &str) -> (&'static str, 
             let keyspace = &p["/storage_service/keyspace_compaction/".len()..];
             table_operation(shard, TableOperation::Compact, Some(keyspace), &tables_of(query)).await
         }
-        _ => match super::nodetool_api::route(shard, method, path, query).await {
-            Some(response) => response,
-            None => ("404 Not Found", "not found\n".to_string()),
-        },
+        _ => {
+            if let Some(response) = super::fault_injection_api::route(shard, method, path, body).await {
+                return response;
+            }
+            match super::nodetool_api::route(shard, method, path, query).await {
+                Some(response) => response,
+                None => ("404 Not Found", "not found\n".to_string()),
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The head of an HTTP/1.x request to the admin endpoint: method, target, whether the
 //! connection stays open for the next request (HTTP/1.1 keep-alive unless `Connection:
-//! close`; HTTP/1.0 only with `Connection: keep-alive`) and how many body bytes follow (none
-//! of the admin paths reads a body; it is skipped).
+//! close`; HTTP/1.0 only with `Connection: keep-alive`) and how many body bytes follow (read
+//! by the endpoint, bounded; the paths that take no body ignore it).
 
 /// Where a request's head ends.
 pub const HEAD_END: &[u8] = b"\r\n\r\n";

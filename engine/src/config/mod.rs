@@ -84,6 +84,11 @@ pub struct Config {
     /// Compaction I/O of the whole node, MiB/s, split evenly between shards; 0: derived from
     /// `io_properties_file` when there is one, else unlimited.
     pub compaction_throughput_mb_per_sec: u64,
+    /// Tests only: messaging fault-injection rules installed on every shard at start-up
+    /// (`rules:` of `{verb, peer, action: drop|delay|duplicate, ms, probability}`, `seed:`).
+    /// Kept as YAML here and read by the node's start-up as `messaging::fault::FaultRules`
+    /// (config does not know verbs); bad rules stop start-up. Default: none (off).
+    pub messaging_fault_injection: Option<serde_yaml::Value>,
 }
 
 /// ScyllaDB's default: 256 random tokens per node (no replication-aware allocator).
@@ -135,6 +140,7 @@ impl Default for Config {
             memory_bytes: None,
             io_properties_file: None,
             compaction_throughput_mb_per_sec: 0,
+            messaging_fault_injection: None,
         }
     }
 }
@@ -335,6 +341,16 @@ mod tests {
         assert_eq!(c.cluster_name, "x");
         assert_eq!(c.native_transport_port, 9999);
         assert!(serde_yaml::from_str::<Config>("native_transport_prot: 1\n").is_err());
+    }
+
+    #[test]
+    fn fault_injection_is_off_unless_configured() {
+        assert!(Config::default().messaging_fault_injection.is_none());
+        let text = "messaging_fault_injection:\n  seed: 7\n  rules:\n    - verb: MUTATION\n      action: drop\n";
+        let c: Config = serde_yaml::from_str(text).unwrap();
+        let rules = c.messaging_fault_injection.unwrap();
+        assert_eq!(rules["seed"].as_u64(), Some(7));
+        assert_eq!(rules["rules"][0]["verb"].as_str(), Some("MUTATION"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use futures::channel::oneshot;
 use futures::io::{AsyncReadExt, AsyncWriteExt, ReadHalf};
 use glommio::channels::local_channel::LocalSender;
 use glommio::net::TcpStream;
-use glommio::sync::Semaphore;
+use glommio::sync::{Permit, Semaphore};
 use glommio::Task;
 
 use crate::limits;
@@ -187,6 +187,18 @@ impl ClientConnection {
         write_payload: impl FnOnce(&mut Vec<u8>) -> Result<(), PayloadError>,
         counters: &MessagingCounters,
     ) -> Result<Frame, MessagingError> {
+        self.send_request(verb, timeout_ms, write_payload, counters).await?.response().await
+    }
+
+    /// Queues one request for the writer (it will be written even if the returned
+    /// [`SentRequest`] is dropped) and returns what waits for its response.
+    pub async fn send_request(
+        &self,
+        verb: Verb,
+        timeout_ms: u32,
+        write_payload: impl FnOnce(&mut Vec<u8>) -> Result<(), PayloadError>,
+        counters: &MessagingCounters,
+    ) -> Result<SentRequest<'_>, MessagingError> {
         let closed = || MessagingError::ConnectionClosed { verb, peer: self.peer };
         if self.is_closed() {
             return Err(closed());
@@ -196,7 +208,7 @@ impl ClientConnection {
         }
         self.slot_waiters.set(self.slot_waiters.get() + 1);
         let waiting = SlotWaiter(&self.slot_waiters);
-        let _slot = self.slots.acquire_permit(1).await.map_err(|_| closed())?;
+        let slot = self.slots.acquire_permit(1).await.map_err(|_| closed())?;
         drop(waiting);
         if self.is_closed() {
             return Err(closed());
@@ -206,12 +218,30 @@ impl ClientConnection {
         let header = FrameHeader { kind: FrameKind::Request, verb: verb.number(), request_id: id, timeout_ms };
         let frame = frame::encode_with(header, self.class.frame_bytes_max(), write_payload)
             .map_err(|source| MessagingError::Encode { verb, source })?;
-        let (tx, rx) = oneshot::channel();
+        let (tx, response) = oneshot::channel();
         self.pending.by_id.borrow_mut().insert(id, tx);
-        let _entry = PendingEntry { pending: &self.pending, id };
+        let entry = PendingEntry { pending: &self.pending, id };
         self.out.send(frame).await.map_err(|_| closed())?;
         counters.request_sent(self.class);
-        rx.await.map_err(|_| closed())
+        Ok(SentRequest { verb, peer: self.peer, response, _entry: entry, _slot: slot })
+    }
+}
+
+/// A request handed to the writer, waiting for its response; holds its in-flight slot and
+/// its pending entry until answered or dropped.
+pub(super) struct SentRequest<'a> {
+    verb: Verb,
+    peer: IpAddr,
+    response: oneshot::Receiver<Frame>,
+    _entry: PendingEntry<'a>,
+    _slot: Permit<'a>,
+}
+
+impl SentRequest<'_> {
+    /// The response or error-response frame (`ConnectionClosed` if the socket broke first).
+    pub async fn response(self) -> Result<Frame, MessagingError> {
+        let SentRequest { verb, peer, response, _entry, _slot } = self;
+        response.await.map_err(|_| MessagingError::ConnectionClosed { verb, peer })
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 
+use super::fault::FaultAction;
 use super::verb::{ConnectionClass, CONNECTION_CLASSES};
 
 /// The live counters of one shard.
@@ -18,6 +19,9 @@ pub(super) struct MessagingCounters {
     connections_accepted: Cell<u64>,
     connections_refused: Cell<u64>,
     bad_frames: Cell<u64>,
+    faults_dropped: Cell<u64>,
+    faults_delayed: Cell<u64>,
+    faults_duplicated: Cell<u64>,
 }
 
 fn bump(cell: &Cell<u64>) {
@@ -55,6 +59,13 @@ impl MessagingCounters {
     pub fn bad_frame(&self) {
         bump(&self.bad_frames);
     }
+    pub fn fault_applied(&self, action: FaultAction) {
+        bump(match action {
+            FaultAction::Drop => &self.faults_dropped,
+            FaultAction::Delay { .. } => &self.faults_delayed,
+            FaultAction::Duplicate => &self.faults_duplicated,
+        });
+    }
 
     pub fn snapshot(&self) -> MessagingStats {
         let per_class = |cells: &[Cell<u64>; CONNECTION_CLASSES]| std::array::from_fn(|i| cells[i].get());
@@ -69,6 +80,9 @@ impl MessagingCounters {
             connections_accepted: self.connections_accepted.get(),
             connections_refused: self.connections_refused.get(),
             bad_frames: self.bad_frames.get(),
+            faults_dropped: self.faults_dropped.get(),
+            faults_delayed: self.faults_delayed.get(),
+            faults_duplicated: self.faults_duplicated.get(),
         }
     }
 }
@@ -97,11 +111,22 @@ pub struct MessagingStats {
     pub connections_refused: u64,
     /// Connections closed because of a bad frame (checksum, size, version, kind).
     pub bad_frames: u64,
+    /// Requests fault injection dropped (never written; their senders timed out).
+    pub faults_dropped: u64,
+    /// Requests fault injection delayed.
+    pub faults_delayed: u64,
+    /// Requests fault injection sent twice.
+    pub faults_duplicated: u64,
 }
 
 impl MessagingStats {
     /// A per-class value by class.
     pub fn of(values: &[u64; CONNECTION_CLASSES], class: ConnectionClass) -> u64 {
         values[class.index()]
+    }
+
+    /// The faults injected, per action: `(action name, count)`.
+    pub fn faults(&self) -> [(&'static str, u64); 3] {
+        [("drop", self.faults_dropped), ("delay", self.faults_delayed), ("duplicate", self.faults_duplicated)]
     }
 }

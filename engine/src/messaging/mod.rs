@@ -10,6 +10,8 @@
 //! - [`handshake`] — the first frame each way: protocol version, cluster name, host id,
 //!   shard count; refusals with their reason.
 //! - [`service`] — [`Messaging`]: `register`, `send`, `start_listening`, `shutdown`.
+//! - [`fault`] — test-only fault injection: rules that drop, delay or duplicate outgoing
+//!   requests by verb and peer (off unless enabled by config or the admin API).
 //! - [`listener`] — accept on every shard (SO_REUSEPORT), hand over to shard
 //!   `source port % nr_shards`; [`server_connection`] — handshake, dispatch to handlers
 //!   (bounded per connection: TCP backpressure), answers.
@@ -27,6 +29,7 @@ pub mod config;
 mod connect;
 pub mod counters;
 pub mod error;
+pub mod fault;
 pub mod frame;
 mod frame_reader;
 mod handlers;
@@ -47,6 +50,7 @@ mod tests;
 pub use config::MessagingConfig;
 pub use counters::MessagingStats;
 pub use error::{HandlerError, MessagingError, RemoteErrorKind};
+pub use fault::{FaultAction, FaultRule, FaultRuleError, FaultRules};
 pub use listener::{handoff_mesh, MessagingHandoff, MessagingHandoffMesh};
 pub use peer::PeerInfo;
 pub use service::Messaging;

@@ -10,6 +10,9 @@
 //! Receiving: `register(verb, handler)` on every shard, `start_listening(mesh)` on every
 //! shard; requests run on the shard that serves their connection.
 //!
+//! Fault injection (tests only, [`super::fault`]): `set_fault_rules` makes this shard's
+//! sends drop, delay or duplicate requests; with no rules a send checks one `is_empty`.
+//!
 //! Every listening and connection task holds the `Messaging` (or a weak reference):
 //! `shutdown()` stops them and fails whoever still waits.
 
@@ -32,7 +35,8 @@ use super::config::MessagingConfig;
 use super::connect::ShardPort;
 use super::counters::{MessagingCounters, MessagingStats};
 use super::error::{HandlerError, MessagingError, RemoteError};
-use super::frame::FrameKind;
+use super::fault::{FaultAction, FaultDecision, FaultRules};
+use super::frame::{Frame, FrameEncodeError, FrameKind};
 use super::handlers::HandlerRegistry;
 use super::listener::{self, MessagingHandoffMesh};
 use super::payload;
@@ -63,6 +67,8 @@ pub struct Messaging {
     incoming: RefCell<AHashMap<u64, IncomingConnection>>,
     next_incoming_id: Cell<u64>,
     shut_down: Cell<bool>,
+    /// Fault injection (tests only): empty unless enabled.
+    faults: RefCell<FaultRules>,
 }
 
 impl Messaging {
@@ -80,6 +86,7 @@ impl Messaging {
             incoming: RefCell::default(),
             next_incoming_id: Cell::new(0),
             shut_down: Cell::new(false),
+            faults: RefCell::default(),
         })
     }
 
@@ -132,7 +139,12 @@ impl Messaging {
         Resp: DeserializeOwned,
     {
         let class = verb.class();
-        let result = match within(timeout, self.call(peer, verb, request, timeout)).await {
+        let answer = if self.faults.borrow().is_empty() {
+            within(timeout, self.call(peer, verb, request, timeout)).await
+        } else {
+            within(timeout, self.call_with_faults(peer, verb, request, timeout)).await
+        };
+        let result = match answer {
             Some(result) => result,
             None => Err(MessagingError::Timeout { verb, peer, timeout_ms: timeout.as_millis() as u64 }),
         };
@@ -156,17 +168,100 @@ impl Messaging {
         Resp: DeserializeOwned,
     {
         let connection = self.connection(peer, verb).await?;
-        let timeout_ms = timeout.as_millis().clamp(1, u32::MAX as u128) as u32;
-        let frame = connection.call(verb, timeout_ms, |out| payload::encode_into(request, out), &self.counters).await?;
-        match frame.header.kind {
-            FrameKind::Response => {
-                payload::decode(&frame.payload).map_err(|source| MessagingError::Decode { verb, peer, source })
+        let frame = connection
+            .call(verb, wire_timeout_ms(timeout), |out| payload::encode_into(request, out), &self.counters)
+            .await?;
+        decode_response(frame, verb, peer)
+    }
+
+    /// [`Self::call`] as this shard's fault rules decide: dropped (never returns: the
+    /// caller's timeout ends it), delayed, duplicated or untouched.
+    async fn call_with_faults<Req, Resp>(
+        &self,
+        peer: IpAddr,
+        verb: Verb,
+        request: &Req,
+        timeout: Duration,
+    ) -> Result<Resp, MessagingError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let decision = self.faults.borrow_mut().decide(verb, peer);
+        match decision {
+            FaultDecision::Pass => self.call(peer, verb, request, timeout).await,
+            FaultDecision::Drop => {
+                self.counters.fault_applied(FaultAction::Drop);
+                std::future::pending().await
             }
-            _ => match payload::decode::<RemoteError>(&frame.payload) {
-                Ok(error) => Err(MessagingError::Remote { verb, peer, kind: error.kind, message: error.message }),
-                Err(source) => Err(MessagingError::Decode { verb, peer, source }),
-            },
+            FaultDecision::Delay(delay) => {
+                self.counters.fault_applied(FaultAction::Delay { ms: delay.as_millis() as u64 });
+                glommio::timer::sleep(delay).await;
+                // The peer is told what is left of the sender's wait.
+                self.call(peer, verb, request, timeout.saturating_sub(delay)).await
+            }
+            FaultDecision::Duplicate => {
+                self.counters.fault_applied(FaultAction::Duplicate);
+                let frame = self.call_twice(peer, verb, request, timeout).await?;
+                decode_response(frame, verb, peer)
+            }
         }
+    }
+
+    /// Writes the request twice (both copies are queued before either response is awaited,
+    /// so the peer's handler runs twice) and returns the first response.
+    async fn call_twice<Req>(
+        &self,
+        peer: IpAddr,
+        verb: Verb,
+        request: &Req,
+        timeout: Duration,
+    ) -> Result<Frame, MessagingError>
+    where
+        Req: Serialize + ?Sized,
+    {
+        let mut encoded = Vec::new();
+        payload::encode_into(request, &mut encoded)
+            .map_err(|error| MessagingError::Encode { verb, source: FrameEncodeError::from(error) })?;
+        let copy = |out: &mut Vec<u8>| {
+            out.extend_from_slice(&encoded);
+            Ok(())
+        };
+        let connection = self.connection(peer, verb).await?;
+        let timeout_ms = wire_timeout_ms(timeout);
+        let first = connection.send_request(verb, timeout_ms, copy, &self.counters).await?;
+        let second = connection.send_request(verb, timeout_ms, copy, &self.counters).await;
+        let response = match second {
+            Ok(second) => futures_lite::future::or(first.response(), second.response()).await,
+            Err(error) => {
+                tracing::debug!(
+                    "shard {}: the duplicate of a {verb} to {peer} was not sent: {error}",
+                    self.config.shard
+                );
+                first.response().await
+            }
+        };
+        response
+    }
+
+    /// Installs fault-injection rules on this shard (replacing any; empty rules turn
+    /// injection off). Tests only: see [`super::fault`].
+    pub fn set_fault_rules(&self, rules: FaultRules) {
+        if rules.is_empty() {
+            tracing::info!("shard {}: messaging fault injection off", self.config.shard);
+        } else {
+            tracing::warn!(
+                "shard {}: messaging fault injection ON: {} rule(s)",
+                self.config.shard,
+                rules.rules().len()
+            );
+        }
+        *self.faults.borrow_mut() = rules;
+    }
+
+    /// This shard's fault-injection rules (empty when off).
+    pub fn fault_rules(&self) -> FaultRules {
+        self.faults.borrow().clone()
     }
 
     /// What `peer`'s last handshake (either way) said about it.
@@ -330,5 +425,23 @@ impl Messaging {
             }
         });
         self.incoming.borrow_mut().insert(id, IncomingConnection { task, socket });
+    }
+}
+
+/// A request's timeout as its frame carries it (at least 1 ms).
+fn wire_timeout_ms(timeout: Duration) -> u32 {
+    timeout.as_millis().clamp(1, u32::MAX as u128) as u32
+}
+
+/// The typed response of a response frame, or the error an error response carries.
+fn decode_response<Resp: DeserializeOwned>(frame: Frame, verb: Verb, peer: IpAddr) -> Result<Resp, MessagingError> {
+    match frame.header.kind {
+        FrameKind::Response => {
+            payload::decode(&frame.payload).map_err(|source| MessagingError::Decode { verb, peer, source })
+        }
+        _ => match payload::decode::<RemoteError>(&frame.payload) {
+            Ok(error) => Err(MessagingError::Remote { verb, peer, kind: error.kind, message: error.message }),
+            Err(source) => Err(MessagingError::Decode { verb, peer, source }),
+        },
     }
 }

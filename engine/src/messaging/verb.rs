@@ -108,6 +108,11 @@ impl Verb {
             Verb::Stream => "STREAM",
         }
     }
+
+    /// The verb of a [`Verb::name`] (ASCII case ignored), as operators and tests write it.
+    pub fn from_name(name: &str) -> Option<Verb> {
+        Verb::ALL.into_iter().find(|verb| verb.name().eq_ignore_ascii_case(name))
+    }
 }
 
 impl fmt::Display for Verb {
@@ -206,6 +211,15 @@ mod tests {
         // On the wire: changing one breaks mixed-version clusters.
         let numbers: Vec<u16> = Verb::ALL.iter().map(|v| v.number()).collect();
         assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn verbs_are_found_by_name() {
+        for verb in Verb::ALL {
+            assert_eq!(Verb::from_name(verb.name()), Some(verb));
+        }
+        assert_eq!(Verb::from_name("mutation"), Some(Verb::Mutation));
+        assert_eq!(Verb::from_name("MUTATIONS"), None);
     }
 
     #[test]

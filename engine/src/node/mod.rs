@@ -18,12 +18,12 @@ use crate::cluster::group0::messaging_transport::{register_group0_handlers, Mess
 use crate::cluster::group0::service::{load_applied_blocking, Group0Error};
 use crate::cluster::group0::state::Group0State;
 use crate::cluster::view::ClusterView;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::coordinator::{replica_handlers, Coordinator};
 use crate::cql::shard::Shard;
 use crate::io_properties::IoPropertiesError;
 use crate::limits;
-use crate::messaging::{Messaging, MessagingConfig, MessagingHandoffMesh};
+use crate::messaging::{FaultRules, Messaging, MessagingConfig, MessagingHandoffMesh};
 use crate::replica::replay::{replay_assigned, ReplayError};
 use crate::replica::{Replica, ReplicaError};
 use crate::runtime::cpuset::{self, CpusetError, ShardPlacement};
@@ -73,6 +73,7 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
         .map_err(|source| NodeError::DataDirectory { path: data_dir.display().to_string(), source })?;
     let host_id = load_or_create_host_id(&data_dir)?;
     let seeds = config.seeds().map_err(|e| NodeError::Config(e.to_string()))?;
+    let fault_rules = messaging_fault_rules(&config)?;
     // What group 0 had applied when the node stopped: its schema is the node's (a node
     // that was never a member still has its single-node schema file).
     let group0_directory = data_dir.join(cluster_start::GROUP0_DIRECTORY);
@@ -133,6 +134,7 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
             (node.clone(), schema.clone(), old_segments.clone(), truncations.clone(), io_probes.clone());
         let (request_mesh, reply_mesh, handoff_mesh) = (request_mesh.clone(), reply_mesh.clone(), handoff_mesh.clone());
         let (messaging_mesh, cluster_state, seeds) = (messaging_mesh.clone(), cluster_state.clone(), seeds.clone());
+        let fault_rules = fault_rules.clone();
         let handle = LocalExecutorBuilder::new(glommio_placement(placement))
             .name(&format!("percore-shard-{shard_id}"))
             .spawn(move || async move {
@@ -147,6 +149,7 @@ pub fn run(mut config: Config) -> Result<(), NodeError> {
                     reply_mesh,
                     handoff_mesh,
                     messaging_mesh,
+                    fault_rules,
                 };
                 run_shard(node, start).await
             })
@@ -215,6 +218,8 @@ struct ShardStart {
     reply_mesh: ReplyMesh,
     handoff_mesh: HandoffMesh,
     messaging_mesh: MessagingHandoffMesh,
+    /// Messaging fault injection (tests only; empty: off).
+    fault_rules: FaultRules,
 }
 
 /// The life of one shard's executor.
@@ -261,6 +266,9 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
         glommio::timer::sleep(Duration::from_millis(REPLAY_BARRIER_POLL_MS)).await;
     }
     replica.schedule_compactions();
+    if !start.fault_rules.is_empty() {
+        messaging.set_fault_rules(start.fault_rules);
+    }
     messaging.start_listening(start.messaging_mesh).await.map_err(ShardError::Messaging)?;
     router.register(messaging.clone());
     register_group0_handlers(&router, &messaging);
@@ -305,6 +313,16 @@ async fn run_shard(node: Arc<NodeState>, start: ShardStart) -> Result<(), ShardE
     messaging.shutdown();
     replica.shutdown().await;
     Ok(())
+}
+
+/// The `messaging_fault_injection` rules of the config (none if the key is absent).
+fn messaging_fault_rules(config: &Config) -> Result<FaultRules, NodeError> {
+    let Some(value) = &config.messaging_fault_injection else {
+        return Ok(FaultRules::default());
+    };
+    serde_yaml::from_value(value.clone()).map_err(|e| {
+        NodeError::Config(ConfigError::Invalid { key: "messaging_fault_injection", reason: e.to_string() }.to_string())
+    })
 }
 
 /// This shard's internode messaging (not yet listening on the storage port).

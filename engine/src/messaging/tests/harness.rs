@@ -61,9 +61,17 @@ pub fn config(address: &str, port: u16, nr_shards: usize, shard: usize) -> Messa
 /// - `Mutation`: `String` → always a handler error naming the request.
 /// - `Stream`: `u64` ms → sleeps that long, answers the most handlers of this verb seen
 ///   running at once on this shard.
+/// - `Group0Vote`: `()` → how many `Group0Vote` requests this shard has served, this one
+///   included.
 /// - `JoinRequest`: not registered.
 pub fn register_test_handlers(messaging: &Rc<Messaging>) {
     let shard = messaging.config().shard as u32;
+    let votes = Rc::new(Cell::new(0u64));
+    messaging.register(Verb::Group0Vote, move |_peer: PeerInfo, _: ()| {
+        votes.set(votes.get() + 1);
+        let served = votes.get();
+        async move { Ok(served) }
+    });
     let running = Rc::new(Cell::new(0usize));
     let peak = Rc::new(Cell::new(0usize));
     messaging.register(Verb::Stream, move |_peer: PeerInfo, sleep_ms: u64| {

@@ -3,6 +3,7 @@
 //! its own, so tests run in parallel.
 
 mod failures;
+mod faults;
 mod harness;
 mod round_trip;
 mod sharding;
