@@ -6,6 +6,7 @@
 #     scylla-driver both install the module `cassandra`, hence two), from the
 #     pinned tests/drivers/requirements-*.txt, wheels only; a stamp file makes
 #     this a no-op when nothing changed
+#     and installs nftables (the partition test's tool) when it is missing and we are root
 #  3. cargo test --workspace (unit tests + Rust e2e with the scylla driver)
 #  4. pytest tests/drivers/ in each venv
 # and exits non-zero if any step failed. Every step runs even if an earlier test
@@ -76,6 +77,14 @@ mkdir -p "$VENV_ROOT"
 for v in $VENVS; do
     ensure_venv "$v" "tests/drivers/requirements-$v.txt" || failed+=("venv $v")
 done
+
+# nftables for tests/drivers/test_partition.py (skipped without it)
+if ! command -v nft >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing nftables (apt-get)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q nftables >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nftables >/dev/null; }; } \
+        || echo "could not install nftables: the partition test will be skipped" >&2
+fi
 
 # -- 3. cargo test ------------------------------------------------------------
 if [[ "${RUN_CARGO_TESTS:-1}" != 0 ]]; then

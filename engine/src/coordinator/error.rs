@@ -55,6 +55,9 @@ pub enum CoordinatorError {
     },
     #[error("Operation failed - received {received} responses and {failures} failures: {reason}")]
     ReadFailure { consistency: u16, received: u32, block_for: u32, failures: u32, data_present: bool, reason: String },
+    /// A node could not truncate.
+    #[error("Error during truncate: {0}")]
+    Truncate(String),
     /// The ring or a keyspace's placement could not be computed.
     #[error("{0}")]
     Placement(String),

@@ -10,16 +10,20 @@
 //! - [`consistency`] — levels: validation, what each blocks for, the live-replica check;
 //! - [`replica_plan`] — the replicas of a token, ordered for this node, and the level's needs;
 //! - [`write`] — coordinated writes; [`read`] — coordinated single-partition reads with
-//!   digests, reconciliation and blocking read repair; [`speculation`] — speculative retry;
+//!   digests, reconciliation and blocking read repair; [`range_read`] — coordinated range
+//!   scans, segment by segment of the ring; [`speculation`] — speculative retry;
+//! - [`truncate`] — TRUNCATE on every node;
 //! - [`replica_handlers`] — the MUTATION and READ verbs' replica side; [`wire`] — their
 //!   payloads; [`error`] — [`CoordinatorError`] and the write types.
 
 pub mod consistency;
 pub mod error;
+pub mod range_read;
 pub mod read;
 pub mod replica_handlers;
 pub mod replica_plan;
 pub mod speculation;
+pub mod truncate;
 pub mod wire;
 pub mod write;
 

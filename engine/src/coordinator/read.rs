@@ -43,7 +43,7 @@ enum ReadAnswer {
 
 /// The replicas a read contacts — the first live ones (in the plan's order) whose answers
 /// count, until the level would be met — and the live ones left to speculate on.
-fn contacts(plan: &ReplicaPlan) -> (Vec<Target>, Vec<Target>) {
+pub(super) fn contacts(plan: &ReplicaPlan) -> (Vec<Target>, Vec<Target>) {
     let mut chosen: Vec<Target> = Vec::new();
     let mut spares: Vec<Target> = Vec::new();
     for target in plan.alive() {

@@ -1,7 +1,8 @@
 //! The replica side of the coordinator's verbs, registered on every shard: MUTATION
 //! applies the mutations durably (hopping to each partition's owning shard, counted as a
 //! replica-side cross-shard hop), READ answers one page of one partition as stored, or its
-//! digest, from the owning shard. A table this node does not know (its schema lags) is an
+//! digest, from the owning shard, RANGE_READ a page of a token range from every shard,
+//! TRUNCATE empties tables on every shard. A table this node does not know (its schema lags) is an
 //! error answer, never a panic.
 
 use std::rc::Rc;
@@ -16,7 +17,12 @@ use crate::replica::slice::SliceCommand;
 use crate::replica::Replica;
 use crate::runtime::metrics::ShardMetrics;
 
-use super::wire::{MutationAck, MutationRequest, ReadKind, ReadRequest, ReadResponse};
+use super::range_read::node_range_page;
+use super::truncate::truncate_node;
+use super::wire::{
+    MutationAck, MutationRequest, RangeReadRequest, RangeReadResponse, ReadKind, ReadRequest, ReadResponse,
+    TruncateAck, TruncateRequest,
+};
 
 /// Registers the MUTATION and READ handlers of this shard.
 pub fn register(messaging: &Messaging, replica: &Rc<Replica>) {
@@ -29,6 +35,23 @@ pub fn register(messaging: &Messaging, replica: &Rc<Replica>) {
     messaging.register(Verb::Read, move |_, request: ReadRequest| {
         let replica = for_reads.clone();
         async move { read(&replica, request).await }
+    });
+    let for_truncates = replica.clone();
+    messaging.register(Verb::Truncate, move |_, request: TruncateRequest| {
+        let replica = for_truncates.clone();
+        async move {
+            truncate_node(&replica, request.tables).await.map_err(HandlerError::new)?;
+            Ok(TruncateAck)
+        }
+    });
+    let for_ranges = replica.clone();
+    messaging.register(Verb::RangeRead, move |_, request: RangeReadRequest| {
+        let replica = for_ranges.clone();
+        async move {
+            let table_id = request.table_id;
+            let page = node_range_page(&replica, table_id, request.command()).await.map_err(HandlerError::new)?;
+            Ok(RangeReadResponse::from_page(table_id, &page))
+        }
     });
 }
 

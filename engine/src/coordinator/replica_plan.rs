@@ -120,3 +120,22 @@ impl Coordinator {
         Ok(())
     }
 }
+
+impl Coordinator {
+    /// Whether a scan of `keyspace` at `level` may read this node's shards alone: this node
+    /// is a replica of every range and its answer alone meets the level.
+    pub fn scan_is_local(&self, keyspace: &KeyspaceDef, level: u16) -> Result<bool, CoordinatorError> {
+        let Some(factors) = ReplicationFactors::of(keyspace) else { return Ok(true) };
+        let block_for = BlockFor::of(level, &factors, &self.local_datacenter);
+        if !block_for.is_met(std::iter::once(self.local_datacenter.as_str())) {
+            return Ok(false);
+        }
+        let map =
+            self.ring.replication_map(&self.view, keyspace).map_err(|e| CoordinatorError::Placement(e.to_string()))?;
+        let ring = map.token_metadata();
+        let local = self.view.local_host_id();
+        let everywhere =
+            map.range_replicas().all(|(_, replicas)| replicas.iter().any(|&i| ring.endpoint(i).host_id == local));
+        Ok(everywhere)
+    }
+}

@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::mutation::{ClusteringBound, ClusteringRange, PartitionPosition};
-use crate::replica::slice::SliceCommand;
+use crate::model::mutation_codec;
+use crate::model::token_bounds::TokenBounds;
+use crate::replica::range_slice::{RangeCommand, RangePage};
+use crate::replica::slice::{PartitionSlice, SliceCommand};
+use crate::replica::Partition;
 
 /// MUTATION: apply these mutations (`mutation_codec::encode_batch`) durably.
 #[derive(Debug, Serialize, Deserialize)]
@@ -123,3 +127,102 @@ impl ReadResponse {
         !self.data.is_empty()
     }
 }
+
+/// RANGE_READ: one page of a token range (every partition as stored, to a live-row limit).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RangeReadRequest {
+    pub table_id: Uuid,
+    pub lower: Option<(i64, bool)>,
+    pub upper: Option<(i64, bool)>,
+    /// Resume after this partition (token, key), within it after the clustering key.
+    pub start: Option<(i64, serde_bytes::ByteBuf, Option<serde_bytes::ByteBuf>)>,
+    pub live_rows_max: u32,
+    pub now: u32,
+}
+
+impl RangeReadRequest {
+    pub fn new(table_id: Uuid, command: &RangeCommand) -> RangeReadRequest {
+        RangeReadRequest {
+            table_id,
+            lower: command.tokens.lower,
+            upper: command.tokens.upper,
+            start: command.start.as_ref().map(|(p, after)| {
+                (
+                    p.token,
+                    serde_bytes::ByteBuf::from(p.key.to_vec()),
+                    after.as_ref().map(|a| serde_bytes::ByteBuf::from(a.to_vec())),
+                )
+            }),
+            live_rows_max: command.live_rows_max,
+            now: command.now,
+        }
+    }
+
+    pub fn command(self) -> RangeCommand {
+        RangeCommand {
+            tokens: TokenBounds { lower: self.lower, upper: self.upper },
+            start: self.start.map(|(token, key, after)| {
+                (PartitionPosition { token, key: key.into_vec().into() }, after.map(|a| a.into_vec().into()))
+            }),
+            live_rows_max: self.live_rows_max,
+            now: self.now,
+        }
+    }
+}
+
+/// RANGE_READ's answer: the partitions as mutations (`mutation_codec::encode_batch`), and
+/// where the page stopped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RangeReadResponse {
+    #[serde(with = "serde_bytes")]
+    pub partitions: Vec<u8>,
+    pub stopped_at: Option<(i64, serde_bytes::ByteBuf, Option<serde_bytes::ByteBuf>)>,
+}
+
+impl RangeReadResponse {
+    pub fn from_page(table_id: Uuid, page: &RangePage) -> RangeReadResponse {
+        let mutations: Vec<_> = page
+            .partitions
+            .iter()
+            .map(|(position, slice)| slice.partition.to_owned_copy().into_mutation(table_id, position.clone()))
+            .collect();
+        RangeReadResponse {
+            partitions: mutation_codec::encode_batch(&mutations),
+            stopped_at: page.stopped_at.as_ref().map(|(p, after)| {
+                (
+                    p.token,
+                    serde_bytes::ByteBuf::from(p.key.to_vec()),
+                    after.as_ref().map(|a| serde_bytes::ByteBuf::from(a.to_vec())),
+                )
+            }),
+        }
+    }
+
+    /// The page this answer carries, or why it cannot be read.
+    pub fn page(self) -> Result<RangePage, String> {
+        let mutations = mutation_codec::decode_batch(self.partitions.into())
+            .map_err(|e| format!("a replica sent an undecodable range page: {e}"))?;
+        Ok(RangePage {
+            partitions: mutations
+                .into_iter()
+                .map(|m| {
+                    let position = m.position.clone();
+                    (position, PartitionSlice { partition: Partition::from_mutation(m), stopped_at: None })
+                })
+                .collect(),
+            stopped_at: self.stopped_at.map(|(token, key, after)| {
+                (PartitionPosition { token, key: key.into_vec().into() }, after.map(|a| a.into_vec().into()))
+            }),
+        })
+    }
+}
+
+/// TRUNCATE: empty these tables on the receiving node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TruncateRequest {
+    pub tables: Vec<Uuid>,
+}
+
+/// TRUNCATE's answer: every shard emptied the tables and the truncation is recorded.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TruncateAck;

@@ -184,27 +184,3 @@ async fn broadcast_schema(shard: &Rc<Shard>, schema: Arc<Schema>, changes: Vec<S
     shard.install_schema(schema, &changes);
     Ok(())
 }
-
-/// TRUNCATE, coordinated by shard 0: every shard drops the table's data and seals its
-/// commitlog segment; shard 0 records where each shard's later entries begin (so replay
-/// skips the truncated ones) before acknowledging.
-pub async fn truncate(shard: &Rc<Shard>, table: uuid::Uuid) -> Result<(), CqlError> {
-    shard
-        .router
-        .call(SCHEMA_COORDINATOR_SHARD, move |coordinator: Rc<Shard>| async move {
-            truncate_on_coordinator(&coordinator, table).await
-        })
-        .await?
-}
-
-async fn truncate_on_coordinator(shard: &Rc<Shard>, table: uuid::Uuid) -> Result<(), CqlError> {
-    let _serialised =
-        shard.ddl_lock.acquire_permit(1).await.map_err(|e| CqlError::server(format!("schema lock: {e}")))?;
-    let sealed = shard
-        .router
-        .call_all(shard.nr_shards(), move |replica: Rc<crate::replica::Replica>| async move {
-            replica.truncate(table).await
-        })
-        .await?;
-    Ok(shard.replica.record_truncation(table, sealed).await?)
-}

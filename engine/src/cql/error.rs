@@ -169,6 +169,7 @@ impl From<CoordinatorError> for CqlError {
                     },
                 }
             }
+            CoordinatorError::Truncate(_) => CqlError::new(ErrorCode::TRUNCATE_ERROR, message),
             CoordinatorError::Placement(_) => CqlError::server(message),
             CoordinatorError::Replica(e) => e.into(),
         }

@@ -28,6 +28,7 @@ use super::write::conditional;
 use super::write::mutation_builder::{self, PartitionWrite, WriteContext};
 use super::write::read_modify_write::apply_writes;
 use crate::coordinator::consistency::{self, Access};
+use crate::coordinator::truncate::truncate_everywhere;
 use crate::coordinator::WriteType;
 use percore_protocol::cql::ast::BatchKind;
 
@@ -127,12 +128,10 @@ async fn run(
             None => Ok(ResultMessage::Void),
         },
         StatementPlan::Truncate(table) => {
-            ddl::truncate(shard, table.id).await?;
-            // The table's secondary indexes are emptied with it.
-            let backing: Vec<uuid::Uuid> = shard.schema().indexes_on(&table.id).iter().map(|(_, b)| b.id).collect();
-            for id in backing {
-                ddl::truncate(shard, id).await?;
-            }
+            // The table's secondary indexes are emptied with it, on every node.
+            let mut tables = vec![table.id];
+            tables.extend(shard.schema().indexes_on(&table.id).iter().map(|(_, b)| b.id));
+            truncate_everywhere(&shard.coordinator, tables).await?;
             Ok(ResultMessage::Void)
         }
         StatementPlan::Describe(statement) => {

@@ -21,6 +21,8 @@ pub const JOIN_REQUEST_TIMEOUT_MS: u64 = 30_000;
 pub const MUTATION_TIMEOUT_MS: u64 = 2_000;
 /// Default timeout of [`Verb::Read`] (Cassandra's `read_request_timeout_in_ms`).
 pub const READ_TIMEOUT_MS: u64 = 5_000;
+/// Default timeout of [`Verb::Truncate`] (Cassandra's `truncate_request_timeout_in_ms`).
+pub const TRUNCATE_TIMEOUT_MS: u64 = 60_000;
 /// Default timeout of [`Verb::Stream`]: one chunk of streamed data.
 pub const STREAM_TIMEOUT_MS: u64 = 60_000;
 
@@ -46,11 +48,15 @@ pub enum Verb {
     Group0Vote = 8,
     /// Group 0 Raft: a snapshot chunk.
     Group0Snapshot = 9,
+    /// Read a page of a token range from a replica (range scans).
+    RangeRead = 10,
+    /// Empty tables on a node (TRUNCATE).
+    Truncate = 11,
 }
 
 impl Verb {
     /// Every verb, in wire-number order.
-    pub const ALL: [Verb; 9] = [
+    pub const ALL: [Verb; 11] = [
         Verb::Echo,
         Verb::Group0Append,
         Verb::Group0Forward,
@@ -60,6 +66,8 @@ impl Verb {
         Verb::Stream,
         Verb::Group0Vote,
         Verb::Group0Snapshot,
+        Verb::RangeRead,
+        Verb::Truncate,
     ];
 
     /// The number on the wire.
@@ -76,8 +84,8 @@ impl Verb {
             | Verb::Group0Snapshot
             | Verb::Group0Forward
             | Verb::JoinRequest => ConnectionClass::Small,
-            Verb::Mutation => ConnectionClass::Mutation,
-            Verb::Read => ConnectionClass::Read,
+            Verb::Mutation | Verb::Truncate => ConnectionClass::Mutation,
+            Verb::Read | Verb::RangeRead => ConnectionClass::Read,
             Verb::Stream => ConnectionClass::Bulk,
         }
     }
@@ -90,8 +98,9 @@ impl Verb {
             Verb::Group0Forward => GROUP0_FORWARD_TIMEOUT_MS,
             Verb::JoinRequest => JOIN_REQUEST_TIMEOUT_MS,
             Verb::Mutation => MUTATION_TIMEOUT_MS,
-            Verb::Read => READ_TIMEOUT_MS,
+            Verb::Read | Verb::RangeRead => READ_TIMEOUT_MS,
             Verb::Stream => STREAM_TIMEOUT_MS,
+            Verb::Truncate => TRUNCATE_TIMEOUT_MS,
         })
     }
 
@@ -105,6 +114,8 @@ impl Verb {
             Verb::JoinRequest => "JOIN_REQUEST",
             Verb::Mutation => "MUTATION",
             Verb::Read => "READ",
+            Verb::RangeRead => "RANGE_READ",
+            Verb::Truncate => "TRUNCATE",
             Verb::Stream => "STREAM",
         }
     }

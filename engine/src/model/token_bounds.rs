@@ -2,7 +2,7 @@
 //! inclusive or exclusive.
 
 /// Token bounds of a scan (`token(k) > x`), each `(token, inclusive)`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenBounds {
     pub lower: Option<(i64, bool)>,
     pub upper: Option<(i64, bool)>,

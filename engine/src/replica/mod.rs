@@ -17,6 +17,7 @@ mod error;
 pub mod flush_scheduler;
 pub mod index_entries;
 mod memtable_room;
+pub mod range_slice;
 mod read;
 pub mod replay;
 mod scan;
@@ -95,6 +96,8 @@ pub struct Replica {
     truncations: RefCell<TruncationRecord>,
     /// Serializes read-modify-writes (counters, list indexes, LWT) per partition.
     partition_locks: PartitionLocks,
+    /// Serialises this node's truncations (taken on shard 0; an async semaphore).
+    pub truncate_lock: glommio::sync::Semaphore,
 }
 
 impl Replica {
@@ -141,6 +144,7 @@ impl Replica {
             truncations: RefCell::new(truncations_at_start.clone()),
             truncations_at_start,
             partition_locks: PartitionLocks::default(),
+            truncate_lock: glommio::sync::Semaphore::new(1),
         })
     }
 

@@ -92,7 +92,7 @@ pub async fn scan_local(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlE
 }
 
 /// Adds the partition's rows to the page, one encoded row each; `true` once the page is full.
-fn collect_rows(
+pub(super) fn collect_rows(
     scan: &ScanRead,
     position: &PartitionPosition,
     partition: &Partition,

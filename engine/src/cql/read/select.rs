@@ -9,6 +9,7 @@ use futures::future::try_join_all;
 use percore_protocol::response::RowsMetadata;
 use percore_protocol::types::CqlType;
 
+use crate::coordinator::range_read;
 use crate::coordinator::replica_plan::Placement;
 use crate::cql::bind::{BoundValues, Evaluated};
 use crate::cql::error::CqlError;
@@ -21,12 +22,16 @@ use crate::cql::statement::select::SelectPlan;
 use crate::cql::system_tables;
 use crate::limits;
 use crate::model::mutation::PartitionPosition;
+use crate::replica::range_slice::RangeCommand;
 use crate::runtime::metrics::ShardMetrics;
 
 use super::filter::{bind_filters, RowFilter};
 use super::paging::{PagingState, Resume};
 use super::partition::{read_coordinated, read_local, PartitionRead, ReadPage};
-use super::scan::{scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
+use super::scan::{collect_rows, scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
+
+/// Live rows per coordinated range page while counting (`COUNT(*)` of a whole table).
+const COUNT_PAGE_ROWS: u32 = 10_000;
 
 /// Paging parameters of the request.
 #[derive(Debug, Clone)]
@@ -309,12 +314,110 @@ async fn scan_all_shards(shard: &Rc<Shard>, make: impl Fn() -> ScanRead) -> Resu
     Ok(pages)
 }
 
+/// The keyspace of a scan that must go through the coordinator: one whose ranges are not all
+/// on this node with its replica alone meeting the level (`None`: scan this node's shards).
+fn coordinated_scan_keyspace(
+    shard: &Shard,
+    plan: &SelectPlan,
+    level: u16,
+) -> Result<Option<Arc<crate::schema::KeyspaceDef>>, CqlError> {
+    let schema = shard.schema();
+    let Some(keyspace) = schema.keyspace(&plan.table.keyspace) else { return Ok(None) };
+    if shard.coordinator.scan_is_local(keyspace, level)? {
+        return Ok(None);
+    }
+    Ok(Some(keyspace.clone()))
+}
+
+/// The read of one partition of a scan (this node's data or a reconciled page).
+fn scan_partition_read(
+    scan: &ScanRead,
+    position: &PartitionPosition,
+    resume: Option<bytes::Bytes>,
+    row_limit: usize,
+) -> PartitionRead {
+    PartitionRead {
+        table: scan.table.clone(),
+        position: position.clone(),
+        range: crate::model::mutation::ClusteringRange::ALL,
+        reversed: false,
+        outputs: scan.outputs.clone(),
+        row_limit,
+        start_after: resume,
+        count_only: scan.count_only,
+        now: scan.now,
+        filters: scan.filters.clone(),
+        per_partition_limit: scan.per_partition_limit,
+        partition_rows_before: None,
+        consistency: None,
+    }
+}
+
+/// A page of a scan through the coordinator: every segment of the ring read from its
+/// replicas at the level, reconciled, then filtered and encoded here.
+async fn scan_coordinated(
+    shard: &Rc<Shard>,
+    plan: &SelectPlan,
+    values: &BoundValues,
+    budget: &PageBudget,
+    keyspace: &crate::schema::KeyspaceDef,
+) -> Result<PageOut, CqlError> {
+    let (filters, per_partition_limit) = row_selection(plan, values)?;
+    let start = match &budget.resume {
+        Some(Resume::Scan(p)) => Some((p.partition.clone(), p.after_clustering.clone())),
+        Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
+        None => None,
+    };
+    let tokens = token_bounds(&plan.restrictions.token, values)?;
+    let now = now_seconds();
+    let live_rows_max = budget.rows.clamp(1, u32::MAX as usize) as u32;
+    let command = RangeCommand { tokens, start: start.clone(), live_rows_max, now };
+    let page = range_read::read_range(&shard.coordinator, &plan.table, keyspace, command, budget.consistency).await?;
+    let scan = ScanRead {
+        table: plan.table.clone(),
+        start: None,
+        tokens,
+        outputs: plan.outputs.clone(),
+        row_limit: budget.rows,
+        count_only: false,
+        now,
+        filters,
+        per_partition_limit,
+    };
+    let mut out = ScanPage::default();
+    let mut full = false;
+    for (position, slice) in &page.partitions {
+        let resume = start.as_ref().filter(|(p, _)| p == position).and_then(|(_, after)| after.clone());
+        let read = scan_partition_read(&scan, position, resume, budget.rows - out.rows.len());
+        if collect_rows(&scan, position, &slice.partition, read, &mut out) {
+            full = true;
+            break;
+        }
+    }
+    let mut content = Vec::new();
+    for row in &out.rows {
+        content.extend_from_slice(&row.cells);
+    }
+    let next = match (full, out.rows.last(), page.stopped_at) {
+        (true, Some(last), _) => Some(Resume::Scan(ScanPosition {
+            partition: last.partition.clone(),
+            after_clustering: Some(last.clustering.clone()),
+        })),
+        (_, _, Some((partition, after_clustering))) => Some(Resume::Scan(ScanPosition { partition, after_clustering })),
+        _ => None,
+    };
+    Ok((content, out.rows.len(), next))
+}
+
 async fn scan(
     shard: &Rc<Shard>,
     plan: &SelectPlan,
     values: &BoundValues,
     budget: &PageBudget,
 ) -> Result<PageOut, CqlError> {
+    if let Some(keyspace) = coordinated_scan_keyspace(shard, plan, budget.consistency)? {
+        return scan_coordinated(shard, plan, values, budget, &keyspace).await;
+    }
     let (filters, per_partition_limit) = row_selection(plan, values)?;
     let start = match &budget.resume {
         Some(Resume::Scan(p)) => Some(p.clone()),
@@ -406,5 +509,25 @@ async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, level
         filters: filters.clone(),
         per_partition_limit,
     };
+    if let Some(keyspace) = coordinated_scan_keyspace(shard, plan, level)? {
+        // Page by page through the coordinator, counting what each page holds.
+        let scan = make();
+        let mut start = None;
+        let mut total = 0;
+        loop {
+            let command = RangeCommand { tokens, start: start.take(), live_rows_max: COUNT_PAGE_ROWS, now };
+            let page = range_read::read_range(&shard.coordinator, &plan.table, &keyspace, command, level).await?;
+            let mut counted = ScanPage::default();
+            for (position, slice) in &page.partitions {
+                let read = scan_partition_read(&scan, position, None, usize::MAX);
+                collect_rows(&scan, position, &slice.partition, read, &mut counted);
+            }
+            total += counted.count;
+            match page.stopped_at {
+                Some(stop) => start = Some(stop),
+                None => return Ok(total),
+            }
+        }
+    }
     Ok(scan_all_shards(shard, make).await?.iter().map(|p| p.count).sum())
 }
