@@ -43,12 +43,17 @@ fn entropy(salt: u64) -> u64 {
 impl TestCluster {
     /// Starts `n` one-shard nodes, one after the other (each once the previous answers).
     pub fn start(n: usize) -> Result<TestCluster> {
+        Self::start_with_shards(n, 1)
+    }
+
+    /// Starts `n` nodes of `smp` shards each, one after the other.
+    pub fn start_with_shards(n: usize, smp: usize) -> Result<TestCluster> {
         let dir = tempfile::Builder::new().prefix("percore-cluster-").tempdir()?;
         let (hosts, ports) = Self::placement(n)?;
         let mut nodes = Vec::new();
         for (i, host) in hosts.iter().enumerate() {
             let launch = NodeLaunch {
-                smp: 1,
+                smp,
                 host: *host,
                 ports,
                 seeds: Some(hosts[0].to_string()),

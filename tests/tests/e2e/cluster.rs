@@ -78,3 +78,62 @@ fn serde_like_list(body: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .collect()
 }
+
+/// Requests per statement kind in the shard-awareness check.
+const ROUTED_REQUESTS: i32 = 1000;
+/// The share of replicated requests that must be coordinated on a replica's owning shard.
+const OWNER_SHARD_SHARE_MIN: f64 = 0.99;
+
+/// Token- and shard-aware routing end to end: with prepared single-partition statements the
+/// Rust driver sends (nearly) every request to a replica's owning shard, so the coordinator
+/// applies or reads there and sends to the same shard number on the other replicas.
+#[test]
+fn prepared_requests_are_coordinated_on_a_replicas_owning_shard() {
+    run(|| async {
+        let cluster = TestCluster::start_with_shards(3, 2)?;
+        let session = SessionBuilder::new()
+            .known_node_addr(cluster.nodes[0].addr())
+            .connection_timeout(Duration::from_secs(10))
+            .build()
+            .await
+            .map_err(|e| anyhow!("scylla driver could not connect: {e}"))?;
+        session
+            .query_unpaged(
+                "CREATE KEYSPACE routed WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}",
+                &[],
+            )
+            .await?;
+        session.query_unpaged("CREATE TABLE routed.t (k int PRIMARY KEY, v int)", &[]).await?;
+        session.await_schema_agreement().await?;
+        session.refresh_metadata().await?;
+        let insert = session.prepare("INSERT INTO routed.t (k, v) VALUES (?, ?)").await?;
+        let select = session.prepare("SELECT v FROM routed.t WHERE k = ?").await?;
+        for k in 0..ROUTED_REQUESTS {
+            session.execute_unpaged(&insert, (k, k)).await?;
+        }
+        for k in 0..ROUTED_REQUESTS {
+            let rows = session.execute_unpaged(&select, (k,)).await?.into_rows_result()?;
+            let (v,): (i32,) = rows.single_row()?;
+            if v != k {
+                bail!("key {k} read back {v}");
+            }
+        }
+        let (mut owner, mut total) = (0.0, 0.0);
+        for node in &cluster.nodes {
+            let metrics = node.metrics()?;
+            let sum = |name: &str| metrics.per_shard(name).values().sum::<f64>();
+            owner += sum("percore_coordinated_on_owner_shard_total");
+            total += sum("percore_coordinated_on_owner_shard_total")
+                + sum("percore_coordinated_on_other_shard_total")
+                + sum("percore_coordinated_on_non_replica_total");
+        }
+        let requests = f64::from(2 * ROUTED_REQUESTS);
+        if total < requests {
+            bail!("only {total} replicated requests counted of {requests}");
+        }
+        if owner / total < OWNER_SHARD_SHARE_MIN {
+            bail!("{owner} of {total} requests coordinated on a replica's owning shard");
+        }
+        Ok(())
+    })
+}
