@@ -27,7 +27,7 @@ use crate::replica::{Partition, Replica};
 use crate::runtime::metrics::ShardMetrics;
 use crate::schema::{KeyspaceDef, TableDef};
 
-use super::consistency::{BlockFor, ReplicaState, ReplicationFactors};
+use super::consistency::{BlockFor, ReplicationFactors};
 use super::error::CoordinatorError;
 use super::read::contacts;
 use super::replica_plan::{ReplicaPlan, Target};
@@ -135,26 +135,8 @@ fn segment_plan(
     block_for: &BlockFor,
     level: u16,
 ) -> Result<ReplicaPlan, CoordinatorError> {
-    let ring = map.token_metadata();
-    let local_host = coordinator.view.local_host_id();
-    let mut targets: Vec<Target> = ring
-        .nodes()
-        .iter()
-        .map(|n| &n.endpoint)
-        .filter(|e| hosts.contains(&e.host_id))
-        .map(|e| Target {
-            host_id: e.host_id,
-            address: e.address,
-            datacenter: e.datacenter.clone(),
-            is_local: e.host_id == local_host,
-            alive: coordinator.view.is_up(e.host_id),
-        })
-        .collect();
-    targets.sort_by_key(|t| (!t.is_local, t.datacenter != coordinator.local_datacenter));
-    let states: Vec<ReplicaState<'_>> =
-        targets.iter().map(|t| ReplicaState { datacenter: &t.datacenter, alive: t.alive }).collect();
-    block_for.assure_sufficient_live(level, &states)?;
-    Ok(ReplicaPlan { level, targets, block_for: block_for.clone() })
+    let endpoints = map.token_metadata().nodes().iter().map(|n| &n.endpoint).filter(|e| hosts.contains(&e.host_id));
+    coordinator.plan_for(endpoints, block_for.clone(), level)
 }
 
 /// One segment's page at the plan's level.

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
+use crate::cluster::placement::NodeEndpoint;
 use crate::model::token::Token;
 use crate::schema::KeyspaceDef;
 
@@ -67,10 +68,20 @@ impl Coordinator {
         let Some(factors) = ReplicationFactors::of(keyspace) else { return Ok(Placement::NodeLocal) };
         let map =
             self.ring.replication_map(&self.view, keyspace).map_err(|e| CoordinatorError::Placement(e.to_string()))?;
+        let block_for = BlockFor::of(level, &factors, &self.local_datacenter);
+        self.plan_for(map.endpoints_for_token(token), block_for, level).map(Placement::Replicated)
+    }
+
+    /// The plan over `endpoints` (a token's or a range's replicas): this node first, then
+    /// its datacenter, each marked alive; `Unavailable` if too few are for the level.
+    pub fn plan_for<'a>(
+        &self,
+        endpoints: impl Iterator<Item = &'a NodeEndpoint>,
+        block_for: BlockFor,
+        level: u16,
+    ) -> Result<ReplicaPlan, CoordinatorError> {
         let local_host = self.view.local_host_id();
-        let local_dc = &self.local_datacenter;
-        let mut targets: Vec<Target> = map
-            .endpoints_for_token(token)
+        let mut targets: Vec<Target> = endpoints
             .map(|e| Target {
                 host_id: e.host_id,
                 address: e.address,
@@ -80,12 +91,11 @@ impl Coordinator {
             })
             .collect();
         // Stable: within each group the ring's order stays.
-        targets.sort_by_key(|t| (!t.is_local, t.datacenter != *local_dc));
-        let block_for = BlockFor::of(level, &factors, local_dc);
+        targets.sort_by_key(|t| (!t.is_local, t.datacenter != self.local_datacenter));
         let states: Vec<ReplicaState<'_>> =
             targets.iter().map(|t| ReplicaState { datacenter: &t.datacenter, alive: t.alive }).collect();
         block_for.assure_sufficient_live(level, &states)?;
-        Ok(Placement::Replicated(ReplicaPlan { level, targets, block_for }))
+        Ok(ReplicaPlan { level, targets, block_for })
     }
 }
 

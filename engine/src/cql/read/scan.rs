@@ -65,21 +65,7 @@ pub async fn scan_local(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlE
             let resume =
                 scan.start.as_ref().filter(|s| s.partition == *position).and_then(|s| s.after_clustering.clone());
             let remaining = if scan.count_only { usize::MAX } else { scan.row_limit - page.rows.len() };
-            let read = PartitionRead {
-                table: scan.table.clone(),
-                position: position.clone(),
-                range: ClusteringRange::ALL,
-                reversed: false,
-                outputs: scan.outputs.clone(),
-                row_limit: remaining,
-                start_after: resume,
-                count_only: scan.count_only,
-                now: scan.now,
-                filters: scan.filters.clone(),
-                per_partition_limit: scan.per_partition_limit,
-                partition_rows_before: None,
-                consistency: None,
-            };
+            let read = partition_read(scan, position, resume, remaining);
             if collect_rows(scan, position, partition, read, page) {
                 ControlFlow::Break(())
             } else {
@@ -89,6 +75,31 @@ pub async fn scan_local(shard: &Shard, scan: &ScanRead) -> Result<ScanPage, CqlE
         .await?;
     page.exhausted = end == ScanEnd::Exhausted;
     Ok(page)
+}
+
+/// The read of one partition of a scan (this node's data, or a page its replicas' answers
+/// were reconciled into).
+pub(super) fn partition_read(
+    scan: &ScanRead,
+    position: &PartitionPosition,
+    resume: Option<Bytes>,
+    row_limit: usize,
+) -> PartitionRead {
+    PartitionRead {
+        table: scan.table.clone(),
+        position: position.clone(),
+        range: ClusteringRange::ALL,
+        reversed: false,
+        outputs: scan.outputs.clone(),
+        row_limit,
+        start_after: resume,
+        count_only: scan.count_only,
+        now: scan.now,
+        filters: scan.filters.clone(),
+        per_partition_limit: scan.per_partition_limit,
+        partition_rows_before: None,
+        consistency: None,
+    }
 }
 
 /// Adds the partition's rows to the page, one encoded row each; `true` once the page is full.

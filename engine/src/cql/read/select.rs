@@ -28,7 +28,7 @@ use crate::runtime::metrics::ShardMetrics;
 use super::filter::{bind_filters, RowFilter};
 use super::paging::{PagingState, Resume};
 use super::partition::{read_coordinated, read_local, PartitionRead, ReadPage};
-use super::scan::{collect_rows, scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
+use super::scan::{collect_rows, partition_read, scan_local, ScanPage, ScanPosition, ScanRead, TokenBounds};
 
 /// Live rows per coordinated range page while counting (`COUNT(*)` of a whole table).
 const COUNT_PAGE_ROWS: u32 = 10_000;
@@ -329,30 +329,6 @@ fn coordinated_scan_keyspace(
     Ok(Some(keyspace.clone()))
 }
 
-/// The read of one partition of a scan (this node's data or a reconciled page).
-fn scan_partition_read(
-    scan: &ScanRead,
-    position: &PartitionPosition,
-    resume: Option<bytes::Bytes>,
-    row_limit: usize,
-) -> PartitionRead {
-    PartitionRead {
-        table: scan.table.clone(),
-        position: position.clone(),
-        range: crate::model::mutation::ClusteringRange::ALL,
-        reversed: false,
-        outputs: scan.outputs.clone(),
-        row_limit,
-        start_after: resume,
-        count_only: scan.count_only,
-        now: scan.now,
-        filters: scan.filters.clone(),
-        per_partition_limit: scan.per_partition_limit,
-        partition_rows_before: None,
-        consistency: None,
-    }
-}
-
 /// A page of a scan through the coordinator: every segment of the ring read from its
 /// replicas at the level, reconciled, then filtered and encoded here.
 async fn scan_coordinated(
@@ -388,7 +364,7 @@ async fn scan_coordinated(
     let mut full = false;
     for (position, slice) in &page.partitions {
         let resume = start.as_ref().filter(|(p, _)| p == position).and_then(|(_, after)| after.clone());
-        let read = scan_partition_read(&scan, position, resume, budget.rows - out.rows.len());
+        let read = partition_read(&scan, position, resume, budget.rows - out.rows.len());
         if collect_rows(&scan, position, &slice.partition, read, &mut out) {
             full = true;
             break;
@@ -519,7 +495,7 @@ async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, level
             let page = range_read::read_range(&shard.coordinator, &plan.table, &keyspace, command, level).await?;
             let mut counted = ScanPage::default();
             for (position, slice) in &page.partitions {
-                let read = scan_partition_read(&scan, position, None, usize::MAX);
+                let read = partition_read(&scan, position, None, usize::MAX);
                 collect_rows(&scan, position, &slice.partition, read, &mut counted);
             }
             total += counted.count;
