@@ -313,3 +313,35 @@ def test_truncate_empties_every_node_and_needs_them_all(local_cluster_factory):
     finally:
         for driver, _ in sessions:
             driver.shutdown()
+
+
+def test_index_reads_find_rows_stored_on_other_nodes(local_cluster_factory):
+    cluster = local_cluster_factory(3).start()
+    sessions = [connect_node(cluster, i) for i in (1, 2, 3)]
+    try:
+        s1 = sessions[0][1]
+        create_keyspace(s1, "rf1", 1)
+        for k in range(ROWS // 2):
+            run(s1, "INSERT INTO rf1.kv (k, v) VALUES (%s, %s)", CL.ONE, (k, k % 7))
+        # Rows written before the index are indexed by the backfill of every node.
+        s1.execute("CREATE INDEX ON rf1.kv (v)")
+        s1.cluster.control_connection.wait_for_schema_agreement()
+        for k in range(ROWS // 2, ROWS):
+            run(sessions[k % 3][1], "INSERT INTO rf1.kv (k, v) VALUES (%s, %s)", CL.ONE, (k, k % 7))
+        expected = sorted(k for k in range(ROWS) if k % 7 == 3)
+        deadline = time.monotonic() + 10
+        for i, (_, session) in enumerate(sessions, start=1):
+            while True:
+                got = sorted(r.k for r in run(session, "SELECT k FROM rf1.kv WHERE v = 3", CL.ONE, fetch_size=5))
+                if got == expected or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)  # another node's backfill may still be running
+            assert got == expected, f"node {i} found {got}"
+            assert run(session, "SELECT COUNT(*) FROM rf1.kv WHERE v = 3", CL.ONE).one()[0] == len(expected)
+        # An overwrite leaves a stale entry that reads drop.
+        run(s1, "UPDATE rf1.kv SET v = 4 WHERE k = 3", CL.ONE)
+        for _, session in sessions:
+            assert 3 not in {r.k for r in run(session, "SELECT k FROM rf1.kv WHERE v = 3", CL.ONE)}
+    finally:
+        for driver, _ in sessions:
+            driver.shutdown()

@@ -17,6 +17,7 @@ use crate::messaging::{MessagingError, Verb};
 use crate::model::mutation::Mutation;
 use crate::model::mutation_codec;
 use crate::replica::apply::apply;
+use crate::replica::index_entries;
 use crate::runtime::metrics::ShardMetrics;
 
 use super::error::{CoordinatorError, WriteType};
@@ -41,6 +42,10 @@ pub async fn mutate(
     write_type: WriteType,
 ) -> Result<(), CoordinatorError> {
     let schema = coordinator.replica.schema();
+    // The secondary index entries the write implies travel with it, to their own replicas.
+    let mut mutations = mutations;
+    let entries = index_entries::derive(&schema, &mutations);
+    mutations.extend(entries);
     // Every mutation is planned before any is sent: Unavailable means nothing was written.
     let mut here = Vec::new();
     let mut replicated: Vec<(Mutation, ReplicaPlan)> = Vec::new();
@@ -81,7 +86,34 @@ pub async fn replicate(
     write_type: WriteType,
 ) -> Result<(), CoordinatorError> {
     assert!(plan.includes_local(), "only a replica replicates what it applied");
-    write_partition(coordinator, mutation, plan, write_type, true).await
+    let schema = coordinator.replica.schema();
+    let entries = index_entries::derive(&schema, std::slice::from_ref(&mutation));
+    let level = plan.level;
+    let base = write_partition(coordinator, mutation, plan, write_type, true);
+    let index = async {
+        if entries.is_empty() {
+            Ok(())
+        } else {
+            mutate(coordinator, entries, level, write_type).await
+        }
+    };
+    futures::future::try_join(base, index).await?;
+    Ok(())
+}
+
+/// Writes the secondary index entries of a mutation this node's replica applied by itself
+/// (a read-modify-write whose data has no other replica).
+pub async fn index_applied(
+    coordinator: &Rc<Coordinator>,
+    mutation: &Mutation,
+    level: u16,
+    write_type: WriteType,
+) -> Result<(), CoordinatorError> {
+    let entries = index_entries::derive(&coordinator.replica.schema(), std::slice::from_ref(mutation));
+    if entries.is_empty() {
+        return Ok(());
+    }
+    mutate(coordinator, entries, level, write_type).await
 }
 
 /// Sends one partition's mutation to its live replicas and waits for the level

@@ -1,7 +1,9 @@
 //! Applying mutations: each goes to the shard that owns its partition — applied in place
 //! when that is this shard, otherwise by a typed call to the owner's replica — and the
 //! write is acknowledged once every owner has applied it durably (commitlog first, per the
-//! sync mode, then the memtable), with the secondary index entries it implies. Memory is
+//! sync mode, then the memtable). Secondary index entries are mutations of their own, of the
+//! index's backing table: the coordinator derives them ([`index_entries`]) and sends them
+//! to the replicas of their own tokens, so an index is as replicated as its data. Memory is
 //! bounded: an owner whose memtables are over its share answers `Overloaded` instead of
 //! growing.
 
@@ -13,7 +15,7 @@ use crate::model::mutation::Mutation;
 use crate::model::mutation_codec;
 use crate::runtime::metrics::ShardMetrics;
 
-use super::{flush_scheduler, index_entries, Replica, ReplicaError};
+use super::{flush_scheduler, Replica, ReplicaError};
 
 /// Applies client mutations wherever they are owned (counted as local or forwarded requests).
 pub async fn apply(replica: &Rc<Replica>, mutations: Vec<Mutation>) -> Result<(), ReplicaError> {
@@ -86,8 +88,6 @@ pub async fn apply_owned(
         }
     }
     let started = std::time::Instant::now();
-    // Index entries are derived before the base mutations move into the memtable.
-    let index_entries = index_entries::derive(&replica.schema(), &mutations);
     let entry = mutation_codec::encode_batch(&mutations);
     let segment = replica.commitlog.append(&entry, mutations.len() as u64).await?;
     if bounded_stall {
@@ -108,12 +108,6 @@ pub async fn apply_owned(
     }
     for table in &tables {
         flush_scheduler::maybe_schedule_flush(replica, table);
-    }
-    // The write is acknowledged only once its index entries are durable on their owners
-    // too; replay derives them again, so a crash in between is repaired at start-up.
-    // (Boxed: this recursion ends at once, backing tables have no indexes.)
-    if !index_entries.is_empty() {
-        Box::pin(apply_routed(replica, index_entries, bounded_stall)).await?;
     }
     // The memtable gauge is published by the shard's periodic refresh, not per write.
     Ok(())

@@ -1,5 +1,5 @@
-//! Secondary index maintenance on write: from the base mutations an owner shard applies,
-//! the index entries to write — for every live cell of an indexed column, a row marker in
+//! Secondary index maintenance on write: from the base mutations a coordinator sends, the
+//! index entries to write (as mutations of their own, replicated by their own tokens) — for every live cell of an indexed column, a row marker in
 //! the index's backing table at partition `value`, clustering `(token, base partition key…,
 //! base clustering key…)`, with the cell's timestamp and TTL. Entries are only ever added
 //! here: deletions, overwrites and expiries leave stale entries that the index read drops

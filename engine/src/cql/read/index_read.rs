@@ -12,6 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::future::try_join_all;
 
+use crate::coordinator::write::mutate;
+use crate::coordinator::WriteType;
 use crate::cql::bind::BoundValues;
 use crate::cql::error::CqlError;
 use crate::cql::functions::now_seconds;
@@ -21,7 +23,7 @@ use crate::cql::statement::select::SelectPlan;
 use crate::model::cell::DeletionTime;
 use crate::model::mutation::ClusteringRange;
 use crate::model::mutation::{Mutation, RowUpdate};
-use crate::replica::apply::apply_routed;
+use percore_protocol::wire::consistency::ONE;
 
 use super::filter::RowFilter;
 use super::output::{split_rows, Output};
@@ -49,16 +51,26 @@ struct Entry {
     clustering: Vec<Bytes>,
 }
 
-/// One page of an index read: up to `rows` rows (or their count with `count_only`).
+/// What one page of an index read asks for.
+pub struct IndexPage<'a> {
+    /// Rows to return at most.
+    pub rows_wanted: usize,
+    pub resume: Option<&'a Resume>,
+    /// Count the rows instead of returning them.
+    pub count_only: bool,
+    /// The consistency level the index partition and the base rows are read at.
+    pub level: u16,
+}
+
+/// One page of an index read: up to `rows_wanted` rows (or their count with `count_only`).
 pub async fn read(
     shard: &Rc<Shard>,
     plan: &SelectPlan,
     index: &IndexPlan,
     values: &BoundValues,
-    rows_wanted: usize,
-    resume: Option<&Resume>,
-    count_only: bool,
+    page: IndexPage<'_>,
 ) -> Result<PageOut, CqlError> {
+    let IndexPage { rows_wanted, resume, count_only, level } = page;
     let mut after = match resume {
         Some(Resume::Index { after }) => Some(after.clone()),
         Some(_) => return Err(CqlError::protocol("Invalid value for the paging state".into())),
@@ -104,8 +116,7 @@ pub async fn read(
             filters: Arc::from(vec![]),
             per_partition_limit: None,
             partition_rows_before: None,
-            // Each node indexes its own data: index and base are read here.
-            consistency: None,
+            consistency: Some(level),
         };
         let page = read_on_owner(shard, index_read).await?;
         let entries = decode_entries(plan, index, &page.content, page.rows)?;
@@ -128,8 +139,7 @@ pub async fn read(
             filters,
             per_partition_limit: None,
             partition_rows_before: None,
-            // Each node indexes its own data: index and base are read here.
-            consistency: None,
+            consistency: Some(level),
         };
         let reads = selected.iter().map(|e| base_read(e, outputs.clone(), count_only, filters.clone()));
         let mut missing = Vec::new();
@@ -168,11 +178,19 @@ pub async fn count(
     plan: &SelectPlan,
     index: &IndexPlan,
     values: &BoundValues,
+    level: u16,
 ) -> Result<u64, CqlError> {
     let mut total = 0u64;
     let mut resume = None;
     loop {
-        let (_, rows, next) = read(shard, plan, index, values, usize::MAX, resume.as_ref(), true).await?;
+        let (_, rows, next) = read(
+            shard,
+            plan,
+            index,
+            values,
+            IndexPage { rows_wanted: usize::MAX, resume: resume.as_ref(), count_only: true, level },
+        )
+        .await?;
         total += rows as u64;
         match next {
             Some(r) => resume = Some(r),
@@ -196,7 +214,7 @@ async fn delete_stale_entries(shard: &Rc<Shard>, index: &IndexPlan, value: &Byte
             cells: vec![],
         });
     }
-    if let Err(e) = apply_routed(&shard.replica, vec![mutation], false).await {
+    if let Err(e) = mutate(&shard.coordinator, vec![mutation], ONE, WriteType::Simple).await {
         tracing::debug!("index {}: stale entries not deleted this time: {e}", index.index.name);
     }
 }

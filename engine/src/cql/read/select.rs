@@ -126,7 +126,19 @@ pub async fn execute_rows(
         percore_protocol::wire::write_bytes(&mut content, Some(&(n as i64).to_be_bytes()[..]));
         (content, 1, None)
     } else if let Some(index) = &plan.index {
-        super::index_read::read(shard, plan, index, values, budget.rows, budget.resume.as_ref(), false).await?
+        super::index_read::read(
+            shard,
+            plan,
+            index,
+            values,
+            super::index_read::IndexPage {
+                rows_wanted: budget.rows,
+                resume: budget.resume.as_ref(),
+                count_only: false,
+                level: budget.consistency,
+            },
+        )
+        .await?
     } else if plan.restrictions.partition.is_some() {
         read_partitions(shard, plan, values, &budget).await?
     } else {
@@ -446,7 +458,7 @@ async fn scan(
 /// COUNT(*): counts every matching row (aggregates are not paged).
 async fn count(shard: &Rc<Shard>, plan: &SelectPlan, values: &BoundValues, level: u16) -> Result<u64, CqlError> {
     if let Some(index) = &plan.index {
-        return super::index_read::count(shard, plan, index, values).await;
+        return super::index_read::count(shard, plan, index, values, level).await;
     }
     let (filters, per_partition_limit) = row_selection(plan, values)?;
     let now = now_seconds();

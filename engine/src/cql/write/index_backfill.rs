@@ -21,12 +21,36 @@ use crate::model::token::split_partition_key;
 use crate::schema::IndexKind;
 use percore_protocol::types::CqlType;
 
-use crate::replica::apply::apply_routed;
+use crate::coordinator::write::mutate;
+use crate::coordinator::WriteType;
 use crate::replica::index_entries::entry_for;
+use percore_protocol::wire::consistency::ONE;
 
 /// Base rows read per scan page of a backfill (each page's entries are written before the
 /// next page is read).
 pub const BACKFILL_BATCH_ROWS: usize = 256;
+
+/// Attempts at writing one page of backfilled entries: right after CREATE INDEX another node
+/// may not have applied the schema change yet (and answers that it knows no such table).
+const BACKFILL_WRITE_ATTEMPTS: u32 = 20;
+/// The pause between such attempts.
+const BACKFILL_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Writes backfilled entries to their replicas (every live one; one answer suffices).
+async fn write_entries(shard: &Rc<Shard>, entries: Vec<crate::model::mutation::Mutation>) -> Result<(), CqlError> {
+    let mut attempt = 1;
+    loop {
+        match mutate(&shard.coordinator, entries.clone(), ONE, WriteType::Simple).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < BACKFILL_WRITE_ATTEMPTS => {
+                tracing::debug!("index backfill: writing entries failed ({e}), trying again");
+                attempt += 1;
+                glommio::timer::sleep(BACKFILL_RETRY_PAUSE).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
 
 /// Indexes this shard's rows of `table` for the index `name`; returns the entries written.
 pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Result<u64, CqlError> {
@@ -91,7 +115,7 @@ pub async fn backfill_local(shard: &Rc<Shard>, table: Uuid, name: &str) -> Resul
         }
         written += entries.len() as u64;
         if !entries.is_empty() {
-            apply_routed(&shard.replica, entries, false).await?;
+            write_entries(shard, entries).await?;
         }
         match page.rows.last() {
             Some(last) if !page.exhausted => {

@@ -15,7 +15,7 @@ use super::cell_ops::PendingOp;
 use super::conditions::{evaluate, shown_row};
 use super::mutation_builder::{PartitionWrite, Pending, WriteContext};
 use crate::coordinator::replica_plan::Placement;
-use crate::coordinator::write::{mutate, replicate};
+use crate::coordinator::write::{index_applied, mutate, replicate};
 use crate::coordinator::WriteType;
 use crate::cql::error::CqlError;
 use crate::cql::functions::{now_micros, now_seconds};
@@ -90,7 +90,13 @@ pub async fn apply_conditional(
     }
     let plan = match shard.coordinator.plan(keyspace, token, ctx.consistency)? {
         Placement::Replicated(plan) if !plan.is_local_only() => plan,
-        _ => return on_owner(shard, write).await,
+        _ => {
+            let outcome = on_owner(shard, write).await?;
+            if let Some(mutation) = &outcome.mutation {
+                index_applied(&shard.coordinator, mutation, ctx.consistency, ctx.write_type).await?;
+            }
+            return Ok(outcome);
+        }
     };
     if conditional {
         return Err(CqlError::invalid(format!(
