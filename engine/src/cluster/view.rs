@@ -63,6 +63,11 @@ impl ClusterView {
         *self.state.borrow_mut() = state;
     }
 
+    /// The version of the ring this node holds (without cloning the state).
+    pub fn ring_version(&self) -> u64 {
+        self.state.borrow().ring_version
+    }
+
     pub fn state(&self) -> Arc<Group0State> {
         self.state.borrow().clone()
     }

@@ -18,6 +18,7 @@
 
 pub mod consistency;
 pub mod error;
+pub mod placement_cache;
 pub mod range_read;
 pub mod read;
 pub mod replica_handlers;
@@ -39,6 +40,7 @@ use crate::model::token::Token;
 use crate::replica::Replica;
 use crate::runtime::metrics::ShardMetrics;
 
+use placement_cache::PlacementCache;
 use replica_plan::ReplicaPlan;
 use speculation::ReadLatencies;
 
@@ -58,6 +60,8 @@ pub struct Coordinator {
     pub read_timeout: Duration,
     /// Recent coordinated read latencies (percentile speculative retry delays).
     pub read_latencies: ReadLatencies,
+    /// Keyspaces' replication factors and maps, per keyspace definition and ring version.
+    pub placements: PlacementCache,
 }
 
 impl Coordinator {
@@ -73,6 +77,7 @@ impl Coordinator {
             view,
             ring: RingCache::default(),
             read_latencies: ReadLatencies::default(),
+            placements: PlacementCache::default(),
         })
     }
 

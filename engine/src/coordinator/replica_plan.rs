@@ -8,6 +8,8 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
+use std::sync::Arc;
+
 use crate::cluster::placement::NodeEndpoint;
 use crate::model::token::Token;
 use crate::schema::KeyspaceDef;
@@ -64,11 +66,10 @@ impl ReplicaPlan {
 impl Coordinator {
     /// The replicas of `token` in `keyspace` at `level`, or `Unavailable` if too few are
     /// alive for it.
-    pub fn plan(&self, keyspace: &KeyspaceDef, token: Token, level: u16) -> Result<Placement, CoordinatorError> {
-        let Some(factors) = ReplicationFactors::of(keyspace) else { return Ok(Placement::NodeLocal) };
-        let map =
-            self.ring.replication_map(&self.view, keyspace).map_err(|e| CoordinatorError::Placement(e.to_string()))?;
-        let block_for = BlockFor::of(level, &factors, &self.local_datacenter);
+    pub fn plan(&self, keyspace: &Arc<KeyspaceDef>, token: Token, level: u16) -> Result<Placement, CoordinatorError> {
+        let placement = self.keyspace_placement(keyspace)?;
+        let (Some(factors), Some(map)) = (&placement.factors, &placement.map) else { return Ok(Placement::NodeLocal) };
+        let block_for = BlockFor::of(level, factors, &self.local_datacenter);
         self.plan_for(map.endpoints_for_token(token), block_for, level).map(Placement::Replicated)
     }
 
