@@ -97,13 +97,10 @@ pub async fn read_page(
     let schema = replica.schema();
     let table = schema.table_by_id(&table_id).ok_or_else(|| format!("unknown table {table_id}"))?;
     let slice = replica.read_slice(table, &command).await.map_err(|e| e.to_string())?;
-    let digest = slice.digest(table, &command.position);
+    // One encoding serves both the digest and a data answer.
+    let (encoded, digest) = slice.encode_with_digest(table, &command.position);
     let data = match kind {
-        ReadKind::Data => {
-            let mut out = Vec::new();
-            mutation_codec::encode(&slice.to_mutation(table, &command.position), &mut out);
-            out
-        }
+        ReadKind::Data => encoded,
         ReadKind::Digest => Vec::new(),
     };
     Ok(ReadResponse { data, digest, stopped_at: slice.stopped_at.map(|k| serde_bytes::ByteBuf::from(k.to_vec())) })

@@ -49,12 +49,20 @@ impl PartitionSlice {
     /// A digest of everything the slice holds (timestamps and tombstones included): equal
     /// digests mean the replicas agree on this page. xxh3-128 of the mutation encoding.
     pub fn digest(&self, table: &TableDef, position: &PartitionPosition) -> u128 {
+        self.encode_with_digest(table, position).1
+    }
+
+    /// The slice's mutation encoding (what a data answer carries) and its digest, from one
+    /// encoding.
+    pub fn encode_with_digest(&self, table: &TableDef, position: &PartitionPosition) -> (Vec<u8>, u128) {
         let mut bytes = Vec::new();
         mutation_codec::encode(&self.to_mutation(table, position), &mut bytes);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&bytes);
         if let Some(stop) = &self.stopped_at {
-            bytes.extend_from_slice(stop);
+            hasher.update(stop);
         }
-        xxhash_rust::xxh3::xxh3_128(&bytes)
+        (bytes, hasher.digest128())
     }
 }
 
